@@ -1,0 +1,36 @@
+# Two commands: `make run` (dashboard on data/oversight.duckdb, demo data on first start) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: install run test lint bench demo clean
+
+install: $(STAMP)
+
+# Reinstall only when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/streamlit run dashboard.py --server.port $(PORT) --browser.gatherUsageStats false
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+demo: $(STAMP)
+	$(BIN)/oversight demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache

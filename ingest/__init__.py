@@ -1,0 +1,1 @@
+"""Ingest: monthly report files → canonical cases in DuckDB (readers → mapping → validate → load)."""

@@ -1,0 +1,130 @@
+"""Writing a staged report: processors, submissions, supersede and diff, cases, training, quarantine."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import duckdb
+
+from ingest.validate import Staged, ident
+from ingest.vocabulary import CASE_FIELDS
+
+# Fields compared when a resubmission is diffed against the report it replaces.
+DIFF_FIELDS = [f.name for f in CASE_FIELDS if f.name != "case_id"]
+DIFF_LIST_LIMIT = 1000
+
+
+def now_utc() -> datetime:
+    """The current time in UTC, naive (DuckDB TIMESTAMP)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def ensure_processor(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    """Return the processor's id, registering it (default contract profile) on first sight."""
+    con.execute("INSERT INTO processors (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                [name, now_utc()])
+    return con.execute("SELECT processor_id FROM processors WHERE name = ?", [name]).fetchall()[0][0]
+
+
+def find_duplicate(con: duckdb.DuckDBPyConnection, processor: str, sha256: str) -> dict[str, object] | None:
+    """Return the submission that already holds this exact file for this processor, if any."""
+    rows = con.execute(
+        "SELECT s.submission_id, s.period, s.file_name, s.status FROM submissions s JOIN processors p "
+        "USING (processor_id) WHERE p.name = ? AND s.sha256 = ? ORDER BY s.submission_id LIMIT 1",
+        [processor, sha256],
+    ).fetchall()
+    if not rows:
+        return None
+    return dict(zip(("submission_id", "period", "file_name", "status"), rows[0], strict=True))
+
+
+def current_submission(con: duckdb.DuckDBPyConnection, processor_id: int, period: str, kind: str) -> int | None:
+    """Return the current submission for a processor, period and kind, if any."""
+    rows = con.execute(
+        "SELECT submission_id FROM submissions WHERE processor_id = ? AND period = ? AND kind = ? "
+        "AND status = 'current'",
+        [processor_id, period, kind],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def insert_submission(con: duckdb.DuckDBPyConnection, values: dict[str, object]) -> int:
+    """Insert a submission row and return its id."""
+    names = list(values)
+    placeholders = ", ".join(f"${n}" for n in names)
+    return con.execute(
+        f"INSERT INTO submissions ({', '.join(names)}) VALUES ({placeholders}) RETURNING submission_id", values
+    ).fetchall()[0][0]
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, submission_id: int, staged: Staged, target: str) -> None:
+    """Insert the staged part's loaded rows into `target` (cases or training)."""
+    columns = [f.name for f in staged.fields]
+    con.execute(
+        f"INSERT INTO {target} (submission_id, source_row, {', '.join(columns)}, extras) "
+        f"SELECT $sid, source_row, {', '.join(ident('p_' + c) for c in columns)}, _extras "
+        f"FROM {staged.table} WHERE status = 'loaded' ORDER BY _r",
+        {"sid": submission_id},
+    )
+
+
+def insert_quarantine(con: duckdb.DuckDBPyConnection, submission_id: int, staged: Staged, part: str,
+                      pseudonymised_column: str | None) -> None:
+    """Insert the staged part's quarantined rows with their raw values (the reference pseudonymised)."""
+    params: dict[str, object] = {"sid": submission_id, "part": part}
+    pairs = []
+    for i, (column, label) in enumerate(sorted(staged.labels.items())):
+        params[f"h{i}"] = label
+        value = f"NULLIF(trim(c{column}), '')"
+        if f"c{column}" == pseudonymised_column:
+            value = "p_data_subject_ref"
+        pairs.append(f"$h{i}, {value}")
+    con.execute(
+        f"INSERT INTO quarantine SELECT $sid, $part, source_row, "
+        f"{'f_case_id' if part == 'cases' else 'NULL'}, reasons, messages, json_object({', '.join(pairs)}) "
+        f"FROM {staged.table} WHERE status = 'quarantined' ORDER BY _r",
+        params,
+    )
+
+
+def part_counts(con: duckdb.DuckDBPyConnection, staged: Staged) -> dict[str, object]:
+    """Count a staged part: read, loaded, quarantined, skipped, and skipped and quarantined by reason."""
+    totals = dict(con.execute(f"SELECT status, count(*) FROM {staged.table} GROUP BY status").fetchall())
+    skipped = dict(con.execute(
+        f"SELECT skip, count(*) FROM {staged.table} WHERE status = 'skipped' GROUP BY skip ORDER BY skip"
+    ).fetchall())
+    reasons = dict(con.execute(
+        f"SELECT r, count(*) FROM (SELECT unnest(reasons) AS r FROM {staged.table} WHERE status = 'quarantined') "
+        "GROUP BY r ORDER BY r"
+    ).fetchall())
+    loaded, quarantined = totals.get("loaded", 0), totals.get("quarantined", 0)
+    skipped_n = totals.get("skipped", 0)
+    return {"rows_read": loaded + quarantined + skipped_n, "rows_loaded": loaded, "rows_quarantined": quarantined,
+            "rows_skipped": skipped_n, "skipped": skipped, "quarantine_reasons": reasons}
+
+
+def diff_cases(con: duckdb.DuckDBPyConnection, old_id: int, new_id: int) -> dict[str, object]:
+    """Compare the cases of a resubmission with the report it supersedes: added, removed, changed."""
+    changed_expr = " OR ".join(f"o.{ident(f)} IS DISTINCT FROM n.{ident(f)}" for f in DIFF_FIELDS)
+    rows = con.execute(
+        f"""SELECT CASE WHEN o.case_id IS NULL THEN 'added' WHEN n.case_id IS NULL THEN 'removed'
+                        ELSE 'changed' END AS change, coalesce(n.case_id, o.case_id) AS case_id
+            FROM (SELECT * FROM cases WHERE submission_id = $old) o
+            FULL OUTER JOIN (SELECT * FROM cases WHERE submission_id = $new) n USING (case_id)
+            WHERE o.case_id IS NULL OR n.case_id IS NULL OR {changed_expr}
+            ORDER BY 1, 2""",
+        {"old": old_id, "new": new_id},
+    ).fetchall()
+    result: dict[str, object] = {}
+    for change in ("added", "removed", "changed"):
+        ids = [case_id for kind, case_id in rows if kind == change]
+        result[change] = len(ids)
+        result[f"{change}_case_ids"] = ids[:DIFF_LIST_LIMIT]
+    return result
+
+
+def to_json(value: object) -> str:
+    """Serialise details for JSON columns (dates as ISO)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False,
+                      default=lambda v: v.isoformat() if isinstance(v, date | datetime) else str(v))

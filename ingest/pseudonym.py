@@ -1,0 +1,72 @@
+"""Pseudonymisation of data-subject references: HMAC-SHA256 with a key kept outside the database."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest.errors import KeyMismatch
+
+KEY_BYTES = 32
+_BLOCK = 64  # SHA-256 block size (RFC 2104)
+
+
+@dataclass(frozen=True)
+class Pseudonymiser:
+    """The key, and the HMAC pads the SQL uses to pseudonymise a whole column at once."""
+
+    key: bytes
+
+    @property
+    def ipad(self) -> bytes:
+        return bytes(b ^ 0x36 for b in self.key.ljust(_BLOCK, b"\0"))
+
+    @property
+    def opad(self) -> bytes:
+        return bytes(b ^ 0x5C for b in self.key.ljust(_BLOCK, b"\0"))
+
+    def pseudonym(self, value: str) -> str:
+        """Return the pseudonym of one reference (the reference implementation of the SQL)."""
+        return hmac.new(self.key, value.strip().encode("utf-8"), hashlib.sha256).hexdigest()
+
+    @property
+    def fingerprint(self) -> str:
+        return hmac.new(self.key, b"processor-oversight key check", hashlib.sha256).hexdigest()[:16]
+
+
+def resolve_key_path(db_path: Path) -> Path:
+    """Return the key file: OVERSIGHT_KEY_FILE, else oversight.key beside the database (data/oversight.key)."""
+    env = os.environ.get("OVERSIGHT_KEY_FILE")
+    return Path(env) if env else Path(db_path).parent / "oversight.key"
+
+
+def load_key(path: Path) -> Pseudonymiser:
+    """Read the key file, creating it (mode 0600) on first use."""
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return load_key(path)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(KEY_BYTES) + "\n")
+    return Pseudonymiser(bytes.fromhex(path.read_text().strip()))
+
+
+def check_key(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser, key_path: Path) -> None:
+    """Refuse a key other than the one the database's pseudonyms were made with (they would not match)."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'pseudonym_key'").fetchall()
+    if not row:
+        con.execute("INSERT INTO meta VALUES ('pseudonym_key', ?)", [pseudonymiser.fingerprint])
+    elif row[0][0] != pseudonymiser.fingerprint:
+        raise KeyMismatch(
+            f"The pseudonymisation key {key_path} is not the one this database was built with, so customer "
+            "references would no longer match earlier reports. Set OVERSIGHT_KEY_FILE to the original key file."
+        )

@@ -1,0 +1,367 @@
+"""Ingest service: inspect a report (what would be read) and ingest it (one transaction per file).
+
+The CLI and the dashboard both call these functions; tests call them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from ingest import load
+from ingest.errors import AmbiguousHeaders, MissingFact, MissingRequiredColumns, NoHeaderFound
+from ingest.facts import (
+    Fact,
+    parse_count,
+    parse_period,
+    parse_submitted,
+    period_bounds,
+    summary_facts,
+    valid_period,
+)
+from ingest.mapping import (
+    HeaderMap,
+    Mapping,
+    Part,
+    classify,
+    header_score,
+    load_saved,
+    map_header,
+    missing_message,
+    save_mapping,
+)
+from ingest.pseudonym import check_key, load_key
+from ingest.readers import SPARE_COLUMNS, Detected, Grid, Report, open_report
+from ingest.validate import Rules, Staged, stage
+from store import audit
+from store.db import transaction
+from store.identity import User, require
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """One part of a report and how its header maps (missing non-empty: it cannot be ingested yet)."""
+
+    part: str
+    sheet: str | None
+    header_row: int
+    headers: list[str]
+    columns: dict[str, str]  # field → header text
+    unmapped: list[str]
+    missing: list[str]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What ingest would read from a file, before anything is written."""
+
+    detected: Detected
+    parts: list[PartPlan]
+    ignored_sheets: list[str]
+    facts: dict[str, Fact | None]
+    notes: list[str]
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.parts) and not any(p.missing for p in self.parts) and self.facts.get("period") is not None
+
+
+@dataclass
+class IngestResult:
+    """What happened to one file (the CLI's JSON output is built from it: keep names stable)."""
+
+    file: str
+    status: str  # loaded | duplicate | resubmission
+    submission_id: int | None
+    processor: str
+    period: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_skipped: int = 0
+    parts: dict[str, dict[str, object]] = field(default_factory=dict)
+    submitted_on: str | None = None
+    declared_total: int | None = None
+    extras: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    changes: dict[str, object] | None = None
+    detected: dict[str, object] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class _Plan:
+    report: Report
+    maps: dict[Part, tuple[Grid, HeaderMap]]
+    summary: dict[str, str]
+    title_facts: dict[str, str]
+    ignored: list[str]
+
+
+def _plan(report: Report, mapping: Mapping, *, strict: bool) -> _Plan:
+    """Classify the grids and map their headers; strict=False collects missing fields instead of refusing."""
+    source = report.detected.file_name
+    by_part: dict[Part, list[tuple[Grid, int]]] = {}
+    for grid in report.grids:
+        part, index = classify(grid, mapping)
+        by_part.setdefault(part, []).append((grid, index))
+    if len(by_part.get(Part.CASES, [])) > 1:
+        names = ", ".join(f"'{g.name}'" for g, _ in by_part[Part.CASES])
+        raise AmbiguousHeaders(f"{source}: several sheets look like case lists ({names}). A report holds one case "
+                               "list: remove or rename the other sheets, or send them as separate files.")
+    maps: dict[Part, tuple[Grid, HeaderMap]] = {}
+    for part in (Part.CASES, Part.TRAINING):
+        for grid, index in by_part.get(part, [])[:1]:
+            where = f"{source}, sheet '{grid.name}'" if grid.name else source
+            maps[part] = (grid, _map(grid, part, index, mapping, where, strict))
+    if not maps:
+        guesses = [(g, i) for g, i in by_part.get(Part.OTHER, []) if i >= 0]
+        if not guesses:
+            sheets = f" (sheets: {', '.join(g.name for g in report.grids)})" if report.detected.format == "xlsx" else ""
+            raise NoHeaderFound(
+                f"{source}: no row looks like the header of a case list{sheets}. The report needs a header row "
+                "naming at least the case id, the date received and the request type (e.g. Dossiernummer; Datum "
+                "ontvangst; Soort verzoek). Check that this is the monthly privacy report, exported as CSV or .xlsx."
+            )
+        grid, index = guesses[0]
+        where = f"{source}, sheet '{grid.name}'" if grid.name else source
+        maps[Part.CASES] = (grid, _map(grid, Part.CASES, index, mapping, where, strict))
+    summary: dict[str, str] = {}
+    for grid, _ in by_part.get(Part.SUMMARY, []):
+        summary.update({k: v for k, v in summary_facts(grid).items() if k not in summary})
+    title: dict[str, str] = {}
+    for grid, header in maps.values():
+        title.update(_title_facts(grid, header.header_index))
+    used = {id(g) for g, _ in maps.values()} | {id(g) for g, _ in by_part.get(Part.SUMMARY, [])}
+    ignored = [g.name or "" for g in report.grids if id(g) not in used]
+    return _Plan(report, maps, summary, title, ignored)
+
+
+def _map(grid: Grid, part: Part, index: int, mapping: Mapping, where: str, strict: bool) -> HeaderMap:
+    try:
+        return map_header(grid, part, index, mapping, where)
+    except MissingRequiredColumns as exc:
+        if strict:
+            raise
+        cells = grid.head[index]
+        return HeaderMap(part, index, grid.head_rows[index], [c or "" for c in cells], {}, {}, exc.unmapped,
+                         exc.missing)
+
+
+def _title_facts(grid: Grid, header_index: int) -> dict[str, str]:
+    """Facts written in title rows above the header, e.g. 'Periode: oktober 2026'."""
+    facts: dict[str, str] = {}
+    for row in grid.head[:header_index]:
+        cells = [c for c in row if c is not None]
+        for cell in cells[:1]:
+            if period := parse_period(cell):
+                facts.setdefault("period", period)
+    return facts
+
+
+def _facts(plan: _Plan, processor: str | None, period: str | None, submitted_on: date | None,
+           today: date) -> tuple[dict[str, Fact | None], list[str]]:
+    notes: list[str] = []
+    source = plan.report.detected.file_name
+    facts: dict[str, Fact | None] = {}
+
+    summary_processor = plan.summary.get("processor")
+    if processor:
+        facts["processor"] = Fact(processor, "argument")
+        if summary_processor and summary_processor != processor:
+            notes.append(f"The summary sheet names the processor '{summary_processor}'; the file was ingested "
+                         f"for '{processor}' as given.")
+    else:
+        facts["processor"] = Fact(summary_processor, "summary sheet") if summary_processor else None
+
+    summary_period = parse_period(plan.summary["period"]) if "period" in plan.summary else None
+    if period:
+        facts["period"] = Fact(period, "argument")
+        if summary_period and summary_period != period:
+            notes.append(f"The summary sheet says period {summary_period}; the file was ingested for {period} "
+                         "as given.")
+    elif summary_period:
+        facts["period"] = Fact(summary_period, "summary sheet")
+    elif "period" in plan.title_facts:
+        facts["period"] = Fact(plan.title_facts["period"], "title row")
+    elif name_period := parse_period(Path(source).stem):
+        facts["period"] = Fact(name_period, "file name")
+    else:
+        facts["period"] = None
+
+    summary_submitted = parse_submitted(plan.summary["submitted_on"]) if "submitted_on" in plan.summary else None
+    if submitted_on:
+        facts["submitted_on"] = Fact(submitted_on, "argument")
+    elif summary_submitted:
+        facts["submitted_on"] = Fact(summary_submitted, "summary sheet")
+    else:
+        facts["submitted_on"] = Fact(today, "day of ingest")
+        notes.append(f"No submission date was given or found in the file; the day of ingest ({today}) was used.")
+    total = parse_count(plan.summary["declared_total"]) if "declared_total" in plan.summary else None
+    facts["declared_total"] = Fact(total, "summary sheet") if total is not None else None
+    return facts, notes
+
+
+def _part_plans(plan: _Plan) -> list[PartPlan]:
+    result = []
+    for part, (grid, header) in plan.maps.items():
+        result.append(PartPlan(part.value, grid.name, header.header_row, header.headers,
+                               {f: header.headers[i].strip() for f, i in header.columns.items()},
+                               header.unmapped, header.missing))
+    return result
+
+
+def inspect_report(con: duckdb.DuckDBPyConnection, path: Path, *, processor: str | None = None,
+                   period: str | None = None, mapping: Mapping | None = None,
+                   today: date | None = None) -> Preview:
+    """Return what ingest would read from the file; refuses only what no mapping can fix."""
+    mapping = _effective_mapping(con, processor, mapping)
+    with open_report(Path(path), header_score) as report:
+        plan = _plan(report, mapping, strict=False)
+        facts, notes = _facts(plan, processor, period, None, today or date.today())
+        return Preview(report.detected, _part_plans(plan), plan.ignored, facts, notes)
+
+
+def _effective_mapping(con: duckdb.DuckDBPyConnection, processor: str | None, mapping: Mapping | None) -> Mapping:
+    saved = load_saved(con, processor) if processor else Mapping()
+    return (mapping or Mapping()).merged_over(saved)
+
+
+def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key_path: Path,
+                  processor: str | None = None, period: str | None = None, submitted_on: date | None = None,
+                  mapping: Mapping | None = None, today: date | None = None,
+                  file_name: str | None = None) -> IngestResult:
+    """Ingest one report file in one transaction: loaded, duplicate (nothing written) or resubmission."""
+    role = require(user, "ingest a report")
+    today = today or date.today()
+    explicit = mapping or Mapping()
+    path = Path(path)
+    if period and not valid_period(period):
+        raise MissingFact(f"The period '{period}' is not a month in the form YYYY-MM (e.g. 2026-10).")
+    with open_report(path, header_score) as report:
+        if file_name:
+            report.detected = replace(report.detected, file_name=file_name)
+        source = report.detected.file_name
+        pre = _plan(report, Mapping(), strict=False)
+        pre_facts, _ = _facts(pre, processor, period, submitted_on, today)
+        if pre_facts["processor"] is None:
+            raise MissingFact(f"{source}: which processor sent this report? Give it with --processor NAME (or pick "
+                              "it on the Reports page); the file has no summary sheet naming it.")
+        processor_name = str(pre_facts["processor"].value)
+        effective = _effective_mapping(con, processor_name, explicit)
+        plan = _plan(report, effective, strict=True)
+        facts, notes = _facts(plan, processor_name, period, submitted_on, today)
+        if facts["period"] is None:
+            raise MissingFact(f"{source}: which month does this report cover? Give it with --period YYYY-MM; it is "
+                              "not on a summary sheet, in a title row or in the file name.")
+        period_value = str(facts["period"].value)
+        submitted = facts["submitted_on"].value
+        duplicate = load.find_duplicate(con, processor_name, report.detected.sha256)
+        if duplicate:
+            return IngestResult(
+                source, "duplicate", duplicate["submission_id"], processor_name, str(duplicate["period"]),
+                notes=[f"This exact file (SHA-256 {report.detected.sha256[:12]}…) was already ingested as "
+                       f"submission {duplicate['submission_id']} ({duplicate['file_name']}); nothing was written."],
+                detected=asdict(report.detected),
+            )
+        pseudonymiser = load_key(key_path)
+        rules = Rules(period_bounds(period_value)[1], submitted, effective.date_order or "dmy",
+                      pseudonymiser.ipad, pseudonymiser.opad)
+        staged: dict[Part, Staged] = {}
+        headers: dict[Part, HeaderMap] = {}
+        try:
+            for part, (grid, header) in plan.maps.items():
+                table = f"_ingest_{part.value}"
+                width = max(len(header.headers), max((len(r) for r in grid.head), default=0))
+                grid.load(con, table, header.header_index, width)
+                staged[part] = stage(con, table, header, rules, width + SPARE_COLUMNS)
+                headers[part] = header
+                notes += staged[part].notes
+            counts = {part.value: load.part_counts(con, s) for part, s in staged.items()}
+            declared = facts["declared_total"]
+            if declared is None and Part.CASES in staged:
+                total = _total_row_value(con, staged[Part.CASES])
+                if total is not None:
+                    declared = Fact(total, "total row")
+            extras = sorted({name for s in staged.values() for name in s.extras})
+            kind = Part.CASES.value if Part.CASES in staged else Part.TRAINING.value
+            with transaction(con):
+                check_key(con, pseudonymiser, key_path)
+                processor_id = load.ensure_processor(con, processor_name)
+                previous = load.current_submission(con, processor_id, period_value, kind)
+                totals = {k: sum(int(c[k]) for c in counts.values())
+                          for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")}
+                submission_id = load.insert_submission(con, {
+                    "processor_id": processor_id, "period": period_value, "kind": kind,
+                    "file_name": source, "sha256": report.detected.sha256, "format": report.detected.format,
+                    "encoding": report.detected.encoding, "delimiter": report.detected.delimiter,
+                    "sheet": plan.maps[Part(kind)][0].name, "header_row": headers[Part(kind)].header_row,
+                    "submitted_on": submitted, "submitted_on_source": facts["submitted_on"].source,
+                    "declared_total": declared.value if declared else None,
+                    "declared_total_source": declared.source if declared else None,
+                    "ingested_at": load.now_utc(), "ingested_by": user.name, **totals,
+                    "counts": load.to_json(counts), "extras": extras, "notes": notes, "status": "current",
+                    "supersedes": previous,
+                })
+                for part, s in staged.items():
+                    target = "cases" if part is Part.CASES else "training"
+                    load.insert_rows(con, submission_id, s, target)
+                    ref_col = headers[part].columns.get("data_subject_ref")
+                    load.insert_quarantine(con, submission_id, s, part.value,
+                                           f"c{ref_col}" if ref_col is not None else None)
+                changes = None
+                if previous is not None:
+                    changes = load.diff_cases(con, previous, submission_id) if kind == "cases" else None
+                    con.execute("UPDATE submissions SET status = 'superseded', superseded_by = ? "
+                                "WHERE submission_id = ?", [submission_id, previous])
+                    con.execute("UPDATE submissions SET changes = ? WHERE submission_id = ?",
+                                [load.to_json(changes), submission_id])
+                if explicit.headers or explicit.date_order:
+                    save_mapping(con, processor_id, explicit, user.name)
+                    audit.append_event(con, user=user.name, role=role, action="mapping.saved",
+                                       obj=f"processor:{processor_name}",
+                                       details={"headers": explicit.labels | {}, "fields": explicit.headers,
+                                                "date_order": explicit.date_order})
+                status = "resubmission" if previous is not None else "loaded"
+                audit.append_event(con, user=user.name, role=role,
+                                   action="report.resubmitted" if previous else "report.ingested",
+                                   obj=f"submission:{submission_id}",
+                                   details={"processor": processor_name, "period": period_value, "file": source,
+                                            "sha256": report.detected.sha256, **totals, "supersedes": previous})
+                _after_write_hook()
+        finally:
+            for part in staged.keys() | {p for p in plan.maps}:
+                for suffix in ("", "_cells", "_stage", "_vmap", "_empty"):
+                    con.execute(f"DROP TABLE IF EXISTS _ingest_{part.value}{suffix}")
+        return IngestResult(
+            source, status, submission_id, processor_name, period_value, **totals, parts=counts,
+            submitted_on=submitted.isoformat(), declared_total=declared.value if declared else None,
+            extras=extras, notes=notes, changes=changes, detected=asdict(report.detected),
+        )
+
+
+def _after_write_hook() -> None:
+    """Called inside the ingest transaction after every write; tests replace it to prove atomicity."""
+
+
+def _total_row_value(con: duckdb.DuckDBPyConnection, staged: Staged) -> int | None:
+    rows = con.execute(f"SELECT [{', '.join(staged.cells)}] FROM {staged.table} WHERE skip = 'total' "
+                       "ORDER BY _r DESC LIMIT 1").fetchall()
+    for cell in rows[0][0] if rows else []:
+        if cell and (n := parse_count(cell)) is not None:
+            return n
+    return None
+
+
+def refusal_for_missing(preview: Preview) -> str | None:
+    """The refusal message a preview would get at ingest, if any part misses required fields."""
+    for p in preview.parts:
+        if p.missing:
+            header = HeaderMap(Part(p.part), 0, p.header_row, p.headers, {}, {}, p.unmapped, p.missing)
+            return missing_message(preview.detected.file_name, header)
+    return None

@@ -1,0 +1,1 @@
+"""Storage: the DuckDB connection, schema migrations, the audit trail, users and roles."""

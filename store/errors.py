@@ -1,0 +1,53 @@
+"""Named storage errors; the CLI and UI turn them into messages that say what to do."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base class for storage errors."""
+
+
+class DatabaseLocked(StoreError):
+    """Another process holds the DuckDB file read-write."""
+
+    def __init__(self, path: str, holder: str | None) -> None:
+        self.path = path
+        self.holder = holder
+        who = f" ({holder})" if holder else ""
+        super().__init__(
+            f"The database {path} is in use by another program{who}. DuckDB lets one program at a time "
+            "write to it, and the dashboard keeps it open while it runs.\n\n"
+            "Upload the report on the dashboard's Reports page (or drop it in the inbox folder), "
+            "or stop the dashboard and run the command again."
+        )
+
+
+class DatabaseTooNew(StoreError):
+    """The database was written by a newer version of the tool."""
+
+    def __init__(self, path: str, found: int, known: int) -> None:
+        super().__init__(
+            f"The database {path} has schema version {found}, but this version of processor-oversight "
+            f"knows versions up to {known}. Upgrade processor-oversight, or open another database with --db."
+        )
+
+
+class DatabaseUnreadable(StoreError):
+    """The file is not a DuckDB database this version can open."""
+
+
+class PermissionDenied(StoreError):
+    """The user lacks every role that may perform the action."""
+
+    def __init__(self, user: str, action: str, allowed: tuple[str, ...]) -> None:
+        self.user = user
+        self.action = action
+        self.allowed = allowed
+        super().__init__(
+            f"User '{user}' may not {action}: that needs one of the roles {', '.join(allowed)}. "
+            "Ask a compliance officer to give you the role in the configuration file, or sign in as a user who has it."
+        )
+
+
+class ConfigError(StoreError):
+    """The configuration file is invalid."""

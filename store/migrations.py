@@ -1,0 +1,166 @@
+"""Numbered schema migrations, recorded in the database; forward only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+
+from store.errors import DatabaseTooNew
+
+# Each entry: (version, name, statements). Never edit a released migration: add the next number.
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "reports, cases, quarantine, training, mappings, audit trail",
+        [
+            "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+            "CREATE SEQUENCE processor_ids START 1",
+            """CREATE TABLE processors (
+                processor_id INTEGER PRIMARY KEY DEFAULT nextval('processor_ids'),
+                name VARCHAR NOT NULL UNIQUE,
+                profile VARCHAR NOT NULL DEFAULT 'default',
+                date_order VARCHAR NOT NULL DEFAULT 'dmy',
+                created_at TIMESTAMP NOT NULL)""",
+            "CREATE SEQUENCE submission_ids START 1",
+            """CREATE TABLE submissions (
+                submission_id INTEGER PRIMARY KEY DEFAULT nextval('submission_ids'),
+                processor_id INTEGER NOT NULL REFERENCES processors (processor_id),
+                period VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                file_name VARCHAR NOT NULL,
+                sha256 VARCHAR NOT NULL,
+                format VARCHAR NOT NULL,
+                encoding VARCHAR,
+                delimiter VARCHAR,
+                sheet VARCHAR,
+                header_row INTEGER,
+                submitted_on DATE NOT NULL,
+                submitted_on_source VARCHAR NOT NULL,
+                declared_total INTEGER,
+                declared_total_source VARCHAR,
+                ingested_at TIMESTAMP NOT NULL,
+                ingested_by VARCHAR NOT NULL,
+                rows_read INTEGER NOT NULL,
+                rows_loaded INTEGER NOT NULL,
+                rows_quarantined INTEGER NOT NULL,
+                rows_skipped INTEGER NOT NULL,
+                counts JSON NOT NULL,
+                extras VARCHAR[] NOT NULL,
+                notes VARCHAR[] NOT NULL,
+                status VARCHAR NOT NULL,
+                supersedes INTEGER,
+                superseded_by INTEGER,
+                changes JSON)""",
+            """CREATE TABLE cases (
+                submission_id INTEGER NOT NULL,
+                source_row INTEGER NOT NULL,
+                case_id VARCHAR NOT NULL,
+                received_on DATE NOT NULL,
+                request_type VARCHAR NOT NULL,
+                channel VARCHAR,
+                data_subject_ref VARCHAR,
+                identity_verified BOOLEAN,
+                id_requested_on DATE,
+                id_received_on DATE,
+                forwarded_on DATE,
+                escalated_on DATE,
+                escalated_to VARCHAR,
+                extension_notified_on DATE,
+                extension_reason VARCHAR,
+                responded_on DATE,
+                outcome VARCHAR,
+                refusal_reason VARCHAR,
+                complaint_right_notified BOOLEAN,
+                suppressed_on DATE,
+                agent_id VARCHAR,
+                language VARCHAR,
+                summary VARCHAR,
+                extras JSON)""",
+            """CREATE TABLE training (
+                submission_id INTEGER NOT NULL,
+                source_row INTEGER NOT NULL,
+                agent_id VARCHAR NOT NULL,
+                trained_on DATE NOT NULL,
+                confidentiality_signed_on DATE,
+                extras JSON)""",
+            """CREATE TABLE quarantine (
+                submission_id INTEGER NOT NULL,
+                part VARCHAR NOT NULL,
+                source_row INTEGER NOT NULL,
+                case_id VARCHAR,
+                reasons VARCHAR[] NOT NULL,
+                messages VARCHAR[] NOT NULL,
+                raw JSON NOT NULL)""",
+            """CREATE TABLE mappings (
+                processor_id INTEGER NOT NULL REFERENCES processors (processor_id),
+                header_key VARCHAR NOT NULL,
+                header VARCHAR NOT NULL,
+                field VARCHAR NOT NULL,
+                saved_at TIMESTAMP NOT NULL,
+                saved_by VARCHAR NOT NULL,
+                PRIMARY KEY (processor_id, header_key))""",
+            """CREATE TABLE audit_events (
+                seq BIGINT PRIMARY KEY,
+                occurred_at TIMESTAMP NOT NULL,
+                user_name VARCHAR NOT NULL,
+                role VARCHAR NOT NULL,
+                action VARCHAR NOT NULL,
+                object VARCHAR NOT NULL,
+                details JSON NOT NULL,
+                prev_hash VARCHAR NOT NULL,
+                hash VARCHAR NOT NULL)""",
+            # The cases of each processor's current report per period.
+            """CREATE VIEW report_cases AS
+                SELECT p.name AS processor, s.period, c.*
+                FROM cases c
+                JOIN submissions s USING (submission_id)
+                JOIN processors p USING (processor_id)
+                WHERE s.status = 'current' AND s.kind = 'cases'""",
+            # The current state of each case: the newest current report that lists it (architecture.md).
+            """CREATE VIEW current_cases AS
+                SELECT * FROM report_cases
+                QUALIFY row_number() OVER (PARTITION BY processor, case_id ORDER BY period DESC) = 1""",
+        ],
+    ),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the highest migration applied, 0 for an empty database."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection, label: str = "database") -> int:
+    """Apply pending migrations, each in its own transaction; refuse a database newer than this code."""
+    current = schema_version(con)
+    if current > LATEST:
+        raise DatabaseTooNew(label, current, LATEST)
+    if current == 0:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        )
+    for version, name, statements in MIGRATIONS:
+        if version <= current:
+            continue
+        con.begin()
+        try:
+            for statement in statements:
+                con.execute(statement)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                [version, name, datetime.now(UTC).replace(tzinfo=None)],
+            )
+        except BaseException:
+            con.rollback()
+            raise
+        con.commit()
+    return LATEST
