@@ -214,7 +214,7 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
             list_sort(list_distinct(CASE WHEN _conflict THEN list_append(_reasons, 'duplicate_conflict')
                                          ELSE _reasons END)) AS reasons,
             CASE WHEN _conflict THEN list_append(_messages, format('case id {{}} appears on several rows with '
-                 'different values', f_case_id)) ELSE _messages END AS messages,
+                 'different values', {key or 'NULL'})) ELSE _messages END AS messages,
             CASE WHEN skip IS NOT NULL THEN 'skipped'
                  WHEN _conflict OR len(_reasons) > 0 THEN 'quarantined' ELSE 'loaded' END AS status
         FROM checked"""
