@@ -34,9 +34,15 @@ def test_fixture(expect_file: Path, con, officer, key_path):
     path = _report_file(expect_file)
 
     def run():
-        return ingest_report(con, path, user=officer, key_path=key_path, processor=args.get("processor"),
-                             period=args.get("period"),
-                             submitted_on=date.fromisoformat(args["submitted_on"]) if args.get("submitted_on") else None)
+        return ingest_report(
+            con,
+            path,
+            user=officer,
+            key_path=key_path,
+            processor=args.get("processor"),
+            period=args.get("period"),
+            submitted_on=date.fromisoformat(args["submitted_on"]) if args.get("submitted_on") else None,
+        )
 
     if expect.get("refused"):
         with pytest.raises(getattr(errors, expect["refused"])) as caught:
@@ -51,8 +57,10 @@ def test_fixture(expect_file: Path, con, officer, key_path):
         assert result.detected["encoding"] == detected["encoding"]
     if detected.get("delimiter"):
         assert result.detected["delimiter"] == detected["delimiter"]
-    row = con.execute("SELECT header_row, sheet, period, declared_total FROM submissions WHERE submission_id = ?",
-                      [result.submission_id]).fetchall()[0]
+    row = con.execute(
+        "SELECT header_row, sheet, period, declared_total FROM submissions WHERE submission_id = ?",
+        [result.submission_id],
+    ).fetchall()[0]
     assert row[0] == detected["header_row"]
     if detected.get("sheet"):
         assert row[1] == detected["sheet"]
@@ -76,8 +84,10 @@ def test_fixture(expect_file: Path, con, officer, key_path):
             assert got["quarantine_reasons"] == want["quarantine_reasons"]
     assert sorted(result.extras) == sorted(expect.get("extras") or [])
     for spot in expect.get("spot") or []:
-        value = con.execute(f'SELECT "{spot["field"]}" FROM cases WHERE submission_id = ? AND case_id = ?',
-                            [result.submission_id, spot["case_id"]]).fetchall()
+        value = con.execute(
+            f'SELECT "{spot["field"]}" FROM cases WHERE submission_id = ? AND case_id = ?',
+            [result.submission_id, spot["case_id"]],
+        ).fetchall()
         assert value, f"case {spot['case_id']} was not loaded"
         got_value = value[0][0]
         got_value = got_value.isoformat() if isinstance(got_value, date) else got_value
