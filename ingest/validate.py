@@ -14,7 +14,7 @@ from enum import Enum
 
 import duckdb
 
-from ingest.dates import EXCEL_SERIAL_PATTERN, local_formats
+from ingest.dates import sql_date
 from ingest.mapping import HeaderMap, Part
 from ingest.vocabulary import (
     CASE_FIELDS,
@@ -132,7 +132,7 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
         + f"{first_cell} IS NULL AS _blank, "
         f"coalesce(regexp_replace(lower(strip_accents({first_cell})), '[^a-z]', '', 'g') IN "
         f"(SELECT unnest($totals)) {total_guard}, false) AS _total, "
-        f"md5(to_json([{', '.join(cells)}])) AS _fp, {', '.join(cells)} FROM {raw}",
+        f"{', '.join(cells)} FROM {raw}",
         params,
     )
     # Rows after the last non-blank row are not rows of the report (Excel's formatted empty tail).
@@ -142,19 +142,15 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
                 f"FROM {raw}_empty WHERE line < (SELECT max(source_row) FROM {raw}_cells WHERE NOT _blank)")
 
     vmap = _value_map(con, raw, mapped)
-    formats = list(local_formats(rules.date_order))
-    params = {"fmts": formats, "submitted": rules.submitted_on, "period_end": rules.period_end,
-              "ipad": rules.ipad, "opad": rules.opad, "serial": EXCEL_SERIAL_PATTERN}
+    params = {"submitted": rules.submitted_on, "period_end": rules.period_end, "ipad": rules.ipad,
+              "opad": rules.opad}
     parsed, joins, checks = [], [], []
     for name, f in mapped.items():
         col = ident("f_" + name)
         label_param = f"label_{name}"
         params[label_param] = f"{header.headers[header.columns[name]].strip()} ({name})"
         if f.kind is Kind.DATE:
-            parsed.append(
-                f"coalesce(CAST(try_strptime({col}, $fmts) AS DATE), CASE WHEN regexp_full_match({col}, $serial) "
-                f"THEN DATE '1899-12-30' + CAST(CAST({col} AS DOUBLE) AS INTEGER) END) AS {ident('p_' + name)}"
-            )
+            parsed.append(f"{sql_date(col, rules.date_order)} AS {ident('p_' + name)}")
             checks.append((f"{col} IS NOT NULL AND {ident('p_' + name)} IS NULL", Reason.BAD_DATE,
                            f"format('{{}} ''{{}}'' is not a date', ${label_param}, {col})"))
             checks.append((f"{ident('p_' + name)} > $submitted", Reason.FUTURE_DATE,
@@ -199,7 +195,8 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     sql = f"""CREATE OR REPLACE TEMP TABLE {raw}_stage AS
         WITH base AS (
             SELECT *, CASE WHEN _blank THEN 'blank' WHEN _total THEN 'total'
-                           WHEN row_number() OVER (PARTITION BY _fp ORDER BY _r) > 1 THEN 'duplicate_row' END AS skip
+                           WHEN row_number() OVER (PARTITION BY {', '.join(cells)} ORDER BY _r) > 1
+                           THEN 'duplicate_row' END AS skip
             FROM {raw}_cells
         ), parsed AS (
             SELECT base.*, {', '.join(parsed)} FROM base {' '.join(joins)}

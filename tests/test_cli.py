@@ -62,10 +62,10 @@ def test_quarantine_and_reports_outputs(env, write_csv):
     run("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05")
     code, out, _ = run("quarantine", "--format", "json")
     [row] = json.loads(out)
-    assert row["reasons"] == ["unknown_value"] and row["source_row"] == 3
-    code, out, _ = run("quarantine", "--format", "csv")
+    assert code == 0 and row["reasons"] == ["unknown_value"] and row["source_row"] == 3
+    _, out, _ = run("quarantine", "--format", "csv")
     assert "'=HYPERLINK()" in out  # formula injection defused in CSV output
-    code, out, _ = run("reports", "--format", "json")
+    _, out, _ = run("reports", "--format", "json")
     [report] = json.loads(out)
     assert report["status"] == "current" and report["rows_read"] == 2
 
@@ -111,7 +111,7 @@ def test_locked_database_gives_a_message_not_a_traceback(env):
                                "print('ready', flush=True); time.sleep(30)", db], stdout=subprocess.PIPE, text=True)
     try:
         holder.stdout.readline()
-        code, out, err = run("reports")
+        code, _, err = run("reports")
         assert code == 2 and "in use by another program" in err and "Traceback" not in err
     finally:
         holder.kill()
