@@ -1,0 +1,1 @@
+"""The dashboard's pages and shared widgets: the only package that imports streamlit."""

@@ -1,0 +1,179 @@
+"""The Reports page: upload a report or take it from the inbox, see what is read, ingest it, and the history."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from app import state
+from app.widgets import Pending, changes_text, report_card, show_result
+from ingest.inbox import inbox_dir, list_inbox, mark_processed
+from ingest.queries import list_reports, periods, processors
+from ingest.service import IngestResult
+
+ALL = "All"
+UPLOAD_KEY = "report_upload"
+
+
+def _url_filter(name: str, label: str, options: list[str]) -> str | None:
+    """A sidebar selectbox whose value lives in the URL (?processor=...&period=...) so the view can be shared."""
+    key = f"filter_{name}"
+    if key not in st.session_state:
+        st.session_state[key] = st.query_params.get(name, ALL)
+    if st.session_state[key] not in options:
+        st.session_state[key] = ALL
+    value = st.sidebar.selectbox(label, [ALL, *options], key=key)
+    if value == ALL:
+        st.query_params.pop(name, None)
+        return None
+    st.query_params[name] = value
+    return value
+
+
+def _filters(ctx: state.Context, names: list[str]) -> tuple[str | None, str | None]:
+    processor = _url_filter("processor", "Processor", names)
+    with ctx.cursor() as cur:
+        months = periods(cur, processor)
+    return processor, _url_filter("period", "Period", months)
+
+
+def _results() -> dict[str, IngestResult]:
+    return st.session_state.setdefault("ingest_results", {})
+
+
+def _saved_upload(upload: UploadedFile) -> Path:
+    """Write an upload under the session's temporary folder, keeping its name (it may hold the period)."""
+    if "upload_dir" not in st.session_state:
+        st.session_state["upload_dir"] = tempfile.mkdtemp(prefix="oversight-upload-")
+    path = Path(st.session_state["upload_dir"]) / upload.file_id / Path(upload.name).name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(upload.getbuffer())
+    return path
+
+
+def _forget_removed_uploads(current: set[str]) -> None:
+    for key in [k for k in _results() if k.startswith("upload:") and k not in current]:
+        del _results()[key]
+    if "upload_dir" in st.session_state:
+        for folder in Path(st.session_state["upload_dir"]).iterdir():
+            if f"upload:{folder.name}" not in current:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _upload_section(ctx: state.Context, names: list[str]) -> None:
+    st.subheader("Upload reports")
+    files = st.file_uploader(
+        "Monthly reports (CSV or Excel)", type=["csv", "xlsx", "xlsm"], accept_multiple_files=True, key=UPLOAD_KEY,
+        help="You see what is read from each file, and can correct it, before anything is written.",
+    )
+    _forget_removed_uploads({f"upload:{f.file_id}" for f in files or []})
+    if not files:
+        st.caption("Drop a processor's monthly privacy-request report here (CSV, .xlsx or .xlsm); several at once "
+                   "is fine. Nothing is written until you press Ingest.")
+        return
+    for upload in files:
+        key = f"upload:{upload.file_id}"
+        with st.container(border=True):
+            st.markdown(f"##### {upload.name}")
+            if key in _results():
+                show_result(ctx, _results()[key])
+                continue
+            result = report_card(ctx, Pending(key, _saved_upload(upload), upload.name), names)
+        if result is not None:
+            _results()[key] = result
+            st.rerun()
+
+
+def _inbox_section(ctx: state.Context, names: list[str]) -> None:
+    st.subheader("Inbox")
+    folder = inbox_dir(ctx.config, ctx.db_path)
+    for key, result in _results().items():
+        if key.startswith("inbox:"):
+            with st.container(border=True):
+                st.markdown(f"##### {result.file} (from the inbox, moved to processed/)")
+                show_result(ctx, result)
+    items = list_inbox(folder)
+    if not items:
+        st.caption(f"No files are waiting in the inbox ({folder}). A transfer job can drop reports there, in a "
+                   "sub-folder named after the processor; they are offered here for ingest.")
+        return
+    st.caption(f"{len(items)} file(s) waiting in {folder}.")
+    for item in items:
+        relative = item.path.relative_to(folder)
+        key = f"inbox:{relative}:{item.path.stat().st_mtime_ns}"
+        with st.container(border=True):
+            st.markdown(f"##### {relative}")
+            result = report_card(ctx, Pending(key, item.path, item.path.name, item.processor), names)
+        if result is not None:
+            _results()[key] = result
+            try:
+                mark_processed(folder, item)
+            except OSError as exc:
+                st.error(f"{relative} was ingested but could not be moved to processed/ ({exc}). Move it by hand, "
+                         "or it will be offered again (and recognised as a duplicate).")
+                return
+            st.rerun()
+
+
+def _changes_summary(changes: dict[str, object] | None) -> str | None:
+    if not changes:
+        return None
+    added, removed, changed = (changes.get(k, 0) for k in ("added", "removed", "changed"))
+    return f"+{added} added, −{removed} removed, {changed} changed"
+
+
+def history_table(reports: list[dict[str, object]]) -> pd.DataFrame:
+    """The submissions as a table, newest first: status, counts and the resubmission diff."""
+    return pd.DataFrame([{
+        "submission": r["submission_id"], "processor": r["processor"], "period": r["period"], "kind": r["kind"],
+        "file": r["file_name"], "status": r["status"], "submitted on": r["submitted_on"],
+        "submitted on from": r["submitted_on_source"], "ingested at": r["ingested_at"], "by": r["ingested_by"],
+        "read": r["rows_read"], "loaded": r["rows_loaded"], "quarantined": r["rows_quarantined"],
+        "skipped": r["rows_skipped"], "declared": r["declared_total"], "supersedes": r["supersedes"],
+        "superseded by": r["superseded_by"], "changes": _changes_summary(r["changes"]),
+    } for r in reports])
+
+
+def _history_section(ctx: state.Context, processor: str | None, period: str | None) -> None:
+    st.subheader("Submission history")
+    with ctx.cursor() as cur:
+        reports = list_reports(cur, processor, period)
+    if not reports:
+        scope = " for this processor and period" if processor or period else ""
+        st.info(f"No reports{scope} yet — upload one above, or drop it in the inbox.", icon=":material/inbox:")
+        return
+    current = sum(r["status"] == "current" for r in reports)
+    st.caption(f"{len(reports)} submission(s), {current} current; a resubmission supersedes the earlier report for "
+               "its processor and period, which stays here as history.")
+    st.dataframe(history_table(reports), hide_index=True, width="stretch", key="history",
+                 column_config={"ingested at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    resubmissions = [r for r in reports if r["changes"]]
+    if resubmissions:
+        with st.expander(f"Resubmission changes ({len(resubmissions)})"):
+            for r in resubmissions:
+                st.markdown(f"**Submission {r['submission_id']}** ({r['file_name']}, {r['processor']}, {r['period']}) "
+                            f"superseded submission {r['supersedes']}:\n{changes_text(r['changes'])}")
+
+
+def render() -> None:
+    """Draw the page."""
+    st.title("Reports")
+    st.caption("The processor's monthly reports: what was read from each file, what was quarantined and why, "
+               "and every submission with its resubmissions.")
+    ctx = state.context()
+    with ctx.cursor() as cur:
+        names = processors(cur)
+    processor, period = _filters(ctx, names)
+    _upload_section(ctx, names)
+    _inbox_section(ctx, names)
+    _history_section(ctx, processor, period)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,245 @@
+"""Widgets of the Reports page: a report waiting to be ingested (what was detected, facts, mapping) and a result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app.state import Context, user_errors
+from ingest.errors import IngestError
+from ingest.facts import valid_period
+from ingest.mapping import DATE_ORDERS, EXTRA, Mapping, build_mapping, load_saved
+from ingest.queries import list_quarantine
+from ingest.service import IngestResult, Preview, ingest_report, inspect_report, refusal_for_missing
+from ingest.vocabulary import CASE_FIELDS, TRAINING_FIELDS
+from store.errors import StoreError
+
+NEW_PROCESSOR = "New processor…"
+DATE_ORDER_LABELS = {"dmy": "Day first (31/10/2026)", "mdy": "Month first (10/31/2026)"}
+_REQUIRED = {f.name for f in (*CASE_FIELDS, *TRAINING_FIELDS) if f.required}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A report file waiting to be ingested: an upload or a file in the inbox."""
+
+    key: str  # unique per file, prefixes the widget keys
+    path: Path
+    name: str
+    processor: str | None = None  # fixed by the inbox sub-folder
+
+
+def _field_label(name: str) -> str:
+    if name == EXTRA:
+        return "keep as extra"
+    return f"{name} (required)" if name in _REQUIRED else name
+
+
+def _inspect(ctx: Context, path: Path, processor: str | None, mapping: Mapping | None = None) -> Preview:
+    """Inspect a file, remembered per session until the next ingest (saved mappings may change then)."""
+    memo: dict[tuple[object, ...], Preview] = st.session_state.setdefault("_previews", {})
+    key = (str(path), path.stat().st_mtime_ns, processor, tuple(sorted(mapping.headers.items())) if mapping else (),
+           mapping.date_order if mapping else None)
+    if key not in memo:
+        with ctx.cursor() as cur:
+            memo[key] = inspect_report(cur, path, processor=processor, mapping=mapping)
+    return memo[key]
+
+
+def processor_input(key: str, existing: list[str], default: str | None) -> str | None:
+    """Pick an existing processor or name a new one; return the name (None until given)."""
+    options = [*existing, NEW_PROCESSOR]
+    if default in existing:
+        index: int | None = existing.index(default)
+    else:
+        index = len(existing) if default or not existing else None
+    choice = st.selectbox("Processor", options, index=index, key=f"{key}:processor",
+                          placeholder="Choose the processor that sent the report")
+    if choice != NEW_PROCESSOR:
+        return choice
+    name = st.text_input("New processor name", value=default or "", key=f"{key}:new_processor",
+                         placeholder="e.g. Belcall Antwerpen BV")
+    return name.strip() or None
+
+
+def _detected_line(preview: Preview) -> str:
+    d = preview.detected
+    bits = [d.format.upper()]
+    if d.encoding:
+        bits.append(f"encoding {d.encoding}")
+    if d.delimiter:
+        bits.append("tab-delimited" if d.delimiter == "\t" else f"delimiter `{d.delimiter}`")
+    for part in preview.parts:
+        where = f"sheet '{part.sheet}', " if part.sheet else ""
+        bits.append(f"{part.part}: {where}header on row {part.header_row}")
+    if preview.ignored_sheets:
+        bits.append(f"ignored sheets: {', '.join(preview.ignored_sheets)}")
+    return " · ".join(bits)
+
+
+def _columns_table(preview: Preview) -> pd.DataFrame:
+    rows = []
+    for part in preview.parts:
+        fields = {header: name for name, header in part.columns.items()}
+        for header in part.headers:
+            if header.strip():
+                rows.append({"part": part.part, "header": header.strip(),
+                             "field": fields.get(header.strip(), "extra (kept, not checked)")})
+    return pd.DataFrame(rows, columns=["part", "header", "field"])
+
+
+def mapping_form(key: str, preview: Preview, processor: str | None, saved_order: str) -> Mapping | None:
+    """Ask which field each unrecognised header holds, and the date order; None when there is nothing to ask."""
+    unmapped = [(part, header) for part in preview.parts for header in part.unmapped]
+    missing = [name for part in preview.parts for name in part.missing]
+    if not unmapped and not missing:
+        return None
+    with st.container(border=True, key=f"{key}:mapping"):
+        st.markdown("**Map the columns**")
+        if missing:
+            st.warning(f"Required field(s) not found in the header: {', '.join(missing)}. "
+                       "Say which column holds each below.", icon=":material/rule:")
+        else:
+            st.caption("These headers are not recognised. They are kept as extra columns unless you map them.")
+        choices: dict[str, str] = {}
+        for part, header in unmapped:
+            fields = CASE_FIELDS if part.part == "cases" else TRAINING_FIELDS
+            options = [EXTRA, *(f.name for f in fields if f.name not in part.columns)]
+            choices[header] = st.selectbox(f'"{header}"', options, format_func=_field_label,
+                                           key=f"{key}:map:{part.part}:{header}")
+        order = st.radio("Dates in this report are written", DATE_ORDERS, index=DATE_ORDERS.index(saved_order),
+                         format_func=DATE_ORDER_LABELS.get, horizontal=True, key=f"{key}:date_order")
+        who = f"for {processor}" if processor else "for the processor"
+        st.caption(f"These choices are saved {who} when the report is ingested, so its next report maps by itself.")
+    return build_mapping(choices, order if order != saved_order else None)
+
+
+def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResult | None:
+    """Show what would be read from a file, the inputs to confirm, and an Ingest button; return its result."""
+    with user_errors():  # the service's messages name the file
+        first = _inspect(ctx, item.path, item.processor)
+        if item.processor:
+            processor: str | None = item.processor
+            st.markdown(f"Processor: **{processor}** (from the inbox sub-folder)")
+        else:
+            found = first.facts.get("processor")
+            processor = processor_input(item.key, existing, str(found.value) if found else None)
+            if found:
+                st.caption(f"The {found.source} names the processor '{found.value}'.")
+        base = _inspect(ctx, item.path, processor) if processor and processor != item.processor else first
+        st.caption(_detected_line(base))
+
+        left, right = st.columns(2)
+        period_fact = base.facts.get("period")
+        period = left.text_input("Period (YYYY-MM)", value=str(period_fact.value) if period_fact else "",
+                                 key=f"{item.key}:period", placeholder="2026-10").strip()
+        left.caption(f"Found in the {period_fact.source}." if period_fact else "Not found in the file: type it.")
+        sub_fact = base.facts.get("submitted_on")
+        detected = sub_fact.value if sub_fact and sub_fact.source != "day of ingest" else None
+        submitted = right.date_input("Submitted on", value=detected, key=f"{item.key}:submitted", format="YYYY-MM-DD")
+        right.caption(f"Found in the {sub_fact.source}." if detected and sub_fact
+                      else "Not in the file: leave empty to use the day of ingest.")
+
+        with ctx.cursor() as cur:
+            saved_order = (load_saved(cur, processor).date_order if processor else None) or "dmy"
+        mapping = mapping_form(item.key, base, processor, saved_order)
+        final = _inspect(ctx, item.path, processor, mapping) if mapping else base
+        st.dataframe(_columns_table(final), hide_index=True, width="stretch")
+        for note in final.notes:
+            if not (submitted and "day of ingest" in note):  # the preview cannot know the date typed above
+                st.caption(note)
+
+        problems = []
+        if not processor:
+            problems.append("choose the processor")
+        if not valid_period(period):
+            problems.append("give the period as YYYY-MM")
+        if any(part.missing for part in final.parts):
+            if not any(part.unmapped for part in base.parts):
+                st.error(refusal_for_missing(final) or "Required fields are missing.")
+            problems.append("map the required fields")
+        if problems:
+            st.caption(f"To ingest, {', '.join(problems)}.")
+        if not st.button("Ingest", key=f"{item.key}:ingest", type="primary", disabled=bool(problems)):
+            return None
+        with st.status(f"Ingesting {item.name}…", expanded=False) as status:
+            try:
+                # One cursor for the whole ingest: it stages the file in temporary tables of that connection.
+                with ctx.cursor() as cur:
+                    result = ingest_report(
+                        cur, item.path, user=ctx.user, key_path=ctx.key_path, processor=processor, period=period,
+                        submitted_on=submitted if isinstance(submitted, date) and submitted != detected else None,
+                        mapping=mapping, file_name=item.name,
+                    )
+            except (StoreError, IngestError):
+                status.update(label=f"{item.name}: refused, nothing was written", state="error")
+                raise
+            status.update(label=f"{item.name}: {result.status}", state="complete")
+        st.session_state.pop("_previews", None)
+        return result
+    return None
+
+
+def _reason_text(counts: dict[str, object]) -> str:
+    return ", ".join(f"{reason}: {n}" for reason, n in counts.items()) if counts else ""
+
+
+def show_result(ctx: Context, result: IngestResult) -> None:
+    """Show what happened to one file: status, counts with reasons, notes, changes and its quarantine."""
+    where = f"{result.processor}, {result.period}"
+    if result.status == "loaded":
+        st.success(f"{result.file}: loaded as submission {result.submission_id} ({where}).", icon=":material/done:")
+    elif result.status == "resubmission":
+        st.success(f"{result.file}: loaded as submission {result.submission_id}, a resubmission that supersedes the "
+                   f"earlier report for {where} (kept in the history).", icon=":material/published_with_changes:")
+    else:
+        st.info(f"{result.file}: duplicate. {' '.join(result.notes)}", icon=":material/copy_all:")
+        return
+    cols = st.columns(4)
+    cols[0].metric("Rows read", result.rows_read)
+    cols[1].metric("Loaded", result.rows_loaded)
+    cols[2].metric("Quarantined", result.rows_quarantined)
+    cols[3].metric("Skipped", result.rows_skipped)
+    parts = [{"part": part, "read": c.get("rows_read"), "loaded": c.get("rows_loaded"),
+              "quarantined": c.get("rows_quarantined"), "quarantine reasons": _reason_text(c.get("quarantine_reasons")),
+              "skipped": c.get("rows_skipped"), "skip reasons": _reason_text(c.get("skipped"))}
+             for part, c in result.parts.items()]
+    st.dataframe(pd.DataFrame(parts), hide_index=True, width="stretch")
+    if result.declared_total is not None:
+        st.caption(f"The report declares {result.declared_total} cases.")
+    if result.extras:
+        st.caption(f"Kept as extra columns: {', '.join(result.extras)}.")
+    for note in result.notes:
+        st.caption(note)
+    if result.changes:
+        st.markdown("**What changed against the superseded report**")
+        st.markdown(changes_text(result.changes))
+    with ctx.cursor() as cur:
+        quarantined = list_quarantine(cur, submission_id=result.submission_id, current_only=False)
+    if quarantined:
+        st.markdown(f"**Quarantine of submission {result.submission_id}** (rows kept with their reasons, not loaded)")
+        st.dataframe(quarantine_table(quarantined), hide_index=True, width="stretch")
+
+
+def changes_text(changes: dict[str, object]) -> str:
+    """Render a resubmission diff as Markdown lines: counts and case ids."""
+    lines = []
+    for kind in ("added", "removed", "changed"):
+        ids = changes.get(f"{kind}_case_ids") or []
+        more = int(changes.get(kind) or 0) - len(ids)
+        listed = ", ".join(map(str, ids)) + (f" and {more} more" if more > 0 else "")
+        lines.append(f"- {kind}: {changes.get(kind, 0)}" + (f" ({listed})" if ids else ""))
+    return "\n".join(lines)
+
+
+def quarantine_table(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """The quarantined rows as a table: row number, case id, reason codes and messages."""
+    return pd.DataFrame(
+        [{"row": r["source_row"], "part": r["part"], "case id": r["case_id"],
+          "reasons": ", ".join(r["reasons"]), "messages": "; ".join(r["messages"])} for r in rows],
+        columns=["row", "part", "case id", "reasons", "messages"],
+    )
