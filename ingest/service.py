@@ -291,6 +291,9 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
             extras = sorted({name for s in staged.values() for name in s.extras})
             kind = Part.CASES.value if Part.CASES in staged else Part.TRAINING.value
             with transaction(con):
+                # Checked again under the write lock: two sessions may upload the same file at once.
+                if raced := load.find_duplicate(con, processor_name, report.detected.sha256):
+                    raise DuplicateFile(raced)
                 check_key(con, pseudonymiser, key_path)
                 processor_id = load.ensure_processor(con, processor_name)
                 previous = load.current_submission(con, processor_id, period_value, kind)
@@ -334,6 +337,13 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
                                    details={"processor": processor_name, "period": period_value, "file": source,
                                             "sha256": report.detected.sha256, **totals, "supersedes": previous})
                 _after_write_hook()
+        except DuplicateFile as dup:
+            return IngestResult(
+                source, "duplicate", dup.submission["submission_id"], processor_name, str(dup.submission["period"]),
+                notes=[f"This exact file was ingested meanwhile as submission {dup.submission['submission_id']}; "
+                       "nothing was written."],
+                detected=asdict(report.detected),
+            )
         finally:
             for part in staged.keys() | {p for p in plan.maps}:
                 for suffix in ("", "_cells", "_stage", "_vmap", "_empty"):
@@ -343,6 +353,14 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
             submitted_on=submitted.isoformat(), declared_total=declared.value if declared else None,
             extras=extras, notes=notes, changes=changes, detected=asdict(report.detected),
         )
+
+
+class DuplicateFile(Exception):
+    """The same file was ingested by another session while this one was reading it."""
+
+    def __init__(self, submission: dict[str, object]) -> None:
+        super().__init__(f"already ingested as submission {submission['submission_id']}")
+        self.submission = submission
 
 
 def _after_write_hook() -> None:
