@@ -129,10 +129,10 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {raw}_cells AS SELECT _r, source_row, "
         + "".join(f"{expr} AS {ident('f_' + name)}, " for name, expr in trimmed.items())
-        + f"{first_cell} IS NULL AS _blank, "
-        f"coalesce(regexp_replace(lower(strip_accents({first_cell})), '[^a-z]', '', 'g') IN "
+        + "_first IS NULL AS _blank, "
+        "coalesce(regexp_replace(lower(strip_accents(_first)), '[^a-z]', '', 'g') IN "
         f"(SELECT unnest($totals)) {total_guard}, false) AS _total, "
-        f"{', '.join(cells)} FROM {raw}",
+        f"{', '.join(cells)} FROM (SELECT *, {first_cell} AS _first FROM {raw})",
         params,
     )
     # Rows after the last non-blank row are not rows of the report (Excel's formatted empty tail).
@@ -188,16 +188,25 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     )
     params.update({f"x{i}": name for i, name in enumerate(extras)})
     key = "f_case_id" if header.part is Part.CASES else None
+    # Identical rows share their key, so only rows whose key repeats (or is empty) are compared cell by cell:
+    # exact, and far cheaper than partitioning a million rows by every cell.
+    first = next(iter(trimmed), None)
+    group = ident("f_" + (key[2:] if key else first)) if (key or first) else "NULL"
     conflict = (
-        f"CASE WHEN skip IS NULL AND {key} IS NOT NULL AND count(*) FILTER (WHERE skip IS NULL) "
-        f"OVER (PARTITION BY {key}) > 1 THEN true ELSE false END" if key else "false"
+        f"skip IS NULL AND {key} IS NOT NULL AND {key} IN (SELECT {key} FROM base WHERE skip IS NULL "
+        f"AND {key} IN (SELECT k FROM repeated) GROUP BY {key} HAVING count(*) > 1)" if key else "false"
     )
     sql = f"""CREATE OR REPLACE TEMP TABLE {raw}_stage AS
-        WITH base AS (
-            SELECT *, CASE WHEN _blank THEN 'blank' WHEN _total THEN 'total'
-                           WHEN row_number() OVER (PARTITION BY {', '.join(cells)} ORDER BY _r) > 1
-                           THEN 'duplicate_row' END AS skip
+        WITH repeated AS (
+            SELECT {group} AS k FROM {raw}_cells WHERE NOT _blank GROUP BY {group} HAVING count(*) > 1
+        ), dups AS (
+            SELECT _r, row_number() OVER (PARTITION BY {', '.join(cells)} ORDER BY _r) > 1 AS is_dup
             FROM {raw}_cells
+            WHERE NOT _blank AND NOT _total AND ({group} IS NULL OR {group} IN (SELECT k FROM repeated))
+        ), base AS (
+            SELECT c.*, CASE WHEN _blank THEN 'blank' WHEN _total THEN 'total'
+                             WHEN d.is_dup THEN 'duplicate_row' END AS skip
+            FROM {raw}_cells c LEFT JOIN dups d USING (_r)
         ), parsed AS (
             SELECT base.*, {', '.join(parsed)} FROM base {' '.join(joins)}
         ), checked AS (
