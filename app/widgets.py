@@ -14,7 +14,14 @@ from ingest.errors import IngestError
 from ingest.facts import valid_period
 from ingest.mapping import DATE_ORDERS, EXTRA, Mapping, build_mapping, load_saved
 from ingest.queries import list_quarantine
-from ingest.service import IngestResult, Preview, ingest_report, inspect_report, refusal_for_missing
+from ingest.service import (
+    DAY_OF_INGEST,
+    IngestResult,
+    Preview,
+    ingest_report,
+    inspect_report,
+    refusal_for_missing,
+)
 from ingest.vocabulary import CASE_FIELDS, TRAINING_FIELDS
 from store.errors import StoreError
 
@@ -139,7 +146,7 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
                                  key=f"{item.key}:period", placeholder="2026-10").strip()
         left.caption(f"Found in the {period_fact.source}." if period_fact else "Not found in the file: type it.")
         sub_fact = base.facts.get("submitted_on")
-        detected = sub_fact.value if sub_fact and sub_fact.source != "day of ingest" else None
+        detected = sub_fact.value if sub_fact and sub_fact.source != DAY_OF_INGEST else None
         submitted = right.date_input("Submitted on", value=detected, key=f"{item.key}:submitted", format="YYYY-MM-DD")
         right.caption(f"Found in the {sub_fact.source}." if detected and sub_fact
                       else "Not in the file: leave empty to use the day of ingest.")
@@ -150,8 +157,7 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
         final = _inspect(ctx, item.path, processor, mapping) if mapping else base
         st.dataframe(_columns_table(final), hide_index=True, width="stretch")
         for note in final.notes:
-            if not (submitted and "day of ingest" in note):  # the preview cannot know the date typed above
-                st.caption(note)
+            st.caption(note)
 
         problems = []
         if not processor:

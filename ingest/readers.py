@@ -11,7 +11,7 @@ import hashlib
 import io
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ DELIMITERS = (";", ",", "\t", "|")
 SPARE_COLUMNS = 8  # rows longer than the header land here and are kept as extras, never cut off
 
 Cell = str | None
+HeaderScore = Callable[[list[Cell]], int]  # how many cells of a row read as known headers
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def _head_text(utf8: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _choose_delimiter(text: str, score: callable) -> str:
+def _choose_delimiter(text: str, score: HeaderScore) -> str:
     """Pick the delimiter under which some row reads best as a header, then the most regular one."""
     best: tuple[tuple[int, int], str] | None = None
     for delim in DELIMITERS:
@@ -202,7 +203,7 @@ def _choose_delimiter(text: str, score: callable) -> str:
 
 
 @contextmanager
-def open_report(path: Path, header_score: callable) -> Iterator[Report]:
+def open_report(path: Path, header_score: HeaderScore) -> Iterator[Report]:
     """Open a CSV or Excel report; temporary files (transcoded CSV) are removed afterwards.
 
     `header_score(cells) -> int` counts how many cells of a row read as known headers; it guides the
@@ -225,7 +226,7 @@ def open_report(path: Path, header_score: callable) -> Iterator[Report]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _open_csv(path: Path, raw: bytes, digest: str, workdir: Path, header_score: callable) -> Report:
+def _open_csv(path: Path, raw: bytes, digest: str, workdir: Path, header_score: HeaderScore) -> Report:
     encoding, transcoded = _decode(raw)
     utf8 = transcoded if transcoded is not None else raw
     if b"\x00" in utf8[:SAMPLE_BYTES]:

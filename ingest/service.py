@@ -40,6 +40,8 @@ from store import audit
 from store.db import transaction
 from store.identity import User, require
 
+DAY_OF_INGEST = "day of ingest"
+
 
 @dataclass(frozen=True)
 class PartPlan:
@@ -200,8 +202,8 @@ def _facts(plan: _Plan, processor: str | None, period: str | None, submitted_on:
     elif summary_submitted:
         facts["submitted_on"] = Fact(summary_submitted, "summary sheet")
     else:
-        facts["submitted_on"] = Fact(today, "day of ingest")
-        notes.append(f"No submission date was given or found in the file; the day of ingest ({today}) was used.")
+        # Said in the ingest result, not in a preview: the date may still be typed before ingest.
+        facts["submitted_on"] = Fact(today, DAY_OF_INGEST)
     total = parse_count(plan.summary["declared_total"]) if "declared_total" in plan.summary else None
     facts["declared_total"] = Fact(total, "summary sheet") if total is not None else None
     return facts, notes
@@ -260,6 +262,8 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
             raise MissingFact(f"{source}: which month does this report cover? Give it with --period YYYY-MM; it is "
                               "not on a summary sheet, in a title row or in the file name.")
         period_value = str(facts["period"].value)
+        if facts["submitted_on"].source == DAY_OF_INGEST:
+            notes.append(f"No submission date was given or found in the file; the day of ingest ({today}) was used.")
         submitted = facts["submitted_on"].value
         duplicate = load.find_duplicate(con, processor_name, report.detected.sha256)
         if duplicate:
@@ -328,7 +332,7 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
                     save_mapping(con, processor_id, explicit, user.name)
                     audit.append_event(con, user=user.name, role=role, action="mapping.saved",
                                        obj=f"processor:{processor_name}",
-                                       details={"headers": explicit.labels | {}, "fields": explicit.headers,
+                                       details={"headers": explicit.labels, "fields": explicit.headers,
                                                 "date_order": explicit.date_order})
                 status = "resubmission" if previous is not None else "loaded"
                 audit.append_event(con, user=user.name, role=role,
@@ -345,7 +349,7 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
                 detected=asdict(report.detected),
             )
         finally:
-            for part in staged.keys() | {p for p in plan.maps}:
+            for part in staged.keys() | plan.maps.keys():
                 for suffix in ("", "_cells", "_stage", "_vmap", "_empty"):
                     con.execute(f"DROP TABLE IF EXISTS _ingest_{part.value}{suffix}")
         return IngestResult(
