@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +11,7 @@ from typing import Annotated
 import duckdb
 import typer
 
+from commands.common import Context, Format, emit, fail, json_default, run
 from ingest import queries
 from ingest.demo import load_demo
 from ingest.errors import IngestError, InvalidMapping
@@ -23,10 +20,8 @@ from ingest.mapping import load_saved, mapping_as_toml, parse_mapping_file, save
 from ingest.pseudonym import resolve_key_path
 from ingest.service import IngestResult, ingest_report
 from store import audit
-from store.db import connect, resolve_db_path, transaction
-from store.errors import StoreError
-from store.identity import User, load_config, require, resolve_user
-from store.spreadsheet import safe_cell
+from store.db import transaction
+from store.identity import User, require
 
 app = typer.Typer(help="Oversight of a call-centre processor's GDPR request handling.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -34,46 +29,9 @@ mapping_app = typer.Typer(help="Show or save the header mapping remembered for a
 app.add_typer(mapping_app, name="mapping")
 
 
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-    csv = "csv"
-
-
 class IngestFormat(StrEnum):
     text = "text"
     json = "json"
-
-
-@dataclass
-class Context:
-    db: Path | None
-    config: Path | None
-    user: str | None
-
-    def open(self) -> tuple[duckdb.DuckDBPyConnection, User, Path]:
-        user = resolve_user(load_config(self.config), self.user)
-        path = resolve_db_path(self.db)
-        return connect(path), user, path
-
-
-def _fail(message: str) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(2)
-
-
-def _run(ctx: typer.Context, work: Callable[[duckdb.DuckDBPyConnection, User, Path], object]) -> object:
-    """Open the database, run the work, and turn refusals into a message and exit code 2."""
-    try:
-        con, user, path = ctx.obj.open()
-        try:
-            return work(con, user, path)
-        finally:
-            con.close()
-    except (IngestError, StoreError) as exc:
-        _fail(str(exc))
-    except duckdb.Error as exc:
-        _fail(f"The database reported an error: {str(exc).splitlines()[0]}. Nothing was written by the failed step.")
 
 
 @app.callback()
@@ -89,37 +47,6 @@ def options(
     ctx.obj = Context(db, config, user)
 
 
-def _emit(records: list[dict[str, object]], fmt: Format, columns: list[str]) -> None:
-    if fmt is Format.json:
-        typer.echo(json.dumps(records, ensure_ascii=False, indent=2, default=_json_default))
-    elif fmt is Format.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        for r in records:
-            writer.writerow([safe_cell(_plain(r.get(c))) for c in columns])
-    else:
-        if not records:
-            typer.echo("Nothing to show.")
-            return
-        rows = [[str(_plain(r.get(c)) if r.get(c) is not None else "") for c in columns] for r in records]
-        widths = [min(40, max(len(c), *(len(row[i]) for row in rows))) for i, c in enumerate(columns)]
-        typer.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-        for row in rows:
-            typer.echo("  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)))
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, default=_json_default)
-    return value
-
-
-def _json_default(value: object) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
 @app.command()
 def demo(ctx: typer.Context) -> None:
     """Load the demo reports from sample_reports/ into the database.
@@ -130,7 +57,7 @@ def demo(ctx: typer.Context) -> None:
         for result in load_demo(con, user=user, key_path=resolve_key_path(path)):
             typer.echo(_result_line(result))
 
-    _run(ctx, work)
+    run(ctx, work)
 
 
 def _result_line(r: IngestResult) -> str:
@@ -170,14 +97,14 @@ def ingest(
     try:
         submitted = date.fromisoformat(submitted_on) if submitted_on else None
     except ValueError:
-        _fail(f"--submitted-on '{submitted_on}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-05.")
+        fail(f"--submitted-on '{submitted_on}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-05.")
     try:
         explicit = parse_mapping_file(mapping) if mapping else None
     except InvalidMapping as exc:
-        _fail(str(exc))
+        fail(str(exc))
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
-        _fail(f"No such file: {', '.join(missing)}. Check the path and try again.")
+        fail(f"No such file: {', '.join(missing)}. Check the path and try again.")
 
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
         results, failures = [], []
@@ -193,11 +120,11 @@ def ingest(
             if format is IngestFormat.text:
                 typer.echo(_result_line(result))
         if format is IngestFormat.json:
-            typer.echo(json.dumps(results, ensure_ascii=False, indent=2, default=_json_default))
+            typer.echo(json.dumps(results, ensure_ascii=False, indent=2, default=json_default))
         if failures:
-            _fail("\n\n".join(failures))
+            fail("\n\n".join(failures))
 
-    _run(ctx, work)
+    run(ctx, work)
 
 
 REPORT_COLUMNS = ["submission_id", "processor", "period", "kind", "file_name", "submitted_on", "rows_read",
@@ -215,7 +142,7 @@ def reports(
 
     Example: oversight reports --processor "Belcall Antwerpen BV" --format json
     """
-    _run(ctx, lambda con, user, path: _emit(queries.list_reports(con, processor, period), format,
+    run(ctx, lambda con, user, path: emit(queries.list_reports(con, processor, period), format,
                                             REPORT_COLUMNS + (["changes", "notes"] if format is not Format.text
                                                               else [])))
 
@@ -234,7 +161,7 @@ def cases(
     columns = ["processor", "period", *queries.CASE_COLUMNS]
     shown = columns if format is not Format.text else ["processor", "period", "case_id", "received_on",
                                                       "request_type", "responded_on", "outcome"]
-    _run(ctx, lambda con, user, path: _emit(queries.list_cases(con, processor, period), format, shown))
+    run(ctx, lambda con, user, path: emit(queries.list_cases(con, processor, period), format, shown))
 
 
 @app.command()
@@ -249,7 +176,7 @@ def quarantine(
     Example: oversight quarantine --period 2026-10
     """
     columns = ["submission_id", "processor", "period", "file_name", "source_row", "case_id", "reasons", "messages"]
-    _run(ctx, lambda con, user, path: _emit(queries.list_quarantine(con, processor, period), format,
+    run(ctx, lambda con, user, path: emit(queries.list_quarantine(con, processor, period), format,
                                             columns + (["raw"] if format is not Format.text else [])))
 
 
@@ -264,12 +191,12 @@ def mapping_show(
     """
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
         if processor not in queries.processors(con):
-            _fail(f"No processor named '{processor}'. Known: {', '.join(queries.processors(con)) or 'none yet'}.")
+            fail(f"No processor named '{processor}'. Known: {', '.join(queries.processors(con)) or 'none yet'}.")
         saved = load_saved(con, processor)
         typer.echo(mapping_as_toml(saved) if saved.headers or saved.date_order
                    else f"# No mapping saved for {processor}: its headers are read by the built-in aliases.")
 
-    _run(ctx, work)
+    run(ctx, work)
 
 
 @mapping_app.command("save")
@@ -285,7 +212,7 @@ def mapping_save(
     try:
         new = parse_mapping_file(file)
     except InvalidMapping as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
         role = require(user, "save a mapping")
@@ -296,7 +223,7 @@ def mapping_save(
                                details={"fields": new.headers, "date_order": new.date_order})
         typer.echo(f"Saved {len(new.headers)} header mapping(s) for {processor}.")
 
-    _run(ctx, work)
+    run(ctx, work)
 
 
 def main() -> None:

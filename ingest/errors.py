@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from store.errors import OversightError
 
-class IngestError(Exception):
+
+class IngestError(OversightError):
     """Base class: the file is refused as a whole and nothing is written."""
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 
-class StoreError(Exception):
+class OversightError(Exception):
+    """Base class of every refusal a user can act on: the CLI prints it (exit 2), the dashboard shows it."""
+
+
+class StoreError(OversightError):
     """Base class for storage errors."""
 
 

@@ -17,6 +17,13 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "ingest a report": ("compliance_officer",),
     "save a mapping": ("compliance_officer",),
     "load the demo reports": ("compliance_officer",),
+    "link a processor to a contract profile": ("compliance_officer",),
+    "run the checks": ("compliance_officer", "auditor"),
+    "commit a seed": ("compliance_officer", "auditor"),
+    "draw a sample": ("compliance_officer", "auditor"),
+    "replace a sampled case": ("compliance_officer", "auditor"),
+    "record a review": ("compliance_officer", "auditor"),
+    "evaluate a sample": ("compliance_officer", "auditor"),
 }
 
 DEFAULT_CONFIG = Path("oversight.toml")

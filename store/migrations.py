@@ -123,6 +123,57 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 QUALIFY row_number() OVER (PARTITION BY processor, case_id ORDER BY period DESC) = 1""",
         ],
     ),
+    (
+        2,
+        "check runs, their results per check and their exceptions (append-only)",
+        [
+            "CREATE SEQUENCE check_run_ids START 1",
+            # One run: who, when, with which filters; the profile and calendar per processor are in `profiles`.
+            """CREATE TABLE check_runs (
+                run_id INTEGER PRIMARY KEY DEFAULT nextval('check_run_ids'),
+                started_at TIMESTAMP NOT NULL,
+                finished_at TIMESTAMP NOT NULL,
+                user_name VARCHAR NOT NULL,
+                processor VARCHAR,
+                period VARCHAR,
+                as_of DATE,
+                profiles JSON NOT NULL,
+                checks_run INTEGER NOT NULL,
+                exceptions INTEGER NOT NULL,
+                errors INTEGER NOT NULL)""",
+            # Per run, check, processor and period: what was tested and what offended (error: the check failed).
+            """CREATE TABLE check_results (
+                run_id INTEGER NOT NULL,
+                check_id VARCHAR NOT NULL,
+                processor VARCHAR NOT NULL,
+                period VARCHAR NOT NULL,
+                as_of DATE NOT NULL,
+                profile VARCHAR NOT NULL,
+                profile_sha256 VARCHAR NOT NULL,
+                severity VARCHAR NOT NULL,
+                clause VARCHAR NOT NULL,
+                cases_tested INTEGER NOT NULL,
+                cases_offending INTEGER NOT NULL,
+                error VARCHAR)""",
+            # One row per offending case (case_id NULL for report-level checks), with the values that offend.
+            """CREATE TABLE exceptions (
+                run_id INTEGER NOT NULL,
+                check_id VARCHAR NOT NULL,
+                severity VARCHAR NOT NULL,
+                processor VARCHAR NOT NULL,
+                period VARCHAR NOT NULL,
+                case_id VARCHAR,
+                clause VARCHAR NOT NULL,
+                details JSON NOT NULL)""",
+            # The newest result of each check for each processor and period, and its exceptions.
+            """CREATE VIEW latest_check_results AS
+                SELECT * FROM check_results
+                QUALIFY row_number() OVER (PARTITION BY processor, period, check_id ORDER BY run_id DESC) = 1""",
+            """CREATE VIEW latest_exceptions AS
+                SELECT e.* FROM exceptions e
+                JOIN latest_check_results r USING (run_id, check_id, processor, period)""",
+        ],
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

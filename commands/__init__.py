@@ -1,0 +1,1 @@
+"""Sub-commands of the `oversight` CLI, one module per concern; cli.py wires them together."""

@@ -1,0 +1,115 @@
+"""Plumbing shared by every `oversight` command: options, output formats, refusals as messages."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import NoReturn
+
+import duckdb
+import typer
+
+from store.db import connect, resolve_db_path
+from store.errors import OversightError
+from store.identity import User, load_config, resolve_user
+from store.spreadsheet import safe_cell
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+class DocFormat(StrEnum):
+    """For commands whose output is one document: text or JSON."""
+
+    text = "text"
+    json = "json"
+
+
+@dataclass
+class Context:
+    """The global options (--db, --config, --user), kept on typer's context object."""
+
+    db: Path | None
+    config: Path | None
+    user: str | None
+
+    def open(self) -> tuple[duckdb.DuckDBPyConnection, User, Path]:
+        user = resolve_user(load_config(self.config), self.user)
+        path = resolve_db_path(self.db)
+        return connect(path), user, path
+
+
+def fail(message: str) -> NoReturn:
+    """Print a refusal on stderr and exit 2 (never a traceback for a user mistake)."""
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+def run(ctx: typer.Context, work: Callable[[duckdb.DuckDBPyConnection, User, Path], object]) -> object:
+    """Open the database, run the work, and turn refusals into a message and exit code 2."""
+    try:
+        con, user, path = ctx.obj.open()
+        try:
+            return work(con, user, path)
+        finally:
+            con.close()
+    except OversightError as exc:
+        fail(str(exc))
+    except duckdb.Error as exc:
+        fail(f"The database reported an error: {str(exc).splitlines()[0]}. Nothing was written by the failed step.")
+
+
+def parse_date_option(value: str | None, option: str) -> date | None:
+    """Read a YYYY-MM-DD option, or refuse with an example."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} '{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-05.")
+
+
+def emit(records: list[dict[str, object]], fmt: Format, columns: list[str]) -> None:
+    """Print records as a text table, a JSON array, or formula-safe CSV."""
+    if fmt is Format.json:
+        typer.echo(dumps(records))
+    elif fmt is Format.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        for r in records:
+            writer.writerow([safe_cell(plain(r.get(c))) for c in columns])
+    else:
+        if not records:
+            typer.echo("Nothing to show.")
+            return
+        rows = [[str(plain(r.get(c)) if r.get(c) is not None else "") for c in columns] for r in records]
+        widths = [min(40, max(len(c), *(len(row[i]) for row in rows))) for i, c in enumerate(columns)]
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+        for row in rows:
+            typer.echo("  ".join(v[:w].ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def dumps(document: object) -> str:
+    """The JSON interface: UTF-8 text, ISO dates."""
+    return json.dumps(document, ensure_ascii=False, indent=2, default=json_default)
+
+
+def plain(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=json_default)
+    return value
+
+
+def json_default(value: object) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
