@@ -10,36 +10,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from app import state
+from app import filters, state
 from app.widgets import Pending, changes_text, report_card, show_result
 from ingest.inbox import inbox_dir, list_inbox, mark_processed
-from ingest.queries import list_reports, periods, processors
+from ingest.queries import list_reports, processors
 from ingest.service import IngestResult
 
 ALL = "All"
 UPLOAD_KEY = "report_upload"
-
-
-def _url_filter(name: str, label: str, options: list[str]) -> str | None:
-    """A sidebar selectbox whose value lives in the URL (?processor=...&period=...) so the view can be shared."""
-    key = f"filter_{name}"
-    if key not in st.session_state:
-        st.session_state[key] = st.query_params.get(name, ALL)
-    if st.session_state[key] not in options:
-        st.session_state[key] = ALL
-    value = st.sidebar.selectbox(label, [ALL, *options], key=key)
-    if value == ALL:
-        st.query_params.pop(name, None)
-        return None
-    st.query_params[name] = value
-    return value
-
-
-def _filters(ctx: state.Context, names: list[str]) -> tuple[str | None, str | None]:
-    processor = _url_filter("processor", "Processor", names)
-    with ctx.cursor() as cur:
-        months = periods(cur, processor)
-    return processor, _url_filter("period", "Period", months)
 
 
 def _results() -> dict[str, IngestResult]:
@@ -169,7 +147,7 @@ def render() -> None:
     ctx = state.context()
     with ctx.cursor() as cur:
         names = processors(cur)
-    processor, period = _filters(ctx, names)
+    processor, period = filters.processor_period(ctx, names)
     _upload_section(ctx, names)
     _inbox_section(ctx, names)
     _history_section(ctx, processor, period)

@@ -16,7 +16,7 @@ from ingest.errors import IngestError
 from ingest.pseudonym import resolve_key_path
 from ingest.queries import is_empty
 from store.db import connect, resolve_db_path
-from store.errors import StoreError
+from store.errors import OversightError, StoreError
 from store.identity import Config, User, load_config, resolve_user
 
 DEMO_MESSAGE = "The demo reports from sample_reports/ were loaded so you can look around."
@@ -57,7 +57,7 @@ def user_errors(prefix: str = "") -> Iterator[None]:
     """Show a refused input or storage problem as a message on the page, never as a traceback."""
     try:
         yield
-    except (StoreError, IngestError) as exc:
+    except OversightError as exc:
         st.error(f"{prefix}{exc}")
     except OSError as exc:  # e.g. an inbox file moved away by another session meanwhile
         st.error(f"{prefix}The file could not be read: {exc}")
