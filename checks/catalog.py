@@ -1,0 +1,228 @@
+"""The check catalog, declared as data (../shared/design/checks.md). The runner executes it; nothing here runs SQL.
+
+Every check reads one *source*, a temporary table the runner builds for the run's scope (see checks/sources.py):
+
+- ``cases``    one row per case of each report in scope, with its computed deadlines and the profile's parameters;
+- ``reports``  one row per report in scope (submission facts, the report's due date);
+- ``dropped``  the open cases of the previous month's report, and whether this month's report still lists them;
+- ``history``  each case of the report that an earlier report listed, with what that earlier report said;
+- ``missing``  the months between the previous report and this one, and after the last one up to the as-of date;
+- ``repeats``  each case with a data subject, and their earlier requests of the same type within the window.
+
+A check is three SQL expressions over one row of its source: ``applies`` (the row is tested), ``offends`` (it fails),
+and ``details`` (a struct of the values that make it offend). Zero offending rows = pass. Ids are an interface
+(CLI output, exports, findings): keep them stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    BREACH = "breach"    # the law or the contract was not met
+    WARNING = "warning"  # a risk or a likely gap
+    INFO = "info"
+
+
+class Source(StrEnum):
+    CASES = "cases"
+    REPORTS = "reports"
+    DROPPED = "dropped"
+    HISTORY = "history"
+    MISSING = "missing"
+    REPEATS = "repeats"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule: what it tests, when a row offends, and what the exception records."""
+
+    id: str
+    title: str
+    description: str   # the rule in one sentence, shown beside the check
+    severity: Severity
+    basis: str         # the legal or contractual basis
+    clause: str        # the default clause of the contract it is logged against (the profile may map another)
+    source: Source
+    applies: str       # SQL boolean: this row is tested
+    offends: str       # SQL boolean: this tested row offends
+    details: str       # SQL struct_pack(...) of the values that make it offend
+    severity_sql: str | None = None  # SQL giving a row's severity when it depends on the row (else `severity`)
+
+    @property
+    def report_level(self) -> bool:
+        """Report-level exceptions have no case (case_id null in the CLI contract)."""
+        return self.source in (Source.REPORTS, Source.MISSING)
+
+
+B, W, INFO = Severity.BREACH, Severity.WARNING, Severity.INFO
+REFUSED = "('refused', 'partially_fulfilled')"
+ANSWERED = "responded_on IS NOT NULL"
+OPEN = "responded_on IS NULL"
+
+
+def _blank(column: str) -> str:
+    return f"coalesce(trim({column}), '') = ''"
+
+
+CHECKS: tuple[Check, ...] = (
+    # --- Statutory deadlines (GDPR Art. 12(3); months counted per Reg. 1182/71) ---
+    Check("deadline.late_response", "Answered after the deadline",
+          "The answer went out after the due date: one month from receipt, or three with an extension notified in "
+          "the first month; identity pause applied, rolled to the next working day.",
+          B, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
+          applies=ANSWERED, offends="responded_on > due_on",
+          details="struct_pack(received_on, responded_on, due_on, days_late := responded_on - due_on, "
+                  "extension_valid, paused_days)"),
+    Check("deadline.overdue_open", "Open past the deadline",
+          "The request is still unanswered on the as-of date and its due date has passed.",
+          B, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
+          applies=OPEN, offends="as_of > due_on",
+          details="struct_pack(received_on, due_on, as_of, days_overdue := as_of - due_on, extension_valid, "
+                  "paused_days)"),
+    Check("deadline.due_soon", "Open and due soon",
+          "The request is unanswered and falls due within the profile's due_soon_days after the as-of date.",
+          INFO, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
+          applies=OPEN, offends="due_on >= as_of AND due_on <= as_of + due_soon_days",
+          details="struct_pack(received_on, due_on, as_of, days_left := due_on - as_of)"),
+    Check("extension.late_notice", "Extension notified too late",
+          "The extension was notified after the one-month due date, so it is invalid and the one-month date stands.",
+          B, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
+          applies="extension_notified_on IS NOT NULL", offends="extension_notified_on > due_1m",
+          details="struct_pack(received_on, extension_notified_on, one_month_due_on := due_1m)"),
+    Check("extension.no_reason", "Extension without a reason",
+          "An extension was notified without the reasons the data subject must be given.",
+          W, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
+          applies="extension_notified_on IS NOT NULL", offends=_blank("extension_reason"),
+          details="struct_pack(received_on, extension_notified_on, extension_reason)"),
+    Check("refusal.no_complaint_notice", "Refusal without the complaint-right notice",
+          "A refusal (full or partial, or for unconfirmed identity) did not tell the person they can complain to the "
+          "supervisory authority.",
+          B, "GDPR Art. 12(4)", "SCC 8(b)", Source.CASES,
+          applies="outcome IN ('refused', 'partially_fulfilled', 'identity_not_confirmed')",
+          offends="complaint_right_notified IS NOT TRUE",
+          details="struct_pack(outcome, complaint_right_notified, responded_on)"),
+    Check("refusal.no_reason", "Refusal without a reason",
+          "A full or partial refusal has no recorded reason (the controller bears the burden of proof).",
+          W, "GDPR Art. 12(4), 12(5)", "SCC 8(b)", Source.CASES,
+          applies=f"outcome IN {REFUSED}", offends=_blank("refusal_reason"),
+          details="struct_pack(outcome, refusal_reason)"),
+    # --- Identity (Art. 12(6)) ---
+    Check("identity.not_verified", "Data disclosed without identity verification",
+          "An access or portability request was fulfilled (fully or partly) without the identity being verified.",
+          B, "GDPR Art. 12(6), 32", "SCC 7.4", Source.CASES,
+          applies="request_type IN ('access', 'portability') AND outcome IN ('fulfilled', 'partially_fulfilled')",
+          offends="identity_verified IS NOT TRUE",
+          details="struct_pack(request_type, outcome, identity_verified)"),
+    Check("identity.disproportionate", "Identification asked where none is needed",
+          "Identification was requested to stop marketing or withdraw consent, which needs none.",
+          W, "GDPR Art. 12(2), 12(6); EDPB 01/2022 §§65-79", "SCC 8(b)", Source.CASES,
+          applies="request_type IN ('marketing_opt_out', 'consent_withdrawal')",
+          offends="id_requested_on IS NOT NULL",
+          details="struct_pack(request_type, id_requested_on)"),
+    Check("identity.late_request", "Identification asked too late to pause the clock",
+          "Identification was requested more than id_request_within_days after receipt, so the clock was not paused.",
+          W, "GDPR Art. 12(6); EDPB 01/2022 §159", "SCC 8(b)", Source.CASES,
+          applies="id_requested_on IS NOT NULL", offends="id_requested_on - received_on > id_request_within_days",
+          details="struct_pack(received_on, id_requested_on, days_after_receipt := id_requested_on - received_on, "
+                  "allowed_days := id_request_within_days)"),
+    # --- Contract service levels (the DPA and its annex) ---
+    Check("sla.forwarding_late", "Request forwarded late or not at all",
+          "A request the processor may not handle itself was not forwarded within forward_working_days working days "
+          "of receipt.",
+          B, "GDPR Art. 28(3)(e)", "SCC 8(a)", Source.CASES,
+          applies="NOT list_contains(handled_by_processor, request_type)",
+          offends="coalesce(forwarded_on > forward_due_on, as_of > forward_due_on)",
+          details="struct_pack(request_type, received_on, forwarded_on, forward_due_on)"),
+    Check("sla.answered_without_authorisation", "Answered by the processor without forwarding",
+          "The processor answered a request it may not handle itself and never forwarded it to the controller.",
+          B, "GDPR Art. 28(3)(e)", "SCC 8(a)", Source.CASES,
+          applies=f"NOT list_contains(handled_by_processor, request_type) AND {ANSWERED}",
+          offends="forwarded_on IS NULL",
+          details="struct_pack(request_type, responded_on, forwarded_on)"),
+    Check("sla.escalation_missing", "Not escalated",
+          "A request or outcome the contract says must go to the DPO or legal was not escalated (once answered, or "
+          "once the escalation deadline passed).",
+          B, "GDPR Art. 28(3)(e), 38", "Annex III", Source.CASES,
+          applies="(list_contains(escalate_request_types, request_type) OR list_contains(escalate_outcomes, outcome))"
+                  f" AND ({ANSWERED} OR as_of > escalation_due_on)",
+          offends="escalated_on IS NULL",
+          details="struct_pack(request_type, outcome, escalated_on, escalation_due_on)"),
+    Check("sla.escalation_late", "Escalated late",
+          "The case was escalated more than escalation_working_days working days after receipt.",
+          W, "GDPR Art. 28(3)(e)", "Annex III", Source.CASES,
+          applies="escalated_on IS NOT NULL", offends="escalated_on > escalation_due_on",
+          details="struct_pack(received_on, escalated_on, escalation_due_on)"),
+    Check("marketing.optout_not_effective", "Marketing opt-out not effective in time",
+          "A marketing opt-out was not suppressed within optout_working_days working days of receipt (or was answered "
+          "without any suppression).",
+          B, "GDPR Art. 21(3)", "SCC 8(b)", Source.CASES,
+          applies="request_type = 'marketing_opt_out'",
+          offends=f"coalesce(suppressed_on > optout_due_on, {ANSWERED} OR as_of > optout_due_on)",
+          details="struct_pack(received_on, suppressed_on, optout_due_on, responded_on)"),
+    Check("repeat.same_request", "The same request again",
+          "The same data subject made a request of the same type within repeat_window_days of an earlier one "
+          "(a breach from the third request on, or for marketing opt-outs).",
+          W, "GDPR Art. 12(2), 21(3)", "SCC 8(b)", Source.REPEATS,
+          applies="TRUE", offends="earlier_count >= 1",
+          details="struct_pack(request_type, received_on, earlier_count, earlier_case_ids, window_days)",
+          severity_sql="CASE WHEN earlier_count >= 2 OR request_type = 'marketing_opt_out' THEN 'breach' "
+                       "ELSE 'warning' END"),
+    Check("training.not_current", "Agent's GDPR training not current",
+          "The agent on the case had no GDPR training within training_valid_months months before the case was "
+          "received.",
+          B, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4", Source.CASES,
+          applies="has_roster AND agent_on_roster",
+          offends="last_trained_on IS NULL OR last_trained_on < received_on - to_months(training_valid_months)",
+          details="struct_pack(agent_id, received_on, last_trained_on, valid_months := training_valid_months)"),
+    Check("training.agent_unknown", "Agent not on the training roster",
+          "The agent on the case is not on the processor's training roster.",
+          W, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4", Source.CASES,
+          applies="has_roster AND agent_id IS NOT NULL", offends="NOT agent_on_roster",
+          details="struct_pack(agent_id)"),
+    # --- Report quality and completeness ---
+    Check("report.late", "Report sent late",
+          "The monthly report arrived after day report_due_day of the month after its period.",
+          B, "Contract (reporting annex)", "Annex II", Source.REPORTS,
+          applies="TRUE", offends="submitted_on > report_due_on",
+          details="struct_pack(submitted_on, report_due_on, submitted_on_source, days_late := submitted_on - "
+                  "report_due_on)"),
+    Check("report.rows_quarantined", "Report rows that could not be loaded",
+          "The report had rows that could not be loaded (see the quarantine).",
+          W, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.REPORTS,
+          applies="TRUE", offends="rows_quarantined > 0",
+          details="struct_pack(rows_quarantined, reasons := quarantine_reasons, file_name)"),
+    Check("report.totals_mismatch", "Declared total differs from the rows",
+          "The total the report declares differs from the number of case rows it contains.",
+          B, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.REPORTS,
+          applies="declared_total IS NOT NULL", offends="declared_total <> data_rows",
+          details="struct_pack(declared_total, data_rows, declared_total_source)"),
+    Check("report.case_dropped", "Open case dropped from the report",
+          "A case open in the previous month's report is missing from this one.",
+          B, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.DROPPED,
+          applies="TRUE", offends="NOT still_listed",
+          details="struct_pack(previous_period, received_on, request_type)"),
+    Check("report.history_changed", "Case history rewritten",
+          "A case's receipt date, request type or answer date differs from what an earlier report said.",
+          W, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.HISTORY,
+          applies="TRUE", offends="len(changed_fields) > 0",
+          details="struct_pack(earlier_period, changed_fields, before := earlier_values, after := current_values)"),
+    Check("report.missing", "Monthly report missing",
+          "No report at all for a month in which the processor was active (between two reports, or past the due "
+          "day after its last one).",
+          B, "Contract (reporting annex)", "Annex II", Source.MISSING,
+          applies="TRUE", offends="NOT reported",
+          details="struct_pack(missing_period, due_on)"),
+)
+
+BY_ID: dict[str, Check] = {check.id: check for check in CHECKS}
+
+
+def get(check_id: str) -> Check:
+    """Return the check with this id (KeyError names the known ids)."""
+    try:
+        return BY_ID[check_id]
+    except KeyError:
+        raise KeyError(f"No check '{check_id}'. Known: {', '.join(BY_ID)}") from None
