@@ -24,6 +24,12 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "replace a sampled case": ("compliance_officer", "auditor"),
     "record a review": ("compliance_officer", "auditor"),
     "evaluate a sample": ("compliance_officer", "auditor"),
+    # Findings (findings.md, "Roles"): the vendor manager raises and updates them; the auditor only from reviews.
+    "raise a finding": ("compliance_officer", "vendor_manager"),
+    "raise a finding from reviews": ("compliance_officer", "auditor", "vendor_manager"),
+    "move a finding": ("compliance_officer", "vendor_manager"),
+    "assign a finding": ("compliance_officer", "vendor_manager"),
+    "record a processor response": ("compliance_officer", "vendor_manager"),
 }
 
 DEFAULT_CONFIG = Path("oversight.toml")

@@ -174,9 +174,56 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 JOIN latest_check_results r USING (run_id, check_id, processor, period)""",
         ],
     ),
+    (
+        4,
+        "findings and their history",
+        [
+            # One row per finding (findings.md); status follows findings/lifecycle.py, evidence holds the run ids,
+            # report-level exception details or sample ids; status_reason is the reason of the last move.
+            """CREATE TABLE findings (
+                finding_id VARCHAR PRIMARY KEY,
+                processor VARCHAR NOT NULL,
+                period VARCHAR NOT NULL,
+                clause VARCHAR NOT NULL,
+                title VARCHAR NOT NULL,
+                description VARCHAR NOT NULL,
+                severity VARCHAR NOT NULL,
+                source VARCHAR NOT NULL,
+                evidence JSON NOT NULL,
+                status VARCHAR NOT NULL,
+                status_reason VARCHAR,
+                owner VARCHAR,
+                due_on DATE,
+                response VARCHAR,
+                response_text VARCHAR,
+                created_at TIMESTAMP NOT NULL,
+                created_by VARCHAR NOT NULL,
+                updated_at TIMESTAMP NOT NULL)""",
+            # The cases a finding is about, each with its evidence (the exception's values or the review entry).
+            """CREATE TABLE finding_cases (
+                finding_id VARCHAR NOT NULL,
+                case_id VARCHAR NOT NULL,
+                added_at TIMESTAMP NOT NULL,
+                evidence JSON NOT NULL,
+                PRIMARY KEY (finding_id, case_id))""",
+            # Append-only history of each finding; every entry also goes to audit_events.
+            """CREATE TABLE finding_events (
+                finding_id VARCHAR NOT NULL,
+                seq INTEGER NOT NULL,
+                occurred_at TIMESTAMP NOT NULL,
+                user_name VARCHAR NOT NULL,
+                role VARCHAR NOT NULL,
+                action VARCHAR NOT NULL,
+                from_status VARCHAR,
+                to_status VARCHAR,
+                details JSON NOT NULL,
+                PRIMARY KEY (finding_id, seq))""",
+        ],
+    ),
 ]
 
-LATEST = MIGRATIONS[-1][0]
+# Numbers may land out of order while several are written at once: the highest counts, and they apply in order.
+LATEST = max(version for version, _, _ in MIGRATIONS)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -199,7 +246,7 @@ def migrate(con: duckdb.DuckDBPyConnection, label: str = "database") -> int:
             "CREATE TABLE IF NOT EXISTS schema_migrations "
             "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
         )
-    for version, name, statements in MIGRATIONS:
+    for version, name, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
         if version <= current:
             continue
         con.begin()
