@@ -1,0 +1,296 @@
+"""The temporary tables a check run reads (its *sources*), built in SQL for the run's scope.
+
+Temporary tables belong to one DuckDB connection: the runner builds them on a cursor of its own, so two runs (two
+dashboard sessions) never see each other's. Deadlines are computed here over a working-day calendar table built from
+each processor's contract profile; checks/calendar.py is the reference the tests hold this SQL to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+
+from checks.calendar import WorkingCalendar, working_days
+
+# Margin past the last date a deadline can need: 3 months + the longest plausible roll-forward.
+_CALENDAR_MARGIN = timedelta(days=140)
+
+
+@dataclass(frozen=True)
+class ScopeRow:
+    """One report in the run: which processor and month, as of when, under which profile and calendar."""
+
+    processor: str
+    period: str
+    as_of: date
+    profile: str
+    profile_sha256: str
+    calendar: WorkingCalendar
+
+
+PARAMETER_COLUMNS = ("forward_working_days", "optout_working_days", "escalation_working_days",
+                     "id_request_within_days", "report_due_day", "training_valid_months", "due_soon_days",
+                     "repeat_window_days", "handled_by_processor", "escalate_request_types", "escalate_outcomes")
+
+
+def load_scope(cur: duckdb.DuckDBPyConnection, scope: list[ScopeRow], parameters: dict[str, object],
+               clauses: dict[str, dict[str, str]]) -> None:
+    """Create _scope, _params (one row per processor) and _clauses (processor, check_id, clause)."""
+    _from_frame(cur, "_scope", "SELECT processor, period, CAST(as_of AS DATE) AS as_of, profile, profile_sha256, "
+                "calendar FROM frame", pd.DataFrame([{
+                    "processor": s.processor, "period": s.period, "as_of": s.as_of, "profile": s.profile,
+                    "profile_sha256": s.profile_sha256, "calendar": s.calendar.key} for s in scope]))
+    # DataFrame integers arrive as BIGINT, and DuckDB has no DATE + BIGINT: the day counts become INTEGER.
+    _from_frame(cur, "_params", "SELECT * REPLACE (" + ", ".join(
+        [f"CAST({c} AS INTEGER) AS {c}" for c in PARAMETER_COLUMNS[:-3]]
+        + [f"CAST({c} AS VARCHAR[]) AS {c}" for c in PARAMETER_COLUMNS[-3:]]) + ") FROM frame",
+        pd.DataFrame([{"processor": name, **{c: _value(getattr(p, c)) for c in PARAMETER_COLUMNS}}
+                      for name, p in parameters.items()]))
+    _from_frame(cur, "_clauses", "SELECT * FROM frame", pd.DataFrame(
+        [{"processor": name, "check_id": check_id, "clause": clause}
+         for name, mapping in clauses.items() for check_id, clause in mapping.items()],
+        columns=["processor", "check_id", "clause"]))
+
+
+def _from_frame(cur: duckdb.DuckDBPyConnection, table: str, select: str, frame: pd.DataFrame) -> None:
+    """Create a temporary table from a DataFrame registered under the name `frame` for one statement."""
+    cur.register("frame", frame)
+    try:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}")
+    finally:
+        cur.unregister("frame")
+
+
+def _value(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def load_calendars(cur: duckdb.DuckDBPyConnection, scope: list[ScopeRow]) -> None:
+    """Create _workdays(calendar, day, working, idx, next_working) and _nth(calendar, idx, day).
+
+    idx counts the working days up to and including `day`, so the n-th working day after d is the working day whose
+    idx is idx(d) + n; next_working is the day itself or the next working day (Reg. 1182/71 Art. 3(4)).
+    """
+    span = cur.execute("SELECT min(c.received_on), max(greatest(c.received_on, s.as_of, c.id_received_on, "
+                       "c.responded_on, c.id_requested_on)) FROM report_cases c JOIN _scope s USING (processor, period)"
+                       ).fetchall()[0]
+    lows = [span[0]] if span[0] else []
+    highs = [span[1]] if span[1] else []
+    start = min([*lows, *(s.as_of for s in scope)]) - timedelta(days=31)
+    # The identity pause can push a deadline as far as the pause lasted: cover up to twice the span past the end.
+    end = max([*highs, *(s.as_of for s in scope)])
+    end = end + (end - start) + _CALENDAR_MARGIN
+    frames = []
+    for cal in {s.calendar for s in scope}:
+        days = working_days(cal, start, end)
+        frames.append(pd.DataFrame({"calendar": cal.key, "day": [d for d, _ in days],
+                                    "working": [w for _, w in days]}))
+    _from_frame(cur, "_workdays", """
+        WITH d AS (
+            SELECT calendar, CAST(day AS DATE) AS day, working,
+                   CAST(sum(CAST(working AS INTEGER)) OVER (PARTITION BY calendar ORDER BY day) AS INTEGER) AS idx
+            FROM frame)
+        SELECT d.*, min(day) FILTER (WHERE working) OVER (
+                   PARTITION BY calendar ORDER BY day ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS next_working
+        FROM d""", pd.concat(frames, ignore_index=True))
+    cur.execute("CREATE OR REPLACE TEMP TABLE _nth AS SELECT calendar, idx, day FROM _workdays WHERE working")
+
+
+def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create _cases: every case of every report in scope with its deadlines, parameters and training facts."""
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE _cases AS
+        WITH base AS (
+            SELECT c.* EXCLUDE (extras, summary), s.as_of, s.calendar, p.* EXCLUDE (processor),
+                   -- EDPB 01/2022 §159: the clock pauses only when ID was asked without undue delay
+                   (c.id_requested_on >= c.received_on
+                    AND c.id_requested_on - c.received_on <= p.id_request_within_days) AS pause_ok
+            FROM report_cases c
+            JOIN _scope s USING (processor, period)
+            JOIN _params p USING (processor)),
+        paused AS (
+            SELECT *,
+                   CASE WHEN id_requested_on IS NULL THEN NULL ELSE pause_ok END AS pause_valid,
+                   CAST(CASE WHEN pause_ok THEN greatest(0, coalesce(id_received_on, responded_on, as_of)
+                                                         - id_requested_on)
+                        ELSE 0 END AS INTEGER) AS paused_days
+            FROM base),
+        roster AS (
+            SELECT s.processor, s.period, t.agent_id, t.trained_on
+            FROM _scope s
+            JOIN processors pr ON pr.name = s.processor
+            JOIN submissions sub ON sub.processor_id = pr.processor_id AND sub.period <= s.period
+                                AND sub.status = 'current'
+            JOIN training t ON t.submission_id = sub.submission_id),
+        roster_agents AS (SELECT DISTINCT processor, period, agent_id FROM roster),
+        roster_scopes AS (SELECT DISTINCT processor, period FROM roster)
+        SELECT b.*,
+               w1.next_working AS due_1m,
+               w3.next_working AS due_3m,
+               CASE WHEN b.extension_notified_on IS NULL THEN NULL
+                    ELSE b.extension_notified_on <= w1.next_working END AS extension_valid,
+               -- GDPR Art. 12(3): the extension counts only if notified within the first month
+               CASE WHEN b.extension_notified_on <= w1.next_working THEN w3.next_working
+                    ELSE w1.next_working END AS due_on,
+               fw.day AS forward_due_on,
+               oo.day AS optout_due_on,
+               es.day AS escalation_due_on,
+               rs.processor IS NOT NULL AS has_roster,
+               ra.agent_id IS NOT NULL AS agent_on_roster,
+               lt.trained_on AS last_trained_on
+        FROM paused b
+        -- Reg. 1182/71 Art. 3(2)(c): DuckDB's month arithmetic clamps to the month end; then the pause; then roll
+        JOIN _workdays w1 ON w1.calendar = b.calendar
+                         AND w1.day = CAST(b.received_on + INTERVAL 1 MONTH AS DATE) + b.paused_days
+        JOIN _workdays w3 ON w3.calendar = b.calendar
+                         AND w3.day = CAST(b.received_on + INTERVAL 3 MONTH AS DATE) + b.paused_days
+        JOIN _workdays r ON r.calendar = b.calendar AND r.day = b.received_on
+        LEFT JOIN _nth fw ON fw.calendar = b.calendar AND fw.idx = r.idx + b.forward_working_days
+        LEFT JOIN _nth oo ON oo.calendar = b.calendar AND oo.idx = r.idx + b.optout_working_days
+        LEFT JOIN _nth es ON es.calendar = b.calendar AND es.idx = r.idx + b.escalation_working_days
+        LEFT JOIN roster_scopes rs ON rs.processor = b.processor AND rs.period = b.period
+        LEFT JOIN roster_agents ra ON ra.processor = b.processor AND ra.period = b.period AND ra.agent_id = b.agent_id
+        ASOF LEFT JOIN roster lt ON lt.processor = b.processor AND lt.period = b.period AND lt.agent_id = b.agent_id
+                                AND lt.trained_on <= b.received_on""")
+
+
+def build_reports(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create _reports: one row per report in scope with its facts and due date (day report_due_day of M+1)."""
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE _reports AS
+        SELECT s.processor, s.period, s.as_of, sub.submission_id, sub.file_name, sub.submitted_on,
+               sub.submitted_on_source, sub.rows_quarantined, sub.declared_total, sub.declared_total_source,
+               sub.counts -> '$.cases.quarantine_reasons' AS quarantine_reasons,
+               -- the rows the report lists: read minus blank and total lines (exact duplicates and quarantined
+               -- rows are rows the processor reported, so they count)
+               CAST(sub.counts ->> '$.cases.rows_read' AS INTEGER)
+                 - coalesce(CAST(sub.counts ->> '$.cases.skipped.blank' AS INTEGER), 0)
+                 - coalesce(CAST(sub.counts ->> '$.cases.skipped.total' AS INTEGER), 0) AS data_rows,
+               CAST(CAST(strptime(s.period, '%Y-%m') + INTERVAL 1 MONTH AS DATE) + (p.report_due_day - 1) AS DATE)
+                 AS report_due_on
+        FROM _scope s
+        JOIN processors pr ON pr.name = s.processor
+        JOIN submissions sub ON sub.processor_id = pr.processor_id AND sub.period = s.period
+                            AND sub.status = 'current' AND sub.kind = 'cases'
+        JOIN _params p ON p.processor = s.processor""")
+
+
+def build_dropped(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create _dropped: open cases of the previous month's report (consecutive months only) and if still listed."""
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE _dropped AS
+        SELECT s.processor, s.period, prev.case_id, prev.period AS previous_period, prev.received_on,
+               prev.request_type, cur.case_id IS NOT NULL AS still_listed
+        FROM _scope s
+        JOIN report_cases prev ON prev.processor = s.processor AND prev.responded_on IS NULL
+             AND prev.period = strftime(strptime(s.period, '%Y-%m') - INTERVAL 1 MONTH, '%Y-%m')
+        LEFT JOIN report_cases cur ON cur.processor = s.processor AND cur.period = s.period
+             AND cur.case_id = prev.case_id""")
+
+
+def build_history(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create _history: each case of a report in scope that an earlier report listed, against the latest such one."""
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE _history AS
+        WITH pairs AS (
+            SELECT c.processor, c.period, c.case_id, e.period AS earlier_period,
+                   struct_pack(received_on := e.received_on, request_type := e.request_type,
+                               responded_on := e.responded_on) AS earlier_values,
+                   struct_pack(received_on := c.received_on, request_type := c.request_type,
+                               responded_on := c.responded_on) AS current_values
+            FROM report_cases c
+            JOIN _scope s USING (processor, period)
+            JOIN report_cases e ON e.processor = c.processor AND e.case_id = c.case_id AND e.period < c.period
+            QUALIFY row_number() OVER (PARTITION BY c.processor, c.period, c.case_id ORDER BY e.period DESC) = 1)
+        SELECT *,
+               list_filter([
+                   CASE WHEN earlier_values.received_on <> current_values.received_on THEN 'received_on' END,
+                   CASE WHEN earlier_values.request_type <> current_values.request_type THEN 'request_type' END,
+                   -- an answer appearing is progress; an answer changing or disappearing is a rewrite
+                   CASE WHEN earlier_values.responded_on IS NOT NULL
+                         AND earlier_values.responded_on IS DISTINCT FROM current_values.responded_on
+                        THEN 'responded_on' END], lambda f: f IS NOT NULL) AS changed_fields
+        FROM pairs""")
+
+
+def build_missing(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create _missing: each report in scope (reported), the months since the processor's previous report (not),
+    and, after its last report, the months whose due day has passed by the as-of date (not)."""
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE _missing AS
+        WITH reports AS (
+            SELECT DISTINCT p.name AS processor, s.period, CAST(strptime(s.period, '%Y-%m') AS DATE) AS month
+            FROM submissions s JOIN processors p USING (processor_id)
+            WHERE s.status = 'current' AND s.kind = 'cases'),
+        bounds AS (
+            SELECT sc.processor, sc.period, sc.as_of, pa.report_due_day,
+                   CAST(strptime(sc.period, '%Y-%m') AS DATE) AS month,
+                   (SELECT max(r.month) FROM reports r WHERE r.processor = sc.processor AND r.period < sc.period)
+                     AS previous_month,
+                   (SELECT max(r.period) FROM reports r WHERE r.processor = sc.processor) = sc.period AS is_last
+            FROM _scope sc JOIN _params pa USING (processor)),
+        months AS (
+            SELECT processor, period, as_of, report_due_day, period AS missing_period, TRUE AS reported FROM bounds
+            UNION ALL
+            SELECT processor, period, as_of, report_due_day, strftime(m, '%Y-%m'), FALSE
+            FROM bounds, unnest(generate_series(previous_month + INTERVAL 1 MONTH, month - INTERVAL 1 MONTH,
+                                                INTERVAL 1 MONTH)) AS g(m)
+            WHERE previous_month IS NOT NULL
+            UNION ALL
+            SELECT processor, period, as_of, report_due_day, strftime(m, '%Y-%m'), FALSE
+            FROM bounds, unnest(generate_series(month + INTERVAL 1 MONTH, as_of - INTERVAL 1 MONTH,
+                                                INTERVAL 1 MONTH)) AS g(m)
+            WHERE is_last)
+        SELECT processor, period, missing_period, reported,
+               CAST(CAST(strptime(missing_period, '%Y-%m') + INTERVAL 1 MONTH AS DATE) + (report_due_day - 1) AS DATE)
+                 AS due_on, as_of
+        FROM months
+        -- after the last report, a month counts as missing only once its report's due day has passed
+        WHERE reported OR missing_period < period
+           OR CAST(strptime(missing_period, '%Y-%m') + INTERVAL 1 MONTH AS DATE) + (report_due_day - 1) < as_of""")
+
+
+def build_repeats(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create _repeats: each case with a data subject, with the same subject's earlier requests of the same type
+    received within repeat_window_days before it (from every report up to the case's own)."""
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE _repeats AS
+        WITH scope_cases AS (
+            SELECT c.processor, c.period, c.case_id, c.data_subject_ref, c.request_type, c.received_on,
+                   p.repeat_window_days AS window_days
+            FROM report_cases c JOIN _scope s USING (processor, period) JOIN _params p USING (processor)
+            WHERE c.data_subject_ref IS NOT NULL),
+        horizon AS (
+            SELECT processor, period, min(received_on) - max(window_days) AS since FROM scope_cases GROUP BY ALL),
+        known AS (
+            -- each case once per scope report: its latest state in the reports up to that one
+            SELECT h.processor, h.period AS scope_period, rc.case_id, rc.data_subject_ref, rc.request_type,
+                   rc.received_on
+            FROM horizon h
+            JOIN report_cases rc ON rc.processor = h.processor AND rc.period <= h.period AND rc.received_on >= h.since
+            WHERE rc.data_subject_ref IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY h.processor, h.period, rc.case_id ORDER BY rc.period DESC) = 1)
+        SELECT c.processor, c.period, c.case_id, c.request_type, c.received_on, c.window_days,
+               count(k.case_id) AS earlier_count,
+               list(k.case_id ORDER BY k.received_on, k.case_id) FILTER (WHERE k.case_id IS NOT NULL)
+                 AS earlier_case_ids
+        FROM scope_cases c
+        LEFT JOIN known k ON k.processor = c.processor AND k.scope_period = c.period
+             AND k.data_subject_ref = c.data_subject_ref AND k.request_type = c.request_type
+             AND k.case_id <> c.case_id
+             AND (k.received_on < c.received_on OR (k.received_on = c.received_on AND k.case_id < c.case_id))
+             AND k.received_on >= c.received_on - c.window_days
+        GROUP BY ALL""")
+
+
+BUILDERS = {
+    "cases": build_cases,
+    "reports": build_reports,
+    "dropped": build_dropped,
+    "history": build_history,
+    "missing": build_missing,
+    "repeats": build_repeats,
+}
