@@ -1,0 +1,144 @@
+"""Raise findings from a check run's exceptions and from spot-check reviews: group, then create or update."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date
+
+import duckdb
+
+from checks.catalog import CHECKS
+from findings import terms
+from findings.errors import UnknownSample
+from findings.lifecycle import (
+    OPEN_STATES,
+    SEVERITY_FROM_CHECK,
+    SEVERITY_FROM_REVIEW,
+    Severity,
+    Status,
+    due_date,
+    higher,
+)
+from findings.record import Candidate, Raised, create, find_same, update
+from store.db import rows, transaction
+from store.identity import User, require
+
+
+def _details(value: object) -> object:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def group_exceptions(exceptions: Iterable[dict[str, object]], titles: dict[str, tuple[str, str]]) -> list[Candidate]:
+    """One candidate per (processor, period, check) with its cases (findings.md: group, not one per case).
+
+    Exceptions whose severity has no finding severity (info) are left out; a group takes the highest severity of its
+    exceptions. `titles` maps a check id to its (title, description).
+    """
+    groups: dict[tuple[str, str, str], list[dict[str, object]]] = {}
+    for e in exceptions:
+        if e["severity"] in SEVERITY_FROM_CHECK:
+            groups.setdefault((str(e["processor"]), str(e["period"]), str(e["check_id"])), []).append(e)
+    candidates = []
+    for (processor, period, check_id), found in sorted(groups.items()):
+        severity = Severity.LOW
+        for e in found:
+            severity = higher(severity, SEVERITY_FROM_CHECK[str(e["severity"])])
+        cases: dict[str, dict[str, object]] = {}
+        report_level = []
+        for e in found:
+            if e["case_id"] is None:
+                report_level.append(_details(e["details"]))
+            else:
+                cases.setdefault(str(e["case_id"]), {"run_id": e["run_id"], "details": _details(e["details"])})
+        evidence: dict[str, list[object]] = {"run_ids": sorted({e["run_id"] for e in found})}
+        if report_level:
+            evidence["report"] = report_level
+        title, description = titles.get(check_id, (check_id, ""))
+        scope = (f"{len(cases)} case(s) in the {period} report offend this check." if cases
+                 else f"The {period} report offends this check.")
+        candidates.append(Candidate(
+            processor=processor, period=period, source=f"check:{check_id}", clause=str(found[0]["clause"]),
+            title=title, description=f"{description} {scope}".strip(), severity=severity, cases=cases,
+            evidence=evidence))
+    return candidates
+
+
+def group_reviews(reviews: Iterable[dict[str, object]], sample: dict[str, object],
+                  items: dict[str, tuple[str, str]]) -> list[Candidate]:
+    """One candidate per rubric item answered "no" at least once, with its cases and the review comments.
+
+    `items` maps a rubric item id to its (question, clause).
+    """
+    by_item: dict[str, list[dict[str, object]]] = {}
+    for r in reviews:
+        if r["answer"] == "no":
+            by_item.setdefault(str(r["item_id"]), []).append(r)
+    candidates = []
+    for item_id, found in sorted(by_item.items()):
+        question, clause = items.get(item_id, (item_id, ""))
+        cases = {str(r["case_id"]): {"answer": "no", "comment": r.get("comment"), "reviewer": r.get("reviewer"),
+                                     "reviewed_at": r.get("reviewed_at"), "rubric_version": r.get("rubric_version")}
+                 for r in found}
+        candidates.append(Candidate(
+            processor=str(sample["processor"]), period=str(sample["period"]),
+            source=f"spotcheck:{sample['sample_id']}:{item_id}", clause=clause,
+            title=f"Spot check: {question}",
+            description=(f"The spot check of the {sample['period']} report (sample {sample['sample_id']}) answered "
+                         f"\"no\" for {len(cases)} reviewed case(s) to: {question}"),
+            severity=SEVERITY_FROM_REVIEW, cases=cases, evidence={"samples": [sample["sample_id"]]}))
+    return candidates
+
+
+def apply(con: duckdb.DuckDBPyConnection, user: User, role: str, candidates: list[Candidate],
+          today: date) -> list[Raised]:
+    """Create a finding per candidate, or update the open one raised before from the same source, in one transaction.
+
+    A closed or dismissed finding from the same source is left alone (the decision stands) and reported as skipped:
+    reopen it to add the new cases.
+    """
+    due_days = {c.processor: terms.due_days(con, c.processor) for c in candidates}
+    owner = user.name if terms.may(user, "move a finding") else None
+    results = []
+    with transaction(con):
+        for candidate in candidates:
+            existing = find_same(con, candidate)
+            if existing is None:
+                due_on = due_date(candidate.severity, today, due_days[candidate.processor])
+                finding_id = create(con, user=user.name, role=role, candidate=candidate, owner=owner, due_on=due_on,
+                                    today=today)
+                results.append(Raised(finding_id, "created", tuple(sorted(candidate.cases))))
+            elif Status(existing["status"]) in OPEN_STATES:
+                results.append(update(con, user=user.name, role=role, existing=existing, candidate=candidate))
+            else:
+                results.append(Raised(str(existing["finding_id"]), "skipped", note=(
+                    f"{existing['finding_id']} is {existing['status']}; reopen it to add what the new "
+                    "evidence shows, or leave the decision as it stands.")))
+    return results
+
+
+def raise_from_checks(con: duckdb.DuckDBPyConnection, user: User, processor: str | None = None,
+                      period: str | None = None, *, today: date | None = None) -> list[Raised]:
+    """Raise one finding per (processor, period, check) from the newest check results' breaches and warnings."""
+    role = require(user, "raise a finding")
+    exceptions = rows(con, "SELECT run_id, check_id, severity, processor, period, case_id, clause, details "
+                           "FROM latest_exceptions WHERE ($processor IS NULL OR processor = $processor) "
+                           "AND ($period IS NULL OR period = $period) ORDER BY processor, period, check_id, case_id",
+                      {"processor": processor, "period": period})
+    titles = {c.id: (c.title, c.description) for c in CHECKS}
+    return apply(con, user, role, group_exceptions(exceptions, titles), today or date.today())
+
+
+def raise_from_reviews(con: duckdb.DuckDBPyConnection, user: User, sample_id: object, *,
+                       today: date | None = None) -> list[Raised]:
+    """Raise one finding per rubric item answered "no" in a sample's reviews, against the item's clause."""
+    role = require(user, "raise a finding from reviews")
+    found = rows(con, "SELECT sample_id, processor, period FROM samples WHERE sample_id = ?", [sample_id])
+    if not found:
+        raise UnknownSample(sample_id)
+    [sample] = found
+    reviews = rows(con, "SELECT case_id, item_id, answer, comment, reviewer, reviewed_at, rubric_version "
+                        "FROM current_reviews WHERE sample_id = ? AND answer = 'no' ORDER BY item_id, case_id",
+                   [sample["sample_id"]])
+    items = terms.rubric_items(con, str(sample["processor"]))
+    return apply(con, user, role, group_reviews(reviews, sample, items), today or date.today())

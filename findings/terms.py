@@ -1,0 +1,36 @@
+"""What the findings log takes from elsewhere: the processor's contract profile, the rubric, and permissions."""
+
+from __future__ import annotations
+
+import duckdb
+
+from checks.contract import Clause, Profile, profile_for_processor
+from store.identity import PERMISSIONS, User
+
+
+def _profile(con: duckdb.DuckDBPyConnection, processor: str) -> Profile:
+    return profile_for_processor(con, processor)
+
+
+def clauses(con: duckdb.DuckDBPyConnection, processor: str) -> tuple[str, dict[str, Clause]]:
+    """Return the processor's profile name and its clause register (ref -> clause)."""
+    profile = _profile(con, processor)
+    return profile.name, dict(profile.clauses)
+
+
+def due_days(con: duckdb.DuckDBPyConnection, processor: str) -> dict[str, int]:
+    """Return the profile's days to remedy per finding severity (`finding_due_days`)."""
+    return dict(_profile(con, processor).finding_due_days)
+
+
+def rubric_items(con: duckdb.DuckDBPyConnection, processor: str) -> dict[str, tuple[str, str]]:
+    """Return each rubric item's question and the clause the processor's profile logs a "no" against."""
+    from spotchecks.review import RUBRIC
+
+    profile = _profile(con, processor)
+    return {item.id: (item.question, profile.rubric_clauses.get(item.id, item.clause)) for item in RUBRIC}
+
+
+def may(user: User, action: str) -> bool:
+    """Whether the user has a role that may perform the action (store.identity.PERMISSIONS)."""
+    return any(role in user.roles for role in PERMISSIONS[action])
