@@ -1,0 +1,94 @@
+"""`oversight user ...`: the users of the configuration file, their roles, e-mail and password hash (wiring only)."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from commands.common import Format, emit, fail
+from store.errors import OversightError
+from store.identity import DEFAULT_CONFIG, ROLES, Config, add_user, load_config, resolve_config_path, resolve_user
+from store.passwords import check_new_password, hash_password
+
+user_app = typer.Typer(help="Add users of the dashboard and the CLI, with their roles, to the configuration file.",
+                       no_args_is_help=True)
+
+Role = StrEnum("Role", {role: role for role in ROLES})
+
+ConfigOption = Annotated[Path | None, typer.Option(
+    "--config", help="Configuration file (default: the global --config, $OVERSIGHT_CONFIG or ./oversight.toml).")]
+
+
+def _config_path(ctx: typer.Context, config: Path | None) -> Path:
+    return config or ctx.obj.config or resolve_config_path() or DEFAULT_CONFIG
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        # The first line of standard input, as `docker login --password-stdin` reads it.
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@user_app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name (for --user, the sign-in form and the audit trail).")],
+    role: Annotated[list[Role], typer.Option("--role", help="A role of the user; repeat for several.")],
+    email: Annotated[str | None, typer.Option(help="The address the identity provider gives for the user.")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help="Read the password from the first line of stdin.")] = False,
+    no_password: Annotated[bool, typer.Option("--no-password", help="Set no password (signs in through the "
+                                              "identity provider); an existing one is kept.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Add a user, or change their roles and password; the password is stored only as a scrypt hash.
+
+    Asks for the password twice unless --password-stdin or --no-password is given.
+
+    Example: oversight user add vera --role vendor_manager --role viewer
+    """
+    path = _config_path(ctx, config)
+    try:
+        acting = resolve_user(load_config(path) if path.exists() else Config(path=None), ctx.obj.user)
+        password_hash = None
+        if not no_password:
+            password = _read_password(password_stdin)
+            check_new_password(password)
+            password_hash = hash_password(password)
+        created = add_user(path, name, [str(r) for r in role], acting=acting, password_hash=password_hash,
+                           email=email)
+    except OversightError as exc:
+        fail(str(exc))
+    what = "Added" if created else "Updated"
+    how = " with a new password" if password_hash else ""
+    typer.echo(f"{what} user {name} ({', '.join(map(str, role))}) in {path}{how}.")
+
+
+@user_app.command("list")
+def list_users(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """List the configured users with their roles, e-mail address and whether they have a password.
+
+    Example: oversight user list --format json
+    """
+    path = _config_path(ctx, config)
+    try:
+        loaded = load_config(path) if path.exists() else Config(path=None)
+    except OversightError as exc:
+        fail(str(exc))
+    emails = {name: address for address, name in loaded.emails.items()}
+    records = [{"name": name, "roles": list(roles), "email": emails.get(name),
+                "password": name in loaded.password_hashes} for name, roles in sorted(loaded.users.items())]
+    if not records and format is Format.text:
+        typer.echo(f"No users are configured in {path}: everyone is the local user with all roles. "
+                   "Add one with: oversight user add NAME --role compliance_officer")
+        return
+    emit(records, format, ["name", "roles", "email", "password"])
