@@ -13,6 +13,7 @@ import typer
 
 from commands import checks as checks_commands
 from commands.common import Context, Format, emit, fail, json_default, run
+from commands.findings import findings_app
 from commands.user import user_app
 from commands.profile import profile_app
 from commands.user import user_app
@@ -31,6 +32,7 @@ app = typer.Typer(help="Oversight of a call-centre processor's GDPR request hand
                   add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 mapping_app = typer.Typer(help="Show or save the header mapping remembered for a processor.", no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
+app.add_typer(findings_app, name="findings")
 app.add_typer(user_app, name="user")
 app.command()(checks_commands.check)
 app.command()(checks_commands.deadline)
