@@ -6,4 +6,5 @@ st.set_page_config(page_title="Processor oversight", page_icon=":material/policy
 
 st.navigation([
     st.Page("app/reports.py", title="Reports", icon=":material/upload_file:", default=True),
+    st.Page("app/audit.py", title="Audit trail", icon=":material/history:"),
 ]).run()
