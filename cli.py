@@ -14,7 +14,6 @@ import typer
 from commands import checks as checks_commands
 from commands.common import Context, Format, emit, fail, json_default, run
 from commands.findings import findings_app
-from commands.user import user_app
 from commands.profile import profile_app
 from commands.user import user_app
 from ingest import queries
@@ -33,7 +32,6 @@ app = typer.Typer(help="Oversight of a call-centre processor's GDPR request hand
 mapping_app = typer.Typer(help="Show or save the header mapping remembered for a processor.", no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(findings_app, name="findings")
-app.add_typer(user_app, name="user")
 app.command()(checks_commands.check)
 app.command()(checks_commands.deadline)
 app.add_typer(profile_app, name="profile")
