@@ -1,0 +1,117 @@
+"""The monthly oversight pack (findings.md, "Exports"): one workbook per processor and month, the accountability
+document. Re-running it on the same data gives the same cells, except the one line saying when it was generated."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from exports.errors import UnsupportedFormat
+from exports.kpis import MonthlyKpis, findings_counts, monthly_kpis
+from exports.output import Produced, record_export
+from exports.scope import Scope, file_slug, resolve_scope
+from exports.sheets_checks import NO_RUN, checks_sheet, exceptions_sheet
+from exports.sheets_coverage import coverage_sheet
+from exports.sheets_findings import NO_LOG, findings_sheet
+from exports.sheets_report import quarantine_sheet, submission_sheet
+from exports.sheets_samples import samples_sheet
+from exports.xlsx import Section, Sheet, workbook_bytes
+from store.identity import User, require
+
+PERMISSION = "export the oversight pack"
+GENERATED = "Generated"  # the label of the pack's only volatile line
+SHEETS = [
+    ("Summary", "the month's key figures"),
+    ("Submission", "the files received: SHA-256, rows read, loaded, quarantined and skipped, declared total"),
+    ("Quarantine", "the rows that could not be loaded, with the reasons"),
+    ("Checks", "the latest result of each check: cases tested and offending, clause, contract profile"),
+    ("Exceptions", "the offending cases by case id"),
+    ("Samples", "spot-check samples: seed, population fingerprint, reviews and evaluation"),
+    ("Findings", "findings raised for the month with their history, and earlier ones still open"),
+    ("Clause coverage", "each contract clause: which checks and review items evidence it, and the result"),
+]
+
+
+def pack_file_name(processor: str, period: str) -> str:
+    """Return the pack's suggested file name, e.g. oversight-pack_Belcall-Antwerpen-BV_2026-10.xlsx."""
+    return f"oversight-pack_{file_slug(processor)}_{period}.xlsx"
+
+
+def _shown(value: object, missing: str) -> object:
+    return missing if value is None else value
+
+
+def key_figures(k: MonthlyKpis, all_months: tuple[int, int] | None) -> list[list[object]]:
+    """The Summary sheet's figures: [figure, value, how it is counted]."""
+    return [
+        ["Cases in the report", k.cases, "cases listed in the month's current report"],
+        ["Answered", k.answered, "cases with an answer date"],
+        ["Answered on time (%)", _shown(k.on_time_pct, "no check run for this period" if k.answered_late is None
+                                        else "no answered case"),
+         "answered cases not offending deadline.late_response (GDPR Art. 12(3))"],
+        ["Answered late", _shown(k.answered_late, NO_RUN), "cases offending deadline.late_response"],
+        ["Median days to answer", _shown(k.median_days_to_answer, "no answered case"),
+         "calendar days from receipt to answer"],
+        ["Open (not answered)", k.open, "cases without an answer date at the end of the report"],
+        ["Breaches", _shown(k.breaches, NO_RUN), "exceptions of severity breach in the latest check results"],
+        ["Warnings", _shown(k.warnings, NO_RUN), "exceptions of severity warning"],
+        ["Checks with a breach", _shown(k.checks_breached, NO_RUN), "distinct checks with a breach"],
+        ["Findings for this month: open", _shown(k.findings_open, NO_LOG), "not closed or dismissed"],
+        ["Findings for this month: overdue", _shown(k.findings_overdue, NO_LOG), "open and past the due date"],
+        ["Open findings, all months", _shown(all_months[0] if all_months else None, NO_LOG), "of this processor"],
+        ["Overdue findings, all months", _shown(all_months[1] if all_months else None, NO_LOG), "of this processor"],
+    ]
+
+
+def summary_sheet(con: duckdb.DuckDBPyConnection, scope: Scope, generated: str, as_of: date) -> Sheet:
+    """The first sheet: whose pack, when generated, the key figures and what the other sheets hold."""
+    kpis = monthly_kpis(con, scope.processor, str(scope.period), as_of)
+    all_months = findings_counts(con, scope.processor, None, as_of)
+    return Sheet("Summary", f"Monthly oversight pack — {scope.processor}, {scope.period}",
+                 lines=[["Processor", scope.processor], ["Period", scope.period],
+                        ["Contract profile", scope.profile], [GENERATED, generated]],
+                 sections=[Section("Key figures", ["figure", "value", "how it is counted"],
+                                   key_figures(kpis, all_months)),
+                           Section("Sheets", ["sheet", "what it holds"], [list(s) for s in SHEETS])])
+
+
+def pack_sheets(con: duckdb.DuckDBPyConnection, scope: Scope, generated: str, as_of: date) -> list[Sheet]:
+    """Every sheet of the pack; each says so when its source (check run, samples, findings) is missing."""
+    return [summary_sheet(con, scope, generated, as_of), submission_sheet(con, scope), quarantine_sheet(con, scope),
+            checks_sheet(con, scope), exceptions_sheet(con, scope), samples_sheet(con, scope),
+            findings_sheet(con, scope, as_of), coverage_sheet(con, scope, as_of)]
+
+
+def _build(con: duckdb.DuckDBPyConnection, user: User, processor: str, period: str,
+           as_of: date | None) -> tuple[str, Scope, bytes]:
+    role = require(user, PERMISSION)
+    scope = resolve_scope(con, processor, period)
+    now = datetime.now(UTC)
+    as_of = as_of or now.date()
+    generated = f"{now:%Y-%m-%d %H:%M:%S} UTC by {user.name}; overdue counted as of {as_of.isoformat()}"
+    return role, scope, workbook_bytes(pack_sheets(con, scope, generated, as_of))
+
+
+def export_pack(con: duckdb.DuckDBPyConnection, user: User, processor: str, period: str, out_path: Path, *,
+                as_of: date | None = None) -> Produced:
+    """Write the month's pack to an .xlsx file and record the export (file name, SHA-256) in the audit trail."""
+    out_path = Path(out_path)
+    if out_path.suffix.lower() != ".xlsx":
+        raise UnsupportedFormat(f"The oversight pack is an Excel workbook: give a file name ending in .xlsx, "
+                                f"not '{out_path.name}'.")
+    role, scope, data = _build(con, user, processor, period, as_of)
+    return record_export(con, user=user.name, role=role, action="export.pack", obj=f"processor:{scope.processor}",
+                         file_name=out_path.name, data=data, details={"processor": scope.processor,
+                                                                      "period": scope.period}, out_path=out_path)
+
+
+def pack_bytes(con: duckdb.DuckDBPyConnection, user: User, processor: str, period: str, *,
+               as_of: date | None = None) -> bytes:
+    """Return the month's pack as .xlsx bytes (for a download button), recording the export in the audit trail."""
+    role, scope, data = _build(con, user, processor, period, as_of)
+    record_export(con, user=user.name, role=role, action="export.pack", obj=f"processor:{scope.processor}",
+                  file_name=pack_file_name(scope.processor, period), data=data,
+                  details={"processor": scope.processor, "period": scope.period})
+    return data
