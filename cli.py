@@ -12,7 +12,9 @@ import duckdb
 import typer
 
 from commands import checks as checks_commands
+from commands.audit import audit_app
 from commands.common import Context, Format, emit, fail, json_default, run
+from commands.export import export_app
 from commands.findings import findings_app
 from commands.profile import profile_app
 from commands.user import user_app
@@ -36,6 +38,8 @@ app.command()(checks_commands.check)
 app.command()(checks_commands.deadline)
 app.add_typer(profile_app, name="profile")
 app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+app.add_typer(export_app, name="export")
 
 
 class IngestFormat(StrEnum):
