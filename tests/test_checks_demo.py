@@ -1,0 +1,86 @@
+"""The demo reports: every check finds what sample_reports/README.md says was planted, and nothing else."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from checks.catalog import BY_ID, CHECKS
+from ingest.demo import load_demo
+from tests.checkkit import OFFICER, run
+
+README = Path(__file__).resolve().parents[1] / "sample_reports" / "README.md"
+CASE_ID = r"(?:BC|APS)-\d{6}-\d+"
+BULK = ("training.not_current", "training.agent_unknown")  # listed as "every p.renard case": checked by count
+
+
+def planted() -> list[tuple[str, str, list[str] | None, list[str]]]:
+    """Rows of the planted-problems table: (check id, processor word, periods or None for all, case ids)."""
+    out, check = [], None
+    for line in README.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 5 or not line.startswith("|") or cells[1] in ("processor", "---"):
+            continue
+        named = re.fullmatch(r"`([a-z_]+\.[a-z_]+)`", cells[0])
+        if named:
+            check = named.group(1)
+        elif cells[0]:
+            continue
+        periods = None if cells[2] == "all" else [f"2026-{m}" for m in re.findall(r"(?:2026-)?(\d\d)\b", cells[2])]
+        out.append((check, cells[1], periods, re.findall(CASE_ID, cells[3])))
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    from store.db import connect
+    folder = tmp_path_factory.mktemp("demo")
+    con = connect(folder / "demo.duckdb")
+    load_demo(con, user=OFFICER, key_path=folder / "demo.key")
+    found = run(con)
+    yield found
+    con.close()
+
+
+def test_the_planted_table_names_every_check():
+    assert {row[0] for row in planted()} == set(BY_ID)
+
+
+def test_every_check_finds_at_least_one_exception_in_the_demo(demo_run):
+    assert {c.id for c in CHECKS} - {r["check_id"] for r in demo_run.rows} == set()
+
+
+def test_every_planted_problem_is_found(demo_run):
+    found = {(r["check_id"], r["processor"].split()[0], r["period"], r["case_id"]) for r in demo_run.rows}
+    missed = []
+    for check, processor, periods, ids in planted():
+        if BY_ID[check].report_level:
+            missed += [(check, processor, p) for p in periods or []
+                       if not any(f[:3] == (check, processor, p) for f in found)]
+            continue
+        # the first request of a repeat chain is the original, not a repeat
+        for case_id in (sorted(ids)[1:] if check == "repeat.same_request" else ids):
+            hits = [f for f in found if (f[0], f[1], f[3]) == (check, processor, case_id)]
+            if not hits or (periods and len(periods) > 1 and check != "repeat.same_request"
+                            and {f[2] for f in hits} != set(periods)):
+                missed.append((check, processor, case_id, periods))
+    assert missed == []
+
+
+def test_nothing_is_flagged_that_the_table_does_not_plant(demo_run):
+    listed = {(check, case_id) for check, _, _, ids in planted() for case_id in ids}
+    unexpected = sorted((r["check_id"], r["case_id"]) for r in demo_run.rows
+                        if r["case_id"] and r["check_id"] not in BULK and r["check_id"] != "report.rows_quarantined"
+                        and (r["check_id"], r["case_id"]) not in listed)
+    assert unexpected == []
+
+
+def test_training_counts_match_the_table(demo_run):
+    # "every p.renard case (11 / 17 / 9 rows)" and "every y.benali case (20 rows)"
+    per_period = {}
+    for r in demo_run.of("training.not_current"):
+        per_period[r["period"]] = per_period.get(r["period"], 0) + 1
+    assert sorted(per_period.values()) == sorted([11, 17, 9])
+    assert len(demo_run.of("training.agent_unknown")) == 20
