@@ -67,6 +67,14 @@ class WorkingCalendar:
         extra = ",".join(d.isoformat() for d in sorted(self.extra_dates))
         return f"{self.country}|{self.subdivision or ''}|{extra}"
 
+    def supported(self) -> bool:
+        """Whether the `holidays` package knows this country and subdivision."""
+        try:
+            _public_holidays(self.country, self.subdivision, 2026)
+        except NotImplementedError:
+            return False
+        return True
+
     def is_holiday(self, day: date) -> bool:
         return day in self.extra_dates or day in _public_holidays(self.country, self.subdivision, day.year)
 

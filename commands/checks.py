@@ -88,9 +88,7 @@ def deadline(
         fail(str(exc))
     within = chosen.parameters.id_request_within_days
     cal = (WorkingCalendar.of(country, subdivision) if country else WorkingCalendar.from_spec(chosen.calendar))
-    try:
-        cal.is_working_day(received)
-    except NotImplementedError:
+    if not cal.supported():
         where = f"country '{country}'" + (f" with subdivision '{subdivision}'" if subdivision else "")
         fail(f"The holidays package has no calendar for {where}. Use an ISO country code such as BE, NL or FR "
              "(and a subdivision it knows, e.g. FR with 57 for Moselle).")
