@@ -68,15 +68,16 @@ def group_reviews(reviews: Iterable[dict[str, object]], sample: dict[str, object
                   items: dict[str, tuple[str, str]]) -> list[Candidate]:
     """One candidate per rubric item answered "no" at least once, with its cases and the review comments.
 
-    `items` maps a rubric item id to its (question, clause).
+    `items` maps each rubric item whose "no" is a deviation to its (question, clause); answers to other items are
+    not findings (spotchecks.md: the rubric says whether a "no" is a deviation).
     """
     by_item: dict[str, list[dict[str, object]]] = {}
     for r in reviews:
-        if r["answer"] == "no":
+        if r["answer"] == "no" and r["item_id"] in items:
             by_item.setdefault(str(r["item_id"]), []).append(r)
     candidates = []
     for item_id, found in sorted(by_item.items()):
-        question, clause = items.get(item_id, (item_id, ""))
+        question, clause = items[item_id]
         cases = {str(r["case_id"]): {"answer": "no", "comment": r.get("comment"), "reviewer": r.get("reviewer"),
                                      "reviewed_at": r.get("reviewed_at"), "rubric_version": r.get("rubric_version")}
                  for r in found}

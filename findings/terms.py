@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from checks.contract import Clause, Profile, profile_for_processor
+from spotchecks.review import ITEMS, rubric_clauses
 from store.identity import PERMISSIONS, User
 
 
@@ -24,11 +25,10 @@ def due_days(con: duckdb.DuckDBPyConnection, processor: str) -> dict[str, int]:
 
 
 def rubric_items(con: duckdb.DuckDBPyConnection, processor: str) -> dict[str, tuple[str, str]]:
-    """Return each rubric item's question and the clause the processor's profile logs a "no" against."""
-    from spotchecks.review import RUBRIC
-
-    profile = _profile(con, processor)
-    return {item.id: (item.question, profile.rubric_clauses.get(item.id, item.clause)) for item in RUBRIC}
+    """Return each rubric item whose "no" is a deviation, with its question and the clause the processor's profile
+    logs it against."""
+    clauses = rubric_clauses(con, processor)
+    return {item.id: (item.question, clauses[item.id]) for item in ITEMS.values() if item.deviation_on_no}
 
 
 def may(user: User, action: str) -> bool:
