@@ -175,6 +175,88 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
     (
+        3,
+        "spot checks: samples, items, reviews, seed commitments",
+        [
+            # A seed's SHA-256 committed before the report arrives (spotchecks.md §2); the seed itself is not stored.
+            """CREATE TABLE seed_commitments (
+                commitment VARCHAR PRIMARY KEY,
+                committed_at TIMESTAMP NOT NULL,
+                committed_by VARCHAR NOT NULL)""",
+            # One row per draw: the frozen population (report, filters, size, fingerprint), seed, design and plan.
+            """CREATE TABLE samples (
+                sample_id VARCHAR PRIMARY KEY,
+                processor VARCHAR NOT NULL,
+                period VARCHAR NOT NULL,
+                submission_id INTEGER NOT NULL,
+                filters JSON NOT NULL,
+                population_size INTEGER NOT NULL,
+                fingerprint VARCHAR NOT NULL,
+                seed VARCHAR NOT NULL,
+                method VARCHAR NOT NULL,
+                stratify_by VARCHAR,
+                allocation VARCHAR,
+                per_stratum INTEGER,
+                requested_n INTEGER,
+                plan JSON NOT NULL,
+                key_items VARCHAR,
+                key_item_runs INTEGER[],
+                commitment VARCHAR,
+                drawn_at TIMESTAMP NOT NULL,
+                drawn_by VARCHAR NOT NULL,
+                rubric_version VARCHAR NOT NULL,
+                notes VARCHAR[] NOT NULL)""",
+            # Every case that joined a sample, with its rank; round 1 is the draw, later rounds enlarge or replace.
+            """CREATE TABLE sample_items (
+                sample_id VARCHAR NOT NULL,
+                case_id VARCHAR NOT NULL,
+                part VARCHAR NOT NULL,
+                rank VARCHAR NOT NULL,
+                position INTEGER NOT NULL,
+                stratum VARCHAR,
+                round INTEGER NOT NULL,
+                replaces VARCHAR,
+                added_at TIMESTAMP NOT NULL,
+                added_by VARCHAR NOT NULL,
+                PRIMARY KEY (sample_id, case_id))""",
+            # A case taken out of a sample, always with a reason; the next case in rank order replaced it.
+            """CREATE TABLE sample_replacements (
+                sample_id VARCHAR NOT NULL,
+                case_id VARCHAR NOT NULL,
+                replacement VARCHAR NOT NULL,
+                reason VARCHAR NOT NULL,
+                replaced_at TIMESTAMP NOT NULL,
+                replaced_by VARCHAR NOT NULL,
+                PRIMARY KEY (sample_id, case_id))""",
+            """CREATE VIEW active_sample_items AS
+                SELECT i.* FROM sample_items i
+                WHERE NOT EXISTS (SELECT 1 FROM sample_replacements r
+                                  WHERE r.sample_id = i.sample_id AND r.case_id = i.case_id)""",
+            # Append-only answers per sample, case and rubric item; the newest one is the answer.
+            "CREATE SEQUENCE review_ids START 1",
+            """CREATE TABLE reviews (
+                sample_id VARCHAR NOT NULL,
+                case_id VARCHAR NOT NULL,
+                item_id VARCHAR NOT NULL,
+                answer VARCHAR NOT NULL,
+                comment VARCHAR,
+                reviewer VARCHAR NOT NULL,
+                reviewed_at TIMESTAMP NOT NULL,
+                rubric_version VARCHAR NOT NULL,
+                review_id BIGINT NOT NULL DEFAULT nextval('review_ids'))""",
+            """CREATE VIEW current_reviews AS
+                SELECT * FROM reviews
+                QUALIFY row_number() OVER (PARTITION BY sample_id, case_id, item_id ORDER BY review_id DESC) = 1""",
+            # Evaluations signed off by an auditor, as they read then (append-only).
+            """CREATE TABLE sample_evaluations (
+                sample_id VARCHAR NOT NULL,
+                evaluated_at TIMESTAMP NOT NULL,
+                evaluated_by VARCHAR NOT NULL,
+                rubric_version VARCHAR NOT NULL,
+                result JSON NOT NULL)""",
+        ],
+    ),
+    (
         4,
         "findings and their history",
         [
@@ -246,8 +328,10 @@ def migrate(con: duckdb.DuckDBPyConnection, label: str = "database") -> int:
             "CREATE TABLE IF NOT EXISTS schema_migrations "
             "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
         )
+    # By the set applied, not the highest: a number that landed late (3 after 4) still applies to a database at 4.
+    applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     for version, name, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
-        if version <= current:
+        if version in applied:
             continue
         con.begin()
         try:
