@@ -2,9 +2,16 @@
 
 import streamlit as st
 
+from app import state
+
 st.set_page_config(page_title="Processor oversight", page_icon=":material/policy:", layout="wide")
 
-st.navigation([
-    st.Page("app/reports.py", title="Reports", icon=":material/upload_file:", default=True),
-    st.Page("app/audit.py", title="Audit trail", icon=":material/history:"),
-]).run()
+# One line per page: (the page, the action of store.identity.PERMISSIONS a user must be allowed to see it, or
+# None when every role reads it: findings.md gives every role read access). Role filtering happens in one place,
+# app.state.visible_pages, rebuilt on every rerun from the signed-in user's roles.
+PAGES = [
+    (st.Page("app/reports.py", title="Reports", icon=":material/upload_file:", default=True), None),
+    (st.Page("app/audit.py", title="Audit trail", icon=":material/history:"), None),
+]
+
+st.navigation(state.visible_pages(state.session(), PAGES)).run()

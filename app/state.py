@@ -1,15 +1,24 @@
-"""What every page shares: the database connection, who is working, the first-start demo, error display."""
+"""What every page shares: who is working (sign-in), the database connection, the first-start demo, error display.
+
+Who is working is decided afresh on every rerun, in one of four modes (architecture.md, "Identity and roles"):
+an identity provider (an ``[auth]`` section in ``.streamlit/secrets.toml``: ``st.login``), the users file's password
+hashes (the sign-in form), users without either (``OVERSIGHT_USER`` names the user for the whole server), or no users
+at all (the local user with all roles, and a notice that access control is off).
+"""
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import duckdb
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from ingest.demo import load_demo
 from ingest.errors import IngestError
@@ -17,13 +26,37 @@ from ingest.pseudonym import resolve_key_path
 from ingest.queries import is_empty
 from store.db import connect, resolve_db_path
 from store.errors import OversightError, StoreError
-from store.identity import Config, User, load_config, resolve_user
+from store.identity import Config, User, load_config, may, resolve_user, user_for_claims
 
 DEMO_MESSAGE = "The demo reports from sample_reports/ were loaded so you can look around."
 ACCESS_OFF = "Access control is off: no users are configured, everyone is the local user with all roles."
+NO_SIGN_IN = ("Users are configured in {path}, but none of them can sign in to the dashboard. Give them passwords "
+              "with `oversight user add NAME --role ROLE`, configure your identity provider in an [auth] section of "
+              ".streamlit/secrets.toml, or start the dashboard with OVERSIGHT_USER=NAME to work as one of them.")
+SIGN_IN_PAGE = "app/signin.py"
+# session_state: (user name, password hash) of a password sign-in; a changed hash signs the session out.
+SIGNED_IN_KEY = "signed_in"
 
 # Two sessions opening an empty database at once must not both load the demo.
 _DEMO_LOCK = threading.Lock()
+
+
+class Mode(StrEnum):
+    PROVIDER = "provider"  # st.login against the organisation's identity provider
+    PASSWORD = "password"  # the sign-in form, against the users file's password hashes
+    NAMED = "named"  # users without a sign-in method: OVERSIGHT_USER works for the whole server
+    OFF = "off"  # no users: the local user with all roles
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who is working in this browser session: ``user`` is None until they have signed in (or have no role)."""
+
+    config: Config
+    mode: Mode
+    user: User | None
+    # Signed in at the identity provider, but the configuration gives that address no role.
+    unknown_identity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,26 +96,108 @@ def user_errors(prefix: str = "") -> Iterator[None]:
         st.error(f"{prefix}The file could not be read: {exc}")
 
 
-def context() -> Context:
-    """Return the page's context; on a configuration or database problem say what to do and stop the page."""
+def provider_configured() -> bool:
+    """Whether an identity provider is configured (an [auth] section in .streamlit/secrets.toml)."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return False
+
+
+def session() -> Session:
+    """Decide who is working in this browser session; on a configuration problem say what to do and stop."""
     try:
         config = load_config()
+    except StoreError as exc:
+        st.error(str(exc))
+        st.stop()
+    if provider_configured():
+        if not st.user.get("is_logged_in"):
+            return Session(config, Mode.PROVIDER, None)
+        claims = st.user.to_dict()
+        user = user_for_claims(config, claims)
+        identity = None if user else str(claims.get("email") or claims.get("sub") or "this account")
+        return Session(config, Mode.PROVIDER, user, identity)
+    if config.password_hashes:
+        signed_in = st.session_state.get(SIGNED_IN_KEY)
+        if signed_in and config.password_hashes.get(signed_in[0]) == signed_in[1]:
+            return Session(config, Mode.PASSWORD, User(signed_in[0], config.users[signed_in[0]]))
+        st.session_state.pop(SIGNED_IN_KEY, None)  # removed from the file, or the password was changed
+        return Session(config, Mode.PASSWORD, None)
+    if config.users and not os.environ.get("OVERSIGHT_USER"):
+        st.error(NO_SIGN_IN.format(path=config.path))
+        st.stop()
+    try:
         user = resolve_user(config)
+    except StoreError as exc:
+        st.error(str(exc))
+        st.stop()
+    return Session(config, Mode.NAMED if config.users else Mode.OFF, user)
+
+
+def sign_in(config: Config, user: User) -> None:
+    """Remember a password sign-in for this browser session."""
+    st.session_state[SIGNED_IN_KEY] = (user.name, config.password_hashes[user.name])
+
+
+def sign_out(mode: Mode) -> None:
+    """End the session's sign-in and forget everything it held (filters, uploads, results)."""
+    st.session_state.clear()
+    if mode is Mode.PROVIDER:
+        st.logout()
+    st.rerun()
+
+
+def visible_pages(current: Session, pages: Sequence[tuple[st.Page, str | None] | st.Page]) -> list[st.Page]:
+    """The pages this session may open: the sign-in page until someone with a role has signed in, then every page
+    whose required action (a key of store.identity.PERMISSIONS, or None for pages every role reads) the user may do.
+    A bare st.Page counts as readable by every role.
+    """
+    if current.user is None:
+        return [st.Page(SIGN_IN_PAGE, title="Sign in", icon=":material/login:")]
+    entries = [entry if isinstance(entry, tuple) else (entry, None) for entry in pages]
+    return [page for page, needs in entries if needs is None or may(current.user, needs)]
+
+
+def allowed(ctx: Context, action: str) -> bool:
+    """Whether the page should offer an action (the service function refuses anyway if not)."""
+    return may(ctx.user, action)
+
+
+def context() -> Context:
+    """Return the page's context; on a configuration or database problem say what to do and stop the page."""
+    current = session()
+    if current.user is None:  # only reachable by running a page script without dashboard.py
+        st.warning("Sign in first: open the dashboard's start page.")
+        st.stop()
+    try:
         db_path = resolve_db_path().resolve()
         con = _connection(str(db_path))
     except StoreError as exc:
         st.error(str(exc))
         st.stop()
-    ctx = Context(con, db_path, resolve_key_path(db_path), config, user)
-    _sidebar_user(user)
+    ctx = Context(con, db_path, resolve_key_path(db_path), current.config, current.user)
+    _sidebar_user(current)
     _first_start(ctx)
     return ctx
 
 
-def _sidebar_user(user: User) -> None:
-    st.sidebar.caption(f"Working as **{user.name}** ({', '.join(user.roles)})")
+def _sidebar_user(current: Session) -> None:
+    user = current.user
+    assert user is not None
+    roles = ", ".join(user.roles)
+    if current.mode is Mode.PROVIDER:
+        email = st.user.get("email")
+        shown = st.user.get("name") or email or user.name
+        st.sidebar.caption(f"Signed in as **{shown}**" + (f" ({email})" if email and email != shown else "")
+                           + f" · user {user.name}: {roles}")
+    else:
+        st.sidebar.caption(f"Working as **{user.name}** ({roles})")
     if not user.access_control:
         st.sidebar.warning(ACCESS_OFF, icon=":material/lock_open:")
+    if current.mode in (Mode.PROVIDER, Mode.PASSWORD) and st.sidebar.button(
+            "Sign out", icon=":material/logout:", key="sign_out"):
+        sign_out(current.mode)
 
 
 def _first_start(ctx: Context) -> None:

@@ -1,0 +1,55 @@
+"""The Sign in page: the only page until someone with a role has signed in (identity provider or password)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import state
+from store.identity import SignInFailed, authenticate
+from store.passwords import Throttle
+
+
+@st.cache_resource
+def _throttle() -> Throttle:
+    """Failed attempts per user name, shared by every session of this server process."""
+    return Throttle()
+
+
+def _provider(current: state.Session) -> None:
+    if current.unknown_identity is None:
+        st.write("Sign in with your organisation account to see the oversight dashboard.")
+        if st.button("Sign in", type="primary", icon=":material/login:"):
+            st.login()
+        return
+    where = current.config.path or "oversight.toml"
+    st.error(f"You are signed in as **{current.unknown_identity}**, but that account has no role in this "
+             f"dashboard. Ask the compliance officer to add you to {where}, e.g. with "
+             f"`oversight user add NAME --email {current.unknown_identity} --role viewer --no-password`.",
+             icon=":material/block:")
+    if st.button("Sign out", icon=":material/logout:"):
+        state.sign_out(current.mode)
+
+
+def _password(current: state.Session) -> None:
+    with st.form("sign_in"):
+        name = st.text_input("User name", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary", icon=":material/login:")
+    if not submitted:
+        return
+    try:
+        with st.spinner("Checking…"):
+            user = authenticate(current.config, name, password, _throttle())
+    except SignInFailed as exc:
+        st.error(str(exc))
+        return
+    state.sign_in(current.config, user)
+    st.rerun()
+
+
+current = state.session()
+st.title("Sign in")
+if current.mode is state.Mode.PROVIDER:
+    _provider(current)
+else:
+    _password(current)
