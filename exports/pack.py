@@ -16,7 +16,7 @@ from exports.sheets_checks import NO_RUN, checks_sheet, exceptions_sheet
 from exports.sheets_coverage import coverage_sheet
 from exports.sheets_findings import NO_LOG, findings_sheet
 from exports.sheets_report import quarantine_sheet, submission_sheet
-from exports.sheets_samples import samples_sheet
+from exports.sheets_samples import NO_MODULE, month_samples, samples_ready, samples_sheet
 from exports.xlsx import Section, Sheet, workbook_bytes
 from store.identity import User, require
 
@@ -43,7 +43,8 @@ def _shown(value: object, missing: str) -> object:
     return missing if value is None else value
 
 
-def key_figures(k: MonthlyKpis, all_months: tuple[int, int] | None) -> list[list[object]]:
+def key_figures(k: MonthlyKpis, all_months: tuple[int, int] | None,
+                samples: int | None) -> list[list[object]]:
     """The Summary sheet's figures: [figure, value, how it is counted]."""
     return [
         ["Cases in the report", k.cases, "cases listed in the month's current report"],
@@ -62,6 +63,7 @@ def key_figures(k: MonthlyKpis, all_months: tuple[int, int] | None) -> list[list
         ["Findings for this month: overdue", _shown(k.findings_overdue, NO_LOG), "open and past the due date"],
         ["Open findings, all months", _shown(all_months[0] if all_months else None, NO_LOG), "of this processor"],
         ["Overdue findings, all months", _shown(all_months[1] if all_months else None, NO_LOG), "of this processor"],
+        ["Spot-check samples", _shown(samples, NO_MODULE), "samples drawn from the month's cases (Samples sheet)"],
     ]
 
 
@@ -69,11 +71,12 @@ def summary_sheet(con: duckdb.DuckDBPyConnection, scope: Scope, generated: str, 
     """The first sheet: whose pack, when generated, the key figures and what the other sheets hold."""
     kpis = monthly_kpis(con, scope.processor, str(scope.period), as_of)
     all_months = findings_counts(con, scope.processor, None, as_of)
+    samples = len(month_samples(con, scope)) if samples_ready(con) else None
     return Sheet("Summary", f"Monthly oversight pack — {scope.processor}, {scope.period}",
                  lines=[["Processor", scope.processor], ["Period", scope.period],
                         ["Contract profile", scope.profile], [GENERATED, generated]],
                  sections=[Section("Key figures", ["figure", "value", "how it is counted"],
-                                   key_figures(kpis, all_months)),
+                                   key_figures(kpis, all_months, samples)),
                            Section("Sheets", ["sheet", "what it holds"], [list(s) for s in SHEETS])])
 
 
