@@ -1,0 +1,259 @@
+"""The Findings page: raise findings from the latest check run or by hand, see what is open and overdue, and follow
+one finding up (move, dismiss, record the processor's response, assign) as far as the user's roles allow."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from app import filters, state
+from findings import queries, terms
+from findings.lifecycle import Response, Severity, Status, allowed_moves
+from findings.raising import raise_from_checks
+from findings.service import assign, move, raise_finding, respond
+from ingest.queries import processors
+
+FLASH = "findings_flash"
+PICK = "finding_pick"
+TABLE = "findings_table"
+OVERDUE_STYLE = "background-color: rgba(255, 75, 75, 0.18)"
+STATUS_LABELS = {s.value: s.value.replace("_", " ") for s in Status}
+
+
+def _done(message: str) -> None:
+    """Say what happened after the rerun that shows the changed finding."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def findings_table(found: list[dict[str, object]]) -> pd.DataFrame:
+    """The findings as shown on the page, one row each, overdue ones flagged."""
+    return pd.DataFrame([{
+        "finding": f["finding_id"], "status": STATUS_LABELS[str(f["status"])], "severity": f["severity"],
+        "overdue": bool(f["overdue"]), "due on": f["due_on"], "processor": f["processor"], "period": f["period"],
+        "clause": f["clause"], "title": f["title"], "cases": len(f["case_ids"]), "owner": f["owner"] or "unassigned",
+        "source": f["source"],
+    } for f in found], columns=["finding", "status", "severity", "overdue", "due on", "processor", "period", "clause",
+                                "title", "cases", "owner", "source"])
+
+
+def _highlight_overdue(row: pd.Series) -> list[str]:
+    return [OVERDUE_STYLE if row["overdue"] else ""] * len(row)
+
+
+def _raise_from_checks(ctx: state.Context, processor: str | None, period: str | None) -> None:
+    scope = " · ".join(v for v in (processor, period) if v) or "all processors and periods"
+    st.caption(f"One finding per processor, period and check from the newest check results ({scope}): breaches "
+               "become high, warnings medium; info is not raised. Raising again adds new cases to the open finding.")
+    if st.button("Raise from the latest check run", icon=":material/playlist_add:", key="raise_from_checks"):
+        with state.user_errors(), ctx.cursor() as cur:
+            results = raise_from_checks(cur, ctx.user, processor, period)
+            tally = {o: sum(r.outcome == o for r in results) for o in ("created", "updated", "unchanged", "skipped")}
+            if not results:
+                st.info("No breaches or warnings in the newest check results for this scope — run the checks first "
+                        "if the reports changed.", icon=":material/info:")
+                return
+            notes = " ".join(r.note for r in results if r.note)
+            _done(", ".join(f"{n} {o}" for o, n in tally.items() if n) + (f". {notes}" if notes else "."))
+
+
+def _raise_by_hand(ctx: state.Context, names: list[str], processor: str | None, period: str | None) -> None:
+    if not names:
+        st.info("No processor yet — ingest a report on the Reports page first.", icon=":material/inbox:")
+        return
+    who = st.selectbox("Processor", names, index=names.index(processor) if processor in names else 0,
+                       key="raise_processor")
+    with state.user_errors(), ctx.cursor() as cur:
+        profile, register = terms.clauses(cur, who)
+        with st.form("raise_by_hand", clear_on_submit=False):
+            left, right = st.columns(2)
+            month = left.text_input("Period (YYYY-MM)", value=period or "", placeholder="2026-10")
+            level = right.selectbox("Severity", [s.value for s in Severity], index=1)
+            clause = st.selectbox(f"Clause (register of profile '{profile}')", list(register), index=None,
+                                  format_func=lambda ref: f"{ref} — {register[ref].title}",
+                                  placeholder="Choose the clause the processor fell short of")
+            title = st.text_input("Title", placeholder="What is wrong, in words the processor will read")
+            description = st.text_area("Description", placeholder="Details, what you expect the processor to do")
+            cases = st.text_input("Case ids (comma-separated, optional)", placeholder="BC-2610-0042, BC-2610-0107")
+            if not st.form_submit_button("Raise finding", icon=":material/flag:"):
+                return
+        if clause is None:
+            st.error("Choose the clause of the contract the finding is raised against.")
+            return
+        finding_id = raise_finding(cur, ctx.user, processor=who, period=month.strip(), clause=clause, title=title,
+                                   severity=level, description=description,
+                                   case_ids=[c for c in cases.replace(";", ",").split(",") if c.strip()])
+        st.session_state[PICK] = finding_id
+        _done(f"{finding_id} raised against {clause}.")
+
+
+def _raise_section(ctx: state.Context, names: list[str], processor: str | None, period: str | None) -> None:
+    can_raise = terms.may(ctx.user, "raise a finding")
+    if not can_raise:
+        return
+    with st.expander("Raise findings", icon=":material/add_alert:"):
+        _raise_from_checks(ctx, processor, period)
+        st.divider()
+        st.markdown("**Raise a finding by hand**")
+        _raise_by_hand(ctx, names, processor, period)
+
+
+def _pick(found: list[dict[str, object]]) -> str | None:
+    """The finding to show: picked in the table or the box, kept in the URL (?finding=...)."""
+    ids = [str(f["finding_id"]) for f in found]
+    titles = {str(f["finding_id"]): str(f["title"]) for f in found}
+    selection = st.session_state.get(TABLE)
+    rows = list(selection["selection"]["rows"]) if selection else []
+    chosen_row = ids[rows[0]] if rows and rows[0] < len(ids) else None
+    if chosen_row and chosen_row != st.session_state.get("finding_row_seen"):
+        st.session_state[PICK] = chosen_row  # a new click in the table wins over the box
+    st.session_state["finding_row_seen"] = chosen_row
+    if PICK not in st.session_state:
+        st.session_state[PICK] = st.query_params.get("finding")
+    if st.session_state[PICK] not in ids:
+        st.session_state[PICK] = None
+    picked = st.selectbox("Finding", ids, key=PICK, format_func=lambda i: f"{i} · {titles[i]}",
+                          placeholder="Choose a finding (or click its row) to see and follow it up")
+    if picked:
+        st.query_params["finding"] = picked
+    else:
+        st.query_params.pop("finding", None)
+    return picked
+
+
+def _cases_table(cases: list[dict[str, object]]) -> pd.DataFrame:
+    def evidence(e: dict[str, object]) -> str:
+        if "comment" in e:
+            return f"review by {e.get('reviewer')}: {e.get('comment') or 'no comment'}"
+        if "details" in e:
+            return f"run {e.get('run_id')}: " + ", ".join(f"{k} {v}" for k, v in dict(e["details"]).items())
+        return "added by hand"
+
+    return pd.DataFrame([{"case": c["case_id"], "added": c["added_at"], "evidence": evidence(dict(c["evidence"]))}
+                         for c in cases], columns=["case", "added", "evidence"])
+
+
+def _history_table(history: list[dict[str, object]]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "#": e["seq"], "at (UTC)": e["at"], "user": e["user"], "role": e["role"], "action": e["action"],
+        "status": (f"{e['from_status'] or '—'} → {e['to_status']}" if e["from_status"] != e["to_status"]
+                   else e["to_status"]),
+        "details": ", ".join(f"{k}: {v}" for k, v in dict(e["details"]).items() if v not in (None, [], {})),
+    } for e in history], columns=["#", "at (UTC)", "user", "role", "action", "status", "details"])
+
+
+def _summary(f: dict[str, object]) -> None:
+    st.subheader(f"{f['finding_id']} · {f['title']}")
+    flag = " · **overdue**" if f["overdue"] else ""
+    st.markdown(f"**{STATUS_LABELS[str(f['status'])]}**{flag} · severity **{f['severity']}** · {f['processor']}, "
+                f"{f['period']} · clause **{f['clause']}** · due {f['due_on'] or '—'} · owner "
+                f"{f['owner'] or 'unassigned'} · source `{f['source']}`")
+    if f["description"]:
+        st.markdown(str(f["description"]))
+    if f["status_reason"]:
+        st.caption(f"Reason given for the last move: {f['status_reason']}")
+    if f["response"]:
+        st.info(f"Processor response: **{str(f['response']).replace('_', ' ')}** — {f['response_text']}",
+                icon=":material/forum:")
+
+
+def _forms(ctx: state.Context, f: dict[str, object]) -> None:
+    finding_id = str(f["finding_id"])
+    moves = [s.value for s in allowed_moves(Status(f["status"]))]
+    tabs = [name for name, action, shown in (
+        ("Move", "move a finding", [m for m in moves if m != Status.DISMISSED]),
+        ("Dismiss", "move a finding", Status.DISMISSED in moves),
+        ("Processor response", "record a processor response", True),
+        ("Assign", "assign a finding", True)) if shown and terms.may(ctx.user, action)]
+    if not tabs:
+        st.caption("Your roles let you read findings; raising and following them up needs the vendor manager or "
+                   "compliance officer role.")
+        return
+    for name, tab in zip(tabs, st.tabs(tabs), strict=True):
+        with tab, state.user_errors(), ctx.cursor() as cur:
+            if name == "Move":
+                with st.form(f"move:{finding_id}"):
+                    target = st.selectbox("Move to", [m for m in moves if m != Status.DISMISSED],
+                                          format_func=STATUS_LABELS.get)
+                    note = st.text_input("Note (optional)")
+                    if st.form_submit_button("Move"):
+                        move(cur, ctx.user, finding_id, target, reason=note)
+                        _done(f"{finding_id} moved to {STATUS_LABELS[target]}.")
+            elif name == "Dismiss":
+                with st.form(f"dismiss:{finding_id}"):
+                    reason = st.text_area("Reason (required)", placeholder="False positive because … / accepted risk "
+                                                                           "because …")
+                    if st.form_submit_button("Dismiss"):
+                        move(cur, ctx.user, finding_id, Status.DISMISSED.value, reason=reason)
+                        _done(f"{finding_id} dismissed.")
+            elif name == "Processor response":
+                with st.form(f"respond:{finding_id}"):
+                    answer = st.radio("The processor", [r.value for r in Response], horizontal=True,
+                                      format_func=lambda r: r.replace("_", " "))
+                    text = st.text_area("What the processor wrote")
+                    if st.form_submit_button("Record response"):
+                        respond(cur, ctx.user, finding_id, answer, text)
+                        _done(f"Response recorded on {finding_id}.")
+            else:
+                with st.form(f"assign:{finding_id}"):
+                    owner = st.text_input("Owner", value=str(f["owner"] or ""))
+                    due = st.date_input("Due on", value=f["due_on"], format="YYYY-MM-DD")
+                    if st.form_submit_button("Assign"):
+                        assign(cur, ctx.user, finding_id, owner=owner, due_on=due if isinstance(due, date) else None)
+                        _done(f"{finding_id} assigned to {owner.strip()}.")
+
+
+def _detail(ctx: state.Context, finding_id: str) -> None:
+    with state.user_errors(), ctx.cursor() as cur:
+        f = queries.get_finding(cur, finding_id)
+        _summary(f)
+        left, right = st.columns(2)
+        left.markdown(f"**Cases** ({len(f['cases'])})")
+        if f["cases"]:
+            left.dataframe(_cases_table(f["cases"]), hide_index=True, width="stretch", key="finding_cases")
+        else:
+            left.caption("A report-level finding: it concerns the report, not single cases.")
+        right.markdown("**History**")
+        right.dataframe(_history_table(f["history"]), hide_index=True, width="stretch", key="finding_history",
+                        column_config={"at (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+        _forms(ctx, f)
+
+
+def render() -> None:
+    """Draw the page."""
+    st.title("Findings")
+    st.caption("Shortfalls of the processor against its contract clauses, from check runs, spot checks or by hand, "
+               "followed from open to closed. A finding past its due date and not closed is overdue.")
+    ctx = state.context()
+    if FLASH in st.session_state:
+        st.success(st.session_state.pop(FLASH), icon=":material/done:")
+    with ctx.cursor() as cur:
+        names = processors(cur)
+    processor, period = filters.processor_period(ctx, names)
+    status = filters.url_filter("status", "Status", [s.value for s in Status])
+    _raise_section(ctx, names, processor, period)
+    with ctx.cursor() as cur:
+        found = queries.list_findings(cur, status=status, processor=processor, period=period)
+        kpis = queries.counts(cur, processor=processor, period=period)
+    cols = st.columns(3)
+    cols[0].metric("Open", kpis["open"], help="Not closed or dismissed.")
+    cols[1].metric("Overdue", kpis["overdue"], help="Past the due date and not closed or dismissed.")
+    cols[2].metric("All findings", kpis["total"])
+    if not found:
+        hint = "clear the status filter, or " if status else ""
+        st.info(f"No findings for this selection — {hint}raise them from the latest check run under "
+                "**Raise findings** above (run the checks first), or by hand.", icon=":material/flag:")
+        return
+    table = findings_table(found)
+    st.dataframe(table.style.apply(_highlight_overdue, axis=1), hide_index=True, width="stretch", key=TABLE,
+                 on_select="rerun", selection_mode="single-row",
+                 column_config={"overdue": st.column_config.CheckboxColumn("overdue")})
+    picked = _pick(found)
+    if picked:
+        _detail(ctx, picked)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,184 @@
+"""The Findings page in AppTest: raise from the latest run, overdue rows highlighted, details, role-bound forms."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from findings import queries
+from findings.service import assign, move
+from ingest.service import ingest_report
+from store.db import connect
+from store.identity import ROLES, User
+from tests.conftest import HEADER_NL, nl_row
+from tests.test_findings_raise import LATE, PROCESSOR, add_run, raise_one
+
+ROOT = Path(__file__).resolve().parent.parent
+OFFICER = User("olivia", ROLES)
+T = TypeVar("T")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database with one Belcall report and a check run with two breaches and a warning; no users configured."""
+    config = tmp_path / "oversight.toml"
+    config.write_text("", encoding="utf-8")
+    db = tmp_path / "oversight.duckdb"
+    monkeypatch.setenv("OVERSIGHT_DB", str(db))
+    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "oversight.key"))
+    monkeypatch.setenv("OVERSIGHT_CONFIG", str(config))
+    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
+    report = tmp_path / "belcall_2026-10.csv"
+    report.write_text("\n".join([HEADER_NL, nl_row("BC-1"), nl_row("BC-2")]) + "\n", encoding="utf-8")
+    con = connect(db)
+    try:
+        ingest_report(con, report, user=OFFICER, key_path=tmp_path / "oversight.key", processor=PROCESSOR,
+                      submitted_on=date(2026, 11, 5))
+        add_run(con, [(LATE, "breach", "BC-1"), (LATE, "breach", "BC-2"), ("refusal.no_reason", "warning", "BC-1")])
+    finally:
+        con.close()
+    monkeypatch.chdir(ROOT)
+    return db
+
+
+def open_page(**query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("app/findings.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def text(elements: Iterable[object]) -> str:
+    return "\n".join(str(getattr(e, "value", "")) for e in elements)
+
+
+def button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}"
+    return found[0]
+
+
+def with_db(work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Work on the page's database between two runs of the page (the app test runs in this process)."""
+    con = connect(os.environ["OVERSIGHT_DB"])
+    try:
+        return work(con)
+    finally:
+        con.close()
+
+
+def test_empty_page_says_how_to_raise_findings(db_path: Path) -> None:
+    at = open_page()
+    assert "No findings for this selection" in text(at.info) and "Raise findings" in text(at.info)
+    assert {m.label: m.value for m in at.metric} == {"Open": "0", "Overdue": "0", "All findings": "0"}
+
+
+def test_raise_from_the_latest_check_run_lists_the_findings(db_path: Path) -> None:
+    at = open_page()
+    button(at, "Raise from the latest check run").click().run()
+    assert not at.exception
+    assert "2 created." in text(at.success)
+    table = at.dataframe[0].value
+    assert sorted(table["severity"]) == ["high", "medium"] and set(table["status"]) == {"open"}
+    assert {m.label: m.value for m in at.metric}["Open"] == "2"
+    button(at, "Raise from the latest check run").click().run()
+    assert "2 unchanged." in text(at.success) and len(at.dataframe[0].value) == 2
+
+
+def test_overdue_findings_are_counted_and_highlighted(db_path: Path) -> None:
+    def prepare(con):
+        late = raise_one(con, OFFICER, title="Late one", due_on=date(2026, 1, 1))
+        raise_one(con, OFFICER, title="Not yet due", due_on=date(2099, 1, 1))
+        return late
+
+    late = with_db(prepare)
+    at = open_page()
+    assert {m.label: m.value for m in at.metric} == {"Open": "2", "Overdue": "1", "All findings": "2"}
+    table = at.dataframe[0].value
+    assert table.set_index("title")["overdue"].to_dict() == {"Late one": True, "Not yet due": False}
+    assert table.iloc[-1]["finding"] == late  # newest first
+    styles = at.dataframe[0].proto.arrow_data.styler.styles
+    late_row = int(table.index[table["finding"] == late][0])
+    assert f"_row{late_row}_col0" in styles and f"_row{1 - late_row}_col" not in styles  # only the overdue row
+
+
+def test_picking_a_finding_shows_its_cases_and_history_and_moves_it(db_path: Path) -> None:
+    at = open_page()
+    button(at, "Raise from the latest check run").click().run()
+    finding_id = with_db(lambda con: next(f["finding_id"] for f in queries.list_findings(con)
+                                          if f["source"] == f"check:{LATE}"))
+    at.selectbox(key="finding_pick").set_value(finding_id).run()
+    assert at.query_params["finding"] == finding_id
+    assert f"{finding_id} · " in text(at.subheader)
+    cases = next(d.value for d in at.dataframe if "case" in d.value.columns)
+    assert list(cases["case"]) == ["BC-1", "BC-2"]
+    assert [t.label for t in at.tabs] == ["Move", "Dismiss", "Processor response", "Assign"]
+    move_form = at.tabs[0]
+    move_form.selectbox[0].set_value("notified")
+    move_form.button[0].click().run()
+    assert not at.exception
+    assert f"{finding_id} moved to notified." in text(at.success)
+    assert with_db(lambda con: queries.get_finding(con, finding_id)["status"]) == "notified"
+    history = next(d.value for d in at.dataframe if "action" in d.value.columns)
+    assert list(history["action"]) == ["raised", "notified"]
+
+
+def test_dismissing_without_a_reason_shows_the_refusal(db_path: Path) -> None:
+    finding_id = with_db(lambda con: raise_one(con, OFFICER))
+    at = open_page(finding=finding_id)
+    dismiss = at.tabs[1]
+    dismiss.button[0].click().run()
+    assert "needs a reason" in text(at.error)
+    assert with_db(lambda con: queries.get_finding(con, finding_id)["status"]) == "open"
+    at.tabs[1].text_area[0].set_value("accepted risk until the new contract")
+    at.tabs[1].button[0].click().run()
+    assert with_db(lambda con: queries.get_finding(con, finding_id)["status"]) == "dismissed"
+
+
+def test_a_shared_url_opens_the_finding(db_path: Path) -> None:
+    def prepare(con):
+        finding_id = raise_one(con, OFFICER, title="Complaint right not mentioned")
+        move(con, OFFICER, finding_id, "notified")
+        assign(con, OFFICER, finding_id, owner="vera")
+        return finding_id
+
+    finding_id = with_db(prepare)
+    at = open_page(finding=finding_id, status="notified")
+    assert at.selectbox(key="finding_pick").value == finding_id
+    assert "owner vera" in text(at.markdown)
+    assert list(at.dataframe[0].value["finding"]) == [finding_id]
+
+
+def test_the_manual_form_picks_the_clause_from_the_register(db_path: Path) -> None:
+    at = open_page()
+    clause_box = next(s for s in at.selectbox if s.label.startswith("Clause (register of profile 'default')"))
+    assert "SCC 8(b) — " in " ".join(clause_box.options) and len(clause_box.options) > 50  # the whole register
+    clause_box.set_value("SCC 8(b)")
+    next(t for t in at.text_input if t.label == "Period (YYYY-MM)").set_value("2026-10")
+    next(t for t in at.text_input if t.label == "Title").set_value("Complaint right not mentioned")
+    next(t for t in at.text_input if t.label.startswith("Case ids")).set_value("BC-2, BC-1")
+    button(at, "Raise finding").click().run()
+    assert not at.exception and not at.error, text(at.error)
+    [finding] = with_db(lambda con: queries.list_findings(con))
+    assert (finding["clause"], finding["case_ids"], finding["source"]) == ("SCC 8(b)", ["BC-1", "BC-2"], "manual")
+    assert f"{finding['finding_id']} raised against SCC 8(b)." in text(at.success)
+
+
+def test_a_viewer_sees_findings_but_no_forms(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    finding_id = with_db(lambda con: raise_one(con, OFFICER))
+    Path(os.environ["OVERSIGHT_CONFIG"]).write_text('[users.vic]\nroles = ["viewer"]\n', encoding="utf-8")
+    monkeypatch.setenv("OVERSIGHT_USER", "vic")
+    at = open_page(finding=finding_id)
+    assert f"{finding_id} · " in text(at.subheader)
+    assert not at.tabs and not [b for b in at.button if b.label == "Raise from the latest check run"]
+    assert "Your roles let you read findings" in text(at.caption)
