@@ -1,0 +1,211 @@
+"""The population a sample is drawn from, its key items, and the ranked selection, in DuckDB.
+
+A population is frozen by the report it came from: the processor's current cases report for the period at the
+draw (its submission id is stored), the filters, its size and fingerprint. Superseded reports stay in the
+database, so a stored sample can always be recomputed from exactly the cases it was drawn from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from ingest.vocabulary import VOCABULARIES
+from spotchecks.draw import STRATA_COLUMNS, Design, KeyItems, Method, Pick, Stratum
+from spotchecks.errors import EmptyPopulation, InvalidArgument, NoCheckRun
+from spotchecks.queries import fetch
+
+REFUSAL_OUTCOMES = ("refused", "partially_fulfilled")  # spotchecks.md §2: "every refusal", fully or partly
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional restrictions of the population (spotchecks.md §2: request types, outcomes)."""
+
+    request_types: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name, values, vocabulary in (("request_type", self.request_types, "request_type"),
+                                         ("outcome", self.outcomes, "outcome")):
+            unknown = [v for v in values if v not in VOCABULARIES[vocabulary]]
+            if unknown:
+                raise InvalidArgument(f"Unknown {name} {', '.join(map(repr, unknown))}; the values are "
+                                      f"{', '.join(VOCABULARIES[vocabulary])}.")
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"request_types": sorted(self.request_types), "outcomes": sorted(self.outcomes)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Filters:
+        return cls(tuple(data.get("request_types") or ()), tuple(data.get("outcomes") or ()))  # type: ignore[arg-type]
+
+    def describe(self) -> str:
+        bits = [f"{label} in {', '.join(values)}" for label, values in
+                (("request type", self.request_types), ("outcome", self.outcomes)) if values]
+        return "; ".join(bits) or "all cases"
+
+
+@dataclass(frozen=True)
+class Population:
+    """The frozen set of cases: which report, which filters, how many, and their fingerprint."""
+
+    processor: str
+    period: str
+    submission_id: int
+    filters: Filters
+    size: int
+    fingerprint: str
+    ingested_at: datetime | None = field(default=None, compare=False)
+
+
+_WHERE = """submission_id = $sid
+    AND (len($types::VARCHAR[]) = 0 OR list_contains($types::VARCHAR[], request_type))
+    AND (len($outcomes::VARCHAR[]) = 0 OR list_contains($outcomes::VARCHAR[], outcome))"""
+
+
+def _params(submission_id: int, filters: Filters) -> dict[str, object]:
+    return {"sid": submission_id, "types": list(filters.request_types), "outcomes": list(filters.outcomes)}
+
+
+def current_report(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> tuple[int, datetime] | None:
+    """The submission id and ingest time of the processor's current cases report for the period."""
+    found = fetch(
+        con,
+        "SELECT s.submission_id, s.ingested_at FROM submissions s JOIN processors p USING (processor_id) "
+        "WHERE p.name = ? AND s.period = ? AND s.status = 'current' AND s.kind = 'cases' "
+        "ORDER BY s.submission_id DESC LIMIT 1",
+        [processor, period],
+    )
+    return (found[0]["submission_id"], found[0]["ingested_at"]) if found else None  # type: ignore[return-value]
+
+
+def of_report(con: duckdb.DuckDBPyConnection, processor: str, period: str, submission_id: int,
+              filters: Filters, ingested_at: datetime | None = None) -> Population:
+    """Size and fingerprint of a report's cases under the filters (SQL twin of draw.fingerprint)."""
+    [row] = fetch(con, f"SELECT count(*) AS size, sha256(coalesce(string_agg(case_id, chr(10) ORDER BY case_id), "
+                       f"'')) AS fingerprint FROM cases WHERE {_WHERE}", _params(submission_id, filters))
+    return Population(processor, period, submission_id, filters, int(row["size"]),  # type: ignore[arg-type]
+                      str(row["fingerprint"]), ingested_at)
+
+
+def freeze(con: duckdb.DuckDBPyConnection, processor: str, period: str, filters: Filters = Filters()) -> Population:
+    """The population of the processor's current report for the period; refuse when there are no cases."""
+    report = current_report(con, processor, period)
+    if report is None:
+        raise EmptyPopulation(f"There is no current report of {processor} for {period} to draw from. Ingest the "
+                              "report first (Reports page, or `oversight ingest`), or pick another period.")
+    population = of_report(con, processor, period, report[0], filters, report[1])
+    if population.size == 0:
+        raise EmptyPopulation(f"The report of {processor} for {period} has no cases with {filters.describe()}. "
+                              "Loosen the filters, or pick another period.")
+    return population
+
+
+def latest_run_ids(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> list[int]:
+    """The check runs whose results are the latest for the processor and period (one per check at most)."""
+    return [r["run_id"] for r in fetch(  # type: ignore[misc]
+        con, "SELECT DISTINCT run_id FROM latest_check_results WHERE processor = ? AND period = ? ORDER BY run_id",
+        [processor, period])]
+
+
+def key_item_ids(con: duckdb.DuckDBPyConnection, population: Population, rule: KeyItems | None,
+                 run_ids: Iterable[int] | None = None) -> tuple[list[str], list[int]]:
+    """The key items of the population, and (for breaches) the check runs they came from.
+
+    breaches: every case of the population with a breach exception in the latest check results (latest_exceptions);
+    given `run_ids`, the latest results among those runs only, which is what they were when the sample was drawn.
+    refusals: every case whose outcome is refused or partially_fulfilled.
+    """
+    params = _params(population.submission_id, population.filters)
+    if rule is None:
+        return [], []
+    if rule is KeyItems.refusals:
+        found = fetch(con, f"SELECT case_id FROM cases WHERE {_WHERE} AND list_contains($refusals::VARCHAR[], outcome) "
+                           "ORDER BY case_id", {**params, "refusals": list(REFUSAL_OUTCOMES)})
+        return [str(r["case_id"]) for r in found], []
+    runs = list(run_ids) if run_ids is not None else latest_run_ids(con, population.processor, population.period)
+    if not runs:
+        raise NoCheckRun(population.processor, population.period)
+    found = fetch(
+        con,
+        f"""WITH results AS (
+                SELECT run_id, check_id FROM check_results
+                WHERE processor = $processor AND period = $period AND list_contains($runs::INTEGER[], run_id)
+                QUALIFY row_number() OVER (PARTITION BY check_id ORDER BY run_id DESC) = 1)
+            SELECT DISTINCT e.case_id FROM exceptions e JOIN results USING (run_id, check_id)
+            WHERE e.processor = $processor AND e.period = $period AND e.severity = 'breach'
+              AND e.case_id IN (SELECT case_id FROM cases WHERE {_WHERE})
+            ORDER BY e.case_id""",
+        {**params, "processor": population.processor, "period": population.period, "runs": runs},
+    )
+    return [str(r["case_id"]) for r in found], runs
+
+
+def _stratum_sql(design: Design) -> str:
+    if design.method is Method.random:
+        return "NULL::VARCHAR"
+    if design.by not in STRATA_COLUMNS:
+        raise InvalidArgument(f"'by' must be one of {', '.join(STRATA_COLUMNS)}, not '{design.by}'.")
+    return f'"{design.by}"'  # one of the fixed column names above, never user text
+
+
+def stratum_sizes(con: duckdb.DuckDBPyConnection, population: Population, design: Design,
+                  key_ids: list[str]) -> dict[Stratum, int]:
+    """The number of cases per stratum in the population without its key items."""
+    found = fetch(con, f"SELECT {_stratum_sql(design)} AS stratum, count(*) AS n FROM cases "
+                       f"WHERE {_WHERE} AND NOT list_contains($keys::VARCHAR[], case_id) GROUP BY ALL",
+                  {**_params(population.submission_id, population.filters), "keys": key_ids})
+    return {r["stratum"]: int(r["n"]) for r in found}  # type: ignore[misc]
+
+
+def ranked_selection(con: duckdb.DuckDBPyConnection, population: Population, seed: str, design: Design,
+                     allocation: Mapping[Stratum, int], key_ids: list[str],
+                     excluded: Iterable[str] = ()) -> list[Pick]:
+    """The random part in SQL: per stratum the lowest sha256(seed ‖ 0x1F ‖ case_id), as draw.select does."""
+    params = {**_params(population.submission_id, population.filters), "seed": seed, "keys": key_ids,
+              "excluded": list(excluded)}
+    ranked = f"""SELECT case_id, {_stratum_sql(design)} AS stratum, sha256($seed || chr(31) || case_id) AS rank
+                 FROM cases WHERE {_WHERE} AND NOT list_contains($keys::VARCHAR[], case_id)
+                   AND NOT list_contains($excluded::VARCHAR[], case_id)"""
+    if design.method is Method.random:
+        found = fetch(con, f"SELECT * FROM ({ranked}) ORDER BY rank, case_id LIMIT $n",
+                      {**params, "n": allocation.get(None, 0)})
+    else:
+        strata = list(allocation)
+        found = fetch(con, f"""WITH ranked AS ({ranked}),
+                                    quota AS (SELECT unnest($strata::VARCHAR[]) AS stratum, unnest($counts) AS n)
+                               SELECT r.case_id, r.stratum, r.rank FROM ranked r
+                               JOIN quota q ON r.stratum IS NOT DISTINCT FROM q.stratum
+                               QUALIFY row_number() OVER (PARTITION BY r.stratum ORDER BY r.rank, r.case_id) <= q.n
+                               ORDER BY r.rank, r.case_id""",
+                      {**params, "strata": strata, "counts": [allocation[s] for s in strata]})
+    return [Pick(str(r["case_id"]), r["stratum"], str(r["rank"])) for r in found]  # type: ignore[arg-type]
+
+
+def next_in_rank(con: duckdb.DuckDBPyConnection, population: Population, seed: str, design: Design,
+                 stratum: Stratum, key_ids: list[str], taken: Iterable[str]) -> Pick | None:
+    """The lowest-ranked case of the stratum that has not been in the sample: the replacement."""
+    found = fetch(
+        con,
+        f"""SELECT * FROM (SELECT case_id, {_stratum_sql(design)} AS stratum,
+                                  sha256($seed || chr(31) || case_id) AS rank
+                           FROM cases WHERE {_WHERE} AND NOT list_contains($keys::VARCHAR[], case_id)
+                             AND NOT list_contains($taken::VARCHAR[], case_id))
+            WHERE stratum IS NOT DISTINCT FROM $stratum ORDER BY rank, case_id LIMIT 1""",
+        {**_params(population.submission_id, population.filters), "seed": seed, "keys": key_ids,
+         "taken": list(taken), "stratum": stratum},
+    )
+    return Pick(str(found[0]["case_id"]), found[0]["stratum"], str(found[0]["rank"])) if found else None  # type: ignore[arg-type]
+
+
+def cases_with_strata(con: duckdb.DuckDBPyConnection, population: Population, design: Design,
+                      key_ids: list[str]) -> list[tuple[str, Stratum]]:
+    """(case_id, stratum) of the population without key items: the input of the Python reference draw.select."""
+    found = con.execute(f"SELECT case_id, {_stratum_sql(design)} FROM cases "
+                        f"WHERE {_WHERE} AND NOT list_contains($keys::VARCHAR[], case_id)",
+                        {**_params(population.submission_id, population.filters), "keys": key_ids}).fetchall()
+    return [(str(case_id), stratum) for case_id, stratum in found]

@@ -1,0 +1,105 @@
+"""Read-side queries of the spot checks: samples, their items with review progress, a sampled case's facts."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from spotchecks.errors import UnknownSample
+
+
+def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> list[dict[str, object]]:
+    """Run a query on this very connection (inside a caller's transaction) and return every row as a dict."""
+    result = con.execute(sql, params) if params is not None else con.execute(sql)
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def _decode(sample: dict[str, object]) -> dict[str, object]:
+    for key in ("filters", "plan"):
+        if isinstance(sample.get(key), str):
+            sample[key] = json.loads(sample[key])  # type: ignore[arg-type]
+    return sample
+
+
+def get_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> dict[str, object]:
+    """Return the stored sample, or refuse an unknown id."""
+    found = fetch(con, "SELECT * FROM samples WHERE sample_id = ?", [sample_id])
+    if not found:
+        raise UnknownSample(sample_id)
+    return _decode(found[0])
+
+
+def list_samples(con: duckdb.DuckDBPyConnection, processor: str | None = None,
+                 period: str | None = None) -> list[dict[str, object]]:
+    """Return the samples, newest first, with their size and how many cases are fully reviewed."""
+    from spotchecks.review import RUBRIC  # the rubric decides when a case is fully reviewed
+
+    found = fetch(
+        con,
+        """WITH answered AS (
+               SELECT sample_id, case_id, count(*) AS answers FROM current_reviews GROUP BY ALL)
+           SELECT s.sample_id, s.processor, s.period, s.method, s.seed, s.population_size, s.fingerprint,
+                  s.key_items, s.drawn_at, s.drawn_by, s.rubric_version,
+                  count(i.case_id) FILTER (WHERE i.part = 'random') AS random_items,
+                  count(i.case_id) FILTER (WHERE i.part = 'key_item') AS key_items_count,
+                  count(i.case_id) FILTER (WHERE a.answers >= $items) AS reviewed,
+                  (SELECT count(*) FROM sample_replacements r WHERE r.sample_id = s.sample_id) AS replacements
+           FROM samples s
+           LEFT JOIN active_sample_items i USING (sample_id)
+           LEFT JOIN answered a ON a.sample_id = i.sample_id AND a.case_id = i.case_id
+           WHERE ($processor IS NULL OR s.processor = $processor) AND ($period IS NULL OR s.period = $period)
+           GROUP BY ALL ORDER BY s.drawn_at DESC, s.sample_id DESC""",
+        {"processor": processor, "period": period, "items": len(RUBRIC)},
+    )
+    return found
+
+
+def sample_items(con: duckdb.DuckDBPyConnection, sample_id: str) -> list[dict[str, object]]:
+    """Every case that joined the sample, in order, with its status and how many rubric items are answered."""
+    return fetch(
+        con,
+        """WITH answered AS (
+               SELECT case_id, count(*) AS answered, count(*) FILTER (WHERE answer = 'no') AS deviations
+               FROM current_reviews WHERE sample_id = $sid GROUP BY case_id)
+           SELECT i.case_id, i.part, i.position, i.rank, i.stratum, i.round, i.replaces,
+                  r.replacement AS replaced_by, r.reason AS replaced_because,
+                  CASE WHEN r.case_id IS NULL THEN 'active' ELSE 'replaced' END AS status,
+                  coalesce(a.answered, 0) AS answered, coalesce(a.deviations, 0) AS deviations
+           FROM sample_items i
+           LEFT JOIN sample_replacements r ON r.sample_id = i.sample_id AND r.case_id = i.case_id
+           LEFT JOIN answered a ON a.case_id = i.case_id
+           WHERE i.sample_id = $sid
+           ORDER BY i.part DESC, i.position""",
+        {"sid": sample_id},
+    )
+
+
+def case_facts(con: duckdb.DuckDBPyConnection, sample_id: str, case_id: str) -> dict[str, object] | None:
+    """The sampled case as the report the sample was drawn from states it, with its check exceptions."""
+    sample = get_sample(con, sample_id)
+    found = fetch(con, "SELECT * EXCLUDE (extras) FROM cases WHERE submission_id = ? AND case_id = ?",
+                  [sample["submission_id"], case_id])
+    if not found:
+        return None
+    facts = found[0]
+    facts["exceptions"] = fetch(
+        con,
+        "SELECT check_id, severity, clause, CAST(details AS VARCHAR) AS details FROM latest_exceptions "
+        "WHERE processor = ? AND period = ? AND case_id = ? ORDER BY severity, check_id",
+        [sample["processor"], sample["period"], case_id],
+    )
+    for exception in facts["exceptions"]:  # type: ignore[union-attr]
+        exception["details"] = json.loads(exception["details"])
+    return facts
+
+
+def answers(con: duckdb.DuckDBPyConnection, sample_id: str, case_id: str | None = None) -> list[dict[str, object]]:
+    """The current answer per case and rubric item (the newest review row of each)."""
+    return fetch(
+        con,
+        "SELECT case_id, item_id, answer, comment, reviewer, reviewed_at, rubric_version FROM current_reviews "
+        "WHERE sample_id = $sid AND ($case IS NULL OR case_id = $case) ORDER BY case_id, item_id",
+        {"sid": sample_id, "case": case_id},
+    )

@@ -1,0 +1,141 @@
+"""Review: the rubric as data (spotchecks.md §3) and the reviewer's answers, append-only.
+
+Each answer is yes / no / na (not applicable), with a comment (required for "no"), the reviewer and the time.
+The rubric is versioned: a sample keeps the version it is reviewed with, and a changed rubric needs a new version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import duckdb
+
+from spotchecks.errors import InvalidReview, NotInSample
+from spotchecks.queries import fetch, get_sample
+from store import audit
+from store.db import transaction
+from store.identity import User, require
+
+
+@dataclass(frozen=True)
+class RubricItem:
+    """One question a reviewer answers per sampled case, the clause it evidences, and whether "no" deviates."""
+
+    id: str
+    question: str
+    clause: str  # the default reference; the processor's contract profile may map it to another clause
+    deviation_on_no: bool = True
+
+
+class Answer(StrEnum):
+    yes = "yes"
+    no = "no"
+    na = "na"
+
+
+RUBRIC_VERSION = "1"
+
+# spotchecks.md §3, default items; domain.md §6 "what a reviewer checks in a sampled case".
+RUBRIC: tuple[RubricItem, ...] = (
+    RubricItem("recognised", "Was the request recognised as what it is (type correctly recorded)?", "SCC 8(a)"),
+    RubricItem("identity", "Was identity verified where needed, and only as far as needed?", "SCC 7.4"),
+    RubricItem("timely", "Was the data subject answered within the legal deadline (or a valid extension)?",
+               "SCC 8(b)"),
+    RubricItem("substance", "Did the answer address the person's actual concern, not only a standard template?",
+               "SCC 8(b)"),
+    RubricItem("escalation", "Was it escalated to the DPO or legal when it should have been?", "Annex III"),
+    RubricItem("refusal_notice", "If refused (fully or partly): were the reasons, the right to complain to the "
+               "authority and to a judicial remedy given?", "SCC 8(b)"),
+    RubricItem("extension_notice", "If extended: was the person told within the first month, with reasons?",
+               "SCC 8(b)"),
+    RubricItem("minimisation", "Do the case notes hold no more personal data than needed?", "SCC 7.4"),
+)
+
+RUBRICS: dict[str, tuple[RubricItem, ...]] = {RUBRIC_VERSION: RUBRIC}
+ITEMS = {item.id: item for item in RUBRIC}
+
+
+def rubric_clauses(con: duckdb.DuckDBPyConnection, processor: str) -> dict[str, str]:
+    """The clause each rubric item is logged against for this processor: its contract profile's, else the default."""
+    defaults = {item.id: item.clause for item in RUBRIC}
+    try:
+        from checks.contract import profile_for_processor
+    except ImportError as exc:  # the contract profiles module is not there yet: the rubric's own references
+        if exc.name in ("checks", "checks.contract") or "profile_for_processor" in str(exc):
+            return defaults
+        raise
+    mapped = getattr(profile_for_processor(con, processor), "rubric_clauses", None) or {}
+    return {item_id: str(mapped.get(item_id, clause)) for item_id, clause in defaults.items()}
+
+
+@dataclass(frozen=True)
+class Review:
+    """One recorded answer."""
+
+    sample_id: str
+    case_id: str
+    item_id: str
+    answer: Answer
+    comment: str | None
+    reviewer: str
+    reviewed_at: datetime
+    rubric_version: str
+
+
+def _validate(item_id: str, answer: object, comment: str | None) -> tuple[Answer, str | None]:
+    if item_id not in ITEMS:
+        raise InvalidReview(f"Unknown rubric item '{item_id}'. The items are: {', '.join(ITEMS)}.")
+    try:
+        chosen = Answer(str(answer).strip().lower())
+    except ValueError:
+        raise InvalidReview(f"The answer for '{item_id}' must be yes, no or na (not applicable), "
+                            f"not '{answer}'.") from None
+    text = (comment or "").strip() or None
+    if chosen is Answer.no and not text:
+        raise InvalidReview(f"A \"no\" for '{item_id}' needs a comment saying what was wrong in the case "
+                            "(it becomes the evidence of the finding). Add --comment \"...\".")
+    return chosen, text
+
+
+def record_reviews(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, case_id: str,
+                   answers: Mapping[str, tuple[object, str | None]]) -> list[Review]:
+    """Record answers for one sampled case in one transaction: {item_id: (answer, comment)}; all or none."""
+    role = require(user, "record a review")
+    checked = {item_id: _validate(item_id, answer, comment) for item_id, (answer, comment) in answers.items()}
+    if not checked:
+        raise InvalidReview("No answers were given: answer at least one rubric item.")
+    sample = get_sample(con, sample_id)
+    version = str(sample["rubric_version"])
+    if version not in RUBRICS:
+        raise InvalidReview(f"Sample {sample_id} uses rubric version {version}, which this version of the tool "
+                            f"does not know (it knows {', '.join(RUBRICS)}).")
+    at = datetime.now(UTC).replace(tzinfo=None)
+    with transaction(con):
+        item = fetch(con, "SELECT i.part, r.replacement FROM sample_items i LEFT JOIN sample_replacements r "
+                          "USING (sample_id, case_id) WHERE i.sample_id = ? AND i.case_id = ?", [sample_id, case_id])
+        if not item:
+            raise NotInSample(f"Case '{case_id}' is not in sample {sample_id}: only the sampled cases are reviewed. "
+                              f"See them with `oversight sample show {sample_id}`.")
+        if item[0]["replacement"]:
+            raise NotInSample(f"Case '{case_id}' was replaced in sample {sample_id} by {item[0]['replacement']}; "
+                              "review that case instead.")
+        recorded = []
+        for item_id, (answer, comment) in checked.items():
+            con.execute("INSERT INTO reviews (sample_id, case_id, item_id, answer, comment, reviewer, reviewed_at, "
+                        "rubric_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [sample_id, case_id, item_id, answer.value, comment, user.name, at, version])
+            recorded.append(Review(sample_id, case_id, item_id, answer, comment, user.name, at, version))
+        # The comments stay in the reviews table: they may describe the case, and the trail holds no case notes.
+        audit.append_event(con, user=user.name, role=role, action="sample.reviewed", obj=f"sample:{sample_id}",
+                           details={"case_id": case_id, "answers": {k: v[0].value for k, v in checked.items()},
+                                    "rubric_version": version})
+    return recorded
+
+
+def record_review(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, case_id: str, item_id: str,
+                  answer: object, comment: str | None = None) -> Review:
+    """Record one answer for one rubric item of one sampled case."""
+    return record_reviews(con, user, sample_id, case_id, {item_id: (answer, comment)})[0]

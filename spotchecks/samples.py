@@ -1,0 +1,323 @@
+"""Stored samples: draw, enlarge, replace a case (always with a reason). Each is one transaction and one audit event.
+
+The random part of a sample is always: per stratum, the lowest-ranked cases of the population without its key
+items and without the cases replaced out (spotchecks.md §2). A replacement therefore is the next case in rank
+order, enlarging keeps every case already drawn, and `verify` (verify.py) can recompute all of it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+
+from spotchecks import population as pop
+from spotchecks.commitments import CommitmentMatch, match_commitment
+from spotchecks.draw import (
+    Allocation,
+    Design,
+    KeyItems,
+    Method,
+    Pick,
+    Stratum,
+    allocation_for,
+    new_seed,
+    normalize_seed,
+    rank,
+)
+from spotchecks.errors import InvalidArgument, NothingToReplace, NotInSample, PopulationChanged
+from spotchecks.plan import Model, Plan, plan_sample
+from spotchecks.queries import fetch, get_sample
+from spotchecks.review import RUBRIC_VERSION
+from store import audit
+from store.db import transaction
+from store.identity import User, require
+
+DEFAULT_CONFIDENCE = "0.95"
+DEFAULT_TOLERABLE = "0.05"
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    """A drawn sample and how it was made (jfa habit: method, requested and obtained n, N, seed, fingerprint)."""
+
+    sample_id: str
+    processor: str
+    period: str
+    seed: str
+    seed_generated: bool
+    population: pop.Population
+    design: Design
+    plan: Plan
+    random_part: tuple[Pick, ...]
+    key_items: KeyItems | None
+    key_item_ids: tuple[str, ...]
+    commitment: CommitmentMatch | None
+    drawn_at: datetime
+    notes: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON interface of `oversight sample draw` (architecture.md)."""
+        return {
+            "sample_id": self.sample_id, "seed": self.seed, "population_size": self.population.size,
+            "fingerprint": self.population.fingerprint,
+            "case_ids": [p.case_id for p in self.random_part] + list(self.key_item_ids),
+            "random_case_ids": [p.case_id for p in self.random_part], "key_item_case_ids": list(self.key_item_ids),
+            "processor": self.processor, "period": self.period, "submission_id": self.population.submission_id,
+            "filters": self.population.filters.as_dict(), "method": str(self.design.method),
+            "stratify_by": self.design.by, "allocation": str(self.design.allocation)
+            if self.design.method is Method.stratified else None, "per": self.design.per,
+            "requested_n": self.plan.n, "obtained_n": len(self.random_part), "key_items": self.key_items and
+            str(self.key_items), "plan": self.plan.as_dict(), "seed_generated": self.seed_generated,
+            "commitment": self.commitment.as_dict() if self.commitment else None,
+            "drawn_at": self.drawn_at, "notes": list(self.notes),
+        }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _next_sample_id(con: duckdb.DuckDBPyConnection, at: datetime) -> str:
+    prefix = f"S-{at.year}-"
+    [row] = fetch(con, "SELECT coalesce(max(CAST(substr(sample_id, 8) AS INTEGER)), 0) AS last FROM samples "
+                       "WHERE starts_with(sample_id, ?)", [prefix])
+    return f"{prefix}{int(row['last']) + 1:04d}"  # type: ignore[call-overload]
+
+
+def _design(method: object, by: str | None, allocation: object, per: int | None) -> Design:
+    try:
+        chosen = Method(str(method))
+    except ValueError:
+        raise InvalidArgument(f"'method' must be one of {', '.join(Method)}, not '{method}'.") from None
+    try:
+        split = Allocation(str(allocation))
+    except ValueError:
+        raise InvalidArgument(f"'allocation' must be one of {', '.join(Allocation)}, not '{allocation}'.") from None
+    if chosen is Method.stratified and not by:
+        raise InvalidArgument("A stratified draw needs 'by': the column to stratify by (request_type, channel, "
+                              "agent_id or outcome).")
+    if chosen is Method.quota:
+        if per is None or isinstance(per, bool) or per < 1:
+            raise InvalidArgument("A quota draw needs 'per': the number of cases per agent, a whole number ≥ 1.")
+        by = by or "agent_id"
+    return Design(chosen, by if chosen is not Method.random else None, split, per if chosen is Method.quota else None)
+
+
+def _key_rule(value: object) -> KeyItems | None:
+    if value in (None, ""):
+        return None
+    try:
+        return KeyItems(str(value))
+    except ValueError:
+        raise InvalidArgument(f"'key_items' must be one of {', '.join(KeyItems)}, not '{value}'.") from None
+
+
+def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, period: str,
+                size: int | None = None, confidence: object = None, tolerable: object = None, expected: object = 0,
+                model: object = Model.binomial, method: object = Method.random, by: str | None = None,
+                allocation: object = "proportional", per: int | None = None, key_items: object = None,
+                seed: object = None, filters: pop.Filters | None = None) -> DrawResult:
+    """Draw a sample: freeze the population, take the key items, rank the rest by seed, store it all."""
+    role = require(user, "draw a sample")
+    design = _design(method, by, allocation, per)
+    rule = _key_rule(key_items)
+    generated = seed in (None, "")
+    chosen_seed = new_seed() if generated else normalize_seed(seed)
+    if design.method is not Method.quota and size is None and (confidence is None or tolerable is None):
+        raise InvalidArgument("Say how many cases: give 'size', or 'confidence' and 'tolerable' to plan the size.")
+    notes: list[str] = []
+    at = _now()
+    with transaction(con):
+        population = pop.freeze(con, processor, period, filters or pop.Filters())
+        key_ids, runs = pop.key_item_ids(con, population, rule)
+        sizes = pop.stratum_sizes(con, population, design, key_ids)
+        if rule is not None:
+            notes.append(f"{len(key_ids)} key item(s) ({rule}) are reviewed in full and kept apart from the "
+                         f"random part, which is drawn from the other {sum(sizes.values())} case(s).")
+        plan = _plan(design, size, confidence, tolerable, expected, model, sizes, notes)
+        picks = pop.ranked_selection(con, population, chosen_seed, design, _allocation(design, sizes, plan.n),
+                                     key_ids)
+        sample_id = _next_sample_id(con, at)
+        commitment = match_commitment(con, chosen_seed, population.ingested_at)
+        if commitment:
+            notes.append(commitment.describe())
+        con.execute(
+            "INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [sample_id, processor, period, population.submission_id, json.dumps(population.filters.as_dict()),
+             population.size, population.fingerprint, chosen_seed, design.method.value, design.by,
+             design.allocation.value if design.method is Method.stratified else None, design.per,
+             plan.n if design.method is not Method.quota else None, json.dumps(plan.as_dict()),
+             rule.value if rule else None, runs or None, commitment.commitment if commitment else None,
+             at, user.name, RUBRIC_VERSION, notes],
+        )
+        _insert_items(con, sample_id, "random", picks, 1, 1, at, user.name)
+        key_picks = [Pick(case_id, None, rank(chosen_seed, case_id)) for case_id in key_ids]
+        _insert_items(con, sample_id, "key_item", key_picks, 1, 1, at, user.name)
+        audit.append_event(con, user=user.name, role=role, action="sample.drawn", obj=f"sample:{sample_id}", details={
+            "processor": processor, "period": period, "submission_id": population.submission_id,
+            "population_size": population.size, "fingerprint": population.fingerprint, "seed": chosen_seed,
+            "seed_generated": generated, "method": design.describe(), "n": len(picks), "key_items": len(key_ids),
+            "commitment": commitment.commitment if commitment else None})
+    return DrawResult(sample_id, processor, period, chosen_seed, generated, population, design, plan, tuple(picks),
+                      rule, tuple(key_ids), commitment, at, tuple(notes))
+
+
+def _plan(design: Design, size: int | None, confidence: object, tolerable: object, expected: object, model: object,
+          sizes: dict[Stratum, int], notes: list[str]) -> Plan:
+    """The plan the sample is evaluated against; a fixed size without objectives gets the default ones, announced."""
+    remaining = sum(sizes.values())
+    if design.method is Method.quota:
+        size = sum(min(design.per or 0, n) for n in sizes.values())
+    if size is not None and (confidence is None or tolerable is None):
+        confidence, tolerable = confidence or DEFAULT_CONFIDENCE, tolerable or DEFAULT_TOLERABLE
+        notes.append(f"No confidence or tolerable rate given: the sample is evaluated at {float(confidence):.0%} "
+                     f"confidence and {float(tolerable):.0%} tolerable deviation rate.")
+    if size is not None and 0 < remaining < size:
+        notes.append(f"Asked for {size} cases but the population has {remaining} (without key items): all of them "
+                     "are taken (a census of the random part).")
+        size = remaining
+    plan = plan_sample(confidence, tolerable, expected, model=model, population=remaining or None, size=size)
+    notes.extend(plan.notes)
+    return plan
+
+
+def _allocation(design: Design, sizes: dict[Stratum, int], n: int) -> dict[Stratum, int]:
+    return allocation_for(design, sizes, n) if sum(sizes.values()) else {}
+
+
+def _insert_items(con: duckdb.DuckDBPyConnection, sample_id: str, part: str, picks: list[Pick], round_: int,
+                  first_position: int, at: datetime, by: str, *, replaces: str | None = None) -> None:
+    for offset, pick in enumerate(picks):
+        con.execute("INSERT INTO sample_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [sample_id, pick.case_id, part, pick.rank, first_position + offset, pick.stratum, round_,
+                     replaces, at, by])
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a stored sample needs to be recomputed."""
+
+    sample: dict[str, object]
+    population: pop.Population
+    design: Design
+    key_rule: KeyItems | None
+    key_ids: list[str]
+    items: list[dict[str, object]]  # sample_items with their replacement, if any
+
+    @property
+    def taken(self) -> list[str]:
+        return [str(i["case_id"]) for i in self.items]
+
+    @property
+    def excluded(self) -> list[str]:
+        return [str(i["case_id"]) for i in self.items if i["replacement"]]
+
+    @property
+    def active_random(self) -> list[dict[str, object]]:
+        return [i for i in self.items if i["part"] == "random" and not i["replacement"]]
+
+
+def load(con: duckdb.DuckDBPyConnection, sample_id: str) -> Stored:
+    """Read a stored sample and rebuild its population definition (from the report it was drawn from)."""
+    sample = get_sample(con, sample_id)
+    filters = pop.Filters.from_dict(sample["filters"])  # type: ignore[arg-type]
+    population = pop.of_report(con, str(sample["processor"]), str(sample["period"]),
+                               int(sample["submission_id"]), filters)  # type: ignore[call-overload]
+    design = Design(Method(str(sample["method"])), sample["stratify_by"],  # type: ignore[arg-type]
+                    Allocation(str(sample["allocation"] or Allocation.proportional)),
+                    sample["per_stratum"])  # type: ignore[arg-type]
+    items = fetch(con, "SELECT i.*, r.replacement, r.reason FROM sample_items i LEFT JOIN sample_replacements r "
+                       "USING (sample_id, case_id) WHERE i.sample_id = ? ORDER BY i.part DESC, i.position",
+                  [sample_id])
+    key_ids = sorted(str(i["case_id"]) for i in items if i["part"] == "key_item")
+    rule = KeyItems(str(sample["key_items"])) if sample["key_items"] else None
+    return Stored(sample, population, design, rule, key_ids, items)
+
+
+def _require_unchanged(stored: Stored) -> None:
+    if stored.population.fingerprint != stored.sample["fingerprint"]:
+        raise PopulationChanged(
+            f"The cases of the report sample {stored.sample['sample_id']} was drawn from no longer match its "
+            "fingerprint: the sample cannot be extended reproducibly. Run `oversight sample verify "
+            f"{stored.sample['sample_id']}` and draw a new sample.")
+
+
+def enlarge_sample(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, size: int) -> list[Pick]:
+    """Raise the random part to `size` cases with the same seed: the cases drawn so far stay, new ones follow."""
+    role = require(user, "draw a sample")
+    at = _now()
+    with transaction(con):
+        stored = load(con, sample_id)
+        sample = stored.sample
+        if stored.design.method is Method.quota:
+            raise InvalidArgument("A quota sample is enlarged by drawing again with a larger 'per' and the same seed.")
+        current = int(sample["requested_n"] or 0)  # type: ignore[call-overload]
+        if isinstance(size, bool) or not isinstance(size, int) or size <= current:
+            raise InvalidArgument(f"'size' must be larger than the sample's current size ({current}), not '{size}'.")
+        _require_unchanged(stored)
+        sizes = pop.stratum_sizes(con, stored.population, stored.design, stored.key_ids)
+        allocation = _allocation(stored.design, sizes, size)
+        picks = pop.ranked_selection(con, stored.population, str(sample["seed"]), stored.design, allocation,
+                                     stored.key_ids, stored.excluded)
+        have = {str(i["case_id"]) for i in stored.active_random}
+        if not have <= {p.case_id for p in picks}:  # by construction; a failure here is a bug, not a user error
+            raise AssertionError(f"enlarging {sample_id} would drop cases already drawn")
+        new = [p for p in picks if p.case_id not in have]
+        round_ = max(int(i["round"]) for i in stored.items) + 1 if stored.items else 1  # type: ignore[call-overload]
+        position = max((int(i["position"]) for i in stored.items if i["part"] == "random"), default=0) + 1  # type: ignore[call-overload]
+        _insert_items(con, sample_id, "random", new, round_, position, at, user.name)
+        con.execute("UPDATE samples SET requested_n = ? WHERE sample_id = ?", [size, sample_id])
+        audit.append_event(con, user=user.name, role=role, action="sample.enlarged", obj=f"sample:{sample_id}",
+                           details={"from": current, "to": size, "added": [p.case_id for p in new]})
+    return new
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A case taken out of a sample with its reason, and the next case in rank order that took its place."""
+
+    sample_id: str
+    case_id: str
+    replacement: str
+    rank: str
+    reason: str
+    replacements: int  # how many cases of this sample have been replaced, this one included
+
+
+def replace_case(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, case_id: str,
+                 reason: str) -> Replacement:
+    """Replace a sampled case (e.g. its case file is unavailable) by the next case in rank order, with the reason."""
+    role = require(user, "replace a sampled case")
+    text = (reason or "").strip()
+    if not text:
+        raise NothingToReplace("A replacement needs a reason (e.g. \"case file unavailable\"): it is recorded "
+                               "and shown with the sample. Give --reason \"...\".")
+    at = _now()
+    with transaction(con):
+        stored = load(con, sample_id)
+        item = next((i for i in stored.items if i["case_id"] == case_id), None)
+        if item is None or item["replacement"]:
+            state = "was already replaced" if item else "is not in the sample"
+            raise NotInSample(f"Case '{case_id}' {state} in {sample_id}; only its active cases can be replaced.")
+        if item["part"] == "key_item":
+            raise NotInSample(f"Case '{case_id}' is a key item of {sample_id}: key items are reviewed in full and "
+                              "cannot be swapped. If its file is unavailable, answer its items and say so.")
+        _require_unchanged(stored)
+        nxt = pop.next_in_rank(con, stored.population, str(stored.sample["seed"]), stored.design,
+                               item["stratum"], stored.key_ids, stored.taken)  # type: ignore[arg-type]
+        if nxt is None:
+            raise NothingToReplace(f"No case is left in {'its stratum' if item['stratum'] else 'the population'} "
+                                   f"to take the place of '{case_id}'. Keep it and note why it cannot be reviewed.")
+        round_ = max(int(i["round"]) for i in stored.items) + 1  # type: ignore[call-overload]
+        position = max(int(i["position"]) for i in stored.items if i["part"] == "random") + 1  # type: ignore[call-overload]
+        con.execute("INSERT INTO sample_replacements VALUES (?, ?, ?, ?, ?, ?)",
+                    [sample_id, case_id, nxt.case_id, text, at, user.name])
+        _insert_items(con, sample_id, "random", [nxt], round_, position, at, user.name, replaces=case_id)
+        count = len(stored.excluded) + 1
+        audit.append_event(con, user=user.name, role=role, action="sample.case_replaced", obj=f"sample:{sample_id}",
+                           details={"case_id": case_id, "replacement": nxt.case_id, "reason": text,
+                                    "replacements": count})
+    return Replacement(sample_id, case_id, nxt.case_id, nxt.rank, text, count)

@@ -1,0 +1,88 @@
+"""Verify: recompute a stored sample in Python from its seed and population, and say whether it matches.
+
+The draw ranks in SQL; this recomputation uses the pure reference (draw.rank, draw.fingerprint, draw.select) on
+the cases of the report the sample was drawn from, and also checks that this report is still the current one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from spotchecks import population as pop
+from spotchecks.draw import fingerprint, select
+from spotchecks.samples import load
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Whether a stored sample is what its seed and population give, and what differs if not."""
+
+    sample_id: str
+    matches: bool
+    reproduced: bool  # recomputing from the drawn-from report gives the stored cases and ranks
+    fingerprint_stored: str
+    fingerprint_recomputed: str  # of the drawn-from report's cases now
+    fingerprint_current: str | None  # of the current report's cases for the period (None: no current report)
+    population_size_stored: int
+    population_size_current: int | None
+    missing: tuple[str, ...] = ()  # stored but not recomputed
+    unexpected: tuple[str, ...] = ()  # recomputed but not stored
+    key_items_match: bool = True
+    problems: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, object]:
+        doc = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in doc.items()}
+
+
+def verify_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Verification:
+    """Recompute the sample: population fingerprint, key items, and every case of the random part with its rank."""
+    stored = load(con, sample_id)
+    sample = stored.sample
+    problems: list[str] = []
+    cases = pop.cases_with_strata(con, stored.population, stored.design, [])
+    recomputed_fp = fingerprint(case_id for case_id, _ in cases)
+    if recomputed_fp != sample["fingerprint"] or len(cases) != sample["population_size"]:
+        problems.append(f"The cases of the report it was drawn from (submission {sample['submission_id']}) changed: "
+                        f"{len(cases)} cases with fingerprint {recomputed_fp[:12]}…, stored "
+                        f"{sample['population_size']} with {str(sample['fingerprint'])[:12]}….")
+    runs = sample["key_item_runs"] if stored.key_rule is not None else None
+    key_ids, _ = pop.key_item_ids(con, stored.population, stored.key_rule, runs)  # type: ignore[arg-type]
+    key_match = sorted(key_ids) == stored.key_ids
+    if not key_match:
+        problems.append(f"The key items recomputed ({len(key_ids)}) differ from those stored ({len(stored.key_ids)}).")
+    keys = set(stored.key_ids)
+    picks = select(((c, s) for c, s in cases if c not in keys), str(sample["seed"]), stored.design,
+                   int(sample["requested_n"]) if sample["requested_n"] is not None else None,  # type: ignore[call-overload]
+                   stored.excluded)
+    want = {p.case_id: p.rank for p in picks}
+    have = {str(i["case_id"]): str(i["rank"]) for i in stored.active_random}
+    missing = tuple(sorted(set(have) - set(want)))
+    unexpected = tuple(sorted(set(want) - set(have)))
+    wrong_rank = sorted(c for c in set(have) & set(want) if have[c] != want[c])
+    reproduced = not missing and not unexpected and not wrong_rank
+    if missing or unexpected:
+        problems.append(f"Recomputing the random part from seed {sample['seed']} gives {len(want)} cases: "
+                        f"{len(missing)} stored case(s) not among them, {len(unexpected)} of them not stored.")
+    if wrong_rank:
+        problems.append(f"{len(wrong_rank)} stored rank(s) differ from SHA-256 of seed and case id.")
+    current = pop.current_report(con, str(sample["processor"]), str(sample["period"]))
+    current_fp: str | None = None
+    current_size: int | None = None
+    if current is None:
+        problems.append(f"There is no current report of {sample['processor']} for {sample['period']} any more.")
+    else:
+        now = pop.of_report(con, str(sample["processor"]), str(sample["period"]), current[0],
+                            stored.population.filters)
+        current_fp, current_size = now.fingerprint, now.size
+        if current[0] != sample["submission_id"]:
+            changed = "with other cases" if current_fp != sample["fingerprint"] else "with the same case ids"
+            problems.append(f"The population changed: the report was resubmitted after the draw (submission "
+                            f"{sample['submission_id']} → {current[0]}, {changed}; now {current_size} cases). "
+                            "The sample still stands for the report it was drawn from; draw a new one for the "
+                            "current report.")
+    return Verification(sample_id, not problems, reproduced, str(sample["fingerprint"]), recomputed_fp, current_fp,
+                        int(sample["population_size"]), current_size, missing, unexpected,  # type: ignore[call-overload]
+                        key_match, tuple(problems))
