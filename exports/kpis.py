@@ -7,7 +7,7 @@ from datetime import date
 
 import duckdb
 
-from exports.scope import findings_log
+from exports.scope import findings_log, table_exists
 from store.db import rows
 
 
@@ -48,6 +48,8 @@ def _cases(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> dict[
 
 
 def _exceptions(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> dict[str, object] | None:
+    if not table_exists(con, "latest_exceptions"):
+        return None
     ran = rows(con, "SELECT count(*) AS n FROM latest_check_results WHERE processor = $processor AND period = $period",
                {"processor": processor, "period": period})[0]["n"]
     if not ran:
