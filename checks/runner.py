@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from checks.calendar import WorkingCalendar
-from checks.catalog import CHECKS, Check
+from checks.catalog import BY_ID, CHECKS, Check
 from checks.contract import Profile, profile_for_processor
 from checks.errors import NothingToCheck
 from checks.sources import BUILDERS, ScopeRow, build_cases, load_calendars, load_scope
@@ -148,7 +148,7 @@ def _store(cur: duckdb.DuckDBPyConnection, user: User, role: str, started: datet
             "check_id": r.check_id, "processor": r.processor, "period": r.period,
             "as_of": by_report[(r.processor, r.period)].as_of, "profile": by_report[(r.processor, r.period)].profile,
             "profile_sha256": by_report[(r.processor, r.period)].profile_sha256,
-            "severity": _default_severity(r.check_id), "cases_tested": r.cases_tested,
+            "severity": BY_ID[r.check_id].severity.value, "cases_tested": r.cases_tested,
             "cases_offending": r.cases_offending, "error": r.error} for r in results]))
         cur.execute("INSERT INTO check_results SELECT ?, r.check_id, r.processor, r.period, CAST(r.as_of AS DATE), "
                     "r.profile, r.profile_sha256, r.severity, c.clause, r.cases_tested, r.cases_offending, "
@@ -164,6 +164,3 @@ def _store(cur: duckdb.DuckDBPyConnection, user: User, role: str, started: datet
                                     "exceptions": exceptions, "errors": errors, "profiles": profile_facts})
     return RunResult(run_id, as_of, [(s.processor, s.period) for s in scope], results, exceptions, errors, seconds)
 
-
-def _default_severity(check_id: str) -> str:
-    return next(c.severity.value for c in CHECKS if c.id == check_id)
