@@ -1,0 +1,84 @@
+"""`oversight export pack|letter`: files written, one line or one JSON document, refusals with exit code 2."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from tests import test_export_pack as pack_tests
+from tests.test_export_pack import BELCALL, SHEETS
+
+runner = CliRunner()
+checked_demo = pack_tests.checked_demo
+
+
+@pytest.fixture
+def env(checked_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The checked demo database behind the CLI, no users configured; returns the working folder."""
+    db = tmp_path / "data" / "o.duckdb"
+    db.parent.mkdir()
+    shutil.copy(checked_demo, db)
+    monkeypatch.setenv("OVERSIGHT_DB", str(db))
+    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "data" / "o.key"))
+    monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)
+    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_export_pack_writes_the_workbook_and_says_where(env):
+    code, out, err = run("export", "pack", "--processor", BELCALL, "--period", "2026-10", "--out", "pack.xlsx")
+    assert code == 0, err
+    digest = hashlib.sha256((env / "pack.xlsx").read_bytes()).hexdigest()
+    assert out.startswith(f"Wrote the oversight pack of {BELCALL} for 2026-10 to pack.xlsx (")
+    assert f"SHA-256 {digest}); recorded as audit event 10." in out
+    assert openpyxl.load_workbook(env / "pack.xlsx").sheetnames == SHEETS
+
+
+def test_export_json_gives_file_hash_size_and_event(env):
+    code, out, _ = run("export", "letter", "--processor", BELCALL, "--out", "letter.csv", "--format", "json")
+    doc = json.loads(out)
+    assert code == 0
+    assert doc == {"file": "letter.csv", "sha256": hashlib.sha256((env / "letter.csv").read_bytes()).hexdigest(),
+                   "bytes": (env / "letter.csv").stat().st_size, "audit_event": 10}  # 8 reports and a check run before
+    code, out, _ = run("audit", "list", "--action", "export", "--format", "json")
+    assert [e["details"]["file"] for e in json.loads(out)] == ["letter.csv"]
+
+
+@pytest.mark.parametrize(("args", "text"), [
+    (["pack", "--processor", "Belcall", "--period", "2026-10", "--out", "p.xlsx"],
+     "There is no processor named 'Belcall'. Known processors: Appelia Services SRL, Belcall Antwerpen BV."),
+    (["pack", "--processor", BELCALL, "--period", "2026-05", "--out", "p.xlsx"],
+     "Nothing is known about Belcall Antwerpen BV for 2026-05"),
+    (["pack", "--processor", BELCALL, "--period", "2026-10", "--out", "p.ods"],
+     "The oversight pack is an Excel workbook: give a file name ending in .xlsx, not 'p.ods'."),
+    (["letter", "--processor", BELCALL, "--out", "missing/letter.xlsx"],
+     "could not be written to missing/letter.xlsx (No such file or directory); nothing was recorded."),
+])
+def test_refusals_exit_2_with_a_message_and_write_nothing(env, args, text):
+    code, out, err = run("export", *args)
+    assert code == 2
+    assert text in err
+    assert "Traceback" not in out + err
+    assert not list(env.glob("*.xlsx")) and not list(env.glob("*.ods"))
+    assert run("audit", "list", "--action", "export", "--format", "json")[1].strip() == "[]"
+
+
+def test_a_viewer_is_refused_by_the_cli(env, monkeypatch):
+    (env / "oversight.toml").write_text('[users.vic]\nroles = ["viewer"]\n', encoding="utf-8")
+    monkeypatch.setenv("OVERSIGHT_USER", "vic")
+    code, _, err = run("export", "pack", "--processor", BELCALL, "--period", "2026-10", "--out", "p.xlsx")
+    assert code == 2
+    assert "User 'vic' may not export the oversight pack" in err
