@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app import filters, state
 from findings import queries, terms
 from findings.lifecycle import Response, Severity, Status, allowed_moves
-from findings.raising import raise_from_checks
+from findings.raising import raise_from_checks, raise_from_reviews
+from findings.record import Raised
 from findings.service import assign, move, raise_finding, respond
 from ingest.queries import processors
 
@@ -43,6 +45,25 @@ def _highlight_overdue(row: pd.Series) -> list[str]:
     return [OVERDUE_STYLE if row["overdue"] else ""] * len(row)
 
 
+def _url_flag(name: str, label: str) -> bool:
+    """A sidebar checkbox whose value lives in the URL (?overdue=1), like the shared select filters."""
+    key = f"filter_{name}"
+    if key not in st.session_state:
+        st.session_state[key] = st.query_params.get(name) == "1"
+    value = st.sidebar.checkbox(label, key=key)
+    if value:
+        st.query_params[name] = "1"
+    else:
+        st.query_params.pop(name, None)
+    return value
+
+
+def _summarise(results: list[Raised]) -> str:
+    tally = {o: sum(r.outcome == o for r in results) for o in ("created", "updated", "unchanged", "skipped")}
+    notes = " ".join(r.note for r in results if r.note)
+    return ", ".join(f"{n} {o}" for o, n in tally.items() if n) + (f". {notes}" if notes else ".")
+
+
 def _raise_from_checks(ctx: state.Context, processor: str | None, period: str | None) -> None:
     scope = " · ".join(v for v in (processor, period) if v) or "all processors and periods"
     st.caption(f"One finding per processor, period and check from the newest check results ({scope}): breaches "
@@ -50,13 +71,27 @@ def _raise_from_checks(ctx: state.Context, processor: str | None, period: str | 
     if st.button("Raise from the latest check run", icon=":material/playlist_add:", key="raise_from_checks"):
         with state.user_errors(), ctx.cursor() as cur:
             results = raise_from_checks(cur, ctx.user, processor, period)
-            tally = {o: sum(r.outcome == o for r in results) for o in ("created", "updated", "unchanged", "skipped")}
             if not results:
                 st.info("No breaches or warnings in the newest check results for this scope — run the checks first "
                         "if the reports changed.", icon=":material/info:")
                 return
-            notes = " ".join(r.note for r in results if r.note)
-            _done(", ".join(f"{n} {o}" for o, n in tally.items() if n) + (f". {notes}" if notes else "."))
+            _done(_summarise(results))
+
+
+def _raise_from_reviews(ctx: state.Context, processor: str | None, period: str | None) -> None:
+    with ctx.cursor() as cur:
+        samples = queries.samples_with_deviations(cur, processor=processor, period=period)
+    if not samples:
+        st.caption("No spot-check review in this scope answered \"no\" yet: reviews are recorded on the sample.")
+        return
+    labels = {str(s["sample_id"]): f"{s['sample_id']} · {s['processor']} {s['period']} · {s['deviations']} \"no\""
+              for s in samples}
+    st.caption("One finding per rubric item answered \"no\", against the item's clause, with the review comments.")
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    sample_id = left.selectbox("Sample", list(labels), format_func=labels.get, key="raise_sample")
+    if right.button("Raise from its \"no\" answers", icon=":material/fact_check:", key="raise_from_reviews"):
+        with state.user_errors(), ctx.cursor() as cur:
+            _done(_summarise(raise_from_reviews(cur, ctx.user, sample_id)))
 
 
 def _raise_by_hand(ctx: state.Context, names: list[str], processor: str | None, period: str | None) -> None:
@@ -91,13 +126,19 @@ def _raise_by_hand(ctx: state.Context, names: list[str], processor: str | None, 
 
 def _raise_section(ctx: state.Context, names: list[str], processor: str | None, period: str | None) -> None:
     can_raise = terms.may(ctx.user, "raise a finding")
-    if not can_raise:
+    from_reviews = terms.may(ctx.user, "raise a finding from reviews")
+    if not can_raise and not from_reviews:
         return
     with st.expander("Raise findings", icon=":material/add_alert:"):
-        _raise_from_checks(ctx, processor, period)
-        st.divider()
-        st.markdown("**Raise a finding by hand**")
-        _raise_by_hand(ctx, names, processor, period)
+        if can_raise:
+            st.markdown("**From the latest check run**")
+            _raise_from_checks(ctx, processor, period)
+        if from_reviews:
+            st.markdown("**From spot-check reviews**")
+            _raise_from_reviews(ctx, processor, period)
+        if can_raise:
+            st.markdown("**By hand**")
+            _raise_by_hand(ctx, names, processor, period)
 
 
 def _pick(found: list[dict[str, object]]) -> str | None:
@@ -221,6 +262,23 @@ def _detail(ctx: state.Context, finding_id: str) -> None:
         _forms(ctx, f)
 
 
+def _chart(ctx: state.Context, processor: str | None, period: str | None) -> None:
+    """Open findings by clause, stacked by age: where the processor falls short, and for how long."""
+    with ctx.cursor() as cur:
+        counts = queries.open_by_clause_and_age(cur, processor=processor, period=period)
+    if not counts:
+        return
+    order = [label for label, _ in queries.AGE_BUCKETS]
+    chart = alt.Chart(pd.DataFrame(counts)).mark_bar().encode(
+        x=alt.X("findings:Q", title="Open findings", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("clause:N", title="Clause", sort="-x"),
+        color=alt.Color("age:N", title="Age", sort=order, scale=alt.Scale(domain=order, scheme="orangered")),
+        order=alt.Order("youngest:Q"),
+        tooltip=["clause", "age", "findings"],
+    )
+    st.altair_chart(chart, width="stretch")
+
+
 def render() -> None:
     """Draw the page."""
     st.title("Findings")
@@ -232,17 +290,24 @@ def render() -> None:
     with ctx.cursor() as cur:
         names = processors(cur)
     processor, period = filters.processor_period(ctx, names)
+    with ctx.cursor() as cur:
+        clauses = queries.distinct_clauses(cur)
     status = filters.url_filter("status", "Status", [s.value for s in Status])
+    clause = filters.url_filter("clause", "Clause", clauses)
+    severity = filters.url_filter("severity", "Severity", [s.value for s in Severity])
+    overdue = _url_flag("overdue", "Overdue only")
     _raise_section(ctx, names, processor, period)
     with ctx.cursor() as cur:
-        found = queries.list_findings(cur, status=status, processor=processor, period=period)
+        found = queries.list_findings(cur, status=status, processor=processor, period=period, clause=clause,
+                                      severity=severity, overdue=overdue)
         kpis = queries.counts(cur, processor=processor, period=period)
     cols = st.columns(3)
     cols[0].metric("Open", kpis["open"], help="Not closed or dismissed.")
     cols[1].metric("Overdue", kpis["overdue"], help="Past the due date and not closed or dismissed.")
     cols[2].metric("All findings", kpis["total"])
+    _chart(ctx, processor, period)
     if not found:
-        hint = "clear the status filter, or " if status else ""
+        hint = "clear a filter, or " if status or clause or severity or overdue else ""
         st.info(f"No findings for this selection — {hint}raise them from the latest check run under "
                 "**Raise findings** above (run the checks first), or by hand.", icon=":material/flag:")
         return

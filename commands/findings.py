@@ -136,6 +136,8 @@ def list_command(
     status: Annotated[Status | None, typer.Option(help="Only findings in this status.")] = None,
     processor: Annotated[str | None, typer.Option(help="Only this processor.")] = None,
     period: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM.")] = None,
+    clause: Annotated[str | None, typer.Option(help="Only findings against this clause, e.g. 'SCC 8(b)'.")] = None,
+    severity: Annotated[Severity | None, typer.Option(help="Only this severity.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only findings past their due date and not closed.")]
     = False,
     as_of: Annotated[str | None, typer.Option(help="Judge overdue as of this day, YYYY-MM-DD (default today).")]
@@ -149,7 +151,8 @@ def list_command(
     day = parse_date_option(as_of, "--as-of")
     run(ctx, lambda con, user, path: emit(
         queries.list_findings(con, status=status.value if status else None, processor=processor, period=period,
-                              overdue=overdue, as_of=day),
+                              clause=clause, severity=severity.value if severity else None, overdue=overdue,
+                              as_of=day),
         format, ALL_COLUMNS if format is not Format.text else LIST_COLUMNS))
 
 

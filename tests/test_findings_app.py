@@ -19,6 +19,7 @@ from store.db import connect
 from store.identity import ROLES, User
 from tests.conftest import HEADER_NL, nl_row
 from tests.test_findings_raise import LATE, PROCESSOR, add_run, raise_one
+from tests.test_findings_reviews import SAMPLE, add_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFICER = User("olivia", ROLES)
@@ -182,3 +183,52 @@ def test_a_viewer_sees_findings_but_no_forms(db_path: Path, monkeypatch: pytest.
     assert f"{finding_id} · " in text(at.subheader)
     assert not at.tabs and not [b for b in at.button if b.label == "Raise from the latest check run"]
     assert "Your roles let you read findings" in text(at.caption)
+
+
+def test_clause_severity_and_overdue_filters_come_from_the_url(db_path: Path) -> None:
+    def prepare(con: duckdb.DuckDBPyConnection) -> None:
+        raise_one(con, OFFICER, title="late, 8(b), high", due_on=date(2026, 1, 1))
+        raise_one(con, OFFICER, title="not due, 8(b), high", due_on=date(2099, 1, 1))
+        raise_one(con, OFFICER, title="late, 7.4, low", clause="SCC 7.4", severity="low", due_on=date(2026, 1, 1))
+
+    with_db(prepare)
+    at = open_page(clause="SCC 8(b)", overdue="1")
+    assert list(at.dataframe[0].value["title"]) == ["late, 8(b), high"]
+    assert at.sidebar.checkbox(key="filter_overdue").value
+    at.sidebar.checkbox(key="filter_overdue").uncheck().run()
+    assert "overdue" not in at.query_params
+    assert sorted(at.dataframe[0].value["title"]) == ["late, 8(b), high", "not due, 8(b), high"]
+    at = open_page(severity="low")
+    assert list(at.dataframe[0].value["title"]) == ["late, 7.4, low"]
+
+
+def test_the_chart_shows_open_findings_by_clause_and_age(db_path: Path) -> None:
+    with_db(lambda con: [raise_one(con, OFFICER, clause=c) for c in ("SCC 8(b)", "SCC 8(b)", "SCC 7.4")])
+    at = open_page()
+    [chart] = [e for e in at.main if e.type == "vega_lite_chart"]
+    spec = chart.proto.spec
+    assert '"clause"' in spec and '"age"' in spec and "Open findings" in spec
+
+
+def test_clicking_a_row_opens_that_finding(db_path: Path) -> None:
+    first = with_db(lambda con: raise_one(con, OFFICER, title="first"))
+    with_db(lambda con: raise_one(con, OFFICER, title="second"))
+    at = open_page()
+    assert at.dataframe[0].value.iloc[1]["finding"] == first
+    at.session_state["findings_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert at.selectbox(key="finding_pick").value == first and f"{first} · first" in text(at.subheader)
+
+
+def test_an_auditor_raises_from_review_no_answers_but_not_from_checks(db_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    with_db(lambda con: add_sample(con, [("BC-1", "timely", "no", "answered on day 41")]))
+    Path(os.environ["OVERSIGHT_CONFIG"]).write_text('[users.aude]\nroles = ["auditor"]\n', encoding="utf-8")
+    monkeypatch.setenv("OVERSIGHT_USER", "aude")
+    at = open_page()
+    labels = [b.label for b in at.button]
+    assert "Raise from the latest check run" not in labels and "Raise finding" not in labels
+    button(at, 'Raise from its "no" answers').click().run()
+    assert not at.exception and "1 created." in text(at.success)
+    [finding] = with_db(lambda con: queries.list_findings(con))
+    assert (finding["source"], finding["owner"]) == (f"spotcheck:{SAMPLE}:timely", None)

@@ -123,3 +123,11 @@ def test_a_viewer_is_refused_by_the_cli_too(env):
     (env / "oversight.toml").write_text('[users.vic]\nroles = ["viewer"]\n')
     result = runner.invoke(app, ["--user", "vic", "findings", "raise", "--from-checks"])
     assert result.exit_code == 2 and "may not raise a finding" in result.stderr
+
+
+def test_list_filters_by_clause_and_severity(env):
+    run("raise", "--from-checks")
+    _, out, _ = run("list", "--severity", "medium", "--format", "json")
+    assert [f["source"] for f in json.loads(out)] == ["check:refusal.no_reason"]
+    _, out, _ = run("list", "--clause", "SCC 7.4", "--format", "json")
+    assert json.loads(out) == []

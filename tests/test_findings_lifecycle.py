@@ -144,3 +144,28 @@ def test_due_date_defaults_from_severity(severity, days):
 
 def test_the_profile_overrides_due_days():
     assert due_date(Severity.HIGH, date(2026, 11, 1), {"high": 10}) == date(2026, 11, 11)
+
+
+@pytest.mark.parametrize(("days", "band"), [(0, "0-30 days"), (30, "0-30 days"), (31, "31-60 days"),
+                                            (90, "61-90 days"), (91, "over 90 days"), (400, "over 90 days")])
+def test_age_bands_of_open_findings(days, band):
+    assert queries.age_bucket(days) == band
+
+
+def test_open_findings_by_clause_and_age_are_counted_in_sql_like_the_bands(con, officer):
+    raised_on = {"a": date(2026, 11, 20), "b": date(2026, 10, 1), "c": date(2026, 7, 1), "d": date(2026, 11, 1)}
+    ids = {k: raise_one(con, officer, title=k, clause="SCC 8(b)" if k != "d" else "SCC 7.4")
+           for k in raised_on}
+    # created_at is when the row was written: set it to the day each finding is meant to have been raised
+    for k, day in raised_on.items():
+        con.execute("UPDATE findings SET created_at = ? WHERE finding_id = ?", [day, ids[k]])
+    move(con, officer, ids["c"], "dismissed", reason="accepted risk")
+    as_of = date(2026, 11, 30)
+    got = {(r["clause"], r["age"]): r["findings"] for r in queries.open_by_clause_and_age(con, as_of=as_of)}
+    expected: dict[tuple[str, str], int] = {}
+    for k, day in raised_on.items():
+        if k != "c":
+            key = ("SCC 8(b)" if k != "d" else "SCC 7.4", queries.age_bucket((as_of - day).days))
+            expected[key] = expected.get(key, 0) + 1
+    assert got == expected == {("SCC 8(b)", "0-30 days"): 1, ("SCC 8(b)", "31-60 days"): 1,
+                               ("SCC 7.4", "0-30 days"): 1}
