@@ -31,24 +31,26 @@ def latest_period(con: duckdb.DuckDBPyConnection, processor: str) -> str | None:
 
 
 def report_status(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> dict[str, object]:
-    """Say whether the period has a current cases report, its latest check run, and whether that run is stale.
+    """Say whether the period has a current cases report, its latest check run (as of when), and if that is stale.
 
-    A run is stale when the current report was ingested after it (a resubmission replaced what it checked).
+    A run is stale when the current report was ingested after it started (a resubmission replaced what it read).
     """
     found = rows(con, """
         WITH report AS (
             SELECT max(s.ingested_at) AS ingested_at FROM submissions s JOIN processors p USING (processor_id)
             WHERE p.name = $processor AND s.period = $period AND s.status = 'current' AND s.kind = 'cases'),
         run AS (
-            SELECT max(r.run_id) AS run_id FROM latest_check_results r
+            SELECT max(r.run_id) AS run_id, arg_max(r.as_of, r.run_id) AS as_of FROM latest_check_results r
             WHERE r.processor = $processor AND r.period = $period)
-        SELECT report.ingested_at, run.run_id, c.finished_at, c.user_name
+        SELECT report.ingested_at, run.run_id, run.as_of, c.started_at, c.finished_at, c.user_name
         FROM report, run LEFT JOIN check_runs c ON c.run_id = run.run_id""",
                  {"processor": processor, "period": period})[0]
     ingested, finished = found["ingested_at"], found["finished_at"]
     return {"has_report": ingested is not None, "ingested_at": ingested, "run_id": found["run_id"],
-            "checked_at": finished, "checked_by": found["user_name"],
-            "stale": bool(ingested and finished and ingested > finished)}
+            "as_of": found["as_of"], "checked_at": finished,
+            "checked_by": found["user_name"],
+            # A report ingested once the run had started may not be what it read.
+            "stale": bool(ingested and finished and ingested > found["started_at"])}
 
 
 def check_table(con: duckdb.DuckDBPyConnection, processor: str, period: str,

@@ -100,6 +100,9 @@ def test_check_table_shows_the_latest_run_counts_and_clause_titles(checked: duck
     assert table["deadline.due_soon"]["cases_offending"] == 2  # BC-261001-01, BC-261002-01
     assert table["deadline.overdue_open"]["cases_offending"] == 1  # BC-260908-01
     assert table["deadline.late_response"]["as_of"] == date(2026, 10, 31)
+    status = report_status(checked, BELCALL, "2026-10")
+    assert (status["run_id"], status["as_of"], status["checked_by"]) == (
+        table["report.late"]["run_id"], date(2026, 10, 31), "olivia")
     # Implementing Decision 2021/915, Annex: Clause 8 "Assistance to the controller", Clause 7.6 "Documentation
     # and compliance".
     assert (table["deadline.late_response"]["clause"], table["deadline.late_response"]["clause_title"]) == (
