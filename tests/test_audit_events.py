@@ -1,0 +1,188 @@
+"""Every action that changes state appends one audit event (findings.md, "Audit trail"), and nothing else does.
+
+The permission table is the list of state-changing actions: a meta-test holds it to the events below, and two walks
+perform each action on real DuckDB files and check the events each step appended, in order."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from checks.contract import link_processor
+from checks.runner import run_checks
+from cli import app
+from exports.letter import export_letter
+from exports.pack import export_pack
+from findings.raising import raise_from_checks, raise_from_reviews
+from findings.service import assign, move, raise_finding, respond
+from ingest.demo import load_demo, manifest
+from ingest.errors import MissingRequiredColumns
+from ingest.mapping import build_mapping
+from spotchecks.commitments import commit_seed
+from spotchecks.evaluate import record_evaluation
+from spotchecks.review import RUBRIC, record_reviews
+from spotchecks.samples import draw_sample, enlarge_sample, replace_case
+from store import audit
+from store.db import connect
+from store.identity import PERMISSIONS, User
+from tests import test_export_pack as pack_tests
+from tests.conftest import HEADER_NL, nl_row
+
+BELCALL = "Belcall Antwerpen BV"
+
+# The events each permission's service functions append (findings.md lists the actions that change state).
+AUDITED: dict[str, set[str]] = {
+    "ingest a report": {"report.ingested", "report.resubmitted"},
+    "save a mapping": {"mapping.saved"},
+    "load the demo reports": {"report.ingested", "report.resubmitted"},
+    "link a processor to a contract profile": {"processor.profile_linked"},
+    "run the checks": {"checks.run"},
+    "commit a seed": {"seed.committed"},
+    "draw a sample": {"sample.drawn", "sample.enlarged"},
+    "replace a sampled case": {"sample.case_replaced"},
+    "record a review": {"sample.reviewed"},
+    "evaluate a sample": {"sample.evaluated"},
+    "raise a finding": {"finding.raised", "finding.evidence_added"},
+    "raise a finding from reviews": {"finding.raised"},
+    "move a finding": {"finding.notified", "finding.remediation_planned", "finding.remediated", "finding.closed",
+                       "finding.dismissed", "finding.reopened"},
+    "assign a finding": {"finding.assigned"},
+    "record a processor response": {"finding.responded"},
+    "export the oversight pack": {"export.pack"},
+    "export a findings letter": {"export.letter"},
+}
+# Permissions whose action changes no database state, so there is no chain to append to: known gaps, named here so
+# that a new permission cannot slip in unaudited.
+OUTSIDE_THE_DATABASE = {"manage users": "`oversight user add` rewrites the configuration file, not the database"}
+
+
+class Trail:
+    """The events appended since the last look, as (action, object), oldest first."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.seen = audit.count_events(con)
+
+    def new(self) -> list[tuple[str, str]]:
+        events = [e for e in reversed(audit.list_events(self.con, limit=None)) if int(e["seq"]) > self.seen]
+        self.seen += len(events)
+        self.last = events
+        return [(str(e["action"]), str(e["object"])) for e in events]
+
+
+def test_every_state_changing_permission_is_audited_or_named_as_a_gap():
+    assert set(PERMISSIONS) == set(AUDITED) | set(OUTSIDE_THE_DATABASE)
+
+
+def test_ingest_resubmission_and_mapping_each_append_one_event_and_refusals_none(con, officer, ingest, write_csv):
+    trail = Trail(con)
+    first = write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1")])
+    ingest(first)
+    assert trail.new() == [("report.ingested", "submission:1")]
+    assert trail.last[0]["details"]["sha256"] == hashlib.sha256(first.read_bytes()).hexdigest()
+    assert trail.last[0]["user_name"] == "olivia" and trail.last[0]["role"] == "compliance_officer"
+
+    ingest(first)  # the same file again: a duplicate, nothing written
+    with pytest.raises(MissingRequiredColumns):
+        ingest(write_csv("x_2026-10.csv", ["Dossier nr.;Binnengekomen;Wat", "1;05-10-2026;Inzage"]))
+    assert trail.new() == []
+
+    ingest(write_csv("belcall_2026-10_v2.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2")]))
+    assert trail.new() == [("report.resubmitted", "submission:2")]
+    assert trail.last[0]["details"]["supersedes"] == 1
+
+    mapped = write_csv("gent_2026-10.csv", ["Dossier nr.;Datum ontvangst;Soort verzoek", "G-1;05-10-2026;Inzage"])
+    ingest(mapped, processor="Gent NV", mapping=build_mapping({"Dossier nr.": "case_id"}))
+    assert trail.new() == [("mapping.saved", "processor:Gent NV"), ("report.ingested", "submission:3")]
+    assert audit.verify_chain(con).intact
+
+
+def test_mapping_saved_from_the_cli_appends_one_event(db_path, write_csv, monkeypatch):
+    monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)
+    monkeypatch.setenv("OVERSIGHT_USER", "olivia")
+    mapping = write_csv("mapping.toml", ['"Dossier nr." = "case_id"'])
+    result = CliRunner().invoke(app, ["--db", str(db_path), "mapping", "save", str(mapping), "--processor", "Gent NV"])
+    assert result.exit_code == 0, result.stderr
+    con = connect(db_path)
+    try:
+        [event] = audit.list_events(con)
+    finally:
+        con.close()
+    assert (event["action"], event["object"], event["user_name"]) == ("mapping.saved", "processor:Gent NV", "olivia")
+
+
+def test_the_demo_load_appends_one_event_per_report_in_manifest_order(con, officer, key_path):
+    trail = Trail(con)
+    load_demo(con, user=officer, key_path=key_path)
+    events = trail.new()
+    assert [obj for _, obj in events] == [f"submission:{i}" for i in range(1, len(manifest()) + 1)]
+    assert [a for a, _ in events].count("report.resubmitted") == 1  # belcall_2026-09_v2.csv
+    assert [e["details"]["file"] for e in trail.last] == [m.path.name for m in manifest()]
+    load_demo(con, user=officer, key_path=key_path)  # all duplicates now
+    assert trail.new() == []
+
+
+# The checked demo database of the pack tests, copied per test.
+checked_demo = pack_tests.checked_demo
+demo = pack_tests.demo
+
+
+def test_a_month_of_oversight_appends_one_event_per_step(demo, tmp_path: Path):
+    """Contract, checks, spot check, findings and exports: each step's events, in order, and the chain holds."""
+    olivia = User("olivia", ("compliance_officer",))
+    ann, vera = User("ann", ("auditor",)), User("vera", ("vendor_manager",))
+    trail, seen = Trail(demo), set()
+
+    def step(expected: list[tuple[str, str]]) -> None:
+        got = trail.new()
+        assert got == expected
+        seen.update(action for action, _ in got)
+
+    link_processor(demo, olivia, BELCALL, "default")
+    step([("processor.profile_linked", f"processor:{BELCALL}")])
+    commitment = commit_seed(demo, ann, "20261106")
+    step([("seed.committed", f"commitment:{commitment.commitment}")])
+    run = run_checks(demo, olivia, processor=BELCALL, period="2026-10")
+    step([("checks.run", f"check_run:{run.run_id}")])
+
+    sample = draw_sample(demo, ann, processor=BELCALL, period="2026-10", size=3, seed="20261106")
+    step([("sample.drawn", f"sample:{sample.sample_id}")])
+    enlarge_sample(demo, ann, sample.sample_id, 4)
+    step([("sample.enlarged", f"sample:{sample.sample_id}")])
+    first, second = sample.random_part[0].case_id, sample.random_part[1].case_id
+    replace_case(demo, ann, sample.sample_id, second, "case file unavailable at the call centre")
+    step([("sample.case_replaced", f"sample:{sample.sample_id}")])
+    answers = {item.id: ("yes", None) for item in RUBRIC} | {"substance": ("no", "template answer only")}
+    record_reviews(demo, ann, sample.sample_id, first, answers)
+    step([("sample.reviewed", f"sample:{sample.sample_id}")])
+    record_evaluation(demo, ann, sample.sample_id)
+    step([("sample.evaluated", f"sample:{sample.sample_id}")])
+
+    raised = raise_from_checks(demo, vera, BELCALL, "2026-10", today=date(2026, 11, 6))
+    step([("finding.raised", f"finding:{r.finding_id}") for r in raised])
+    [from_review] = raise_from_reviews(demo, ann, sample.sample_id, today=date(2026, 11, 6))
+    step([("finding.raised", f"finding:{from_review.finding_id}")])
+    manual = raise_finding(demo, vera, processor=BELCALL, period="2026-10", clause="SCC 8(b)",
+                           title="Answers in English to Dutch-speaking customers", severity="low")
+    step([("finding.raised", f"finding:{manual}")])
+    move(demo, vera, manual, "notified")
+    step([("finding.notified", f"finding:{manual}")])
+    respond(demo, vera, manual, "accepted", "We will answer in the customer's language from December.")
+    step([("finding.responded", f"finding:{manual}")])
+    assign(demo, vera, manual, owner="vera")
+    step([("finding.assigned", f"finding:{manual}")])
+
+    export_pack(demo, ann, BELCALL, "2026-10", tmp_path / "pack.xlsx")
+    step([("export.pack", f"processor:{BELCALL}")])
+    export_letter(demo, vera, BELCALL, tmp_path / "letter.csv")
+    step([("export.letter", f"processor:{BELCALL}")])
+
+    exercised = {permission for permission, actions in AUDITED.items() if actions & seen}
+    assert set(AUDITED) - exercised == {"ingest a report", "save a mapping", "load the demo reports"}  # tested above
+    status = audit.verify_chain(demo)
+    assert status.intact and status.events == trail.seen
