@@ -16,6 +16,7 @@ from findings.raising import raise_from_checks, raise_from_reviews
 from findings.record import Raised
 from findings.service import assign, move, raise_finding, respond
 from ingest.queries import processors
+from store.identity import may
 
 FLASH = "findings_flash"
 PICK = "finding_pick"
@@ -125,8 +126,8 @@ def _raise_by_hand(ctx: state.Context, names: list[str], processor: str | None, 
 
 
 def _raise_section(ctx: state.Context, names: list[str], processor: str | None, period: str | None) -> None:
-    can_raise = terms.may(ctx.user, "raise a finding")
-    from_reviews = terms.may(ctx.user, "raise a finding from reviews")
+    can_raise = may(ctx.user, "raise a finding")
+    from_reviews = may(ctx.user, "raise a finding from reviews")
     if not can_raise and not from_reviews:
         return
     with st.expander("Raise findings", icon=":material/add_alert:"):
@@ -207,7 +208,7 @@ def _forms(ctx: state.Context, f: dict[str, object]) -> None:
         ("Move", "move a finding", [m for m in moves if m != Status.DISMISSED]),
         ("Dismiss", "move a finding", Status.DISMISSED in moves),
         ("Processor response", "record a processor response", True),
-        ("Assign", "assign a finding", True)) if shown and terms.may(ctx.user, action)]
+        ("Assign", "assign a finding", True)) if shown and may(ctx.user, action)]
     if not tabs:
         st.caption("Your roles let you read findings; raising and following them up needs the vendor manager or "
                    "compliance officer role.")

@@ -49,13 +49,6 @@ class InvalidValue(FindingError):
     """A value is not one of a closed set (severity, status, response) or is empty."""
 
 
-class UnknownProcessor(FindingError):
-    """No processor has that name."""
-
-    def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(f"There is no processor named '{name}'. Known processors: {', '.join(known) or 'none yet'}.")
-
-
 class UnknownCases(FindingError):
     """Case ids given as evidence are not in the processor's reports."""
 

@@ -22,7 +22,7 @@ from findings.lifecycle import (
 )
 from findings.record import Candidate, Raised, create, find_same, update
 from store.db import rows, transaction
-from store.identity import User, require
+from store.identity import User, may, require
 
 
 def _details(value: object) -> object:
@@ -99,7 +99,7 @@ def apply(con: duckdb.DuckDBPyConnection, user: User, role: str, candidates: lis
     reopen it to add the new cases.
     """
     due_days = {c.processor: terms.due_days(con, c.processor) for c in candidates}
-    owner = user.name if terms.may(user, "move a finding") else None
+    owner = user.name if may(user, "move a finding") else None
     results = []
     with transaction(con):
         for candidate in candidates:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 import duckdb
 
 from findings.errors import UnknownFinding
 from findings.lifecycle import Severity, Status, higher
+from ingest.load import now_utc
 from store import audit
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def to_json(value: object) -> str:

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import duckdb
 
+from checks.errors import UnknownProcessor
 from findings import terms
 from findings.errors import (
     InvalidTransition,
@@ -17,13 +18,13 @@ from findings.errors import (
     ReasonRequired,
     UnknownCases,
     UnknownClause,
-    UnknownProcessor,
 )
 from findings.lifecycle import REASON_REQUIRED, Response, Severity, Status, allowed_moves, due_date, transition_action
-from findings.record import Candidate, create, load, log, now_utc
+from findings.record import Candidate, create, load, log
 from ingest.facts import valid_period
+from ingest.load import now_utc
 from store.db import rows, transaction
-from store.identity import User, require
+from store.identity import User, may, require
 
 E = TypeVar("E", Severity, Status, Response)
 
@@ -90,7 +91,7 @@ def raise_finding(con: duckdb.DuckDBPyConnection, user: User, *, processor: str,
     due = due_on or due_date(level, today, terms.due_days(con, processor))
     with transaction(con):
         return create(con, user=user.name, role=role, candidate=candidate,
-                      owner=(owner or "").strip() or (user.name if terms.may(user, "move a finding") else None),
+                      owner=(owner or "").strip() or (user.name if may(user, "move a finding") else None),
                       due_on=due, today=today)
 
 

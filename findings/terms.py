@@ -1,4 +1,4 @@
-"""What the findings log takes from elsewhere: the processor's contract profile, the rubric, and permissions."""
+"""What the findings log takes from elsewhere: the processor's contract profile and the spot-check rubric."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import duckdb
 
 from checks.contract import Clause, Profile, profile_for_processor
 from spotchecks.review import ITEMS, rubric_clauses
-from store.identity import PERMISSIONS, User
 
 
 def _profile(con: duckdb.DuckDBPyConnection, processor: str) -> Profile:
@@ -30,7 +29,3 @@ def rubric_items(con: duckdb.DuckDBPyConnection, processor: str) -> dict[str, tu
     clauses = rubric_clauses(con, processor)
     return {item.id: (item.question, clauses[item.id]) for item in ITEMS.values() if item.deviation_on_no}
 
-
-def may(user: User, action: str) -> bool:
-    """Whether the user has a role that may perform the action (store.identity.PERMISSIONS)."""
-    return any(role in user.roles for role in PERMISSIONS[action])

@@ -10,8 +10,9 @@ import duckdb
 import pytest
 
 from checks.catalog import BY_ID
+from checks.errors import UnknownProcessor
 from findings import queries
-from findings.errors import InvalidValue, UnknownCases, UnknownClause, UnknownProcessor
+from findings.errors import InvalidValue, UnknownCases, UnknownClause
 from findings.raising import raise_from_checks
 from findings.service import move, raise_finding
 from ingest.load import ensure_processor
