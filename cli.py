@@ -17,6 +17,7 @@ from commands.common import Context, Format, emit, fail, json_default, run
 from commands.export import export_app
 from commands.findings import findings_app
 from commands.profile import profile_app
+from commands.sample import sample_app
 from commands.user import user_app
 from ingest import queries
 from ingest.demo import load_demo
@@ -40,6 +41,7 @@ app.add_typer(profile_app, name="profile")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(export_app, name="export")
+app.add_typer(sample_app, name="sample")
 
 
 class IngestFormat(StrEnum):

@@ -1,0 +1,283 @@
+"""`oversight sample ...`: plan, draw, show, verify, review, evaluate spot-check samples (wiring only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+
+from commands.common import DocFormat, Format, dumps, emit, fail, run
+from spotchecks.commitments import commit_seed
+from spotchecks.draw import STRATA_COLUMNS, Allocation, KeyItems, Method
+from spotchecks.errors import SpotCheckError
+from spotchecks.evaluate import Evaluation, record_evaluation
+from spotchecks.plan import Model, plan_sample
+from spotchecks.population import Filters
+from spotchecks.queries import answers, get_sample, list_samples, sample_items
+from spotchecks.review import ITEMS, RUBRIC, record_review, rubric_clauses
+from spotchecks.samples import DrawResult, draw_sample, enlarge_sample, replace_case
+from spotchecks.verify import verify_sample
+from store.identity import User
+
+sample_app = typer.Typer(help="Spot checks: plan a sample size, draw cases reproducibly, review and evaluate them.",
+                         no_args_is_help=True)
+
+Fmt = Annotated[DocFormat, typer.Option("--format", help="Output format.")]
+
+
+@sample_app.command("plan")
+def plan_command(
+    confidence: Annotated[str, typer.Option(help="Confidence level, e.g. 0.95 or 95%.")],
+    tolerable: Annotated[str, typer.Option(help="Tolerable deviation rate, e.g. 0.05 or 5%.")],
+    expected: Annotated[str, typer.Option(help="Expected deviation rate.")] = "0",
+    population: Annotated[int | None, typer.Option(help="Number of cases N (needed for hypergeometric).")] = None,
+    model: Annotated[Model, typer.Option(help="Sampling model.")] = Model.binomial,
+    size: Annotated[int | None, typer.Option(help="A fixed size: say what it can conclude.")] = None,
+    format: Fmt = DocFormat.text,
+) -> None:
+    """Compute how many cases to review (attribute sampling, AICPA Appendix A).
+
+    Example: oversight sample plan --confidence 0.95 --tolerable 0.05 --expected 0.01
+    """
+    try:
+        plan = plan_sample(confidence, tolerable, expected, population=population, model=model, size=size)
+    except SpotCheckError as exc:
+        fail(str(exc))
+    if format is DocFormat.json:
+        typer.echo(dumps(plan.as_dict()))
+        return
+    on = f" of {plan.population}" if plan.population else ""
+    typer.echo(f"n = {plan.n}{on} cases ({plan.model}; {plan.confidence:.0%} confidence, tolerable "
+               f"{plan.tolerable:.2%}, expected {plan.expected:.2%} → {plan.expected_deviations} expected "
+               "deviation(s)).")
+    if plan.max_deviations >= 0:
+        typer.echo(f"Rely on the processor's handling if at most {plan.max_deviations} case(s) deviate.")
+    for note in plan.notes:
+        typer.echo(note)
+
+
+def _draw_text(result: DrawResult) -> None:
+    typer.echo(f"Drew sample {result.sample_id}: {len(result.random_part)} of {result.population.size} cases of "
+               f"{result.processor} {result.period} (submission {result.population.submission_id}), "
+               f"{result.design.describe()}; {result.population.filters.describe()}.")
+    typer.echo(f"Seed: {result.seed}" + (" (drawn from the OS)" if result.seed_generated else "")
+               + " — anyone can re-draw this sample with it: oversight sample verify " + result.sample_id)
+    typer.echo(f"Population fingerprint (SHA-256 of the sorted case ids): {result.population.fingerprint}")
+    if result.key_items:
+        typer.echo(f"Key items ({result.key_items}): {len(result.key_item_ids)} — "
+                   f"{', '.join(result.key_item_ids) or 'none'}")
+    typer.echo("Cases to review, in rank order: " + ", ".join(p.case_id for p in result.random_part))
+    for note in result.notes:
+        typer.echo(note)
+
+
+@sample_app.command("draw")
+def draw_command(
+    ctx: typer.Context,
+    processor: Annotated[str, typer.Option(help="The processor whose cases to sample.")],
+    period: Annotated[str, typer.Option(help="The report's month, YYYY-MM.")],
+    size: Annotated[int | None, typer.Option(help="Number of cases (instead of planning it).")] = None,
+    confidence: Annotated[str | None, typer.Option(help="Plan the size: confidence, e.g. 0.95.")] = None,
+    tolerable: Annotated[str | None, typer.Option(help="Plan the size: tolerable deviation rate.")] = None,
+    expected: Annotated[str, typer.Option(help="Plan the size: expected deviation rate.")] = "0",
+    model: Annotated[Model, typer.Option(help="Sampling model of the plan.")] = Model.binomial,
+    method: Annotated[Method, typer.Option(help="Selection method.")] = Method.random,
+    by: Annotated[str | None, typer.Option(help=f"Stratify by: {', '.join(STRATA_COLUMNS)}.")] = None,
+    allocation: Annotated[Allocation, typer.Option(help="Stratified allocation.")] = Allocation.proportional,
+    per: Annotated[int | None, typer.Option(help="Quota: cases per agent.")] = None,
+    key_items: Annotated[KeyItems | None, typer.Option(help="Cases always included (a census).")] = None,
+    seed: Annotated[str | None, typer.Option(help="The seed (default: a random one from the OS).")] = None,
+    request_type: Annotated[list[str] | None, typer.Option(help="Only these request types (repeatable).")] = None,
+    outcome: Annotated[list[str] | None, typer.Option(help="Only these outcomes (repeatable).")] = None,
+    format: Fmt = DocFormat.text,
+) -> None:
+    """Draw a reproducible sample from a processor's current report for a period.
+
+    Example: oversight sample draw --processor "Belcall Antwerpen BV" --period 2026-10 --confidence 0.95 --tolerable 5%
+    """
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        result = draw_sample(con, user, processor=processor, period=period, size=size, confidence=confidence,
+                             tolerable=tolerable, expected=expected, model=model, method=method, by=by,
+                             allocation=allocation, per=per, key_items=key_items, seed=seed,
+                             filters=Filters(tuple(request_type or ()), tuple(outcome or ())))
+        if format is DocFormat.json:
+            typer.echo(dumps(result.as_dict()))
+        else:
+            _draw_text(result)
+
+    run(ctx, work)
+
+
+LIST_COLUMNS = ["sample_id", "processor", "period", "method", "random_items", "key_items_count", "reviewed",
+                "replacements", "seed", "drawn_at", "drawn_by"]
+
+
+@sample_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    processor: Annotated[str | None, typer.Option(help="Only this processor.")] = None,
+    period: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM.")] = None,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """List the samples, newest first, with how many cases are reviewed.
+
+    Example: oversight sample list --processor "Belcall Antwerpen BV"
+    """
+    run(ctx, lambda con, user, path: emit(list_samples(con, processor, period), format,
+                                            LIST_COLUMNS + ([] if format is Format.text else ["fingerprint"])))
+
+
+ITEM_COLUMNS = ["position", "case_id", "part", "stratum", "status", "answered", "deviations", "replaces",
+                "replaced_by", "replaced_because"]
+
+
+@sample_app.command("show")
+def show_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(help="The sample id.")],
+                 format: Fmt = DocFormat.text) -> None:
+    """Show a sample: how it was drawn and its cases with their review progress.
+
+    Example: oversight sample show S-2026-0001
+    """
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        sample, items = get_sample(con, sample_id), sample_items(con, sample_id)
+        if format is DocFormat.json:
+            typer.echo(dumps({**sample, "items": items, "answers": answers(con, sample_id)}))
+            return
+        active = [i for i in items if i["status"] == "active"]
+        done = sum(int(i["answered"]) >= len(RUBRIC) for i in active)  # type: ignore[call-overload]
+        typer.echo(f"Sample {sample_id}: {sample['processor']} {sample['period']} (submission "
+                   f"{sample['submission_id']}), {sample['method']}, drawn {sample['drawn_at']:%Y-%m-%d %H:%M} UTC "
+                   f"by {sample['drawn_by']}.")
+        typer.echo(f"Seed: {sample['seed']}; population {sample['population_size']} cases, fingerprint "
+                   f"{sample['fingerprint']}.")
+        typer.echo(f"{done} of {len(active)} cases fully reviewed; "
+                   f"{sum(i['status'] == 'replaced' for i in items)} replaced.")
+        emit(items, Format.text, ITEM_COLUMNS)
+
+    run(ctx, work)
+
+
+@sample_app.command("verify")
+def verify_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(help="The sample id.")],
+                   format: Fmt = DocFormat.text) -> None:
+    """Recompute a sample from its seed and population; exit 1 when it does not match.
+
+    Example: oversight sample verify S-2026-0001
+    """
+    check = run(ctx, lambda con, user, path: verify_sample(con, sample_id))
+    if format is DocFormat.json:
+        typer.echo(dumps(check.as_dict()))
+    elif check.matches:
+        typer.echo(f"Sample {sample_id} matches: recomputed from its seed, the same cases with the same ranks; "
+                   f"population fingerprint {check.fingerprint_stored} unchanged; still the current report.")
+    else:
+        typer.echo(f"Sample {sample_id} does not match:\n" + "\n".join(f"- {p}" for p in check.problems), err=True)
+    if not check.matches:
+        raise typer.Exit(1)
+
+
+@sample_app.command("review")
+def review_command(
+    ctx: typer.Context,
+    sample_id: Annotated[str, typer.Argument(help="The sample id.")],
+    case_id: Annotated[str, typer.Argument(help="A case of the sample.")],
+    item: Annotated[str, typer.Argument(help=f"Rubric item: {', '.join(ITEMS)}.")],
+    answer: Annotated[str, typer.Argument(help="yes, no or na (not applicable).")],
+    comment: Annotated[str | None, typer.Option(help="What was found (required for no).")] = None,
+    format: Fmt = DocFormat.text,
+) -> None:
+    """Record a reviewer's answer for one rubric item of one sampled case.
+
+    Example: oversight sample review S-2026-0001 BC-261007-05 timely no --comment "answered on day 41"
+    """
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        review = record_review(con, user, sample_id, case_id, item, answer, comment)
+        sample = get_sample(con, sample_id)
+        clause = rubric_clauses(con, str(sample["processor"]))[item]
+        done = len(answers(con, sample_id, case_id))
+        if format is DocFormat.json:
+            typer.echo(dumps({**review.__dict__, "answer": review.answer.value, "clause": clause,
+                              "items_answered": done, "items": len(RUBRIC)}))
+            return
+        typer.echo(f"Recorded for {sample_id} case {case_id}: {item} = {review.answer.value}"
+                   + (f" (a deviation, logged against {clause})" if review.answer.value == "no" else "")
+                   + f". {done} of {len(RUBRIC)} items answered for this case.")
+
+    run(ctx, work)
+
+
+def _evaluation_text(ev: Evaluation) -> None:
+    typer.echo(f"Sample {ev.sample_id} ({ev.processor} {ev.period}): {ev.cases_reviewed} of {ev.sample_size} cases "
+               f"reviewed from a population of {ev.population_size}; {ev.model}, {ev.confidence:.0%} confidence, "
+               f"tolerable {ev.tolerable:.2%}; {ev.replacements} replacement(s).")
+    emit([{"item": r.item_id, "clause": r.clause, "n": r.n, "k": r.k,
+           "rate": "" if r.rate is None else f"{r.rate:.2%}",
+           "upper_limit": "" if r.upper_limit is None else f"{r.upper_limit:.2%}", "conclusion": r.conclusion}
+          for r in ev.items], Format.text, ["item", "clause", "n", "k", "rate", "upper_limit", "conclusion"])
+    if ev.key_items_total:
+        typer.echo(f"Key items (census, {ev.key_items_reviewed} of {ev.key_items_total} reviewed):")
+        emit([{"item": c.item_id, "clause": c.clause, "n": c.n, "k": c.k, "deviations": ", ".join(c.deviations)}
+              for c in ev.key_items], Format.text, ["item", "clause", "n", "k", "deviations"])
+    typer.echo(ev.conclusion)
+    for note in ev.notes:
+        typer.echo(note)
+
+
+@sample_app.command("evaluate")
+def evaluate_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(help="The sample id.")],
+                     format: Fmt = DocFormat.text) -> None:
+    """Evaluate a sample per rubric item (upper limit against tolerable) and sign the evaluation off.
+
+    Example: oversight sample evaluate S-2026-0001 --format json
+    """
+    evaluation = run(ctx, lambda con, user, path: record_evaluation(con, user, sample_id))
+    if format is DocFormat.json:
+        typer.echo(dumps(evaluation.as_dict()))
+    else:
+        _evaluation_text(evaluation)
+
+
+@sample_app.command("commit")
+def commit_command(ctx: typer.Context,
+                   seed: Annotated[str | None, typer.Option(help="The seed (default: a random one).")] = None,
+                   format: Fmt = DocFormat.text) -> None:
+    """Store and print the SHA-256 commitment of a seed, before the report arrives.
+
+    Example: oversight sample commit
+    """
+    done = run(ctx, lambda con, user, path: commit_seed(con, user, seed))
+    if format is DocFormat.json:
+        typer.echo(dumps(done.as_dict()))
+        return
+    typer.echo(f"Seed: {done.seed} — keep it to yourself until the draw (oversight sample draw ... --seed "
+               f"{done.seed}).")
+    typer.echo(f"Commitment (SHA-256 of the seed): {done.commitment}, recorded {done.committed_at:%Y-%m-%d %H:%M} "
+               f"UTC by {done.committed_by}.")
+    for note in done.notes:
+        typer.echo(note)
+
+
+@sample_app.command("enlarge")
+def enlarge_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(help="The sample id.")],
+                    size: Annotated[int, typer.Option(help="The new number of random cases.")]) -> None:
+    """Enlarge a sample with the same seed: the cases drawn so far stay, the next in rank order join.
+
+    Example: oversight sample enlarge S-2026-0001 --size 93
+    """
+    added = run(ctx, lambda con, user, path: enlarge_sample(con, user, sample_id, size))
+    typer.echo(f"Added {len(added)} case(s) to {sample_id}: {', '.join(p.case_id for p in added) or 'none left'}.")
+
+
+@sample_app.command("replace")
+def replace_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(help="The sample id.")],
+                    case_id: Annotated[str, typer.Argument(help="The case to take out.")],
+                    reason: Annotated[str, typer.Option(help="Why, e.g. 'case file unavailable'.")]) -> None:
+    """Replace a sampled case, with a reason, by the next case in rank order.
+
+    Example: oversight sample replace S-2026-0001 BC-261007-05 --reason "case file unavailable"
+    """
+    done = run(ctx, lambda con, user, path: replace_case(con, user, sample_id, case_id, reason))
+    typer.echo(f"Replaced {done.case_id} by {done.replacement} in {sample_id} ({done.reason}); "
+               f"{done.replacements} replacement(s) in this sample.")
