@@ -29,6 +29,7 @@ from store.errors import OversightError
 
 TABLE_KEY = "checks_table"
 RUN_MESSAGE = "checks_run_message"
+ROW_PX = 35  # st.dataframe's row height
 CASE_FACTS = {"case_id": "case id", "received_on": "received on", "request_type": "request type",
               "responded_on": "responded on", "outcome": "outcome"}
 
@@ -141,7 +142,7 @@ def _table_section(ctx: state.Context, processor: str, period: str, profile: Pro
         table = check_table(cur, processor, period, register, profile.check_clauses if profile else None)
     event = st.dataframe(
         results_frame(table), hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun",
-        selection_mode="single-row",
+        selection_mode="single-row", height=ROW_PX * (len(table) + 1) + 3,  # every check without scrolling
         column_config={
             "tested": st.column_config.NumberColumn(help="Cases (or reports) the check applies to"),
             "offending": st.column_config.NumberColumn(help="Cases (or reports) that break the rule"),

@@ -156,8 +156,9 @@ def open_cases_due(con: duckdb.DuckDBPyConnection, processor: str | None = None,
                f.check_id, f.clause, c.channel, c.agent_id
         FROM flagged f
         JOIN report_cases c ON c.processor = f.processor AND c.period = f.period AND c.case_id = f.case_id
-        LEFT JOIN current_cases cur ON cur.processor = f.processor AND cur.case_id = f.case_id
-        WHERE ($period IS NOT NULL OR cur.period = f.period)
+        WHERE ($period IS NOT NULL OR NOT EXISTS (
+                SELECT 1 FROM report_cases later
+                WHERE later.processor = f.processor AND later.case_id = f.case_id AND later.period > f.period))
           AND f.due_on - coalesce(CAST($as_of AS DATE), f.run_as_of) <= $within
         ORDER BY f.due_on, f.processor, f.case_id""",
                 {"checks": list(DUE_CHECKS), "processor": processor, "period": period, "as_of": as_of,
