@@ -145,6 +145,8 @@ def sign_out(mode: Mode) -> None:
     st.session_state.clear()
     if mode is Mode.PROVIDER:
         st.logout()
+        # Not st.rerun(): a new run clears the messages not yet sent, and the logout redirect could be one of them.
+        st.stop()
     st.rerun()
 
 
