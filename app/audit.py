@@ -15,7 +15,6 @@ from exports.scope import known_periods
 from exports.trail import trail_csv, trail_xlsx
 from ingest.queries import processors
 from store import audit
-from store.identity import PERMISSIONS, User
 
 PAGE_SIZE = 50
 PACK_KEY = "audit_pack"
@@ -120,10 +119,6 @@ def _trail_section(ctx: state.Context, wanted: audit.EventFilter, status: audit.
     _downloads(ctx, wanted, status)
 
 
-def _may(user: User, action: str) -> bool:
-    return any(role in user.roles for role in PERMISSIONS[action])
-
-
 def _pack_section(ctx: state.Context) -> None:
     st.subheader("Monthly oversight pack")
     st.caption("The accountability document of one processor and month: key figures, the report's facts, check "
@@ -138,7 +133,7 @@ def _pack_section(ctx: state.Context) -> None:
     with ctx.cursor() as cur:
         months = known_periods(cur, processor)
     period = right.selectbox("Period", months, key="audit_pack_period")
-    allowed = _may(ctx.user, PACK_PERMISSION)
+    allowed = state.allowed(ctx, PACK_PERMISSION)
     if st.button("Build the pack", icon=":material/description:", disabled=not allowed or not period,
                  help=None if allowed else "Exporting the pack needs the compliance officer, auditor or vendor "
                                            "manager role."):
