@@ -22,9 +22,10 @@ from exports.sheets_checks import NO_RUN
 from exports.sheets_findings import NO_LOG
 from exports.sheets_samples import NO_MODULE
 from exports.xlsx import cell
-from findings.service import raise_finding, respond
+from findings.raising import raise_from_checks, raise_from_reviews
+from findings.service import move, raise_finding, respond
 from ingest.demo import load_demo
-from spotchecks.review import record_review
+from spotchecks.review import RUBRIC, record_review, record_reviews
 from spotchecks.samples import draw_sample
 from store import audit
 from store.db import connect
@@ -378,3 +379,70 @@ def test_a_viewer_may_not_export_the_pack_an_auditor_may(demo, tmp_path):
         export_pack(demo, User("vic", ("viewer",)), BELCALL, "2026-10", tmp_path / "p.xlsx")
     export_pack(demo, User("aud", ("auditor",)), BELCALL, "2026-10", tmp_path / "p.xlsx")
     assert audit.list_events(demo, action="export.pack")[0]["role"] == "auditor"
+
+
+# --- the sheets fed by the spot checks and the findings log ---------------------------------------------------------
+
+@pytest.fixture
+def month_of_work(demo: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """Belcall October: a sample of 5 drawn with seed 12345, one case reviewed with one "no", findings raised from
+    the checks and the review, the first one notified and disputed."""
+    sample = draw_sample(demo, OFFICER, processor=BELCALL, period="2026-10", size=5, seed=12345)
+    reviewed = sample.random_part[0].case_id
+    answers = {item.id: ("yes", None) for item in RUBRIC} | {"substance": ("no", "standard template only")}
+    record_reviews(demo, OFFICER, sample.sample_id, reviewed, answers)
+    raised = sorted(r.finding_id for r in raise_from_checks(demo, OFFICER, BELCALL, "2026-10",
+                                                            today=date(2026, 11, 6)))
+    [from_review] = raise_from_reviews(demo, OFFICER, sample.sample_id, today=date(2026, 11, 6))
+    move(demo, OFFICER, raised[0], "notified")
+    respond(demo, OFFICER, raised[0], "disputed", "Answered by phone within the month.")
+    return {"sample": sample, "reviewed": reviewed, "raised": raised, "from_review": from_review.finding_id}
+
+
+def test_the_samples_sheet_shows_seed_fingerprint_cases_reviews_and_evaluation(demo, month_of_work, tmp_path):
+    sample = month_of_work["sample"]
+    wb = export(demo, tmp_path)["Samples"]
+    [row] = section(wb, "Samples")
+    assert (row["sample_id"], row["seed"], row["method"]) == (sample.sample_id, "12345", "random")
+    assert (row["population_size"], row["fingerprint"]) == (sample.population.size, sample.population.fingerprint)
+    assert row["random_items"] == 5 and row["drawn_by"] == "olivia"
+    items = section(wb, "Sampled cases")
+    assert [i["case_id"] for i in items] == [p.case_id for p in sample.random_part]
+    assert (items[0]["answers"], items[0]["deviations"]) == (len(RUBRIC), 1)
+    assert items[0]["request_type"] and items[0]["agent_id"]  # the case's facts from the sampled report
+    answers = section(wb, "Review answers")
+    assert len(answers) == len(RUBRIC) and {a["case_id"] for a in answers} == {month_of_work["reviewed"]}
+    assert next(a for a in answers if a["item_id"] == "substance")["comment"] == "standard template only"
+    [conclusion] = section(wb, "Evaluation")
+    assert (conclusion["relied_on"], conclusion["cases_reviewed"]) == ("no", 1)
+    per_item = {(r["part"], r["item_id"]): r for r in section(wb, "Evaluation per rubric item")}
+    substance, timely = per_item[("random", "substance")], per_item[("random", "timely")]
+    assert (substance["n"], substance["k"], substance["deviating_cases"]) == (1, 1, month_of_work["reviewed"])
+    # One-sided Clopper-Pearson with 0 deviations in 1 case: 1 - 0.05^(1/1) = 0.95 (spotchecks.md §4).
+    assert (timely["n"], timely["k"], timely["upper_limit"]) == (1, 0, 0.95)
+
+
+def test_the_findings_sheet_shows_the_months_findings_with_their_history(demo, month_of_work, tmp_path):
+    wb = export(demo, tmp_path)["Findings"]
+    findings = section(wb, "Findings for this month")
+    expected = sorted([*month_of_work["raised"], month_of_work["from_review"]])
+    assert [f["finding_id"] for f in findings] == expected
+    first = findings[0]
+    assert (first["status"], first["response"], first["source"]) == \
+        ("notified", "disputed", "check:deadline.late_response")
+    history = [h for h in section(wb, "History of these findings") if h["finding_id"] == first["finding_id"]]
+    assert [(h["action"], h["from_status"], h["to_status"]) for h in history] == \
+        [("raised", None, "open"), ("notified", "open", "notified"), ("responded", "notified", "notified")]
+    assert figures(export(demo, tmp_path, name="again.xlsx"))["Findings for this month: open"] == len(expected)
+
+
+def test_clause_coverage_says_which_clauses_the_checks_and_reviews_tested(demo, month_of_work, tmp_path):
+    coverage = {r["clause"]: r for r in section(export(demo, tmp_path)["Clause coverage"], "Clauses of the contract")}
+    timeliness = coverage["SCC 8(b)"]
+    assert "deadline.late_response" in str(timeliness["checks"]).split(", ")
+    assert {"timely", "substance"} <= set(str(timeliness["rubric_items"]).split(", "))
+    assert timeliness["tested_this_month"] == "yes" and timeliness["cases_offending"] >= 1
+    assert timeliness["review_deviations"] == 1  # the "no" to substance
+    assert timeliness["findings_open"] >= 2
+    assert "deviation(s) in" in str(timeliness["result"]) and "offending case(s)" in str(timeliness["result"])
+    assert coverage["SCC 1"]["result"] == "not tested this month" and coverage["SCC 1"]["tested_this_month"] == "no"
