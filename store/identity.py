@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "load the demo reports": ("compliance_officer",),
     "manage users": ("compliance_officer",),
     "link a processor to a contract profile": ("compliance_officer",),
+    "edit a contract profile": ("compliance_officer",),
     "run the checks": ("compliance_officer", "auditor"),
     "commit a seed": ("compliance_officer", "auditor"),
     "draw a sample": ("compliance_officer", "auditor"),
