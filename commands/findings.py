@@ -44,7 +44,7 @@ def _show_text(f: dict[str, object]) -> str:
         lines.append(f"  reason: {f['status_reason']}")
     lines.append("  history:")
     for e in f.get("history", []):
-        move_text = f"{e['from_status']} → {e['to_status']}" if e["from_status"] != e["to_status"] else ""
+        move_text = f"{e['from_status'] or '—'} → {e['to_status']}" if e["from_status"] != e["to_status"] else ""
         lines.append(f"    {e['seq']}. {e['at']:%Y-%m-%d %H:%M} {e['user']} ({e['role']}) {e['action']} {move_text}")
     return "\n".join(lines)
 

@@ -47,7 +47,7 @@ def close_matches(text: str, known: Iterable[str]) -> list[str]:
     known = list(known)
     bare = _bare(text)
     same = [k for k in known if bare and _bare(k) == bare]
-    containing = [k for k in known if bare and bare in _bare(k)]
+    containing = sorted((k for k in known if bare and bare in _bare(k)), key=lambda k: len(_bare(k)))
     similar = difflib.get_close_matches(text, known, n=3, cutoff=0.5)
     return list(dict.fromkeys([*same, *containing, *similar]))[:5]
 

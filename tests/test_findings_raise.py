@@ -14,7 +14,7 @@ from checks.errors import UnknownProcessor
 from findings import queries
 from findings.errors import InvalidValue, UnknownCases, UnknownClause
 from findings.raising import raise_from_checks
-from findings.service import move, raise_finding
+from findings.service import close_matches, move, raise_finding
 from ingest.load import ensure_processor
 from store.audit import list_events, verify_chain
 from store.db import rows, transaction
@@ -237,3 +237,10 @@ def test_an_unknown_processor_is_refused_listing_the_known_ones(con, officer):
     ensure(con)
     with pytest.raises(UnknownProcessor, match=r"no processor named 'Belcal'\. Known processors: Belcall Antwerpen BV"):
         raise_finding(con, officer, processor="Belcal", period=PERIOD, clause="SCC 8(b)", title="x", severity="low")
+
+
+def test_close_matches_put_the_nearest_reference_first():
+    refs = ["SCC 7.8", "SCC 7.8(b)", "SCC 8", "SCC 8(a)", "SCC 8(b)", "SCC 18(b)", "Annex III"]
+    assert close_matches("8b", refs)[0] == "SCC 8(b)"
+    assert close_matches("7.8", refs)[:2] == ["SCC 7.8", "SCC 7.8(b)"]
+    assert close_matches("scc 8(B)", refs)[0] == "SCC 8(b)"
