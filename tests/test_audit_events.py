@@ -6,6 +6,7 @@ perform each action on real DuckDB files and check the events each step appended
 from __future__ import annotations
 
 import hashlib
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from checks.contract import link_processor
+from checks.contract import contracts_dir, link_processor
+from checks.profile_files import save_profile
 from checks.runner import run_checks
 from cli import app
 from exports.letter import export_letter
@@ -41,6 +43,7 @@ AUDITED: dict[str, set[str]] = {
     "save a mapping": {"mapping.saved"},
     "load the demo reports": {"report.ingested", "report.resubmitted"},
     "link a processor to a contract profile": {"processor.profile_linked"},
+    "edit a contract profile": {"profile.changed"},
     "run the checks": {"checks.run"},
     "commit a seed": {"seed.committed"},
     "draw a sample": {"sample.drawn", "sample.enlarged"},
@@ -143,6 +146,10 @@ def test_a_month_of_oversight_appends_one_event_per_step(demo, tmp_path: Path):
         assert got == expected
         seen.update(action for action, _ in got)
 
+    contracts = shutil.copytree(contracts_dir(), tmp_path / "contracts")
+    edited = (contracts / "fr.toml").read_text(encoding="utf-8") + "\n# Reviewed with the DPO, November 2026.\n"
+    save_profile(demo, olivia, "fr", edited, directory=contracts)
+    step([("profile.changed", "profile:fr")])
     link_processor(demo, olivia, BELCALL, "default")
     step([("processor.profile_linked", f"processor:{BELCALL}")])
     commitment = commit_seed(demo, ann, "20261106")

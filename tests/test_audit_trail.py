@@ -107,7 +107,7 @@ def test_tampering_is_found_at_the_first_broken_event(trail, tamper, broken_at, 
 
 
 def test_a_consistently_rewritten_event_still_breaks_the_link_to_its_successor(trail):
-    [(seq, at, user, role, action, obj, details, prev)] = trail.execute(
+    [(seq, at, _user, role, action, obj, details, prev)] = trail.execute(
         "SELECT seq, occurred_at, user_name, role, action, object, CAST(details AS VARCHAR), prev_hash "
         "FROM audit_events WHERE seq = 2").fetchall()
     forged = audit._event_hash(prev, seq, at.isoformat(timespec="microseconds"), "mallory", role, action, obj, details)
