@@ -126,7 +126,16 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
                                 AND sub.status = 'current'
             JOIN training t ON t.submission_id = sub.submission_id),
         roster_agents AS (SELECT DISTINCT processor, period, agent_id FROM roster),
-        roster_scopes AS (SELECT DISTINCT processor, period FROM roster)
+        roster_scopes AS (SELECT DISTINCT processor, period FROM roster),
+        trained AS (
+            -- the last training on or before receipt, looked up once per agent and day, not per case row: an ASOF
+            -- join that carried the wide case rows took 5 of this statement's 7 CPU seconds at 1M cases (bench/)
+            SELECT k.*, lt.trained_on
+            FROM (SELECT DISTINCT c.processor, c.period, c.agent_id, c.received_on
+                  FROM report_cases c JOIN roster_scopes USING (processor, period)
+                  WHERE c.agent_id IS NOT NULL) k
+            ASOF JOIN roster lt ON lt.processor = k.processor AND lt.period = k.period AND lt.agent_id = k.agent_id
+                                AND lt.trained_on <= k.received_on)
         SELECT b.*,
                w1.next_working AS due_1m,
                w3.next_working AS due_3m,
@@ -153,8 +162,8 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN _nth es ON es.calendar = b.calendar AND es.idx = r.idx + b.escalation_working_days
         LEFT JOIN roster_scopes rs ON rs.processor = b.processor AND rs.period = b.period
         LEFT JOIN roster_agents ra ON ra.processor = b.processor AND ra.period = b.period AND ra.agent_id = b.agent_id
-        ASOF LEFT JOIN roster lt ON lt.processor = b.processor AND lt.period = b.period AND lt.agent_id = b.agent_id
-                                AND lt.trained_on <= b.received_on""")
+        LEFT JOIN trained lt ON lt.processor = b.processor AND lt.period = b.period AND lt.agent_id = b.agent_id
+                            AND lt.received_on = b.received_on""")
 
 
 def build_reports(cur: duckdb.DuckDBPyConnection) -> None:
@@ -265,25 +274,41 @@ def build_repeats(cur: duckdb.DuckDBPyConnection) -> None:
             WHERE c.data_subject_ref IS NOT NULL),
         horizon AS (
             SELECT processor, period, min(received_on) - max(window_days) AS since FROM scope_cases GROUP BY ALL),
+        candidates AS (
+            -- only a case some report up to the scope report lists with the same subject and type, received in the
+            -- window, can be an earlier request: the latest state is looked up for those alone. Taking it for every
+            -- case of every earlier report grew with months x cases (8M rows, 27 s at 1M cases over 12 months).
+            SELECT DISTINCT c.processor, c.period AS scope_period, rc.case_id
+            FROM scope_cases c
+            JOIN report_cases rc ON rc.processor = c.processor AND rc.data_subject_ref = c.data_subject_ref
+                 AND rc.request_type = c.request_type AND rc.period <= c.period AND rc.case_id <> c.case_id
+                 AND rc.received_on >= c.received_on - c.window_days AND rc.received_on <= c.received_on),
         known AS (
-            -- each case once per scope report: its latest state in the reports up to that one
+            -- each candidate once per scope report: its latest state in the reports up to that one
             SELECT h.processor, h.period AS scope_period, rc.case_id, rc.data_subject_ref, rc.request_type,
                    rc.received_on
-            FROM horizon h
-            JOIN report_cases rc ON rc.processor = h.processor AND rc.period <= h.period AND rc.received_on >= h.since
+            FROM candidates k
+            JOIN horizon h ON h.processor = k.processor AND h.period = k.scope_period
+            JOIN report_cases rc ON rc.processor = k.processor AND rc.case_id = k.case_id
+                 AND rc.period <= k.scope_period AND rc.received_on >= h.since
             WHERE rc.data_subject_ref IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY h.processor, h.period, rc.case_id ORDER BY rc.period DESC) = 1)
+            QUALIFY row_number() OVER (PARTITION BY h.processor, h.period, rc.case_id ORDER BY rc.period DESC) = 1),
+        matches AS (
+            SELECT c.processor, c.period, c.case_id, count(*) AS earlier_count,
+                   list(k.case_id ORDER BY k.received_on, k.case_id) AS earlier_case_ids
+            FROM scope_cases c
+            JOIN known k ON k.processor = c.processor AND k.scope_period = c.period
+                 AND k.data_subject_ref = c.data_subject_ref AND k.request_type = c.request_type
+                 AND k.case_id <> c.case_id
+                 AND (k.received_on < c.received_on OR (k.received_on = c.received_on AND k.case_id < c.case_id))
+                 AND k.received_on >= c.received_on - c.window_days
+            GROUP BY ALL)
+        -- a report lists a case once (ingest skips exact duplicates and quarantines conflicting rows), so the few
+        -- matches join back on the case key rather than every case row being grouped
         SELECT c.processor, c.period, c.case_id, c.request_type, c.received_on, c.window_days,
-               count(k.case_id) AS earlier_count,
-               list(k.case_id ORDER BY k.received_on, k.case_id) FILTER (WHERE k.case_id IS NOT NULL)
-                 AS earlier_case_ids
+               coalesce(m.earlier_count, 0) AS earlier_count, m.earlier_case_ids
         FROM scope_cases c
-        LEFT JOIN known k ON k.processor = c.processor AND k.scope_period = c.period
-             AND k.data_subject_ref = c.data_subject_ref AND k.request_type = c.request_type
-             AND k.case_id <> c.case_id
-             AND (k.received_on < c.received_on OR (k.received_on = c.received_on AND k.case_id < c.case_id))
-             AND k.received_on >= c.received_on - c.window_days
-        GROUP BY ALL""")
+        LEFT JOIN matches m USING (processor, period, case_id)""")
 
 
 BUILDERS = {
