@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import duckdb
 
 from exports.errors import InvalidPeriod, UnknownPeriod, UnknownProcessor
+from ingest.facts import valid_period
 from store.db import rows
-
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, processor: str, period: str | 
         known = [r["name"] for r in rows(con, "SELECT name FROM processors ORDER BY name")]
         raise UnknownProcessor(processor, known)
     if period is not None:
-        if not _PERIOD.match(period):
+        if not valid_period(period):
             raise InvalidPeriod(period)
         months = known_periods(con, processor)
         if period not in months:

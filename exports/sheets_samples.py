@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import duckdb
 
 from exports.scope import Scope, table_exists
@@ -28,56 +26,54 @@ TABLES = ("samples", "active_sample_items", "sample_replacements", "current_revi
 
 
 def samples_ready(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the spot-check tables (migration 3) exist."""
-    return all(table_exists(con, t) for t in TABLES)
+    """True when the spot-check tables (migration 3) exist, and the module that reads them."""
+    if not all(table_exists(con, t) for t in TABLES):
+        return False
+    try:
+        import spotchecks.queries  # noqa: F401  (arrives with its migration, maybe later than the tables)
+    except ImportError:
+        return False
+    return True
 
 
 def month_samples(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, object]]:
-    """Return the samples drawn from the month's cases, by id, with their item counts."""
+    """Return the samples drawn from the month's cases, by id: the stored sample with its item counts."""
     if not samples_ready(con):
         return []
-    return rows(con, """
-        SELECT s.*, CAST(s.filters AS VARCHAR) AS filters,
-               (SELECT count(*) FROM active_sample_items i WHERE i.sample_id = s.sample_id AND i.part = 'random')
-                   AS random_items,
-               (SELECT count(*) FROM active_sample_items i WHERE i.sample_id = s.sample_id AND i.part = 'key_item')
-                   AS key_item_cases,
-               (SELECT count(*) FROM sample_replacements r WHERE r.sample_id = s.sample_id) AS replacements
-        FROM samples s WHERE s.processor = $processor AND s.period = $period ORDER BY s.sample_id""",
-                {"processor": scope.processor, "period": scope.period})
+    from spotchecks.queries import get_sample, list_samples
+
+    counts = sorted(list_samples(con, scope.processor, scope.period), key=lambda s: str(s["sample_id"]))
+    return [{**get_sample(con, str(c["sample_id"])), "random_items": c["random_items"],
+             "key_item_cases": c["key_items_count"], "replacements": c["replacements"]} for c in counts]
+
+
+def _items(con: duckdb.DuckDBPyConnection, sample: dict[str, object]) -> list[dict[str, object]]:
+    """The sample's cases in order, with review progress and their facts from the report the sample was drawn from."""
+    from spotchecks.queries import sample_items
+
+    items = sample_items(con, str(sample["sample_id"]))
+    facts = {r["case_id"]: r for r in rows(
+        con, "SELECT case_id, request_type, received_on, responded_on, outcome, agent_id FROM cases "
+             "WHERE submission_id = $submission AND list_contains($ids, case_id)",
+        {"submission": sample["submission_id"], "ids": [i["case_id"] for i in items]})}
+    return [{**facts.get(i["case_id"], {}), **i, "sample_id": sample["sample_id"], "answers": i["answered"]}
+            for i in items]
+
+
+def _answers(con: duckdb.DuckDBPyConnection, sample_id: str) -> list[dict[str, object]]:
+    from spotchecks.queries import answers
+
+    return [{**a, "sample_id": sample_id} for a in answers(con, sample_id)]
 
 
 def review_answers(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, object]]:
     """Return the current yes/no answers on the active cases of the month's samples ("na" evidences nothing)."""
-    if not samples_ready(con):
-        return []
-    return rows(con, """
-        SELECT r.sample_id, r.case_id, r.item_id AS item, r.answer
-        FROM current_reviews r
-        JOIN active_sample_items i USING (sample_id, case_id)
-        JOIN samples s USING (sample_id)
-        WHERE s.processor = $processor AND s.period = $period AND r.answer IN ('yes', 'no')
-        ORDER BY r.sample_id, r.case_id, r.item_id""", {"processor": scope.processor, "period": scope.period})
-
-
-def _items(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[dict[str, object]]:
-    # The case facts come from the report the sample was drawn from (its frozen population).
-    return rows(con, """
-        WITH answered AS (
-            SELECT sample_id, case_id, count(*) AS answers, count(*) FILTER (WHERE answer = 'no') AS deviations
-            FROM current_reviews GROUP BY ALL)
-        SELECT i.sample_id, i.case_id, i.part, i.position, i.stratum, i.round, i.replaces,
-               CASE WHEN r.case_id IS NULL THEN 'active' ELSE 'replaced' END AS status,
-               r.replacement AS replaced_by, r.reason AS replaced_because,
-               c.request_type, c.received_on, c.responded_on, c.outcome, c.agent_id,
-               coalesce(a.answers, 0) AS answers, coalesce(a.deviations, 0) AS deviations
-        FROM sample_items i
-        JOIN samples s USING (sample_id)
-        LEFT JOIN sample_replacements r ON r.sample_id = i.sample_id AND r.case_id = i.case_id
-        LEFT JOIN answered a ON a.sample_id = i.sample_id AND a.case_id = i.case_id
-        LEFT JOIN cases c ON c.submission_id = s.submission_id AND c.case_id = i.case_id
-        WHERE list_contains($ids, i.sample_id)
-        ORDER BY i.sample_id, i.part DESC, i.position, i.case_id""", {"ids": ids})
+    found = []
+    for sample in month_samples(con, scope):
+        active = {i["case_id"] for i in _items(con, sample) if i["status"] == "active"}
+        found += [{"item": a["item_id"], "answer": a["answer"]} for a in _answers(con, str(sample["sample_id"]))
+                  if a["case_id"] in active and a["answer"] in ("yes", "no")]
+    return found
 
 
 def _evaluations(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[list[list[object]], list[list[object]],
@@ -111,11 +107,9 @@ def samples_sheet(con: duckdb.DuckDBPyConnection, scope: Scope) -> Sheet:
         return Sheet("Samples", title, sections=[Section("Samples", SAMPLE_COLUMNS, [], empty=NO_MODULE)])
     samples = month_samples(con, scope)
     ids = [str(s["sample_id"]) for s in samples]
-    body = [[json.loads(str(s["filters"])) if c == "filters" else "; ".join(s["notes"] or []) if c == "notes"
-             else s[c] for c in SAMPLE_COLUMNS] for s in samples]
-    items = _items(con, ids) if ids else []
-    reviews = rows(con, "SELECT * FROM current_reviews WHERE list_contains($ids, sample_id) "
-                        "ORDER BY sample_id, case_id, item_id", {"ids": ids}) if ids else []
+    body = [["; ".join(s["notes"] or []) if c == "notes" else s[c] for c in SAMPLE_COLUMNS] for s in samples]
+    items = [i for s in samples for i in _items(con, s)]
+    reviews = [a for sample_id in ids for a in _answers(con, sample_id)]
     conclusions, evaluation, why = _evaluations(con, ids) if ids else ([], [], None)
     return Sheet("Samples", title, sections=[
         Section("Samples", SAMPLE_COLUMNS, body, empty=NO_SAMPLE,
