@@ -11,6 +11,7 @@ st.set_page_config(page_title="Processor oversight", page_icon=":material/policy
 # app.state.visible_pages, rebuilt on every rerun from the signed-in user's roles.
 PAGES = [
     (st.Page("app/reports.py", title="Reports", icon=":material/upload_file:", default=True), None),
+    (st.Page("app/spotchecks.py", title="Spot checks", icon=":material/fact_check:"), None),
     (st.Page("app/checks.py", title="Checks", icon=":material/rule:"), None),
     (st.Page("app/findings.py", title="Findings", icon=":material/flag:"), None),
     (st.Page("app/audit.py", title="Audit trail", icon=":material/history:"), None),

@@ -103,3 +103,26 @@ def answers(con: duckdb.DuckDBPyConnection, sample_id: str, case_id: str | None 
         "WHERE sample_id = $sid AND ($case IS NULL OR case_id = $case) ORDER BY case_id, item_id",
         {"sid": sample_id, "case": case_id},
     )
+
+
+def population_count(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> int:
+    """How many cases the processor's current report for the period holds (the N a plan can use)."""
+    [row] = fetch(con, "SELECT count(*) AS n FROM report_cases WHERE processor = ? AND period = ?",
+                  [processor, period])
+    return int(row["n"])  # type: ignore[call-overload]
+
+
+def case_deadlines(con: duckdb.DuckDBPyConnection, processor: str, facts: dict[str, object]) -> dict[str, object]:
+    """The case's response deadlines under the processor's contract calendar (checks/calendar.py is the reference)."""
+    from checks.calendar import WorkingCalendar, response_deadlines
+    from checks.contract import profile_for_processor
+
+    profile = profile_for_processor(con, processor)
+    deadlines = response_deadlines(
+        facts["received_on"], WorkingCalendar.from_spec(profile.calendar),  # type: ignore[arg-type]
+        extension_notified_on=facts.get("extension_notified_on"),  # type: ignore[arg-type]
+        id_requested_on=facts.get("id_requested_on"), id_received_on=facts.get("id_received_on"),  # type: ignore[arg-type]
+        id_request_within_days=profile.parameters.id_request_within_days)
+    return {"due on (1 month)": deadlines.due_on, "extended due on (3 months)": deadlines.extended_due_on,
+            "deadline that applies": deadlines.effective_due_on, "identity pause (days)": deadlines.paused_days,
+            "calendar": deadlines.calendar}
