@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -14,6 +15,9 @@ from exports.sheets_findings import list_for
 from exports.sheets_samples import review_answers
 from exports.xlsx import Section, Sheet
 from store.errors import OversightError
+
+if TYPE_CHECKING:
+    from checks.contract import Profile
 
 COVERAGE_COLUMNS = ["clause", "title", "part", "checks", "rubric_items", "tested_this_month", "checks_run",
                     "cases_tested", "cases_offending", "reviews", "review_deviations", "findings_open", "result"]
@@ -30,7 +34,7 @@ class _Evidence:
     findings_open: int = 0
 
 
-def _register(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[object | None, str | None]:
+def _register(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[Profile | None, str | None]:
     """Return the processor's contract profile, or None and why it is not available."""
     try:
         from checks.contract import profile_for_processor
