@@ -80,10 +80,11 @@ def insert_quarantine(con: duckdb.DuckDBPyConnection, submission_id: int, staged
         if f"c{column}" == pseudonymised_column:
             value = "p_data_subject_ref"
         pairs.append(f"$h{i}, {value}")
+    # The raw cells stay in the source table; only quarantined rows are looked up there.
     con.execute(
-        f"INSERT INTO quarantine SELECT $sid, $part, source_row, "
-        f"{'f_case_id' if part == 'cases' else 'NULL'}, reasons, messages, json_object({', '.join(pairs)}) "
-        f"FROM {staged.table} WHERE status = 'quarantined' ORDER BY _r",
+        f"INSERT INTO quarantine SELECT $sid, $part, s.source_row, "
+        f"{'s.f_case_id' if part == 'cases' else 'NULL'}, s.reasons, s.messages, json_object({', '.join(pairs)}) "
+        f"FROM {staged.table} s JOIN {staged.source} USING (_r) WHERE s.status = 'quarantined' ORDER BY s._r",
         params,
     )
 

@@ -40,6 +40,11 @@ class Pseudonymiser:
         return hmac.new(self.key, b"processor-oversight key check", hashlib.sha256).hexdigest()[:16]
 
 
+def sql_pseudonym(column: str) -> str:
+    """Return the DuckDB expression of HMAC-SHA256 (RFC 2104) of `column`, with the pads bound as $ipad, $opad."""
+    return f"sha256($opad || unhex(sha256($ipad || encode({column}))))"
+
+
 def resolve_key_path(db_path: Path) -> Path:
     """Return the key file: OVERSIGHT_KEY_FILE, else oversight.key beside the database (data/oversight.key)."""
     env = os.environ.get("OVERSIGHT_KEY_FILE")

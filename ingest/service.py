@@ -34,8 +34,8 @@ from ingest.mapping import (
     save_mapping,
 )
 from ingest.pseudonym import check_key, load_key
-from ingest.readers import SPARE_COLUMNS, Detected, Grid, Report, open_report
-from ingest.validate import Rules, Staged, stage
+from ingest.readers import SPARE_COLUMNS, Detected, Grid, Report, drop_loaded, open_report
+from ingest.validate import STAGE_TABLES, Rules, Staged, stage
 from store import audit
 from store.db import transaction
 from store.identity import User, require
@@ -350,8 +350,9 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
             )
         finally:
             for part in staged.keys() | plan.maps.keys():
-                for suffix in ("", "_cells", "_stage", "_vmap", "_empty"):
+                for suffix in STAGE_TABLES:
                     con.execute(f"DROP TABLE IF EXISTS _ingest_{part.value}{suffix}")
+                drop_loaded(con, f"_ingest_{part.value}")
         return IngestResult(
             source, status, submission_id, processor_name, period_value, **totals, parts=counts,
             submitted_on=submitted.isoformat(), declared_total=declared.value if declared else None,
@@ -372,8 +373,8 @@ def _after_write_hook() -> None:
 
 
 def _total_row_value(con: duckdb.DuckDBPyConnection, staged: Staged) -> int | None:
-    rows = con.execute(f"SELECT [{', '.join(staged.cells)}] FROM {staged.table} WHERE skip = 'total' "
-                       "ORDER BY _r DESC LIMIT 1").fetchall()
+    rows = con.execute(f"SELECT [{', '.join(staged.cells)}] FROM {staged.source} WHERE _r = "
+                       f"(SELECT max(_r) FROM {staged.table} WHERE skip = 'total')").fetchall()
     for cell in rows[0][0] if rows else []:
         if cell and (n := parse_count(cell)) is not None:
             return n

@@ -14,7 +14,7 @@ from enum import Enum
 
 import duckdb
 
-from ingest.dates import sql_date
+from ingest import lookups
 from ingest.mapping import HeaderMap, Part
 from ingest.vocabulary import (
     CASE_FIELDS,
@@ -25,7 +25,6 @@ from ingest.vocabulary import (
     Field,
     Kind,
     label_key,
-    value_index,
 )
 
 
@@ -77,11 +76,17 @@ class Staged:
     """Where the classified rows are and what validation noticed about the part."""
 
     table: str
+    source: str  # the raw rows (_r, source_row, c0..cN); staged rows point back to them by _r
     fields: tuple[Field, ...]
     extras: dict[str, str]  # output name → raw column
     labels: dict[int, str]  # column index → header as written (for raw values in quarantine)
     cells: list[str]  # the raw text columns c0..cN
     notes: list[str]
+
+
+# The temp tables `stage(con, raw, ...)` creates, as suffixes of `raw`.
+STAGE_TABLES = (*lookups.TABLES, "_stage")
+CODED = (Kind.DATE, Kind.ENUM, Kind.BOOL)  # kinds read through a lookup of distinct values
 
 
 def bind(sql: str, params: dict[str, object]) -> dict[str, object]:
@@ -104,11 +109,17 @@ def fields_for(part: Part) -> tuple[Field, ...]:
 
 
 def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Rules, width: int) -> Staged:
-    """Classify every row of temp table `raw` into temp table `{raw}_stage` and return what was staged."""
+    """Classify every row of `raw` (_r, source_row, c0..cN) into temp table `{raw}_stage`; return what was staged.
+
+    One statement reads the raw cells once and writes one narrow row per report row: its status, reasons
+    and typed values. What repeats down a column (dates, vocabulary values, customer references) is read
+    once per distinct raw value, in small lookup tables built first; rows that may be duplicates are found
+    first too, so only they are compared cell by cell.
+    """
     fields = fields_for(header.part)
     mapped = {f.name: f for f in fields if f.name in header.columns}
     cells = [f"c{i}" for i in range(width)]
-    params: dict[str, object] = {}
+    column = {name: f"c{header.columns[name]}" for name in mapped}
 
     extras = {name: f"c{i}" for i, name in header.extras.items()}
     spare = _columns_with_data(con, raw, [f"c{i}" for i in range(len(header.headers), width)])
@@ -121,57 +132,62 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     labels = {i: (h or f"column_{i + 1}") for i, h in enumerate(header.headers)}
     labels.update({int(c[1:]): f"column_{int(c[1:]) + 1}" for c in spare})
 
-    trimmed = {name: f"NULLIF(trim(c{header.columns[name]}), '')" for name in mapped}
-    first_cell = "coalesce(" + ", ".join(f"NULLIF(trim({c}), '')" for c in cells) + ")"
-    params["totals"] = [_letters(t) for t in TOTAL_LABELS]
-    # A total row never names a request type; a case whose id happens to read "Total" does.
-    total_guard = f"AND {trimmed['request_type']} IS NULL" if "request_type" in trimmed else ""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {raw}_cells AS SELECT _r, source_row, "
-        + "".join(f"{expr} AS {ident('f_' + name)}, " for name, expr in trimmed.items())
-        + "_first IS NULL AS _blank, "
-        "coalesce(regexp_replace(lower(strip_accents(_first)), '[^a-z]', '', 'g') IN "
-        f"(SELECT unnest($totals)) {total_guard}, false) AS _total, "
-        f"{', '.join(cells)} FROM (SELECT *, {first_cell} AS _first FROM {raw})",
-        params,
-    )
-    # Rows after the last non-blank row are not rows of the report (Excel's formatted empty tail).
-    con.execute(f"DELETE FROM {raw}_cells WHERE _r > (SELECT coalesce(max(_r), -1) FROM {raw}_cells WHERE NOT _blank)")
-    # Empty lines inside the data (DuckDB's reader drops them) are blank rows of the report: count them.
-    con.execute(f"INSERT INTO {raw}_cells (_r, source_row, _blank, _total) SELECT -line, line, true, false "
-                f"FROM {raw}_empty WHERE line < (SELECT max(source_row) FROM {raw}_cells WHERE NOT _blank)")
+    lookups.count_values(con, raw, {n: column[n] for n, f in mapped.items() if f.kind in CODED})
+    vmap = lookups.value_map(con, raw, [n for n, f in mapped.items() if f.kind in (Kind.ENUM, Kind.BOOL)])
+    dates = [n for n, f in mapped.items() if f.kind is Kind.DATE]
+    dmap = lookups.date_map(con, raw, dates, rules.date_order)
+    refs = (lookups.pseudonyms(con, raw, column["data_subject_ref"], rules.ipad, rules.opad)
+            if "data_subject_ref" in mapped else None)
+    notes += lookups.ambiguity_notes(con, raw, {n: header.headers[header.columns[n]].strip() for n in dates},
+                                     rules.date_order)
 
-    vmap = _value_map(con, raw, mapped)
-    params = {"submitted": rules.submitted_on, "period_end": rules.period_end, "ipad": rules.ipad,
-              "opad": rules.opad}
+    blank = _blank(cells)
+    # Rows after the last non-blank row are not rows of the report (Excel's formatted empty tail).
+    last_r, last_line = con.execute(
+        f"SELECT coalesce(max(_r), -1), max(source_row) FROM {raw} WHERE NOT {blank}").fetchall()[0]
+    first_cell = "coalesce(" + ", ".join(f"NULLIF(trim({c}), '')" for c in cells) + ")"
+    letters = f"regexp_replace(lower(strip_accents({first_cell})), '[^a-z]', '', 'g')"
+    total = f"coalesce(list_contains($totals, {letters}), false)"
+    if "request_type" in mapped:
+        # A total row never names a request type; a case whose id happens to read "Total" does.
+        total = f"CASE WHEN coalesce(ltrim({column['request_type']}), '') = '' THEN {total} ELSE false END"
+    params: dict[str, object] = {
+        "totals": [_letters(t) for t in TOTAL_LABELS], "last_r": last_r, "last_line": last_line,
+        "submitted": rules.submitted_on, "period_end": rules.period_end,
+    }
+    key = "case_id" if header.part is Part.CASES else next(iter(mapped))
+    dups = lookups.duplicate_candidates(con, raw, _trim(column[key]), cells, blank, total, params)
+
     parsed, joins, checks = [], [], []
     for name, f in mapped.items():
-        col = ident("f_" + name)
+        col, value = ident("f_" + name), ident("p_" + name)
         label_param = f"label_{name}"
         params[label_param] = f"{header.headers[header.columns[name]].strip()} ({name})"
         if f.kind is Kind.DATE:
-            parsed.append(f"{sql_date(col, rules.date_order)} AS {ident('p_' + name)}")
-            checks.append((f"{col} IS NOT NULL AND {ident('p_' + name)} IS NULL", Reason.BAD_DATE,
+            alias = ident("d_" + name)
+            joins.append(f"LEFT JOIN {dmap} {alias} ON {alias}.raw = c.{column[name]}")
+            parsed.append(f"{alias}.trimmed AS {col}, {alias}.value AS {value}")
+            checks.append((f"{col} IS NOT NULL AND {value} IS NULL", Reason.BAD_DATE,
                            f"format('{{}} ''{{}}'' is not a date', ${label_param}, {col})"))
-            checks.append((f"{ident('p_' + name)} > $submitted", Reason.FUTURE_DATE,
+            checks.append((f"{value} > $submitted", Reason.FUTURE_DATE,
                            f"format('{{}} {{}} is after the report was submitted ({{}})', ${label_param}, "
-                           f"{ident('p_' + name)}, $submitted)"))
+                           f"{value}, $submitted)"))
         elif f.kind in (Kind.ENUM, Kind.BOOL):
             alias = ident("m_" + name)
-            joins.append(f"LEFT JOIN {vmap} {alias} ON {alias}.field = '{name}' AND {alias}.raw = {col}")
+            joins.append(f"LEFT JOIN {vmap} {alias} ON {alias}.field = '{name}' AND {alias}.raw = c.{column[name]}")
             cast = "CAST({} AS BOOLEAN)" if f.kind is Kind.BOOL else "{}"
-            parsed.append(f"{cast.format(alias + '.value')} AS {ident('p_' + name)}")
+            parsed.append(f"{alias}.trimmed AS {col}, {cast.format(alias + '.value')} AS {value}")
             known = ", ".join(VOCABULARIES[ENUM_VOCABULARY.get(name, "boolean")])
             params[f"known_{name}"] = known if f.kind is Kind.ENUM else "yes/no, ja/nee, oui/non"
-            checks.append((f"{col} IS NOT NULL AND {ident('p_' + name)} IS NULL", Reason.UNKNOWN_VALUE,
+            checks.append((f"{col} IS NOT NULL AND {value} IS NULL", Reason.UNKNOWN_VALUE,
                            f"format('{{}} ''{{}}'' is not a known value ({{}})', ${label_param}, {col}, "
                            f"$known_{name})"))
         elif name == "data_subject_ref":
-            # Pseudonymised here, before anything is written: HMAC-SHA256 (RFC 2104) with the key file.
-            parsed.append(f"CASE WHEN {col} IS NOT NULL THEN sha256($opad || unhex(sha256($ipad || encode({col})))) "
-                          f"END AS {ident('p_' + name)}")
+            # Pseudonymised here, before anything is written (lookups.pseudonyms).
+            joins.append(f"LEFT JOIN {refs} ref ON ref.raw = c.{column[name]}")
+            parsed.append(f"ref.trimmed AS {col}, ref.value AS {value}")
         else:
-            parsed.append(f"{col} AS {ident('p_' + name)}")
+            parsed.append(f"{_trim('c.' + column[name])} AS {col}, {_trim('c.' + column[name])} AS {value}")
         if f.required:
             checks.append((f"{col} IS NULL", Reason.MISSING_REQUIRED, f"format('{{}} is empty', ${label_param})"))
     for f in fields:  # required fields absent from the header were refused by map_header
@@ -180,53 +196,62 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
 
     if header.part is Part.CASES:
         checks += _case_checks(mapped, rules)
+    bad_sql = "coalesce(" + " OR ".join(f"({cond})" for cond, _, _ in checks) + ", false)" if checks else "false"
     reason_sql = ", ".join(f"CASE WHEN {cond} THEN '{reason.value}' END" for cond, reason, _ in checks)
     message_sql = ", ".join(f"CASE WHEN {cond} THEN {msg} END" for cond, _, msg in checks)
     extras_sql = (
-        "json_object(" + ", ".join(f"$x{i}, NULLIF(trim({col}), '')" for i, col in enumerate(extras.values())) + ")"
+        "json_object(" + ", ".join(f"$x{i}, {_trim(col)}" for i, col in enumerate(extras.values())) + ")"
         if extras else "NULL"
     )
     params.update({f"x{i}": name for i, name in enumerate(extras)})
-    key = "f_case_id" if header.part is Part.CASES else None
-    # Identical rows share their key, so only rows whose key repeats (or is empty) are compared cell by cell:
-    # exact, and far cheaper than partitioning a million rows by every cell.
-    first = next(iter(trimmed), None)
-    group = ident("f_" + (key[2:] if key else first)) if (key or first) else "NULL"
-    conflict = (
-        f"skip IS NULL AND {key} IS NOT NULL AND {key} IN (SELECT {key} FROM base WHERE skip IS NULL "
-        f"AND {key} IN (SELECT k FROM repeated) GROUP BY {key} HAVING count(*) > 1)" if key else "false"
-    )
+    # A conflict: one case id on several rows that are not identical (identical ones are skipped as duplicates).
+    conflict = ("coalesce(skip IS NULL AND f_case_id IS NOT NULL AND f_case_id IN (SELECT k FROM conflicts), false)"
+                if header.part is Part.CASES else "false")
     sql = f"""CREATE OR REPLACE TEMP TABLE {raw}_stage AS
-        WITH repeated AS (
-            SELECT {group} AS k FROM {raw}_cells WHERE NOT _blank GROUP BY {group} HAVING count(*) > 1
-        ), dups AS (
-            SELECT _r, row_number() OVER (PARTITION BY {', '.join(cells)} ORDER BY _r) > 1 AS is_dup
-            FROM {raw}_cells
-            WHERE NOT _blank AND NOT _total AND ({group} IS NULL OR {group} IN (SELECT k FROM repeated))
-        ), base AS (
-            SELECT c.*, CASE WHEN _blank THEN 'blank' WHEN _total THEN 'total'
-                             WHEN d.is_dup THEN 'duplicate_row' END AS skip
-            FROM {raw}_cells c LEFT JOIN dups d USING (_r)
+        WITH cells AS (
+            SELECT _r, source_row, {blank} AS _blank, {total} AS _total, {', '.join(cells)}
+            FROM {raw} WHERE _r <= $last_r
+            UNION ALL  -- empty lines inside the data (DuckDB's reader drops them) are blank rows of the report
+            SELECT -line, line, true, false, {', '.join('NULL' for _ in cells)}
+            FROM {raw}_empty WHERE line < $last_line
+        ), conflicts AS (
+            SELECT k FROM {dups} WHERE NOT is_dup AND k IS NOT NULL GROUP BY k HAVING count(*) > 1
         ), parsed AS (
-            SELECT base.*, {', '.join(parsed)} FROM base {' '.join(joins)}
+            SELECT c._r, c.source_row, {', '.join(parsed)}, {extras_sql} AS _extras,
+                   CASE WHEN c._blank THEN 'blank' WHEN c._total THEN 'total'
+                        WHEN dup.is_dup THEN 'duplicate_row' END AS skip
+            FROM cells c LEFT JOIN {dups} dup ON dup._r = c._r {' '.join(joins)}
         ), checked AS (
-            SELECT *, list_filter([{reason_sql}], lambda x: x IS NOT NULL) AS _reasons,
-                      list_filter([{message_sql}], lambda x: x IS NOT NULL) AS _messages,
-                      {conflict} AS _conflict,
-                      {extras_sql} AS _extras
-            FROM parsed
+            SELECT *, {conflict} AS _conflict, {bad_sql} AS _bad FROM parsed
+        ), flagged AS (
+            SELECT *, skip IS NULL AND (_bad OR _conflict) AS _quarantined FROM checked
+        ), listed AS (
+            SELECT *, CASE WHEN _quarantined THEN list_filter([{reason_sql}], lambda x: x IS NOT NULL) END AS _reasons,
+                      CASE WHEN _quarantined THEN list_filter([{message_sql}], lambda x: x IS NOT NULL) END AS _messages
+            FROM flagged
         )
-        SELECT *,
-            list_sort(list_distinct(CASE WHEN _conflict THEN list_append(_reasons, 'duplicate_conflict')
-                                         ELSE _reasons END)) AS reasons,
-            CASE WHEN _conflict THEN list_append(_messages, format('case id {{}} appears on several rows with '
-                 'different values', {key or 'NULL'})) ELSE _messages END AS messages,
-            CASE WHEN skip IS NOT NULL THEN 'skipped'
-                 WHEN _conflict OR len(_reasons) > 0 THEN 'quarantined' ELSE 'loaded' END AS status
-        FROM checked"""
+        SELECT _r, source_row, skip, {'f_case_id' if 'case_id' in mapped else 'NULL'} AS f_case_id,
+            {', '.join(ident('p_' + f.name) for f in fields)}, _extras,
+            CASE WHEN NOT _quarantined THEN []::VARCHAR[]
+                 WHEN _conflict THEN list_sort(list_distinct(list_append(_reasons, 'duplicate_conflict')))
+                 ELSE list_sort(list_distinct(_reasons)) END AS reasons,
+            CASE WHEN NOT _quarantined THEN []::VARCHAR[]
+                 WHEN _conflict THEN list_append(_messages, format('case id {{}} appears on several rows with '
+                      'different values', f_case_id))
+                 ELSE _messages END AS messages,
+            CASE WHEN skip IS NOT NULL THEN 'skipped' WHEN _quarantined THEN 'quarantined' ELSE 'loaded' END AS status
+        FROM listed"""
     con.execute(sql, bind(sql, params))
-    notes += _ambiguity_notes(con, raw, header, mapped, rules.date_order)
-    return Staged(f"{raw}_stage", fields, extras, labels, cells, notes)
+    return Staged(f"{raw}_stage", raw, fields, extras, labels, cells, notes)
+
+
+def _trim(column: str) -> str:
+    return f"NULLIF(trim({column}), '')"
+
+
+def _blank(cells: list[str]) -> str:
+    """SQL true when every cell is empty or spaces; CASE stops at the first filled cell (AND would not)."""
+    return "(CASE " + " ".join(f"WHEN coalesce(ltrim({c}), '') <> '' THEN false" for c in cells) + " ELSE true END)"
 
 
 def _case_checks(mapped: dict[str, Field], rules: Rules) -> list[tuple[str, Reason, str]]:
@@ -254,55 +279,3 @@ def _columns_with_data(con: duckdb.DuckDBPyConnection, raw: str, columns: list[s
     counts = con.execute(f"SELECT {', '.join(f'count(NULLIF(trim({c}), {chr(39)}{chr(39)}))' for c in columns)} "
                          f"FROM {raw}").fetchall()[0]
     return [c for c, n in zip(columns, counts, strict=True) if n]
-
-
-def _value_map(con: duckdb.DuckDBPyConnection, raw: str, mapped: dict[str, Field]) -> str:
-    """Map the distinct raw values of enum and boolean fields through the vocabularies (in Python, once)."""
-    table = f"{raw}_vmap"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (field VARCHAR, raw VARCHAR, value VARCHAR)")
-    coded = [n for n, f in mapped.items() if f.kind in (Kind.ENUM, Kind.BOOL)]
-    if not coded:
-        return table
-    union = " UNION ALL ".join(f"SELECT DISTINCT '{n}' AS field, {ident('f_' + n)} AS raw FROM {raw}_cells "
-                               f"WHERE {ident('f_' + n)} IS NOT NULL" for n in coded)
-    fields, raws, values = [], [], []
-    for field_name, value in con.execute(union).fetchall():
-        index = value_index(ENUM_VOCABULARY.get(field_name, "boolean"))
-        fields.append(field_name)
-        raws.append(value)
-        values.append(index.get(label_key(value)))
-    if fields:
-        con.execute(f"INSERT INTO {table} SELECT unnest($f), unnest($r), unnest($v)",
-                    {"f": fields, "r": raws, "v": values})
-    return table
-
-
-def _ambiguity_notes(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, mapped: dict[str, Field],
-                     date_order: str) -> list[str]:
-    """Say which date columns hold values like 05/10/2026 that nothing in the column disambiguates."""
-    dates = [n for n, f in mapped.items() if f.kind is Kind.DATE]
-    if not dates:
-        return []
-    pattern = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}"
-    parts = []
-    for n in dates:
-        col = ident("f_" + n)
-        pair = f"regexp_extract({col}, '{pattern}', ['a', 'b'])"
-        parts.append(
-            f"SELECT '{n}' AS field, count(*) FILTER (WHERE TRY_CAST(p.a AS INT) <= 12 AND TRY_CAST(p.b AS INT) <= 12 "
-            f"AND p.a <> p.b) AS ambiguous, count(*) FILTER (WHERE TRY_CAST(p.a AS INT) > 12) AS day_first, "
-            f"count(*) FILTER (WHERE TRY_CAST(p.b AS INT) > 12) AS month_first, min(CASE WHEN TRY_CAST(p.a AS INT) "
-            f"<= 12 AND TRY_CAST(p.b AS INT) <= 12 AND p.a <> p.b THEN {col} END) AS example "
-            f"FROM (SELECT {pair} AS p, {col} FROM {raw}_cells WHERE NOT _blank) t(p, {col})"
-        )
-    stats = con.execute(" UNION ALL ".join(parts)).fetchall()
-    # One export uses one convention: a single unambiguous date anywhere in the file decides for all columns.
-    decided = sum(day_first if date_order == "dmy" else month_first for _, _, day_first, month_first, _ in stats)
-    ambiguous = [(name, n, example) for name, n, _, _, example in stats if n]
-    if decided or not ambiguous:
-        return []
-    reading, other = ("day first", "mdy") if date_order == "dmy" else ("month first", "dmy")
-    columns = ", ".join(f"{header.headers[header.columns[name]].strip()} ({n}, e.g. '{example}')"
-                        for name, n, example in ambiguous)
-    return [f"Dates that could be read either way and that nothing in the file decides were read {reading}: "
-            f"{columns}. If this processor writes dates the other way, save date_order = \"{other}\" in its mapping."]
