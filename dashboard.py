@@ -14,6 +14,7 @@ PAGES = [
     (st.Page("app/spotchecks.py", title="Spot checks", icon=":material/fact_check:"), None),
     (st.Page("app/checks.py", title="Checks", icon=":material/rule:"), None),
     (st.Page("app/findings.py", title="Findings", icon=":material/flag:"), None),
+    (st.Page("app/contract.py", title="Contract", icon=":material/gavel:"), None),
     (st.Page("app/audit.py", title="Audit trail", icon=":material/history:"), None),
 ]
 
