@@ -31,7 +31,7 @@ def _provider(current: state.Session) -> None:
 
 
 def _password(current: state.Session) -> None:
-    with st.form("sign_in"):
+    with st.form("sign_in", clear_on_submit=True):  # a mistyped password is not kept in the session
         name = st.text_input("User name", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary", icon=":material/login:")

@@ -155,9 +155,13 @@ def visible_pages(current: Session, pages: Sequence[tuple[st.Page, str | None] |
     whose required action (a key of store.identity.PERMISSIONS, or None for pages every role reads) the user may do.
     A bare st.Page counts as readable by every role.
     """
-    if current.user is None:
-        return [st.Page(SIGN_IN_PAGE, title="Sign in", icon=":material/login:")]
     entries = [entry if isinstance(entry, tuple) else (entry, None) for entry in pages]
+    if current.user is None:
+        # Every page's address opens the sign-in page too (hidden from the menu), so that a shared link such as
+        # /findings?processor=… leads there after signing in instead of to "Page not found".
+        return [st.Page(SIGN_IN_PAGE, title="Sign in", icon=":material/login:", default=True),
+                *(st.Page(SIGN_IN_PAGE, title="Sign in", url_path=page.url_path, visibility="hidden")
+                  for page, _ in entries if page.url_path)]
     return [page for page, needs in entries if needs is None or may(current.user, needs)]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import secrets
@@ -119,16 +120,15 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, parsed.key)
 
 
-# A hash of a random password, verified against when the user name is unknown, so that the time a refusal takes
-# does not tell whether the name exists.
-_DUMMY: list[str] = []
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(24))
 
 
 def dummy_verify(password: str) -> None:
-    """Spend the same work as a real verification, for a user name that has no hash."""
-    if not _DUMMY:
-        _DUMMY.append(hash_password(secrets.token_urlsafe(24)))
-    verify_password(password, _DUMMY[0])
+    """Spend the work of a real verification for a user name that has no hash, so that the time a refusal takes
+    does not tell whether the name exists."""
+    verify_password(password, _dummy_hash())
 
 
 @dataclass

@@ -82,6 +82,11 @@ def pages(at: AppTest) -> set[str]:
     return {Path(str(info["script_path"])).name for info in at._registered_pages.values()}
 
 
+def addresses(at: AppTest) -> dict[str, str]:
+    """URL path → page file registered in the last run."""
+    return {str(info["url_pathname"]): Path(str(info["script_path"])).name for info in at._registered_pages.values()}
+
+
 def sign_in(at: AppTest, name: str, password: str) -> AppTest:
     at.text_input[0].set_value(name)
     at.text_input[1].set_value(password)
@@ -105,6 +110,14 @@ def test_password_users_see_only_the_sign_in_form_first(config: Path) -> None:
     assert [w.label for w in at.text_input] == ["User name", "Password"]
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("app/reports.py")
+
+
+def test_a_shared_link_to_any_page_opens_the_sign_in_page_first(config: Path) -> None:
+    users(config, PASSWORD_USERS)
+    signed_out = addresses(run(app()))
+    assert set(signed_out.values()) == {"signin.py"}
+    signed_in = addresses(sign_in(run(app()), "olivia", PASSWORD))
+    assert set(signed_out) == set(signed_in)  # /findings?processor=… still leads to Findings after signing in
 
 
 @pytest.mark.parametrize(("name", "password"), [("olivia", "wrong horse battery staple"), ("nobody", PASSWORD),
