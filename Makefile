@@ -28,6 +28,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/checks.py
 
 demo: $(STAMP)
 	$(BIN)/oversight demo
