@@ -19,7 +19,7 @@ from checks.contract import (
     Profile,
     link_processor,
     list_profiles,
-    load_profile,
+    profile_for_processor,
     profile_overview,
 )
 from checks.coverage import ClauseCoverage, Coverage, Kind, Status, clause_coverage, result_text
@@ -299,13 +299,15 @@ def render() -> None:
         if period:
             st.caption(f"No period chosen: showing {processor}'s latest report, {period}. Pick another in the "
                        "sidebar.")
-    with ctx.cursor() as cur:
-        overview = profile_overview(cur)
-    linked = next((str(e["name"]) for e in overview if processor in e["processors"]), DEFAULT_PROFILE)
     profile = None
-    with state.user_errors(f"{processor} is linked to profile '{linked}', which cannot be used: "):
-        profile = load_profile(linked)
-    if profile is not None:
+    with state.user_errors(f"The contract profile of {processor} cannot be used: "), ctx.cursor() as cur:
+        profile = profile_for_processor(cur, processor)
+    if profile is None:  # still offer the link form and the file, to mend it
+        with ctx.cursor() as cur:
+            overview = profile_overview(cur)
+        linked = next((str(e["name"]) for e in overview if processor in e["processors"]), DEFAULT_PROFILE)
+    else:
+        linked = profile.name
         _profile_section(profile)
         _calendar_section(profile)
         _parameters_section(profile)
