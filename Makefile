@@ -29,6 +29,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/checks.py
+	$(BIN)/python bench/draw.py
 
 demo: $(STAMP)
 	$(BIN)/oversight demo

@@ -184,6 +184,6 @@ def select(cases: Iterable[tuple[str, Stratum]], seed: str, design: Design, n: i
     out = frozenset(excluded)
     picks = []
     for stratum, count in allocation_for(design, sizes, n).items():
-        available = sorted(m for m in by_stratum[stratum] if m[1] not in out)
-        picks += [Pick(case_id, stratum, r) for r, case_id in available[:count]]
+        available = (m for m in by_stratum[stratum] if m[1] not in out)
+        picks += [Pick(case_id, stratum, r) for r, case_id in heapq.nsmallest(count, available)]
     return sorted(picks, key=lambda p: (p.rank, p.case_id))

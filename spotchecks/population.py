@@ -157,7 +157,7 @@ def stratum_sizes(con: duckdb.DuckDBPyConnection, population: Population, design
                   key_ids: list[str]) -> dict[Stratum, int]:
     """The number of cases per stratum in the population without its key items."""
     found = fetch(con, f"SELECT {_stratum_sql(design)} AS stratum, count(*) AS n FROM cases "
-                       f"WHERE {_WHERE} AND NOT list_contains($keys::VARCHAR[], case_id) GROUP BY ALL",
+                       f"WHERE {_WHERE} AND case_id NOT IN (SELECT unnest($keys::VARCHAR[])) GROUP BY ALL",
                   {**_params(population.submission_id, population.filters), "keys": key_ids})
     return {r["stratum"]: int(r["n"]) for r in found}  # type: ignore[misc]
 
@@ -169,8 +169,8 @@ def ranked_selection(con: duckdb.DuckDBPyConnection, population: Population, see
     params = {**_params(population.submission_id, population.filters), "seed": seed, "keys": key_ids,
               "excluded": list(excluded)}
     ranked = f"""SELECT case_id, {_stratum_sql(design)} AS stratum, sha256($seed || chr(31) || case_id) AS rank
-                 FROM cases WHERE {_WHERE} AND NOT list_contains($keys::VARCHAR[], case_id)
-                   AND NOT list_contains($excluded::VARCHAR[], case_id)"""
+                 FROM cases WHERE {_WHERE} AND case_id NOT IN (SELECT unnest($keys::VARCHAR[]))
+                   AND case_id NOT IN (SELECT unnest($excluded::VARCHAR[]))"""
     if design.method is Method.random:
         found = fetch(con, f"SELECT * FROM ({ranked}) ORDER BY rank, case_id LIMIT $n",
                       {**params, "n": allocation.get(None, 0)})
@@ -193,8 +193,8 @@ def next_in_rank(con: duckdb.DuckDBPyConnection, population: Population, seed: s
         con,
         f"""SELECT * FROM (SELECT case_id, {_stratum_sql(design)} AS stratum,
                                   sha256($seed || chr(31) || case_id) AS rank
-                           FROM cases WHERE {_WHERE} AND NOT list_contains($keys::VARCHAR[], case_id)
-                             AND NOT list_contains($taken::VARCHAR[], case_id))
+                           FROM cases WHERE {_WHERE} AND case_id NOT IN (SELECT unnest($keys::VARCHAR[]))
+                             AND case_id NOT IN (SELECT unnest($taken::VARCHAR[])))
             WHERE stratum IS NOT DISTINCT FROM $stratum ORDER BY rank, case_id LIMIT 1""",
         {**_params(population.submission_id, population.filters), "seed": seed, "keys": key_ids,
          "taken": list(taken), "stratum": stratum},
@@ -206,6 +206,6 @@ def cases_with_strata(con: duckdb.DuckDBPyConnection, population: Population, de
                       key_ids: list[str]) -> list[tuple[str, Stratum]]:
     """(case_id, stratum) of the population without key items: the input of the Python reference draw.select."""
     found = con.execute(f"SELECT case_id, {_stratum_sql(design)} FROM cases "
-                        f"WHERE {_WHERE} AND NOT list_contains($keys::VARCHAR[], case_id)",
+                        f"WHERE {_WHERE} AND case_id NOT IN (SELECT unnest($keys::VARCHAR[]))",
                         {**_params(population.submission_id, population.filters), "keys": key_ids}).fetchall()
     return [(str(case_id), stratum) for case_id, stratum in found]
