@@ -4,6 +4,7 @@
 - plan.py: how many cases (attribute sampling, AICPA Appendix A).
 - draw.py: which cases: seeds, SHA-256 ranks, population fingerprint, stratum allocation (pure).
 - population.py: the frozen population and key items in DuckDB, and the ranked selection in SQL.
-- samples.py: draw, enlarge, replace and verify stored samples; seed.py: seed commitments.
-- review.py: the rubric as data and the reviews; evaluate.py: what the sample says.
+- samples.py: draw, enlarge and replace stored samples; verify.py: recompute one; commitments.py: seed commitments.
+- review.py: the rubric as data and the reviews; evaluate.py: what the sample says; queries.py: read side.
+- errors.py: the named refusals.
 """
