@@ -148,8 +148,12 @@ def render() -> None:
     with ctx.cursor() as cur:
         names = processors(cur)
     processor, period = filters.processor_period(ctx, names)
-    _upload_section(ctx, names)
-    _inbox_section(ctx, names)
+    if state.allowed(ctx, "ingest a report"):
+        _upload_section(ctx, names)
+        _inbox_section(ctx, names)
+    else:  # the ingest service refuses anyway; the page doesn't offer what the role can't do
+        st.info(f"Uploading reports needs the compliance officer role; {ctx.user.name} can read the reports "
+                "below.", icon=":material/lock:")
     _history_section(ctx, processor, period)
 
 
