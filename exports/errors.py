@@ -18,13 +18,14 @@ class UnknownProcessor(ExportError):
 
 
 class UnknownPeriod(ExportError):
-    """Nothing is known about the processor for that month: no report and no check result."""
+    """Nothing is known about the processor for that month: no report, no check result, not flagged missing."""
 
     def __init__(self, processor: str, period: str, known: list[str]) -> None:
         where = (f"Its reports and check results cover {', '.join(known)}." if known
                  else "No report of it has been ingested yet.")
-        super().__init__(f"Nothing is known about {processor} for {period}: no report was ingested and no check was "
-                         f"run for that month. {where} Export one of those months, or ingest the report first.")
+        super().__init__(f"Nothing is known about {processor} for {period}: no report was ingested, no check was run "
+                         f"for that month and no check flagged its report missing. {where} Export one of those "
+                         "months, or ingest the report first.")
 
 
 class InvalidPeriod(ExportError):

@@ -1,87 +1,69 @@
-"""The monthly key figures of a processor, aggregated in SQL: volume, timeliness, open cases, breaches, findings."""
+"""The pack's key figures of a processor's month: the Overview's own numbers (metrics/), so the dashboard and the
+accountability document never disagree, plus the findings log's open and overdue counts."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 
-from exports.scope import findings_log, table_exists
+from findings.queries import counts
+from metrics.kpi import on_time_rate
+from metrics.overview import monthly
 from store.db import rows
 
 
 @dataclass(frozen=True)
 class MonthlyKpis:
-    """A month's figures; None where the source does not exist yet (no check run, no findings log)."""
+    """A month's figures; None where there is nothing to count (no report, or no check run yet)."""
 
-    cases: int
-    answered: int
-    open: int
-    median_days_to_answer: float | None
-    answered_late: int | None
+    cases: int                   # listed in the month's current report, carried-over cases included
+    received: int | None         # received in the month
+    answered: int | None         # answered in the month
+    open: int | None             # without an answer at the end of the month
+    median_days: float | None    # calendar days from receipt to answer, cases answered in the month
+    checked: bool
+    answered_tested: int | None  # deadline.late_response: answered cases it tested …
+    answered_late: int | None    # … and found answered after their deadline
+    overdue: int | None
+    due_soon: int | None
     breaches: int | None
-    warnings: int | None
-    checks_breached: int | None
-    findings_open: int | None
-    findings_overdue: int | None
+    report: str | None           # on time, late, missing, not checked (metrics.kpi.ReportStatus)
+    findings_open: int
+    findings_overdue: int
 
     @property
     def on_time_pct(self) -> float | None:
-        return on_time_pct(self.answered, self.answered_late)
+        rate = on_time_rate(self.answered_tested, self.answered_late)
+        return None if rate is None else round(100 * rate, 1)
 
 
-def on_time_pct(answered: int, late: int | None) -> float | None:
-    """Return the share of answered requests answered by their deadline, in percent to one decimal."""
-    if late is None or answered == 0:
+def _plain(value: object) -> object:
+    """A pandas cell as a plain value: NaN and NA become None, numpy numbers Python ones."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in ("<NA>", "NaT"):
         return None
-    return round(100 * (answered - late) / answered, 1)
-
-
-def _cases(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> dict[str, object]:
-    # Calendar days from receipt to answer; the deadline itself is the checks' business (Reg. 1182/71).
-    return rows(con, """
-        SELECT count(*) AS cases, count(responded_on) AS answered, count(*) - count(responded_on) AS open,
-               round(median(datediff('day', received_on, responded_on)), 1) AS median_days
-        FROM report_cases WHERE processor = $processor AND period = $period""",
-                {"processor": processor, "period": period})[0]
-
-
-def _exceptions(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> dict[str, object] | None:
-    if not table_exists(con, "latest_exceptions"):
-        return None
-    ran = rows(con, "SELECT count(*) AS n FROM latest_check_results WHERE processor = $processor AND period = $period",
-               {"processor": processor, "period": period})[0]["n"]
-    if not ran:
-        return None
-    return rows(con, """
-        SELECT count(DISTINCT case_id) FILTER (WHERE check_id = 'deadline.late_response') AS late,
-               count(*) FILTER (WHERE severity = 'breach') AS breaches,
-               count(*) FILTER (WHERE severity = 'warning') AS warnings,
-               count(DISTINCT check_id) FILTER (WHERE severity = 'breach') AS checks_breached
-        FROM latest_exceptions WHERE processor = $processor AND period = $period""",
-                {"processor": processor, "period": period})[0]
-
-
-def findings_counts(con: duckdb.DuckDBPyConnection, processor: str, period: str | None,
-                    as_of: date) -> tuple[int, int] | None:
-    """Return (open, overdue) findings of the processor, of one month or all; None without a findings log."""
-    if not findings_log(con):
-        return None
-    from findings.queries import counts
-
-    found = counts(con, processor=processor, period=period, as_of=as_of)
-    return found["open"], found["overdue"]
+    return value.item() if hasattr(value, "item") else value
 
 
 def monthly_kpis(con: duckdb.DuckDBPyConnection, processor: str, period: str, as_of: date) -> MonthlyKpis:
-    """Return the month's figures from its current report, its latest check results and the findings log."""
-    c = _cases(con, processor, period)
-    e = _exceptions(con, processor, period)
-    f = findings_counts(con, processor, period, as_of)
+    """Return the month's figures: metrics.overview's row for the processor and month, and the findings counts."""
+    frame = monthly(con, processor=processor, start=period, end=period)
+    row = {k: _plain(v) for k, v in frame.iloc[0].items()} if len(frame) else {}
+    cases = rows(con, "SELECT count(*) AS n FROM report_cases WHERE processor = $processor AND period = $period",
+                 {"processor": processor, "period": period})[0]["n"]
+    found = counts(con, processor=processor, period=period, as_of=as_of)
+
+    def count(key: str) -> int | None:
+        return None if row.get(key) is None else int(row[key])  # type: ignore[call-overload]
+
+    median = row.get("median_days")
     return MonthlyKpis(
-        cases=c["cases"], answered=c["answered"], open=c["open"], median_days_to_answer=c["median_days"],
-        answered_late=e["late"] if e else None, breaches=e["breaches"] if e else None,
-        warnings=e["warnings"] if e else None, checks_breached=e["checks_breached"] if e else None,
-        findings_open=f[0] if f else None, findings_overdue=f[1] if f else None,
+        cases=int(cases), received=count("received"), answered=count("answered"), open=count("open_cases"),
+        median_days=None if median is None else round(float(median), 1),  # type: ignore[arg-type]
+        checked=bool(row.get("checked")), answered_tested=count("late_tested"), answered_late=count("late_offending"),
+        overdue=count("overdue"), due_soon=count("due_soon"), breaches=count("breaches"),
+        report=row.get("report"),  # type: ignore[arg-type]
+        findings_open=found["open"], findings_overdue=found["overdue"],
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from checks.contract import profile_for_processor
 from exports.errors import UnsupportedFormat
 from exports.output import Produced, record_export
 from exports.scope import Scope, file_slug, resolve_scope
@@ -31,22 +32,16 @@ def letter_file_name(processor: str, fmt: str, as_of: date) -> str:
 
 def _clause_titles(con: duckdb.DuckDBPyConnection, processor: str) -> dict[str, str]:
     try:
-        from checks.contract import profile_for_processor
-    except ImportError:
-        return {}
-    try:
         return {ref: c.title for ref, c in profile_for_processor(con, processor).clauses.items()}
     except OversightError:
-        return {}  # the clause reference alone still identifies the clause
+        return {}  # an unreadable profile: the clause reference alone still identifies the clause
 
 
 def open_findings(con: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> list[list[object]]:
     """Return the letter's rows: the processor's findings not closed or dismissed, by id."""
     titles = _clause_titles(con, scope.processor)
     rows = []
-    for f in list_for(con, scope.processor, None, as_of):
-        if f["status"] in ("closed", "dismissed"):
-            continue
+    for f in list_for(con, scope.processor, None, as_of, open_only=True):
         values = {**f, "clause_title": titles.get(str(f["clause"]), ""), "case_ids": ", ".join(f["case_ids"])}
         rows.append([values[c] for c in LETTER_COLUMNS])
     return rows

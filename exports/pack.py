@@ -9,15 +9,16 @@ from pathlib import Path
 import duckdb
 
 from exports.errors import UnsupportedFormat
-from exports.kpis import MonthlyKpis, findings_counts, monthly_kpis
+from exports.kpis import MonthlyKpis, monthly_kpis
 from exports.output import Produced, record_export
 from exports.scope import Scope, file_slug, resolve_scope
 from exports.sheets_checks import NO_RUN, checks_sheet, exceptions_sheet
 from exports.sheets_coverage import coverage_sheet
-from exports.sheets_findings import NO_LOG, findings_sheet
+from exports.sheets_findings import findings_sheet
 from exports.sheets_report import quarantine_sheet, submission_sheet
-from exports.sheets_samples import NO_MODULE, month_samples, samples_ready, samples_sheet
+from exports.sheets_samples import month_samples, samples_sheet
 from exports.xlsx import Section, Sheet, workbook_bytes
+from findings.queries import counts
 from store.identity import User, require
 
 PERMISSION = "export the oversight pack"
@@ -43,35 +44,37 @@ def _shown(value: object, missing: str) -> object:
     return missing if value is None else value
 
 
-def key_figures(k: MonthlyKpis, all_months: tuple[int, int] | None,
-                samples: int | None) -> list[list[object]]:
-    """The Summary sheet's figures: [figure, value, how it is counted]."""
+def key_figures(k: MonthlyKpis, all_months: dict[str, int], samples: int) -> list[list[object]]:
+    """The Summary sheet's figures: [figure, value, how it is counted] (the Overview's definitions, metrics/)."""
+    no_report = "no report for this month"
+    unchecked = NO_RUN if k.cases or k.report != "missing" else no_report
     return [
-        ["Cases in the report", k.cases, "cases listed in the month's current report"],
-        ["Answered", k.answered, "cases with an answer date"],
-        ["Answered on time (%)", _shown(k.on_time_pct, "no check run for this period" if k.answered_late is None
-                                        else "no answered case"),
+        ["Report", _shown(k.report, no_report), "on time, late (report.late), missing (report.missing) or not checked"],
+        ["Cases in the report", k.cases, "cases listed in the month's current report, carried-over ones included"],
+        ["Received", _shown(k.received, no_report), "cases received in the month"],
+        ["Answered", _shown(k.answered, no_report), "cases answered in the month"],
+        ["Answered on time (%)", _shown(k.on_time_pct, unchecked if not k.checked else "no answered case"),
          "answered cases not offending deadline.late_response (GDPR Art. 12(3))"],
-        ["Answered late", _shown(k.answered_late, NO_RUN), "cases offending deadline.late_response"],
-        ["Median days to answer", _shown(k.median_days_to_answer, "no answered case"),
-         "calendar days from receipt to answer"],
-        ["Open (not answered)", k.open, "cases without an answer date at the end of the report"],
-        ["Breaches", _shown(k.breaches, NO_RUN), "exceptions of severity breach in the latest check results"],
-        ["Warnings", _shown(k.warnings, NO_RUN), "exceptions of severity warning"],
-        ["Checks with a breach", _shown(k.checks_breached, NO_RUN), "distinct checks with a breach"],
-        ["Findings for this month: open", _shown(k.findings_open, NO_LOG), "not closed or dismissed"],
-        ["Findings for this month: overdue", _shown(k.findings_overdue, NO_LOG), "open and past the due date"],
-        ["Open findings, all months", _shown(all_months[0] if all_months else None, NO_LOG), "of this processor"],
-        ["Overdue findings, all months", _shown(all_months[1] if all_months else None, NO_LOG), "of this processor"],
-        ["Spot-check samples", _shown(samples, NO_MODULE), "samples drawn from the month's cases (Samples sheet)"],
+        ["Answered late", _shown(k.answered_late, unchecked), "cases offending deadline.late_response"],
+        ["Median days to answer", _shown(k.median_days, "no case answered in the month"),
+         "calendar days from receipt to answer, cases answered in the month"],
+        ["Open", _shown(k.open, no_report), "cases without an answer at the end of the month"],
+        ["Open past the deadline", _shown(k.overdue, unchecked), "cases offending deadline.overdue_open"],
+        ["Open and due soon", _shown(k.due_soon, unchecked), "cases offending deadline.due_soon"],
+        ["Breaches", _shown(k.breaches, unchecked), "exceptions of severity breach in the latest check results"],
+        ["Findings for this month: open", k.findings_open, "not closed or dismissed"],
+        ["Findings for this month: overdue", k.findings_overdue, "open and past the due date"],
+        ["Open findings, all months", all_months["open"], "of this processor"],
+        ["Overdue findings, all months", all_months["overdue"], "of this processor"],
+        ["Spot-check samples", samples, "samples drawn from the month's cases (Samples sheet)"],
     ]
 
 
 def summary_sheet(con: duckdb.DuckDBPyConnection, scope: Scope, generated: str, as_of: date) -> Sheet:
     """The first sheet: whose pack, when generated, the key figures and what the other sheets hold."""
     kpis = monthly_kpis(con, scope.processor, str(scope.period), as_of)
-    all_months = findings_counts(con, scope.processor, None, as_of)
-    samples = len(month_samples(con, scope)) if samples_ready(con) else None
+    all_months = counts(con, processor=scope.processor, as_of=as_of)
+    samples = len(month_samples(con, scope))
     return Sheet("Summary", f"Monthly oversight pack — {scope.processor}, {scope.period}",
                  lines=[["Processor", scope.processor], ["Period", scope.period],
                         ["Contract profile", scope.profile], [GENERATED, generated]],
@@ -84,7 +87,7 @@ def pack_sheets(con: duckdb.DuckDBPyConnection, scope: Scope, generated: str, as
     """Every sheet of the pack; each says so when its source (check run, samples, findings) is missing."""
     return [summary_sheet(con, scope, generated, as_of), submission_sheet(con, scope), quarantine_sheet(con, scope),
             checks_sheet(con, scope), exceptions_sheet(con, scope), samples_sheet(con, scope),
-            findings_sheet(con, scope, as_of), coverage_sheet(con, scope, as_of)]
+            findings_sheet(con, scope, as_of), coverage_sheet(con, scope)]
 
 
 def _build(con: duckdb.DuckDBPyConnection, user: User, processor: str, period: str,

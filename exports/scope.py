@@ -1,4 +1,4 @@
-"""What an export is about: a known processor (and month), and which optional tables exist yet."""
+"""What an export is about: a known processor, and optionally one of its months."""
 
 from __future__ import annotations
 
@@ -21,30 +21,16 @@ class Scope:
     period: str | None = None
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """True when the table or view exists: sheets fed by later migrations say so when it does not."""
-    found = rows(con, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = $name", {"name": name})
-    return found[0]["n"] > 0
-
-
-def findings_log(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the findings log exists: its table (migration 4) and the module that reads it."""
-    if not table_exists(con, "findings"):
-        return False
-    try:
-        import findings.queries  # noqa: F401  (arrives with its migration, maybe later than the table)
-    except ImportError:
-        return False
-    return True
-
-
 def known_periods(con: duckdb.DuckDBPyConnection, processor: str) -> list[str]:
-    """Return the months with a report or a check result for the processor, newest first."""
-    sql = ("SELECT s.period FROM submissions s JOIN processors p USING (processor_id) WHERE p.name = $processor")
-    if table_exists(con, "check_results"):
-        sql += " UNION SELECT period FROM check_results WHERE processor = $processor"
-    return [r["period"] for r in rows(con, f"SELECT DISTINCT period FROM ({sql}) ORDER BY period DESC",
-                                      {"processor": processor})]
+    """Return the months the processor has a report for, check results for, or a report flagged missing, newest
+    first (report.missing logs a missing month against the next report's period, naming it in its details)."""
+    return [r["period"] for r in rows(con, """
+        SELECT DISTINCT period FROM (
+            SELECT s.period FROM submissions s JOIN processors p USING (processor_id) WHERE p.name = $processor
+            UNION SELECT period FROM check_results WHERE processor = $processor
+            UNION SELECT json_extract_string(details, '$.missing_period') FROM latest_exceptions
+                  WHERE processor = $processor AND check_id = 'report.missing')
+        WHERE period IS NOT NULL ORDER BY period DESC""", {"processor": processor})]
 
 
 def resolve_scope(con: duckdb.DuckDBPyConnection, processor: str, period: str | None = None) -> Scope:

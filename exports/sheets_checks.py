@@ -7,7 +7,7 @@ import json
 import duckdb
 
 from checks.catalog import CHECKS
-from exports.scope import Scope, table_exists
+from exports.scope import Scope
 from exports.xlsx import Section, Sheet
 from store.db import rows
 
@@ -41,8 +41,6 @@ def without_subject_refs(value: object) -> object:
 
 def latest_results(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, object]]:
     """The newest result of each check for the processor and month, in catalog order."""
-    if not table_exists(con, "latest_check_results"):
-        return []
     found = rows(con, "SELECT * FROM latest_check_results WHERE processor = $processor AND period = $period",
                  {"processor": scope.processor, "period": scope.period})
     return sorted(found, key=lambda r: _order(str(r["check_id"])))
@@ -68,8 +66,7 @@ def exceptions_sheet(con: duckdb.DuckDBPyConnection, scope: Scope) -> Sheet:
     """The offending cases of the latest results, by case id (report-level exceptions have none)."""
     found = rows(con, """SELECT check_id, severity, case_id, clause, CAST(details AS VARCHAR) AS details, run_id
                          FROM latest_exceptions WHERE processor = $processor AND period = $period""",
-                 {"processor": scope.processor, "period": scope.period}) \
-        if table_exists(con, "latest_exceptions") else []
+                 {"processor": scope.processor, "period": scope.period})
     body = [[e["check_id"], e["severity"], e["case_id"], e["clause"],
              without_subject_refs(json.loads(str(e["details"]))), e["run_id"]] for e in found]
     body.sort(key=lambda r: (_order(str(r[0])), r[2] or "", json.dumps(r[4], sort_keys=True, default=str)))

@@ -6,8 +6,10 @@ from datetime import date
 
 import duckdb
 
-from exports.scope import Scope, findings_log
+from exports.scope import Scope
 from exports.xlsx import Section, Sheet
+from findings.lifecycle import DONE_STATES
+from findings.queries import list_findings
 from store.db import rows
 
 FINDING_COLUMNS = ["finding_id", "period", "clause", "title", "severity", "status", "source", "case_ids", "owner",
@@ -15,34 +17,30 @@ FINDING_COLUMNS = ["finding_id", "period", "clause", "title", "severity", "statu
                    "created_by", "updated_at"]
 HISTORY_COLUMNS = ["finding_id", "seq", "occurred_at", "user_name", "role", "action", "from_status", "to_status",
                    "details"]
-NO_LOG = "The findings log is not set up in this database yet (it comes with the findings module)."
 
 
-def list_for(con: duckdb.DuckDBPyConnection, processor: str, period: str | None, as_of: date) -> list[dict]:
+def list_for(con: duckdb.DuckDBPyConnection, processor: str, period: str | None, as_of: date, *,
+             open_only: bool = False) -> list[dict[str, object]]:
     """Return the processor's findings (of one month, or all), by id, with case ids and overdue as of the date."""
-    if not findings_log(con):
-        return []
-    from findings.queries import list_findings
+    found = list_findings(con, processor=processor, period=period, as_of=as_of)
+    if open_only:
+        found = [f for f in found if f["status"] not in DONE_STATES]
+    return sorted(found, key=lambda f: str(f["finding_id"]))
 
-    return sorted(list_findings(con, processor=processor, period=period, as_of=as_of), key=lambda f: f["finding_id"])
 
-
-def _row(f: dict) -> list[object]:
-    return [", ".join(f["case_ids"]) if c == "case_ids" else f[c] for c in FINDING_COLUMNS]
+def _row(f: dict[str, object]) -> list[object]:
+    return [", ".join(f["case_ids"]) if c == "case_ids" else f[c] for c in FINDING_COLUMNS]  # type: ignore[arg-type]
 
 
 def findings_sheet(con: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> Sheet:
     """Findings raised for the month, each move of each of them, and the processor's earlier ones still open."""
-    if not findings_log(con):
-        sections = [Section("Findings for this month", FINDING_COLUMNS, [], empty=NO_LOG)]
-        return Sheet("Findings", f"Findings — {scope.processor}, {scope.period}", sections=sections)
     month = list_for(con, scope.processor, scope.period, as_of)
     history = rows(con, """SELECT finding_id, seq, occurred_at, user_name, role, action, from_status, to_status,
                                   CAST(details AS VARCHAR) AS details
                            FROM finding_events WHERE list_contains($ids, finding_id) ORDER BY finding_id, seq""",
                    {"ids": [f["finding_id"] for f in month]})
-    earlier = [f for f in list_for(con, scope.processor, None, as_of)
-               if str(f["period"]) < str(scope.period) and f["status"] not in ("closed", "dismissed")]
+    earlier = [f for f in list_for(con, scope.processor, None, as_of, open_only=True)
+               if str(f["period"]) < str(scope.period)]
     return Sheet("Findings", f"Findings — {scope.processor}, {scope.period}", sections=[
         Section("Findings for this month", FINDING_COLUMNS, [_row(f) for f in month],
                 empty="No finding was raised for this month.",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import duckdb
 
-from exports.scope import Scope, table_exists
+from exports.scope import Scope
 from exports.xlsx import Section, Sheet
+from spotchecks.evaluate import evaluate_sample
+from spotchecks.queries import answers, get_sample, list_samples, sample_items
 from store.db import rows
 
 SAMPLE_COLUMNS = ["sample_id", "method", "stratify_by", "allocation", "per_stratum", "key_items", "requested_n",
@@ -20,28 +22,11 @@ CONCLUSION_COLUMNS = ["sample_id", "model", "confidence", "tolerable", "populati
                       "conclusion", "notes"]
 EVALUATION_COLUMNS = ["sample_id", "part", "item_id", "clause", "n", "k", "not_applicable", "rate", "upper_limit",
                       "conclusion", "text", "deviating_cases"]
-NO_MODULE = "Spot checks are not set up in this database yet (they come with the spot-check module)."
 NO_SAMPLE = "No sample was drawn from this month's cases."
-TABLES = ("samples", "active_sample_items", "sample_replacements", "current_reviews")
-
-
-def samples_ready(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the spot-check tables (migration 3) exist, and the module that reads them."""
-    if not all(table_exists(con, t) for t in TABLES):
-        return False
-    try:
-        import spotchecks.queries  # noqa: F401  (arrives with its migration, maybe later than the tables)
-    except ImportError:
-        return False
-    return True
 
 
 def month_samples(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, object]]:
     """Return the samples drawn from the month's cases, by id: the stored sample with its item counts."""
-    if not samples_ready(con):
-        return []
-    from spotchecks.queries import get_sample, list_samples
-
     counts = sorted(list_samples(con, scope.processor, scope.period), key=lambda s: str(s["sample_id"]))
     return [{**get_sample(con, str(c["sample_id"])), "random_items": c["random_items"],
              "key_item_cases": c["key_items_count"], "replacements": c["replacements"]} for c in counts]
@@ -49,8 +34,6 @@ def month_samples(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str
 
 def _items(con: duckdb.DuckDBPyConnection, sample: dict[str, object]) -> list[dict[str, object]]:
     """The sample's cases in order, with review progress and their facts from the report the sample was drawn from."""
-    from spotchecks.queries import sample_items
-
     items = sample_items(con, str(sample["sample_id"]))
     facts = {r["case_id"]: r for r in rows(
         con, "SELECT case_id, request_type, received_on, responded_on, outcome, agent_id FROM cases "
@@ -61,28 +44,11 @@ def _items(con: duckdb.DuckDBPyConnection, sample: dict[str, object]) -> list[di
 
 
 def _answers(con: duckdb.DuckDBPyConnection, sample_id: str) -> list[dict[str, object]]:
-    from spotchecks.queries import answers
-
     return [{**a, "sample_id": sample_id} for a in answers(con, sample_id)]
 
 
-def review_answers(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, object]]:
-    """Return the current yes/no answers on the active cases of the month's samples ("na" evidences nothing)."""
-    found = []
-    for sample in month_samples(con, scope):
-        active = {i["case_id"] for i in _items(con, sample) if i["status"] == "active"}
-        found += [{"item": a["item_id"], "answer": a["answer"]} for a in _answers(con, str(sample["sample_id"]))
-                  if a["case_id"] in active and a["answer"] in ("yes", "no")]
-    return found
-
-
-def _evaluations(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[list[list[object]], list[list[object]],
-                                                                           str | None]:
-    """Return (conclusions, per-item rows, why not) from the spot-check module's evaluation."""
-    try:
-        from spotchecks.evaluate import evaluate_sample
-    except ImportError:
-        return [], [], "The evaluation is not available in this version (it comes with the spot-check module)."
+def _evaluations(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[list[list[object]], list[list[object]]]:
+    """Return the evaluation's conclusions and its rows per rubric item (read-only: nothing is signed off)."""
     conclusions, items = [], []
     for sample_id in ids:
         e = evaluate_sample(con, sample_id)
@@ -93,7 +59,7 @@ def _evaluations(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[list[l
                    _ratio(r.upper_limit), r.conclusion, r.text, ", ".join(r.deviations)] for r in e.items]
         items += [[e.sample_id, "key items (census)", k.item_id, k.clause, k.n, k.k, None, None, None,
                    "census", "", ", ".join(k.deviations)] for k in e.key_items]
-    return conclusions, items, None
+    return conclusions, items
 
 
 def _ratio(value: float | None) -> float | None:
@@ -102,23 +68,20 @@ def _ratio(value: float | None) -> float | None:
 
 def samples_sheet(con: duckdb.DuckDBPyConnection, scope: Scope) -> Sheet:
     """The samples drawn from the month's cases, how they were drawn, what was reviewed and what it concludes."""
-    title = f"Spot checks — {scope.processor}, {scope.period}"
-    if not samples_ready(con):
-        return Sheet("Samples", title, sections=[Section("Samples", SAMPLE_COLUMNS, [], empty=NO_MODULE)])
     samples = month_samples(con, scope)
     ids = [str(s["sample_id"]) for s in samples]
     body = [["; ".join(s["notes"] or []) if c == "notes" else s[c] for c in SAMPLE_COLUMNS] for s in samples]
     items = [i for s in samples for i in _items(con, s)]
     reviews = [a for sample_id in ids for a in _answers(con, sample_id)]
-    conclusions, evaluation, why = _evaluations(con, ids) if ids else ([], [], None)
-    return Sheet("Samples", title, sections=[
+    conclusions, evaluation = _evaluations(con, ids)
+    return Sheet("Samples", f"Spot checks — {scope.processor}, {scope.period}", sections=[
         Section("Samples", SAMPLE_COLUMNS, body, empty=NO_SAMPLE,
                 note="Each case's rank is SHA-256(seed, case id): the same seed and population (fingerprint = "
                      "SHA-256 of the sorted case ids) give the same sample; `oversight sample verify` re-derives it."),
         Section("Sampled cases", ITEM_COLUMNS, [[i[c] for c in ITEM_COLUMNS] for i in items], empty=NO_SAMPLE),
         Section("Review answers", REVIEW_COLUMNS, [[r[c] for c in REVIEW_COLUMNS] for r in reviews],
                 empty="No review recorded yet." if ids else NO_SAMPLE),
-        Section("Evaluation", CONCLUSION_COLUMNS, conclusions, empty=why or NO_SAMPLE),
-        Section("Evaluation per rubric item", EVALUATION_COLUMNS, evaluation, empty=why or NO_SAMPLE,
+        Section("Evaluation", CONCLUSION_COLUMNS, conclusions, empty=NO_SAMPLE),
+        Section("Evaluation per rubric item", EVALUATION_COLUMNS, evaluation, empty=NO_SAMPLE,
                 note="Upper limit: one-sided upper deviation limit at the plan's confidence; key items are a census."),
     ])

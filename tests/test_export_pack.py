@@ -19,8 +19,6 @@ from checks.runner import run_checks
 from exports.errors import InvalidPeriod, OutputNotWritable, UnknownPeriod, UnknownProcessor, UnsupportedFormat
 from exports.pack import export_pack, pack_bytes
 from exports.sheets_checks import NO_RUN
-from exports.sheets_findings import NO_LOG
-from exports.sheets_samples import NO_MODULE
 from exports.xlsx import cell
 from findings.raising import raise_from_checks, raise_from_reviews
 from findings.service import move, raise_finding, respond
@@ -175,10 +173,11 @@ def test_rerunning_the_pack_gives_the_same_cells_except_the_generated_line(demo,
 
 def test_summary_figures_of_a_tiny_report_without_a_check_run(tiny, tmp_path):
     kpis = figures(export(tiny, tmp_path))
-    assert (kpis["Cases in the report"], kpis["Answered"], kpis["Open (not answered)"]) == (4, 3, 1)
+    assert (kpis["Cases in the report"], kpis["Received"], kpis["Answered"], kpis["Open"]) == (4, 4, 3, 1)
     assert kpis["Median days to answer"] == 6  # median of 4, 10 and 6 calendar days
-    assert kpis["Answered on time (%)"] == "no check run for this period"
-    assert kpis["Breaches"] == NO_RUN
+    assert kpis["Answered on time (%)"] == kpis["Breaches"] == NO_RUN
+    assert kpis["Report"] == "not checked"
+    assert (kpis["Findings for this month: open"], kpis["Spot-check samples"]) == (0, 0)
 
 
 def test_summary_figures_count_the_late_answers_of_the_latest_check_run(tiny, tmp_path):
@@ -187,7 +186,7 @@ def test_summary_figures_count_the_late_answers_of_the_latest_check_run(tiny, tm
     kpis = figures(export(tiny, tmp_path))
     assert kpis["Answered late"] == 1
     assert kpis["Answered on time (%)"] == 66.7  # 2 of 3 answered cases on time
-    assert (kpis["Breaches"], kpis["Warnings"], kpis["Checks with a breach"]) == (1, 2, 1)
+    assert kpis["Breaches"] == 1  # warnings are not breaches
 
 
 def test_each_sheet_says_what_is_missing_before_any_check_run_sample_or_finding(tiny, tmp_path):
@@ -198,21 +197,8 @@ def test_each_sheet_says_what_is_missing_before_any_check_run_sample_or_finding(
     assert message(wb["Findings"], "Findings for this month") == "No finding was raised for this month."
     assert message(wb["Quarantine"], "Quarantined rows") == "Every row of the current report was loaded or skipped."
     coverage = section(wb["Clause coverage"], "Clauses of the contract")
-    assert coverage and {r["result"] for r in coverage} == {"not tested this month"}
-
-
-def test_the_pack_works_on_a_database_without_the_later_tables(tiny, tmp_path):
-    for view in ("latest_exceptions", "latest_check_results", "current_reviews", "active_sample_items"):
-        tiny.execute(f"DROP VIEW {view}")
-    for table in ("exceptions", "check_results", "check_runs", "reviews", "sample_replacements", "sample_items",
-                  "samples", "finding_events", "finding_cases", "findings"):
-        tiny.execute(f"DROP TABLE {table}")
-    wb = export(tiny, tmp_path)
-    assert message(wb["Checks"], "Latest result of each check") == NO_RUN
-    assert message(wb["Samples"], "Samples") == NO_MODULE
-    assert message(wb["Findings"], "Findings for this month") == NO_LOG
-    assert figures(wb)["Findings for this month: open"] == NO_LOG
-    assert figures(wb)["Cases in the report"] == 4
+    assert coverage and {r["status"] for r in coverage} == {"not evidenced", "not tested"}
+    assert not [r for r in coverage if r["tested_by"]]
 
 
 def test_checks_and_exceptions_sheets_show_the_latest_run_of_the_month(demo, tmp_path):
@@ -242,20 +228,23 @@ def test_submission_and_quarantine_sheets_hold_the_files_hashes_and_counts(demo,
     assert "bad_date" in {q["reasons"] for q in quarantined}
 
 
-def test_a_month_without_a_report_is_reported_by_the_next_months_check(demo, tmp_path):
-    # Appelia sent no September report: the October check run flags report.missing (checks.md).
-    with pytest.raises(UnknownPeriod, match="Its reports and check results cover 2026-07, 2026-08, 2026-10"):
-        export_pack(demo, OFFICER, APPELIA, "2026-09", tmp_path / "p.xlsx")
-    exceptions = section(export(demo, tmp_path, processor=APPELIA, period="2026-10")["Exceptions"], "Offending cases")
+def test_a_month_whose_report_is_missing_can_be_exported_and_says_so(demo, tmp_path):
+    # Appelia sent no September report: the October check run flags report.missing (checks.md), naming the month.
+    wb = export(demo, tmp_path, processor=APPELIA, period="2026-09")
+    assert figures(wb)["Report"] == "missing"
+    assert figures(wb)["Breaches"] == "no report for this month"
+    assert message(wb["Submission"], "Files").startswith("No report was received for this month")
+    exceptions = section(export(demo, tmp_path, processor=APPELIA, period="2026-10", name="oct.xlsx")["Exceptions"],
+                         "Offending cases")
     [missing] = [e for e in exceptions if e["check_id"] == "report.missing"]
     assert json.loads(str(missing["details"]))["missing_period"] == "2026-09"
 
 
 def test_a_month_known_only_from_its_check_results_can_be_exported(demo, tmp_path):
-    add_result(demo, "report.missing", "breach", [None], tested=1, processor=APPELIA, period="2026-09")
-    wb = export(demo, tmp_path, processor=APPELIA, period="2026-09")
+    add_result(demo, "report.late", "breach", [None], tested=1, processor=APPELIA, period="2026-06")
+    wb = export(demo, tmp_path, processor=APPELIA, period="2026-06")
     assert message(wb["Submission"], "Files").startswith("No report was received for this month")
-    assert [e["check_id"] for e in section(wb["Exceptions"], "Offending cases")] == ["report.missing"]
+    assert [e["check_id"] for e in section(wb["Exceptions"], "Offending cases")] == ["report.late"]
     assert figures(wb)["Cases in the report"] == 0
 
 
@@ -437,12 +426,16 @@ def test_the_findings_sheet_shows_the_months_findings_with_their_history(demo, m
 
 
 def test_clause_coverage_says_which_clauses_the_checks_and_reviews_tested(demo, month_of_work, tmp_path):
-    coverage = {r["clause"]: r for r in section(export(demo, tmp_path)["Clause coverage"], "Clauses of the contract")}
+    wb = export(demo, tmp_path)["Clause coverage"]
+    coverage = {r["clause"]: r for r in section(wb, "Clauses of the contract")}
     timeliness = coverage["SCC 8(b)"]
     assert "deadline.late_response" in str(timeliness["checks"]).split(", ")
     assert {"timely", "substance"} <= set(str(timeliness["rubric_items"]).split(", "))
-    assert timeliness["tested_this_month"] == "yes" and timeliness["cases_offending"] >= 1
-    assert timeliness["review_deviations"] == 1  # the "no" to substance
-    assert timeliness["findings_open"] >= 2
-    assert "deviation(s) in" in str(timeliness["result"]) and "offending case(s)" in str(timeliness["result"])
-    assert coverage["SCC 1"]["result"] == "not tested this month" and coverage["SCC 1"]["tested_this_month"] == "no"
+    assert {"deadline.late_response", "substance"} <= set(str(timeliness["tested_by"]).split(", "))
+    assert timeliness["status"] == "exceptions"
+    assert set(month_of_work["raised"][:1]) <= set(str(timeliness["open_findings"]).split(", "))
+    assert "offending case(s)" in str(timeliness["result"]) and "1 'no' in" in str(timeliness["result"])
+    assert coverage["SCC 1"]["status"] == "not evidenced"
+    evidence = [e for e in section(wb, "Evidence per clause") if e["clause"] == "SCC 8(b)"]
+    substance = next(e for e in evidence if e["id"] == "substance")
+    assert (substance["kind"], substance["tested"], substance["offending"]) == ("rubric", 1, 1)  # one case reviewed
