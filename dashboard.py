@@ -10,7 +10,8 @@ st.set_page_config(page_title="Processor oversight", page_icon=":material/policy
 # None when every role reads it: findings.md gives every role read access). Role filtering happens in one place,
 # app.state.visible_pages, rebuilt on every rerun from the signed-in user's roles.
 PAGES = [
-    (st.Page("app/reports.py", title="Reports", icon=":material/upload_file:", default=True), None),
+    (st.Page("app/overview.py", title="Overview", icon=":material/dashboard:", default=True), None),
+    (st.Page("app/reports.py", title="Reports", icon=":material/upload_file:"), None),
     (st.Page("app/spotchecks.py", title="Spot checks", icon=":material/fact_check:"), None),
     (st.Page("app/checks.py", title="Checks", icon=":material/rule:"), None),
     (st.Page("app/findings.py", title="Findings", icon=":material/flag:"), None),
