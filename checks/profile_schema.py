@@ -1,0 +1,408 @@
+"""What a contract profile is and how its TOML is read, merged and validated (checks/contract.py is the service).
+
+A profile is data (contracts/*.toml; architecture.md "Contract profiles"): read, merged onto the profile it `extends`
+(tables merge key by key, arrays replace) and validated; an invalid one is refused with `InvalidProfile`, naming the
+file, the key and the reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import holidays
+
+from checks.errors import InvalidProfile
+from ingest.vocabulary import VOCABULARIES
+
+DEFAULT_PROFILE = "default"
+PARTS = ("SCC", "Annex", "Service levels")
+# findings.md: finding severities; the profile gives the days a processor has to remedy each.
+FINDING_SEVERITIES = ("critical", "high", "medium", "low")
+# spotchecks.md, "the review rubric": the default items, each logged against a clause of the profile.
+RUBRIC_ITEMS = ("recognised", "identity", "timely", "substance", "escalation", "refusal_notice", "extension_notice",
+                "minimisation")
+# checks.md, "The default profile": the whole-number parameters and the smallest value that makes sense.
+INT_PARAMETERS: dict[str, int] = {
+    "forward_working_days": 0, "optout_working_days": 0, "escalation_working_days": 0, "id_request_within_days": 0,
+    "report_due_day": 1, "training_valid_months": 1, "due_soon_days": 0, "repeat_window_days": 1,
+}
+MAX_REPORT_DUE_DAY = 28  # the due day must exist in every month, February included
+# The list parameters and the report-format vocabulary their values come from.
+LIST_PARAMETERS: dict[str, str] = {
+    "handled_by_processor": "request_type", "escalate_request_types": "request_type", "escalate_outcomes": "outcome",
+}
+TOP_KEYS = ("name", "title", "description", "extends", "calendar", "parameters", "finding_due_days", "checks",
+            "rubric", "clauses")
+CALENDAR_KEYS = ("country", "subdivision", "extra_dates")
+CLAUSE_KEYS = ("ref", "title", "summary", "part")
+PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One entry of the clause register: a clause of the contract that findings and exceptions cite."""
+
+    ref: str
+    title: str
+    summary: str
+    part: str
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """The holiday calendar of a contract: a `holidays` country, optional subdivision, and agreed extra days."""
+
+    country: str
+    subdivision: str | None
+    extra_dates: tuple[date, ...]
+
+    def label(self) -> str:
+        """Return a short name for the calendar, e.g. 'BE' or 'FR-57 + 2 extra dates'."""
+        place = f"{self.country}-{self.subdivision}" if self.subdivision else self.country
+        n = len(self.extra_dates)
+        return f"{place} + {n} extra date{'' if n == 1 else 's'}" if n else place
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The service-level parameters of checks.md."""
+
+    forward_working_days: int
+    optout_working_days: int
+    escalation_working_days: int
+    id_request_within_days: int
+    report_due_day: int
+    training_valid_months: int
+    due_soon_days: int
+    repeat_window_days: int
+    handled_by_processor: tuple[str, ...]
+    escalate_request_types: tuple[str, ...]
+    escalate_outcomes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated contract profile, merged with the profile it extends."""
+
+    name: str
+    title: str
+    path: Path
+    sha256: str                  # of the merged, canonical content: any change, a parent's included, changes it
+    calendar: CalendarSpec
+    parameters: Parameters
+    clauses: dict[str, Clause]   # the register, in file order
+    check_clauses: dict[str, str]  # every catalog check → its effective clause
+    rubric_clauses: dict[str, str]
+    finding_due_days: dict[str, int]
+    description: str = ""
+
+    def clause_for_check(self, check_id: str) -> str:
+        """Return the clause a check's exceptions are logged against under this contract."""
+        try:
+            return self.check_clauses[check_id]
+        except KeyError:
+            raise KeyError(f"'{check_id}' is not a check of the catalog") from None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The profile as a JSON-ready document (the `profile show --format json` interface)."""
+        return {
+            "name": self.name, "title": self.title, "description": self.description, "path": str(self.path),
+            "sha256": self.sha256,
+            "calendar": {"country": self.calendar.country, "subdivision": self.calendar.subdivision,
+                         "extra_dates": [d.isoformat() for d in self.calendar.extra_dates],
+                         "label": self.calendar.label()},
+            "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.parameters).items()},
+            "finding_due_days": dict(self.finding_due_days),
+            "checks": dict(self.check_clauses),
+            "rubric": dict(self.rubric_clauses),
+            "clauses": [asdict(c) for c in self.clauses.values()],
+        }
+
+
+# --- reading and merging -------------------------------------------------------------------------------------
+
+def read_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """Read a profile file, validated on its own, merged onto the profile it extends."""
+    data = _normalised(_read(path), str(path))
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    parent_path = path.parent / f"{parent}.toml"
+    if not PROFILE_NAME.fullmatch(parent) or not parent_path.is_file():
+        siblings = sorted(p.stem for p in path.parent.glob("*.toml"))
+        raise InvalidProfile(str(path), "extends", f"names '{parent}', which is not a profile in {path.parent}",
+                             f"Profiles there: {', '.join(siblings) or 'none'}.")
+    if parent_path.resolve() in seen or parent_path.resolve() == path.resolve():
+        chain = " → ".join([*(p.stem for p in seen), path.stem, parent])
+        raise InvalidProfile(str(path), "extends", f"'{parent}' extends this profile in turn (a cycle: {chain})",
+                             "Let one of them stand alone.")
+    return _deep_merge(read_merged(parent_path, (*seen, path.resolve())), data)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidProfile(str(path), None, f"not valid TOML: {exc}",
+                             "Fix the syntax at that line (strings in double quotes, dates as YYYY-MM-DD).") from None
+    except UnicodeDecodeError:
+        raise InvalidProfile(str(path), None, "not UTF-8 text", "Save the file as UTF-8.") from None
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; any other value (arrays included) replaces the base's."""
+    merged = dict(base)
+    for key, value in over.items():
+        both_tables = isinstance(value, dict) and isinstance(merged.get(key), dict)
+        merged[key] = _deep_merge(merged[key], value) if both_tables else value
+    return merged
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`sla.forwarding_late = ...` written unquoted nests in TOML; check ids are the dotted paths."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _catalog() -> dict[str, str]:
+    """Check id → default clause. Imported late: the catalog may one day import this module."""
+    from checks.catalog import CHECKS
+
+    return {c.id: c.clause for c in CHECKS}
+
+
+# --- validation ----------------------------------------------------------------------------------------------
+
+def _suggest(word: str, choices: list[str] | tuple[str, ...], prefix: str = "") -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"Did you mean `{prefix}{close[0]}`? " if close else ""
+
+
+def _known_keys(table: dict[str, Any], known: tuple[str, ...], file: str, prefix: str) -> None:
+    for key in table:
+        if key not in known:
+            raise InvalidProfile(file, f"{prefix}{key}", "unknown key",
+                                 f"{_suggest(key, known, prefix)}The keys here are: {', '.join(known)}.")
+
+
+def _table(value: Any, file: str, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidProfile(file, key, f"must be a table ([{key}]), not {_shown(value)}")
+    return value
+
+
+def _text(value: Any, file: str, key: str, *, empty: bool = False) -> str:
+    if not isinstance(value, str) or (not empty and not value.strip()):
+        raise InvalidProfile(file, key, f"must be a non-empty string in double quotes, not {_shown(value)}")
+    return value
+
+
+def _whole(value: Any, file: str, key: str, minimum: int, maximum: int | None = None) -> int:
+    # bool is a subclass of int in Python: `true` must not pass for 1.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidProfile(file, key, f"must be a whole number, not {_shown(value)}")
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"{minimum} or more"
+        why = " (every month has a day 28)" if key.endswith("report_due_day") else ""
+        raise InvalidProfile(file, key, f"must be {bound}{why}, not {value}")
+    return value
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"'{value}'" if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
+
+
+def _vocabulary_list(value: Any, file: str, key: str, vocabulary: str) -> list[str]:
+    allowed = list(VOCABULARIES[vocabulary])
+    label = vocabulary.replace("_", " ")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidProfile(file, key, f"must be a list of {label}s in double quotes, not {_shown(value)}",
+                             f"For example: {key.rsplit('.', 1)[-1]} = [\"{allowed[0]}\", \"{allowed[1]}\"].")
+    for v in value:
+        if v not in allowed:
+            raise InvalidProfile(file, key, f"'{v}' is not a {label}",
+                                 f"{_suggest(v, allowed)}The {label}s are: {', '.join(allowed)}.")
+    if len(set(value)) != len(value):
+        raise InvalidProfile(file, key, "lists a value twice", "Keep each value once.")
+    return value
+
+
+def _extra_dates(value: Any, file: str, key: str) -> list[date]:
+    if not isinstance(value, list):
+        raise InvalidProfile(file, key, f"must be a list of dates, not {_shown(value)}",
+                             "For example: extra_dates = [2026-05-05, 2026-05-15].")
+    days: set[date] = set()
+    for v in value:
+        if isinstance(v, date) and not isinstance(v, datetime):
+            days.add(v)
+        elif isinstance(v, str) and _ISO_DATE.fullmatch(v.strip()):
+            try:
+                days.add(date.fromisoformat(v.strip()))
+            except ValueError:
+                raise InvalidProfile(file, key, f"'{v}' is not a date of the calendar",
+                                     "Write each date as YYYY-MM-DD.") from None
+        else:
+            raise InvalidProfile(file, key, f"{_shown(v)} is not an ISO date (YYYY-MM-DD)",
+                                 "Write each date as YYYY-MM-DD, e.g. 2026-05-05.")
+    return sorted(days)
+
+
+def _normalised(data: dict[str, Any], file: str) -> dict[str, Any]:
+    """Validate one file on its own (keys, types, ranges, vocabularies) and return it in canonical form."""
+    _known_keys(data, TOP_KEYS, file, "")
+    out: dict[str, Any] = {}
+    for key in ("name", "title", "extends"):
+        if key in data:
+            out[key] = _text(data[key], file, key)
+    if "description" in data:
+        out["description"] = _text(data["description"], file, "description", empty=True)
+    if "calendar" in data:
+        cal = _table(data["calendar"], file, "calendar")
+        _known_keys(cal, CALENDAR_KEYS, file, "calendar.")
+        out["calendar"] = {k: _text(cal[k], file, f"calendar.{k}") for k in ("country", "subdivision") if k in cal}
+        if "extra_dates" in cal:
+            out["calendar"]["extra_dates"] = _extra_dates(cal["extra_dates"], file, "calendar.extra_dates")
+    if "parameters" in data:
+        params = _table(data["parameters"], file, "parameters")
+        _known_keys(params, (*INT_PARAMETERS, *LIST_PARAMETERS), file, "parameters.")
+        out["parameters"] = {}
+        for k, v in params.items():
+            key = f"parameters.{k}"
+            out["parameters"][k] = (_vocabulary_list(v, file, key, LIST_PARAMETERS[k]) if k in LIST_PARAMETERS else
+                                    _whole(v, file, key, INT_PARAMETERS[k],
+                                           MAX_REPORT_DUE_DAY if k == "report_due_day" else None))
+    if "finding_due_days" in data:
+        due = _table(data["finding_due_days"], file, "finding_due_days")
+        _known_keys(due, FINDING_SEVERITIES, file, "finding_due_days.")
+        out["finding_due_days"] = {k: _whole(v, file, f"finding_due_days.{k}", 1) for k, v in due.items()}
+    if "checks" in data:
+        mapping = _flatten(_table(data["checks"], file, "checks"))
+        _known_keys(mapping, tuple(_catalog()), file, "checks.")
+        out["checks"] = {k: _text(v, file, f"checks.{k}") for k, v in mapping.items()}
+    if "rubric" in data:
+        rubric = _table(data["rubric"], file, "rubric")
+        _known_keys(rubric, RUBRIC_ITEMS, file, "rubric.")
+        out["rubric"] = {k: _text(v, file, f"rubric.{k}") for k, v in rubric.items()}
+    if "clauses" in data:
+        out["clauses"] = _clauses(data["clauses"], file)
+    return out
+
+
+def _clauses(value: Any, file: str) -> list[dict[str, str]]:
+    if not isinstance(value, list) or not value:
+        raise InvalidProfile(file, "clauses", "must be a non-empty array of [[clauses]] tables",
+                             "Give each clause as [[clauses]] with ref, title, summary and part.")
+    seen: set[str] = set()
+    register = []
+    for i, entry in enumerate(value, start=1):
+        key = f"clauses[{i}]"
+        entry = _table(entry, file, key)
+        _known_keys(entry, CLAUSE_KEYS, file, f"{key}.")
+        for field in CLAUSE_KEYS:
+            if field not in entry:
+                raise InvalidProfile(file, f"{key}.{field}", f"is missing (clause {entry.get('ref', f'number {i}')})",
+                                     "Give every clause a ref, title, summary and part.")
+        clause = {field: _text(entry[field], file, f"{key}.{field}").strip() for field in CLAUSE_KEYS}
+        if clause["part"] not in PARTS:
+            raise InvalidProfile(file, f"{key}.part", f"'{clause['part']}' is not a part of the contract",
+                                 f"{_suggest(clause['part'], PARTS)}The parts are: {', '.join(PARTS)}.")
+        if clause["ref"] in seen:
+            raise InvalidProfile(file, f"{key}.ref", f"the clause ref '{clause['ref']}' appears twice in the register",
+                                 "Give each clause its own ref, or remove the duplicate.")
+        seen.add(clause["ref"])
+        register.append(clause)
+    return register
+
+
+def _missing(file: str, key: str) -> InvalidProfile:
+    return InvalidProfile(file, key, "is missing",
+                          f"Add it, or start the file with extends = \"{DEFAULT_PROFILE}\" to inherit it.")
+
+
+def _calendar(cal: dict[str, Any], file: str) -> CalendarSpec:
+    if "country" not in cal:
+        raise _missing(file, "calendar.country")
+    country, subdivision = cal["country"], cal.get("subdivision")
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise InvalidProfile(file, "calendar.country", f"'{country}' is not a country the holidays package knows",
+                             f"{_suggest(country, sorted(supported))}Use an ISO 3166 code such as BE, NL or FR.")
+    if subdivision is not None:
+        aliases = getattr(holidays.country_holidays(country), "subdivisions_aliases", {}) or {}
+        known = [*supported[country], *aliases]
+        if subdivision not in known:
+            raise InvalidProfile(file, "calendar.subdivision", f"'{subdivision}' is not a subdivision of {country}",
+                                 f"{_suggest(subdivision, known)}The subdivisions of {country} are: "
+                                 f"{', '.join(supported[country]) or 'none'}.")
+    return CalendarSpec(country, subdivision, tuple(cal.get("extra_dates", ())))
+
+
+def build_profile(merged: dict[str, Any], path: Path) -> Profile:
+    """Check the merged profile as a whole (everything present, every reference resolving) and freeze it."""
+    file = str(path)
+    for key in ("name", "title"):
+        if key not in merged:
+            raise _missing(file, key)
+    if merged["name"] != path.stem:
+        raise InvalidProfile(file, "name", f"is '{merged['name']}' but the file is {path.name}",
+                             f"Processors are linked by name: set name = \"{path.stem}\" (the file name).")
+    calendar = _calendar(merged.get("calendar", {}), file)
+    params = merged.get("parameters", {})
+    for key in (*INT_PARAMETERS, *LIST_PARAMETERS):
+        if key not in params:
+            raise _missing(file, f"parameters.{key}")
+    due = merged.get("finding_due_days", {})
+    for key in FINDING_SEVERITIES:
+        if key not in due:
+            raise _missing(file, f"finding_due_days.{key}")
+    if not merged.get("clauses"):
+        raise _missing(file, "clauses")
+    register = {c["ref"]: Clause(**c) for c in merged["clauses"]}
+    defaults = _catalog()
+    mapped = merged.get("checks", {})
+    for check_id, ref in mapped.items():
+        _resolves(ref, register, file, f"checks.{check_id}")
+    for check_id, ref in defaults.items():
+        if check_id not in mapped and ref not in register:
+            raise InvalidProfile(file, f"checks.{check_id}",
+                                 f"has no clause: not mapped in [checks], and its catalog default '{ref}' is not in "
+                                 "the clause register",
+                                 f"Map \"{check_id}\" in [checks] to a clause of the register, or add '{ref}' "
+                                 "to [[clauses]].")
+    rubric = merged.get("rubric", {})
+    for item in RUBRIC_ITEMS:
+        if item not in rubric:
+            raise _missing(file, f"rubric.{item}")
+        _resolves(rubric[item], register, file, f"rubric.{item}")
+    canonical = json.dumps(merged, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                           default=lambda d: d.isoformat())
+    return Profile(
+        name=merged["name"], title=merged["title"], description=merged.get("description", ""), path=path,
+        sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(), calendar=calendar,
+        parameters=Parameters(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}),
+        clauses=register, check_clauses={c: mapped.get(c, ref) for c, ref in defaults.items()},
+        rubric_clauses={item: rubric[item] for item in RUBRIC_ITEMS},
+        finding_due_days={k: due[k] for k in FINDING_SEVERITIES},
+    )
+
+
+def _resolves(ref: str, register: dict[str, Clause], file: str, key: str) -> None:
+    if ref not in register:
+        raise InvalidProfile(file, key, f"maps to '{ref}', which is not in the clause register",
+                             f"{_suggest(ref, list(register))}Use a ref of [[clauses]], or add that clause there.")
