@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 
 import altair as alt
+import duckdb
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -32,10 +33,10 @@ NO_REPORT = "No report yet — upload one on the Reports page."
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _load(_con: object, db_path: str, processor: str | None, start: str, end: str, period: str, today: date,
-          version: int) -> Overview:
+def _load(_con: duckdb.DuckDBPyConnection, db_path: str, processor: str | None, start: str, end: str, period: str,
+          today: date, version: int) -> Overview:
     """Read the Overview once per database, filters, day and data version (`db_path` and `version` key the cache)."""
-    cur = _con.cursor()  # type: ignore[attr-defined]
+    cur = _con.cursor()  # the shared connection (unhashed: the leading underscore); a cursor of its own
     try:
         return load(cur, processor=processor, start=start, end=end, period=period, as_of=today)
     finally:
@@ -230,8 +231,8 @@ def render() -> None:
                "time.")
     ctx = state.context()
     _first_look(ctx)
-    if FOCUS in st.session_state:  # a row picked in the table: set the shared filter before it is drawn
-        st.session_state["filter_processor"] = st.session_state.pop(FOCUS)
+    if FOCUS in st.session_state:  # a row picked in the table: set the shared filter (app/filters.py's key for
+        st.session_state["filter_processor"] = st.session_state.pop(FOCUS)  # "processor") before it is drawn
     with ctx.cursor() as cur:
         names = processors(cur)
     processor, chosen = filters.processor_period(ctx, names)
