@@ -59,34 +59,34 @@ def insert_submission(con: duckdb.DuckDBPyConnection, values: dict[str, object])
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, submission_id: int, staged: Staged, target: str) -> None:
-    """Insert the staged part's loaded rows into `target` (cases or training)."""
+    """Insert the staged part's loaded rows into `target` (cases or training), in file order."""
     columns = [f.name for f in staged.fields]
     con.execute(
         f"INSERT INTO {target} (submission_id, source_row, {', '.join(columns)}, extras) "
         f"SELECT $sid, source_row, {', '.join(ident('p_' + c) for c in columns)}, _extras "
-        f"FROM {staged.table} WHERE status = 'loaded' ORDER BY _r",
+        f"FROM {staged.table} WHERE status = 'loaded'{_file_order(con, staged)}",
         {"sid": submission_id},
     )
 
 
-def insert_quarantine(con: duckdb.DuckDBPyConnection, submission_id: int, staged: Staged, part: str,
-                      pseudonymised_column: str | None) -> None:
-    """Insert the staged part's quarantined rows with their raw values (the reference pseudonymised)."""
-    params: dict[str, object] = {"sid": submission_id, "part": part}
-    pairs = []
-    for i, (column, label) in enumerate(sorted(staged.labels.items())):
-        params[f"h{i}"] = label
-        value = f"NULLIF(trim(c{column}), '')"
-        if f"c{column}" == pseudonymised_column:
-            value = "p_data_subject_ref"
-        pairs.append(f"$h{i}, {value}")
-    # The raw cells stay in the source table; only quarantined rows are looked up there.
+def insert_quarantine(con: duckdb.DuckDBPyConnection, submission_id: int, staged: Staged, part: str) -> None:
+    """Insert the staged part's quarantined rows with their reasons and raw values, in file order."""
     con.execute(
-        f"INSERT INTO quarantine SELECT $sid, $part, s.source_row, "
-        f"{'s.f_case_id' if part == 'cases' else 'NULL'}, s.reasons, s.messages, json_object({', '.join(pairs)}) "
-        f"FROM {staged.table} s JOIN {staged.source} USING (_r) WHERE s.status = 'quarantined' ORDER BY s._r",
-        params,
+        f"INSERT INTO quarantine SELECT $sid, $part, source_row, f_case_id, reasons, messages, _raw "
+        f"FROM {staged.table} WHERE status = 'quarantined'{_file_order(con, staged)}",
+        {"sid": submission_id, "part": part},
     )
+
+
+def _file_order(con: duckdb.DuckDBPyConnection, staged: Staged) -> str:
+    """The ORDER BY a staged table needs to be read in file order: none when it was written in that order.
+
+    A scan keeps a table's order (DuckDB's insertion order) but a join need not, and sorting a million wide
+    rows costs more than the rest of the insert; so the order is checked (row i of the file is row i of the
+    table) and sorted only when needed.
+    """
+    shuffled = con.execute(f"SELECT count(*) FROM {staged.table} WHERE _r >= 0 AND rowid <> _r").fetchall()[0][0]
+    return " ORDER BY _r" if shuffled else ""
 
 
 def part_counts(con: duckdb.DuckDBPyConnection, staged: Staged) -> dict[str, object]:

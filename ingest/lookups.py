@@ -1,66 +1,95 @@
-"""Small lookup tables that let validation read each distinct raw value once, not once per row.
+"""Read each distinct raw value once, not once per row, and keep the rows in file order while doing it.
 
-A monthly report repeats the same few dates, vocabulary words and customer references down a million
-rows. Each is read once here, into a temp table keyed by the raw cell text as written (spaces included),
-holding the trimmed text, and the typed value: validation joins the rows to these. Duplicate rows are
-found the same way: only rows whose key repeats (or is empty) are compared cell by cell.
+A monthly report repeats the same few dates and vocabulary words down a million rows. Their distinct raw
+texts (as written, spaces included) become a temporary ENUM type; what each text reads as (trimmed text,
+date, vocabulary value) is a list in the type's order, bound as a query parameter. A row then finds its
+value by position, `$list[enum_code(TRY_CAST(cell AS type)) + 1]`: a hash lookup without a join. Joins
+would do the same, but DuckDB does not keep row order across a parallel join, and sorting a million
+staged rows back into file order costs more than the whole lookup.
+
+Duplicate rows are found here too: only rows whose key repeats (or is empty) are compared cell by cell.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import duckdb
 
 from ingest.dates import sql_date
-from ingest.pseudonym import sql_pseudonym
-from ingest.vocabulary import ENUM_VOCABULARY, label_key, value_index
+from ingest.vocabulary import ENUM_VOCABULARY, Kind, label_key, value_index
 
-TABLES = ("_values", "_vmap", "_dmap", "_refs", "_dups")  # suffixes of the raw table, created here
+TABLES = ("_values", "_dups")  # suffixes of the raw table: temp tables created here
+TYPES = ("_texts",)  # suffixes of the raw table: temp types created here
+# Above this many distinct date texts (timestamps, say) a date column is read row by row instead.
+DATE_LOOKUP_LIMIT = 50_000
 _TRIMMED = "NULLIF(trim(raw), '')"
 
 
-def _bind(sql: str, params: dict[str, object]) -> dict[str, object]:
-    return {k: v for k, v in params.items() if f"${k}" in sql}
+@dataclass(frozen=True)
+class Lookup:
+    """The distinct texts of the coded columns as a temp ENUM type, and what each reads as, in its order."""
+
+    type_name: str
+    params: dict[str, list[object]] = field(default_factory=dict)
+    fields: frozenset[str] = frozenset()  # the fields read through the lookup (others row by row)
+
+    def position(self, column: str) -> str:
+        """SQL: the 1-based position of the column's text in the lookup lists (NULL for NULL)."""
+        return f"(enum_code(TRY_CAST({column} AS {self.type_name})) + 1)"
+
+    @staticmethod
+    def trimmed(position: str) -> str:
+        """SQL: the trimmed text at a position (NULL when the cell is empty or spaces)."""
+        return f"CAST($lk_trimmed AS VARCHAR[])[{position}]"
+
+    @staticmethod
+    def value(name: str, kind: Kind, position: str) -> str:
+        """SQL: what the text at a position reads as for field `name` (NULL when it reads as nothing)."""
+        if kind is Kind.DATE:
+            return f"CAST($lk_dates AS DATE[])[{position}]"
+        value = f"CAST($lk_{name} AS VARCHAR[])[{position}]"
+        return f"CAST({value} AS BOOLEAN)" if kind is Kind.BOOL else value
 
 
-def count_values(con: duckdb.DuckDBPyConnection, raw: str, columns: dict[str, str]) -> None:
-    """Count each field's distinct raw values into `{raw}_values` (field, raw, n); columns: field → cN."""
+def build(con: duckdb.DuckDBPyConnection, raw: str, columns: dict[str, tuple[str, Kind]], date_order: str) -> Lookup:
+    """Count the coded columns' distinct texts into `{raw}_values` and read each once.
+
+    columns: field → (cN, kind) for date, enum and boolean fields. Enum and boolean texts are mapped
+    through the vocabularies in Python; date texts by `sql_date`, the same expression a row would use.
+    """
+    _count_values(con, raw, {name: col for name, (col, _) in columns.items()})
+    dates = [n for n, (_, kind) in columns.items() if kind is Kind.DATE]
+    date_texts = con.execute(f"SELECT count(DISTINCT raw) FROM {raw}_values WHERE list_contains($f, field)",
+                             {"f": dates}).fetchall()[0][0]
+    fields = [n for n in columns if n not in dates or date_texts <= DATE_LOOKUP_LIMIT]
+    type_name = f"{raw}_texts"
+    con.execute(f"CREATE OR REPLACE TEMP TYPE {type_name} AS ENUM (SELECT DISTINCT raw FROM {raw}_values "
+                "WHERE list_contains($f, field) ORDER BY raw)", {"f": fields})
+    order = [text for (text,) in con.execute(f"SELECT unnest(enum_range(NULL::{type_name}))").fetchall()]
+    read = {
+        text: (trimmed, value) for text, trimmed, value in con.execute(
+            f"SELECT raw, trimmed, {sql_date('trimmed', date_order)} FROM (SELECT DISTINCT raw, {_TRIMMED} AS trimmed "
+            f"FROM {raw}_values WHERE list_contains($f, field))", {"f": fields}).fetchall()
+    }
+    params: dict[str, list[object]] = {"lk_trimmed": [read[t][0] for t in order]}
+    if any(n in dates for n in fields):
+        params["lk_dates"] = [read[t][1] for t in order]
+    for name in fields:
+        kind = columns[name][1]
+        if kind in (Kind.ENUM, Kind.BOOL):
+            index = value_index(ENUM_VOCABULARY.get(name, "boolean"))
+            params[f"lk_{name}"] = [index.get(label_key(read[t][0])) if read[t][0] is not None else None
+                                    for t in order]
+    return Lookup(type_name, params, frozenset(fields))
+
+
+def _count_values(con: duckdb.DuckDBPyConnection, raw: str, columns: dict[str, str]) -> None:
+    """Count each field's distinct raw texts into `{raw}_values` (field, raw, n); columns: field → cN."""
     union = " UNION ALL ".join(f"SELECT '{name}' AS field, {col} AS raw, count(*) AS n FROM {raw} "
                                f"WHERE {col} IS NOT NULL GROUP BY {col}" for name, col in columns.items())
     source = union or "SELECT NULL::VARCHAR AS field, NULL::VARCHAR AS raw, 0 AS n WHERE false"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {raw}_values AS {source}")
-
-
-def value_map(con: duckdb.DuckDBPyConnection, raw: str, fields: list[str]) -> str:
-    """Map the distinct raw values of enum and boolean fields through the vocabularies (in Python, once)."""
-    table = f"{raw}_vmap"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (field VARCHAR, raw VARCHAR, trimmed VARCHAR, value VARCHAR)")
-    rows = con.execute(f"SELECT field, raw, {_TRIMMED} FROM {raw}_values WHERE list_contains($f, field)",
-                       {"f": fields}).fetchall()
-    if rows:
-        values = [value_index(ENUM_VOCABULARY.get(f, "boolean")).get(label_key(t)) if t is not None else None
-                  for f, _, t in rows]
-        con.execute(f"INSERT INTO {table} SELECT unnest($f), unnest($r), unnest($t), unnest($v)",
-                    {"f": [r[0] for r in rows], "r": [r[1] for r in rows], "t": [r[2] for r in rows], "v": values})
-    return table
-
-
-def date_map(con: duckdb.DuckDBPyConnection, raw: str, fields: list[str], date_order: str) -> str:
-    """Read every distinct date text once into `{raw}_dmap` (raw, trimmed, value: NULL when not a date)."""
-    table = f"{raw}_dmap"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT raw, trimmed, {sql_date('trimmed', date_order)} "
-                f"AS value FROM (SELECT DISTINCT raw, {_TRIMMED} AS trimmed FROM {raw}_values "
-                "WHERE list_contains($f, field))", {"f": fields})
-    return table
-
-
-def pseudonyms(con: duckdb.DuckDBPyConnection, raw: str, column: str, ipad: bytes, opad: bytes) -> str:
-    """Pseudonymise every distinct customer reference once into `{raw}_refs` (raw, trimmed, value)."""
-    table = f"{raw}_refs"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT raw, trimmed, "
-                f"CASE WHEN trimmed IS NOT NULL THEN {sql_pseudonym('trimmed')} END AS value "
-                f"FROM (SELECT raw, {_TRIMMED} AS trimmed FROM (SELECT DISTINCT {column} AS raw FROM {raw}) "
-                "WHERE raw IS NOT NULL)", {"ipad": ipad, "opad": opad})
-    return table
 
 
 def duplicate_candidates(con: duckdb.DuckDBPyConnection, raw: str, key: str, cells: list[str], blank: str,
@@ -79,14 +108,14 @@ def duplicate_candidates(con: duckdb.DuckDBPyConnection, raw: str, key: str, cel
         )
         SELECT _r, {key} AS k, row_number() OVER (PARTITION BY {', '.join(cells)} ORDER BY _r) > 1 AS is_dup
         FROM {raw} WHERE _r IN (SELECT _r FROM candidates) AND NOT {total}"""
-    con.execute(sql, _bind(sql, params))
+    con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
     return table
 
 
 def ambiguity_notes(con: duckdb.DuckDBPyConnection, raw: str, headers: dict[str, str], date_order: str) -> list[str]:
     """Say which date columns hold values like 05/10/2026 that nothing in the file disambiguates.
 
-    headers: date field → its header as written, in column order.
+    headers: date field → its header as written, in column order. Reads `{raw}_values` (see `build`).
     """
     if not headers:
         return []

@@ -35,7 +35,7 @@ from ingest.mapping import (
 )
 from ingest.pseudonym import check_key, load_key
 from ingest.readers import SPARE_COLUMNS, Detected, Grid, Report, drop_loaded, open_report
-from ingest.validate import STAGE_TABLES, Rules, Staged, stage
+from ingest.validate import STAGE_TABLES, STAGE_TYPES, Rules, Staged, stage
 from store import audit
 from store.db import transaction
 from store.identity import User, require
@@ -318,9 +318,7 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
                 for part, s in staged.items():
                     target = "cases" if part is Part.CASES else "training"
                     load.insert_rows(con, submission_id, s, target)
-                    ref_col = headers[part].columns.get("data_subject_ref")
-                    load.insert_quarantine(con, submission_id, s, part.value,
-                                           f"c{ref_col}" if ref_col is not None else None)
+                    load.insert_quarantine(con, submission_id, s, part.value)
                 changes = None
                 if previous is not None:
                     changes = load.diff_cases(con, previous, submission_id) if kind == "cases" else None
@@ -352,6 +350,8 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
             for part in staged.keys() | plan.maps.keys():
                 for suffix in STAGE_TABLES:
                     con.execute(f"DROP TABLE IF EXISTS _ingest_{part.value}{suffix}")
+                for suffix in STAGE_TYPES:
+                    con.execute(f"DROP TYPE IF EXISTS _ingest_{part.value}{suffix}")
                 drop_loaded(con, f"_ingest_{part.value}")
         return IngestResult(
             source, status, submission_id, processor_name, period_value, **totals, parts=counts,

@@ -15,7 +15,9 @@ from enum import Enum
 import duckdb
 
 from ingest import lookups
+from ingest.dates import sql_date
 from ingest.mapping import HeaderMap, Part
+from ingest.pseudonym import sql_pseudonym
 from ingest.vocabulary import (
     CASE_FIELDS,
     ENUM_VOCABULARY,
@@ -84,8 +86,9 @@ class Staged:
     notes: list[str]
 
 
-# The temp tables `stage(con, raw, ...)` creates, as suffixes of `raw`.
+# The temp tables and types `stage(con, raw, ...)` creates, as suffixes of `raw`.
 STAGE_TABLES = (*lookups.TABLES, "_stage")
+STAGE_TYPES = lookups.TYPES
 CODED = (Kind.DATE, Kind.ENUM, Kind.BOOL)  # kinds read through a lookup of distinct values
 
 
@@ -111,10 +114,9 @@ def fields_for(part: Part) -> tuple[Field, ...]:
 def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Rules, width: int) -> Staged:
     """Classify every row of `raw` (_r, source_row, c0..cN) into temp table `{raw}_stage`; return what was staged.
 
-    One statement reads the raw cells once and writes one narrow row per report row: its status, reasons
-    and typed values. What repeats down a column (dates, vocabulary values, customer references) is read
-    once per distinct raw value, in small lookup tables built first; rows that may be duplicates are found
-    first too, so only they are compared cell by cell.
+    One statement applies the row rules: it reads the raw cells once and writes one narrow row per report
+    row, in file order (no join: see lookups), with its status, reasons and typed values. Duplicates are a
+    property of the whole file, found first among the few rows whose key repeats and applied after.
     """
     fields = fields_for(header.part)
     mapped = {f.name: f for f in fields if f.name in header.columns}
@@ -132,12 +134,9 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     labels = {i: (h or f"column_{i + 1}") for i, h in enumerate(header.headers)}
     labels.update({int(c[1:]): f"column_{int(c[1:]) + 1}" for c in spare})
 
-    lookups.count_values(con, raw, {n: column[n] for n, f in mapped.items() if f.kind in CODED})
-    vmap = lookups.value_map(con, raw, [n for n, f in mapped.items() if f.kind in (Kind.ENUM, Kind.BOOL)])
+    lookup = lookups.build(con, raw, {n: (column[n], f.kind) for n, f in mapped.items() if f.kind in CODED},
+                           rules.date_order)
     dates = [n for n, f in mapped.items() if f.kind is Kind.DATE]
-    dmap = lookups.date_map(con, raw, dates, rules.date_order)
-    refs = (lookups.pseudonyms(con, raw, column["data_subject_ref"], rules.ipad, rules.opad)
-            if "data_subject_ref" in mapped else None)
     notes += lookups.ambiguity_notes(con, raw, {n: header.headers[header.columns[n]].strip() for n in dates},
                                      rules.date_order)
 
@@ -153,47 +152,44 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
         total = f"CASE WHEN coalesce(ltrim({column['request_type']}), '') = '' THEN {total} ELSE false END"
     params: dict[str, object] = {
         "totals": [_letters(t) for t in TOTAL_LABELS], "last_r": last_r, "last_line": last_line,
-        "submitted": rules.submitted_on, "period_end": rules.period_end,
+        "submitted": rules.submitted_on, "period_end": rules.period_end, "ipad": rules.ipad, "opad": rules.opad,
+        **lookup.params,
     }
     key = "case_id" if header.part is Part.CASES else next(iter(mapped))
     dups = lookups.duplicate_candidates(con, raw, _trim(column[key]), cells, blank, total, params)
 
-    parsed, joins, checks = [], [], []
+    positions, parsed, checks = [], [], []
     for name, f in mapped.items():
         col, value = ident("f_" + name), ident("p_" + name)
         label_param = f"label_{name}"
         params[label_param] = f"{header.headers[header.columns[name]].strip()} ({name})"
+        if name in lookup.fields:
+            position = ident("i_" + name)
+            positions.append(f"{lookup.position(column[name])} AS {position}")
+            parsed.append(f"{lookup.trimmed(position)} AS {col}, {lookup.value(name, f.kind, position)} AS {value}")
+        elif f.kind is Kind.DATE:  # too many distinct texts for a lookup: read row by row
+            parsed.append(f"{_trim(column[name])} AS {col}, {sql_date(_trim(column[name]), rules.date_order)} "
+                          f"AS {value}")
+        elif name == "data_subject_ref":
+            # Pseudonymised here, before anything is written.
+            parsed.append(f"{_trim(column[name])} AS {col}, CASE WHEN {col} IS NOT NULL THEN "
+                          f"{sql_pseudonym(col)} END AS {value}")
+        else:
+            parsed.append(f"{_trim(column[name])} AS {col}, {col} AS {value}")
         if f.kind is Kind.DATE:
-            alias = ident("d_" + name)
-            joins.append(f"LEFT JOIN {dmap} {alias} ON {alias}.raw = c.{column[name]}")
-            parsed.append(f"{alias}.trimmed AS {col}, {alias}.value AS {value}")
             checks.append((f"{col} IS NOT NULL AND {value} IS NULL", Reason.BAD_DATE,
                            f"format('{{}} ''{{}}'' is not a date', ${label_param}, {col})"))
             checks.append((f"{value} > $submitted", Reason.FUTURE_DATE,
                            f"format('{{}} {{}} is after the report was submitted ({{}})', ${label_param}, "
                            f"{value}, $submitted)"))
         elif f.kind in (Kind.ENUM, Kind.BOOL):
-            alias = ident("m_" + name)
-            joins.append(f"LEFT JOIN {vmap} {alias} ON {alias}.field = '{name}' AND {alias}.raw = c.{column[name]}")
-            cast = "CAST({} AS BOOLEAN)" if f.kind is Kind.BOOL else "{}"
-            parsed.append(f"{alias}.trimmed AS {col}, {cast.format(alias + '.value')} AS {value}")
             known = ", ".join(VOCABULARIES[ENUM_VOCABULARY.get(name, "boolean")])
             params[f"known_{name}"] = known if f.kind is Kind.ENUM else "yes/no, ja/nee, oui/non"
             checks.append((f"{col} IS NOT NULL AND {value} IS NULL", Reason.UNKNOWN_VALUE,
                            f"format('{{}} ''{{}}'' is not a known value ({{}})', ${label_param}, {col}, "
                            f"$known_{name})"))
-        elif name == "data_subject_ref":
-            # Pseudonymised here, before anything is written (lookups.pseudonyms).
-            joins.append(f"LEFT JOIN {refs} ref ON ref.raw = c.{column[name]}")
-            parsed.append(f"ref.trimmed AS {col}, ref.value AS {value}")
-        else:
-            parsed.append(f"{_trim('c.' + column[name])} AS {col}, {_trim('c.' + column[name])} AS {value}")
         if f.required:
             checks.append((f"{col} IS NULL", Reason.MISSING_REQUIRED, f"format('{{}} is empty', ${label_param})"))
-    for f in fields:  # required fields absent from the header were refused by map_header
-        if f.name not in mapped:
-            parsed.append(f"NULL AS {ident('p_' + f.name)}")
-
     if header.part is Part.CASES:
         checks += _case_checks(mapped, rules)
     bad_sql = "coalesce(" + " OR ".join(f"({cond})" for cond, _, _ in checks) + ", false)" if checks else "false"
@@ -204,45 +200,64 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
         if extras else "NULL"
     )
     params.update({f"x{i}": name for i, name in enumerate(extras)})
-    # A conflict: one case id on several rows that are not identical (identical ones are skipped as duplicates).
-    conflict = ("coalesce(skip IS NULL AND f_case_id IS NOT NULL AND f_case_id IN (SELECT k FROM conflicts), false)"
-                if header.part is Part.CASES else "false")
-    sql = f"""CREATE OR REPLACE TEMP TABLE {raw}_stage AS
+    # A quarantined row keeps its raw values, labelled by header; the customer reference only as its pseudonym.
+    raw_pairs = []
+    for i, (index, label) in enumerate(sorted(labels.items())):
+        params[f"h{i}"] = label
+        cell = "p_data_subject_ref" if column.get("data_subject_ref") == f"c{index}" else _trim(f"c{index}")
+        raw_pairs.append(f"$h{i}, {cell}")
+    raw_json = f"json_object({', '.join(raw_pairs)})"
+    values = ", ".join(ident("p_" + f.name) if f.name in mapped else f"NULL AS {ident('p_' + f.name)}"
+                       for f in fields)
+    table = f"{raw}_stage"
+    sql = f"""CREATE OR REPLACE TEMP TABLE {table} AS
         WITH cells AS (
-            SELECT _r, source_row, {blank} AS _blank, {total} AS _total, {', '.join(cells)}
+            SELECT _r, source_row, {blank} AS _blank, {total} AS _total, {''.join(p + ', ' for p in positions)}
+                   {', '.join(cells)}
             FROM {raw} WHERE _r <= $last_r
             UNION ALL  -- empty lines inside the data (DuckDB's reader drops them) are blank rows of the report
-            SELECT -line, line, true, false, {', '.join('NULL' for _ in cells)}
+            SELECT -line, line, true, false, {''.join('NULL, ' for _ in positions)}{', '.join('NULL' for _ in cells)}
             FROM {raw}_empty WHERE line < $last_line
-        ), conflicts AS (
-            SELECT k FROM {dups} WHERE NOT is_dup AND k IS NOT NULL GROUP BY k HAVING count(*) > 1
         ), parsed AS (
-            SELECT c._r, c.source_row, {', '.join(parsed)}, {extras_sql} AS _extras,
-                   CASE WHEN c._blank THEN 'blank' WHEN c._total THEN 'total'
-                        WHEN dup.is_dup THEN 'duplicate_row' END AS skip
-            FROM cells c LEFT JOIN {dups} dup ON dup._r = c._r {' '.join(joins)}
+            SELECT *, {', '.join(parsed)}, {extras_sql} AS _extras,
+                   CASE WHEN _blank THEN 'blank' WHEN _total THEN 'total' END AS skip
+            FROM cells
         ), checked AS (
-            SELECT *, {conflict} AS _conflict, {bad_sql} AS _bad FROM parsed
-        ), flagged AS (
-            SELECT *, skip IS NULL AND (_bad OR _conflict) AS _quarantined FROM checked
-        ), listed AS (
-            SELECT *, CASE WHEN _quarantined THEN list_filter([{reason_sql}], lambda x: x IS NOT NULL) END AS _reasons,
-                      CASE WHEN _quarantined THEN list_filter([{message_sql}], lambda x: x IS NOT NULL) END AS _messages
-            FROM flagged
+            SELECT *, skip IS NULL AND {bad_sql} AS _quarantined FROM parsed
         )
-        SELECT _r, source_row, skip, {'f_case_id' if 'case_id' in mapped else 'NULL'} AS f_case_id,
-            {', '.join(ident('p_' + f.name) for f in fields)}, _extras,
-            CASE WHEN NOT _quarantined THEN []::VARCHAR[]
-                 WHEN _conflict THEN list_sort(list_distinct(list_append(_reasons, 'duplicate_conflict')))
-                 ELSE list_sort(list_distinct(_reasons)) END AS reasons,
-            CASE WHEN NOT _quarantined THEN []::VARCHAR[]
-                 WHEN _conflict THEN list_append(_messages, format('case id {{}} appears on several rows with '
-                      'different values', f_case_id))
-                 ELSE _messages END AS messages,
+        SELECT _r, source_row, skip, {'f_case_id' if 'case_id' in mapped else 'NULL'} AS f_case_id, {values},
+            _extras,
+            CASE WHEN _quarantined THEN list_sort(list_distinct(list_filter([{reason_sql}], lambda x: x IS NOT NULL)))
+                 ELSE []::VARCHAR[] END AS reasons,
+            CASE WHEN _quarantined THEN list_filter([{message_sql}], lambda x: x IS NOT NULL)
+                 ELSE []::VARCHAR[] END AS messages,
+            CASE WHEN _quarantined THEN {raw_json} END AS _raw,
             CASE WHEN skip IS NOT NULL THEN 'skipped' WHEN _quarantined THEN 'quarantined' ELSE 'loaded' END AS status
-        FROM listed"""
+        FROM checked"""
     con.execute(sql, bind(sql, params))
-    return Staged(f"{raw}_stage", raw, fields, extras, labels, cells, notes)
+    _apply_duplicates(con, table, raw, dups, raw_json, params, conflicts=header.part is Part.CASES)
+    return Staged(table, raw, fields, extras, labels, cells, notes)
+
+
+def _apply_duplicates(con: duckdb.DuckDBPyConnection, table: str, raw: str, dups: str, raw_json: str,
+                      params: dict[str, object], *, conflicts: bool) -> None:
+    """Skip the rows identical to an earlier row; quarantine a case id on several rows that differ.
+
+    Only rows listed in `dups` can be either, so these updates touch few rows and leave the table's order.
+    """
+    con.execute(f"UPDATE {table} SET skip = 'duplicate_row', status = 'skipped', reasons = [], messages = [], "
+                f"_raw = NULL WHERE _r IN (SELECT _r FROM {dups} WHERE is_dup)")
+    if not conflicts:
+        return
+    sql = f"""UPDATE {table} SET status = 'quarantined',
+            reasons = list_sort(list_distinct(list_append(reasons, 'duplicate_conflict'))),
+            messages = list_append(messages, format('case id {{}} appears on several rows with different values',
+                                                    {table}.f_case_id)),
+            _raw = coalesce(_raw, {raw_json})
+        FROM {raw} WHERE {raw}._r = {table}._r AND {table}._r IN (
+            SELECT _r FROM {dups} WHERE NOT is_dup AND k IN (
+                SELECT k FROM {dups} WHERE NOT is_dup AND k IS NOT NULL GROUP BY k HAVING count(*) > 1))"""
+    con.execute(sql, bind(sql, params))
 
 
 def _trim(column: str) -> str:
