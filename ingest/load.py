@@ -72,7 +72,8 @@ def insert_rows(con: duckdb.DuckDBPyConnection, submission_id: int, staged: Stag
 def insert_quarantine(con: duckdb.DuckDBPyConnection, submission_id: int, staged: Staged, part: str) -> None:
     """Insert the staged part's quarantined rows with their reasons and raw values, in file order."""
     con.execute(
-        f"INSERT INTO quarantine SELECT $sid, $part, source_row, f_case_id, reasons, messages, _raw "
+        f"INSERT INTO quarantine SELECT $sid, $part, source_row, {'p_case_id' if part == 'cases' else 'NULL'}, "
+        "reasons, messages, _raw "
         f"FROM {staged.table} WHERE status = 'quarantined'{_file_order(con, staged)}",
         {"sid": submission_id, "part": part},
     )

@@ -105,7 +105,7 @@ def duplicate_candidates(con: duckdb.DuckDBPyConnection, raw: str, key: str, cel
             SELECT _r, {key} AS k FROM {raw} WHERE _r <= $last_r AND NOT {blank}
         ), candidates AS (
             SELECT _r FROM keys WHERE k IS NULL OR k IN (SELECT k FROM keys GROUP BY k HAVING count(*) > 1)
-        )
+        )  -- only the candidates are read whole (a rowid lookup)
         SELECT _r, {key} AS k, row_number() OVER (PARTITION BY {', '.join(cells)} ORDER BY _r) > 1 AS is_dup
         FROM {raw} WHERE _r IN (SELECT _r FROM candidates) AND NOT {total}"""
     con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})

@@ -13,6 +13,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -149,11 +150,12 @@ class EmptyLines:
     (1-based) of the empty lines (LF LF or LF CR LF) that some non-empty line follows.
     """
 
-    _PATTERNS = (b"\n\n", b"\n\r\n")
+    _LF_THEN_EMPTY_LINE = re.compile(rb"\n(?=\r?\n)")
 
     def __init__(self) -> None:
-        self._tail = b""  # the last bytes of the previous chunk: a pattern may straddle two chunks
-        self._newlines = 0
+        self._tail = b""  # the last bytes fed, not searched yet: a match needs the two bytes after it
+        self._newlines_searched = 0
+        self._newlines_fed = 0
         self._found: list[int] = []
         self._last_content = 0  # line number of the last line with content so far
 
@@ -161,27 +163,24 @@ class EmptyLines:
         if not chunk:
             return
         buf = self._tail + chunk
-        carried = len(self._tail)
-        positions = []
-        for pattern in self._PATTERNS:
-            start = 0
-            while (pos := buf.find(pattern, start)) != -1:
-                if pos + len(pattern) > carried:  # not already found within the previous chunk
-                    positions.append(pos)
-                start = pos + 1
-        count, counted = self._newlines - self._tail.count(b"\n"), 0
-        for pos in sorted(positions):
-            count += buf.count(b"\n", counted, pos + 1)
-            counted = pos + 1
+        limit = max(len(buf) - 2, 0)
+        count, counted = self._newlines_searched, 0
+        for match in self._LF_THEN_EMPTY_LINE.finditer(buf, 0, len(buf)):
+            if match.start() >= limit:
+                break
+            count += buf.count(b"\n", counted, match.start() + 1)
+            counted = match.start() + 1
             self._found.append(count + 1)
+        self._newlines_searched += buf.count(b"\n", 0, limit)
+        self._tail = buf[limit:]
         newlines = chunk.count(b"\n")
         content = chunk.rstrip(b"\r\n")
         if content:
-            self._last_content = self._newlines + newlines - chunk.count(b"\n", len(content)) + 1
-        self._newlines += newlines
-        self._tail = buf[-2:]
+            self._last_content = self._newlines_fed + newlines - chunk.count(b"\n", len(content)) + 1
+        self._newlines_fed += newlines
 
     def lines(self) -> list[int]:
+        # A match in the last two bytes is an empty line at the very end: no content follows it.
         return [n for n in self._found if n < self._last_content]
 
 

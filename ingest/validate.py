@@ -141,22 +141,24 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
                                      rules.date_order)
 
     blank = _blank(cells)
-    # Rows after the last non-blank row are not rows of the report (Excel's formatted empty tail).
-    last_r, last_line = con.execute(
-        f"SELECT coalesce(max(_r), -1), max(source_row) FROM {raw} WHERE NOT {blank}").fetchall()[0]
+    last_r, last_line = _last_row(con, raw, blank)
     first_cell = "coalesce(" + ", ".join(f"NULLIF(trim({c}), '')" for c in cells) + ")"
     letters = f"regexp_replace(lower(strip_accents({first_cell})), '[^a-z]', '', 'g')"
-    total = f"coalesce(list_contains($totals, {letters}), false)"
+    total = total_raw = f"coalesce(list_contains($totals, {letters}), false)"
     if "request_type" in mapped:
         # A total row never names a request type; a case whose id happens to read "Total" does.
-        total = f"CASE WHEN coalesce(ltrim({column['request_type']}), '') = '' THEN {total} ELSE false END"
+        total_raw = f"CASE WHEN coalesce(ltrim({column['request_type']}), '') = '' THEN {total} ELSE false END"
+        if "request_type" in lookup.fields:  # the same test, on the text already looked up
+            total = f"CASE WHEN {lookup.trimmed(ident('i_request_type'))} IS NULL THEN {total} ELSE false END"
+        else:
+            total = total_raw
     params: dict[str, object] = {
         "totals": [_letters(t) for t in TOTAL_LABELS], "last_r": last_r, "last_line": last_line,
         "submitted": rules.submitted_on, "period_end": rules.period_end, "ipad": rules.ipad, "opad": rules.opad,
         **lookup.params,
     }
     key = "case_id" if header.part is Part.CASES else next(iter(mapped))
-    dups = lookups.duplicate_candidates(con, raw, _trim(column[key]), cells, blank, total, params)
+    dups = lookups.duplicate_candidates(con, raw, _trim(column[key]), cells, blank, total_raw, params)
 
     positions, parsed, checks = [], [], []
     for name, f in mapped.items():
@@ -175,7 +177,7 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
             parsed.append(f"{_trim(column[name])} AS {col}, CASE WHEN {col} IS NOT NULL THEN "
                           f"{sql_pseudonym(col)} END AS {value}")
         else:
-            parsed.append(f"{_trim(column[name])} AS {col}, {col} AS {value}")
+            parsed.append(f"{'_key' if name == key else _trim(column[name])} AS {col}, {col} AS {value}")
         if f.kind is Kind.DATE:
             checks.append((f"{col} IS NOT NULL AND {value} IS NULL", Reason.BAD_DATE,
                            f"format('{{}} ''{{}}'' is not a date', ${label_param}, {col})"))
@@ -212,25 +214,25 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     table = f"{raw}_stage"
     sql = f"""CREATE OR REPLACE TEMP TABLE {table} AS
         WITH cells AS (
-            SELECT _r, source_row, {blank} AS _blank, {total} AS _total, {''.join(p + ', ' for p in positions)}
+            SELECT _r, source_row, {_trim(column[key])} AS _key, {''.join(p + ', ' for p in positions)}
                    {', '.join(cells)}
             FROM {raw} WHERE _r <= $last_r
             UNION ALL  -- empty lines inside the data (DuckDB's reader drops them) are blank rows of the report
-            SELECT -line, line, true, false, {''.join('NULL, ' for _ in positions)}{', '.join('NULL' for _ in cells)}
+            SELECT -line, line, NULL, {''.join('NULL, ' for _ in positions)}{', '.join('NULL' for _ in cells)}
             FROM {raw}_empty WHERE line < $last_line
         ), parsed AS (
             SELECT *, {', '.join(parsed)}, {extras_sql} AS _extras,
-                   CASE WHEN _blank THEN 'blank' WHEN _total THEN 'total' END AS skip
+                   {_blank(cells, first="_key")} AS _blank, {total} AS _total
             FROM cells
         ), checked AS (
-            SELECT *, skip IS NULL AND {bad_sql} AS _quarantined FROM parsed
-        )
-        SELECT _r, source_row, skip, {'f_case_id' if 'case_id' in mapped else 'NULL'} AS f_case_id, {values},
-            _extras,
+            SELECT *, CASE WHEN _blank THEN 'blank' WHEN _total THEN 'total' END AS skip,
+                   NOT _blank AND NOT _total AND {bad_sql} AS _quarantined
+            FROM parsed
+        )  -- reasons, messages and raw values only for quarantined rows (NULL for the others)
+        SELECT _r, source_row, skip, {values}, _extras,
             CASE WHEN _quarantined THEN list_sort(list_distinct(list_filter([{reason_sql}], lambda x: x IS NOT NULL)))
-                 ELSE []::VARCHAR[] END AS reasons,
-            CASE WHEN _quarantined THEN list_filter([{message_sql}], lambda x: x IS NOT NULL)
-                 ELSE []::VARCHAR[] END AS messages,
+                 END AS reasons,
+            CASE WHEN _quarantined THEN list_filter([{message_sql}], lambda x: x IS NOT NULL) END AS messages,
             CASE WHEN _quarantined THEN {raw_json} END AS _raw,
             CASE WHEN skip IS NOT NULL THEN 'skipped' WHEN _quarantined THEN 'quarantined' ELSE 'loaded' END AS status
         FROM checked"""
@@ -245,14 +247,14 @@ def _apply_duplicates(con: duckdb.DuckDBPyConnection, table: str, raw: str, dups
 
     Only rows listed in `dups` can be either, so these updates touch few rows and leave the table's order.
     """
-    con.execute(f"UPDATE {table} SET skip = 'duplicate_row', status = 'skipped', reasons = [], messages = [], "
+    con.execute(f"UPDATE {table} SET skip = 'duplicate_row', status = 'skipped', reasons = NULL, messages = NULL, "
                 f"_raw = NULL WHERE _r IN (SELECT _r FROM {dups} WHERE is_dup)")
     if not conflicts:
         return
     sql = f"""UPDATE {table} SET status = 'quarantined',
-            reasons = list_sort(list_distinct(list_append(reasons, 'duplicate_conflict'))),
-            messages = list_append(messages, format('case id {{}} appears on several rows with different values',
-                                                    {table}.f_case_id)),
+            reasons = list_sort(list_distinct(list_append(coalesce(reasons, []), 'duplicate_conflict'))),
+            messages = list_append(coalesce(messages, []), format(
+                'case id {{}} appears on several rows with different values', {table}.p_case_id)),
             _raw = coalesce(_raw, {raw_json})
         FROM {raw} WHERE {raw}._r = {table}._r AND {table}._r IN (
             SELECT _r FROM {dups} WHERE NOT is_dup AND k IN (
@@ -264,9 +266,25 @@ def _trim(column: str) -> str:
     return f"NULLIF(trim({column}), '')"
 
 
-def _blank(cells: list[str]) -> str:
-    """SQL true when every cell is empty or spaces; CASE stops at the first filled cell (AND would not)."""
-    return "(CASE " + " ".join(f"WHEN coalesce(ltrim({c}), '') <> '' THEN false" for c in cells) + " ELSE true END)"
+def _blank(cells: list[str], first: str | None = None) -> str:
+    """SQL true when every cell is empty or spaces; CASE stops at the first filled cell (AND would not).
+
+    `first`: an expression already computed that is NULL exactly when one of the cells is empty.
+    """
+    tests = ([f"{first} IS NOT NULL"] if first else []) + [f"coalesce(ltrim({c}), '') <> ''" for c in cells]
+    return "(CASE " + " ".join(f"WHEN {t} THEN false" for t in tests) + " ELSE true END)"
+
+
+def _last_row(con: duckdb.DuckDBPyConnection, raw: str, blank: str) -> tuple[int, int | None]:
+    """The last non-blank row (_r, source_row); rows after it are Excel's formatted empty tail, not rows.
+
+    Usually the last row itself: only when it is blank are all rows tested.
+    """
+    last = con.execute(f"SELECT _r, source_row, {blank} FROM {raw} WHERE _r = (SELECT max(_r) FROM {raw})").fetchall()
+    if last and not last[0][2]:
+        return last[0][0], last[0][1]
+    found = con.execute(f"SELECT coalesce(max(_r), -1), max(source_row) FROM {raw} WHERE NOT {blank}").fetchall()[0]
+    return found[0], found[1]
 
 
 def _case_checks(mapped: dict[str, Field], rules: Rules) -> list[tuple[str, Reason, str]]:
