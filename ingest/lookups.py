@@ -6,8 +6,6 @@ date, vocabulary value) is a list in the type's order, bound as a query paramete
 value by position, `$list[enum_code(TRY_CAST(cell AS type)) + 1]`: a hash lookup without a join. Joins
 would do the same, but DuckDB does not keep row order across a parallel join, and sorting a million
 staged rows back into file order costs more than the whole lookup.
-
-Duplicate rows are found here too: only rows whose key repeats (or is empty) are compared cell by cell.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ import duckdb
 from ingest.dates import sql_date
 from ingest.vocabulary import ENUM_VOCABULARY, Kind, label_key, value_index
 
-TABLES = ("_values", "_dups")  # suffixes of the raw table: temp tables created here
+TABLES = ("_values",)  # suffixes of the raw table: temp tables created here
 TYPES = ("_texts",)  # suffixes of the raw table: temp types created here
 # Above this many distinct date texts (timestamps, say) a date column is read row by row instead.
 DATE_LOOKUP_LIMIT = 50_000
@@ -90,26 +88,6 @@ def _count_values(con: duckdb.DuckDBPyConnection, raw: str, columns: dict[str, s
                                f"WHERE {col} IS NOT NULL GROUP BY {col}" for name, col in columns.items())
     source = union or "SELECT NULL::VARCHAR AS field, NULL::VARCHAR AS raw, 0 AS n WHERE false"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {raw}_values AS {source}")
-
-
-def duplicate_candidates(con: duckdb.DuckDBPyConnection, raw: str, key: str, cells: list[str], blank: str,
-                         total: str, params: dict[str, object]) -> str:
-    """Compare cell by cell only the rows whose key repeats or is empty: `{raw}_dups` (_r, k, is_dup).
-
-    Identical rows share their key, so this finds every identical row exactly; is_dup marks all but the
-    first of each set. `params` binds $last_r (the last non-blank row) and what `total` uses.
-    """
-    table = f"{raw}_dups"
-    sql = f"""CREATE OR REPLACE TEMP TABLE {table} AS
-        WITH keys AS MATERIALIZED (
-            SELECT _r, {key} AS k FROM {raw} WHERE _r <= $last_r AND NOT {blank}
-        ), candidates AS (
-            SELECT _r FROM keys WHERE k IS NULL OR k IN (SELECT k FROM keys GROUP BY k HAVING count(*) > 1)
-        )  -- only the candidates are read whole (a rowid lookup)
-        SELECT _r, {key} AS k, row_number() OVER (PARTITION BY {', '.join(cells)} ORDER BY _r) > 1 AS is_dup
-        FROM {raw} WHERE _r IN (SELECT _r FROM candidates) AND NOT {total}"""
-    con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
-    return table
 
 
 def ambiguity_notes(con: duckdb.DuckDBPyConnection, raw: str, headers: dict[str, str], date_order: str) -> list[str]:

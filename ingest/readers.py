@@ -372,7 +372,7 @@ def _open_excel(path: Path, scan: _Scan) -> Report:
         reader = fastexcel.read_excel(str(path))
         grids = []
         for name in reader.sheet_names:
-            table = reader.load_sheet(name, header_row=None, dtypes="string").to_arrow()
+            table = pa.Table.from_batches([reader.load_sheet(name, header_row=None, dtypes="string", eager=True)])
             head_rows = table.slice(0, HEAD_ROWS).to_pylist()
             head = [[_cell(v) for v in row.values()] for row in head_rows]
             keep = [(i + 1, row) for i, row in enumerate(head) if any(c is not None for c in row)]

@@ -87,7 +87,7 @@ class Staged:
 
 
 # The temp tables and types `stage(con, raw, ...)` creates, as suffixes of `raw`.
-STAGE_TABLES = (*lookups.TABLES, "_stage")
+STAGE_TABLES = (*lookups.TABLES, "_stage", "_dups")
 STAGE_TYPES = lookups.TYPES
 CODED = (Kind.DATE, Kind.ENUM, Kind.BOOL)  # kinds read through a lookup of distinct values
 
@@ -144,21 +144,18 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     last_r, last_line = _last_row(con, raw, blank)
     first_cell = "coalesce(" + ", ".join(f"NULLIF(trim({c}), '')" for c in cells) + ")"
     letters = f"regexp_replace(lower(strip_accents({first_cell})), '[^a-z]', '', 'g')"
-    total = total_raw = f"coalesce(list_contains($totals, {letters}), false)"
+    total = f"coalesce(list_contains($totals, {letters}), false)"
     if "request_type" in mapped:
         # A total row never names a request type; a case whose id happens to read "Total" does.
-        total_raw = f"CASE WHEN coalesce(ltrim({column['request_type']}), '') = '' THEN {total} ELSE false END"
-        if "request_type" in lookup.fields:  # the same test, on the text already looked up
-            total = f"CASE WHEN {lookup.trimmed(ident('i_request_type'))} IS NULL THEN {total} ELSE false END"
-        else:
-            total = total_raw
+        no_type = (f"{lookup.trimmed(ident('i_request_type'))} IS NULL" if "request_type" in lookup.fields
+                   else f"coalesce(ltrim({column['request_type']}), '') = ''")
+        total = f"CASE WHEN {no_type} THEN {total} ELSE false END"
     params: dict[str, object] = {
         "totals": [_letters(t) for t in TOTAL_LABELS], "last_r": last_r, "last_line": last_line,
         "submitted": rules.submitted_on, "period_end": rules.period_end, "ipad": rules.ipad, "opad": rules.opad,
         **lookup.params,
     }
     key = "case_id" if header.part is Part.CASES else next(iter(mapped))
-    dups = lookups.duplicate_candidates(con, raw, _trim(column[key]), cells, blank, total_raw, params)
 
     positions, parsed, checks = [], [], []
     for name, f in mapped.items():
@@ -237,16 +234,29 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
             CASE WHEN skip IS NOT NULL THEN 'skipped' WHEN _quarantined THEN 'quarantined' ELSE 'loaded' END AS status
         FROM checked"""
     con.execute(sql, bind(sql, params))
-    _apply_duplicates(con, table, raw, dups, raw_json, params, conflicts=header.part is Part.CASES)
+    _apply_duplicates(con, table, raw, (ident('p_' + key), _trim(column[key])), cells, raw_json, params,
+                      conflicts=header.part is Part.CASES)
     return Staged(table, raw, fields, extras, labels, cells, notes)
 
 
-def _apply_duplicates(con: duckdb.DuckDBPyConnection, table: str, raw: str, dups: str, raw_json: str,
-                      params: dict[str, object], *, conflicts: bool) -> None:
+def _apply_duplicates(con: duckdb.DuckDBPyConnection, table: str, raw: str, key: tuple[str, str], cells: list[str],
+                      raw_json: str, params: dict[str, object], *, conflicts: bool) -> None:
     """Skip the rows identical to an earlier row; quarantine a case id on several rows that differ.
 
-    Only rows listed in `dups` can be either, so these updates touch few rows and leave the table's order.
+    Identical rows share their key, so only rows whose key repeats (or is empty) are compared cell by cell,
+    in `{raw}_dups` (_r, k, is_dup: all but the first of a set of identical rows). These few rows are then
+    updated in place, which keeps the staged table in file order. key: (its staged column, SQL on raw).
     """
+    dups = f"{raw}_dups"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {dups} AS
+        WITH keys AS (
+            SELECT _r, {key[0]} AS k, skip FROM {table} WHERE skip IS DISTINCT FROM 'blank'
+        ), candidates AS (
+            SELECT _r FROM keys
+            WHERE skip IS NULL AND (k IS NULL OR k IN (SELECT k FROM keys GROUP BY k HAVING count(*) > 1))
+        )  -- only the candidates are read whole (a rowid lookup)
+        SELECT _r, {key[1]} AS k, row_number() OVER (PARTITION BY {', '.join(cells)} ORDER BY _r) > 1 AS is_dup
+        FROM {raw} WHERE _r IN (SELECT _r FROM candidates)""")
     con.execute(f"UPDATE {table} SET skip = 'duplicate_row', status = 'skipped', reasons = NULL, messages = NULL, "
                 f"_raw = NULL WHERE _r IN (SELECT _r FROM {dups} WHERE is_dup)")
     if not conflicts:
