@@ -165,18 +165,21 @@ class EmptyLines:
         buf = self._tail + chunk
         limit = max(len(buf) - 2, 0)
         count, counted = self._newlines_searched, 0
-        for match in self._LF_THEN_EMPTY_LINE.finditer(buf, 0, len(buf)):
+        for match in self._LF_THEN_EMPTY_LINE.finditer(buf):
             if match.start() >= limit:
                 break
             count += buf.count(b"\n", counted, match.start() + 1)
             counted = match.start() + 1
             self._found.append(count + 1)
-        self._newlines_searched += buf.count(b"\n", 0, limit)
+        in_buf = buf.count(b"\n")
+        self._newlines_searched += in_buf - buf.count(b"\n", limit)
+        newlines = in_buf - self._tail.count(b"\n")  # in the chunk
         self._tail = buf[limit:]
-        newlines = chunk.count(b"\n")
-        content = chunk.rstrip(b"\r\n")
-        if content:
-            self._last_content = self._newlines_fed + newlines - chunk.count(b"\n", len(content)) + 1
+        end = len(chunk)
+        while end and chunk[end - 1] in b"\r\n":
+            end -= 1
+        if end:  # the chunk has content: its last line with content is the last so far
+            self._last_content = self._newlines_fed + newlines - chunk.count(b"\n", end) + 1
         self._newlines_fed += newlines
 
     def lines(self) -> list[int]:
