@@ -29,6 +29,8 @@ from store.errors import OversightError, StoreError
 from store.identity import Config, User, load_config, may, resolve_user, user_for_claims
 
 DEMO_MESSAGE = "The demo reports from sample_reports/ were loaded so you can look around."
+# OVERSIGHT_DEMO=0 (or false/no/off) keeps an empty database empty: a real deployment, or a test of the first upload.
+DEMO_ENV = "OVERSIGHT_DEMO"
 ACCESS_OFF = "Access control is off: no users are configured, everyone is the local user with all roles."
 NO_SIGN_IN = ("Users are configured in {path}, but none of them can sign in to the dashboard. Give them passwords "
               "with `oversight user add NAME --role ROLE`, configure your identity provider in an [auth] section of "
@@ -212,12 +214,17 @@ def _first_start(ctx: Context) -> None:
         st.session_state["demo_checked"] = True
         with ctx.cursor() as cur:
             empty = is_empty(cur)
-        if empty:
+        if empty and demo_enabled():
             _load_demo(ctx)
     loaded = st.session_state.get("demo_loaded")
     if loaded:
         st.info(f"{DEMO_MESSAGE} {loaded} demo report(s) were ingested; upload your own below.",
                 icon=":material/info:")
+
+
+def demo_enabled() -> bool:
+    """Whether the first start on an empty database loads the demo reports (unless OVERSIGHT_DEMO switches it off)."""
+    return os.environ.get(DEMO_ENV, "1").strip().lower() not in {"0", "false", "no", "off"}
 
 
 def _load_demo(ctx: Context) -> None:
