@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -42,8 +43,11 @@ def findings_table(found: list[dict[str, object]]) -> pd.DataFrame:
                                 "title", "cases", "owner", "source"])
 
 
-def _highlight_overdue(row: pd.Series) -> list[str]:
-    return [OVERDUE_STYLE if row["overdue"] else ""] * len(row)
+def _highlight_overdue(table: pd.DataFrame) -> pd.DataFrame:
+    """The overdue style on every cell of an overdue finding's row, in one pass over the table (Styler.apply row by
+    row took 0.2 s per thousand findings)."""
+    overdue = np.broadcast_to(table["overdue"].to_numpy(dtype=bool)[:, None], table.shape)
+    return pd.DataFrame(np.where(overdue, OVERDUE_STYLE, ""), index=table.index, columns=table.columns)
 
 
 def _url_flag(name: str, label: str) -> bool:
@@ -313,7 +317,9 @@ def render() -> None:
                 "**Raise findings** above (run the checks first), or by hand.", icon=":material/flag:")
         return
     table = findings_table(found)
-    st.dataframe(table.style.apply(_highlight_overdue, axis=1), hide_index=True, width="stretch", key=TABLE,
+    # A Styler ships every cell twice (values and display text): only when there is something to highlight.
+    shown = table.style.apply(_highlight_overdue, axis=None) if table["overdue"].any() else table
+    st.dataframe(shown, hide_index=True, width="stretch", key=TABLE,
                  on_select="rerun", selection_mode="single-row",
                  column_config={"overdue": st.column_config.CheckboxColumn("overdue")})
     picked = _pick(found)
