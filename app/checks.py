@@ -13,6 +13,7 @@ from app import filters, state
 from checks.catalog import BY_ID, CHECKS
 from checks.contract import Clause, Profile, profile_for_processor
 from checks.queries import (
+    EXCEPTION_LIMIT,
     breaches_by_month,
     check_exceptions,
     check_table,
@@ -162,6 +163,8 @@ def _exceptions_section(ctx: state.Context, check_id: str, processor: str, perio
     if not found:
         st.success("No case offends this check in the latest run.", icon=":material/check_circle:")
         return
+    if len(found) >= EXCEPTION_LIMIT:  # the query stops there: a page never ships every exception of a month
+        st.caption(f"Showing the first {EXCEPTION_LIMIT:,} exceptions by case id; the table above counts them all.")
     st.dataframe(exceptions_frame(check_id, found), hide_index=True, width="stretch", key="check_exceptions")
 
 
