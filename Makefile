@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/checks.py
 	$(BIN)/python bench/draw.py
+	$(BIN)/python bench/dashboard.py
 
 demo: $(STAMP)
 	$(BIN)/oversight demo
