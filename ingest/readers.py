@@ -2,18 +2,14 @@
 
 A grid offers its first rows to Python (to find the header and classify the sheet) and loads all its
 data rows into a DuckDB temporary table of text columns, so a million rows never pass through Python.
-A CSV file is read in chunks (hashed, its encoding and empty lines found on the way) and handed to DuckDB
-as it is whenever DuckDB can read its encoding; only UTF-16 and Windows-1252 text that uses the bytes where
-Windows-1252 differs from Latin-1 are transcoded, chunk by chunk, to a temporary UTF-8 file.
+A CSV file is handed to DuckDB as it is whenever DuckDB can read its encoding, else transcoded to a
+temporary UTF-8 file first (ingest/encoding.py).
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import hashlib
 import io
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -25,17 +21,12 @@ import duckdb
 import fastexcel
 import pyarrow as pa
 
+from ingest.encoding import SAMPLE_BYTES, Scan, binary, encoding_of, scan, transcode
 from ingest.errors import EmptyFile, UnreadableFile
 
 HEAD_ROWS = 30
-SAMPLE_BYTES = 64 * 1024
-CHUNK_BYTES = 8 * 1024 * 1024
 DELIMITERS = (";", ",", "\t", "|")
 SPARE_COLUMNS = 8  # rows longer than the header land here and are kept as extras, never cut off
-# Windows-1252 and Latin-1 differ only in 0x80-0x9F; of those, Windows-1252 leaves five bytes undefined.
-C1_BYTES = bytes(range(0x80, 0xA0))
-CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
-UTF8_BOM = b"\xef\xbb\xbf"
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 
 Cell = str | None
@@ -143,149 +134,6 @@ class Report:
     grids: list[Grid]
 
 
-class EmptyLines:
-    """Find the empty lines of text fed in chunks (any encoding where a newline is the byte 0x0A).
-
-    Gives the same answer as scanning the whole text at once while holding one chunk: the numbers
-    (1-based) of the empty lines (LF LF or LF CR LF) that some non-empty line follows.
-    """
-
-    _LF_THEN_EMPTY_LINE = re.compile(rb"\n(?=\r?\n)")
-
-    def __init__(self) -> None:
-        self._tail = b""  # the last bytes fed, not searched yet: a match needs the two bytes after it
-        self._newlines_searched = 0
-        self._newlines_fed = 0
-        self._found: list[int] = []
-        self._last_content = 0  # line number of the last line with content so far
-
-    def feed(self, chunk: bytes) -> None:
-        if not chunk:
-            return
-        buf = self._tail + chunk
-        limit = max(len(buf) - 2, 0)
-        count, counted = self._newlines_searched, 0
-        for match in self._LF_THEN_EMPTY_LINE.finditer(buf):
-            if match.start() >= limit:
-                break
-            count += buf.count(b"\n", counted, match.start() + 1)
-            counted = match.start() + 1
-            self._found.append(count + 1)
-        in_buf = buf.count(b"\n")
-        self._newlines_searched += in_buf - buf.count(b"\n", limit)
-        newlines = in_buf - self._tail.count(b"\n")  # in the chunk
-        self._tail = buf[limit:]
-        end = len(chunk)
-        while end and chunk[end - 1] in b"\r\n":
-            end -= 1
-        if end:  # the chunk has content: its last line with content is the last so far
-            self._last_content = self._newlines_fed + newlines - chunk.count(b"\n", end) + 1
-        self._newlines_fed += newlines
-
-    def lines(self) -> list[int]:
-        # A match in the last two bytes is an empty line at the very end: no content follows it.
-        return [n for n in self._found if n < self._last_content]
-
-
-@dataclass(frozen=True)
-class _Scan:
-    """One pass over a file: its hash and size, its first bytes, and for text what the encoding allows."""
-
-    sha256: str
-    size: int
-    head: bytes
-    has_text: bool
-    utf8: bool
-    empty_lines: list[int]
-
-
-def _scan(path: Path, text: bool) -> _Scan:
-    digest = hashlib.sha256()
-    lines = EmptyLines()
-    utf8 = codecs.getincrementaldecoder("utf-8")()
-    valid, has_text, size, head = text, False, 0, b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            if len(head) < SAMPLE_BYTES:
-                head += chunk[: SAMPLE_BYTES - len(head)]
-            digest.update(chunk)
-            size += len(chunk)
-            has_text = has_text or bool(chunk.strip())
-            if text:
-                lines.feed(chunk)
-                valid = valid and _decodes(utf8, chunk, final=False)
-    valid = valid and _decodes(utf8, b"", final=True)
-    return _Scan(digest.hexdigest(), size, head, has_text, valid, lines.lines())
-
-
-def _decodes(decoder: codecs.IncrementalDecoder, chunk: bytes, *, final: bool) -> bool:
-    try:
-        decoder.decode(chunk, final=final)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _encoding(path: Path, scan: _Scan) -> tuple[str, str | None, str]:
-    """Return (encoding name, codec to transcode with or None, the encoding DuckDB reads the file in)."""
-    if scan.head.startswith(UTF8_BOM):
-        return "utf-8-bom", None, "utf-8"
-    if scan.head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", "utf-16", "utf-8"
-    sample = scan.head[:4096]
-    if sample.count(b"\x00") > len(sample) // 4:
-        # UTF-16 without a byte-order mark: ASCII text has its zero bytes on one side.
-        codec = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
-        return "utf-16", codec, "utf-8"
-    if b"\x00" in scan.head:
-        raise _binary(path)
-    if scan.utf8:
-        return "utf-8", None, "utf-8"
-    uses_c1, undefined = _c1_bytes(path)
-    if not uses_c1:
-        return "cp1252", None, "latin-1"  # then identical to Latin-1, which DuckDB reads itself
-    # DuckDB's Latin-1 reader refuses the bytes 0x80-0x9F, so such text is transcoded.
-    codec = "latin-1" if undefined else "cp1252"
-    return codec, codec, "utf-8"
-
-
-def _c1_bytes(path: Path) -> tuple[bool, bool]:
-    """Return whether the file uses bytes 0x80-0x9F, and whether any is one Windows-1252 leaves undefined."""
-    uses_c1 = False
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            uses_c1 = uses_c1 or len(chunk.translate(None, C1_BYTES)) < len(chunk)
-            if uses_c1 and len(chunk.translate(None, CP1252_UNDEFINED)) < len(chunk):
-                return True, True
-    return uses_c1, False
-
-
-def _transcode(path: Path, codec: str, target: Path) -> list[int]:
-    """Write the file as UTF-8 to target, chunk by chunk; return its empty lines."""
-    decoder = codecs.getincrementaldecoder(codec)()
-    lines = EmptyLines()
-    try:
-        with path.open("rb") as source, target.open("wb") as out:
-            while True:
-                chunk = source.read(CHUNK_BYTES)
-                data = decoder.decode(chunk, final=not chunk).encode("utf-8")
-                lines.feed(data)
-                out.write(data)
-                if not chunk:
-                    break
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(
-            f"{path.name} looks like {codec.upper()} text but byte {exc.start} cannot be read as such ({exc.reason}). "
-            "Export the report again as CSV (UTF-8) or as Excel (.xlsx)."
-        ) from None
-    return lines.lines()
-
-
-def _binary(path: Path) -> UnreadableFile:
-    return UnreadableFile(f"{path.name} is not a text file (it contains binary data). "
-                          "Send the report as CSV or Excel (.xlsx).")
-
-
 def _parse_head(text: str, delimiter: str) -> tuple[list[list[Cell]], list[int]]:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows: list[list[Cell]] = []
@@ -332,41 +180,41 @@ def open_report(path: Path, header_score: HeaderScore) -> Iterator[Report]:
     with path.open("rb") as handle:
         magic = handle.read(len(ZIP_MAGIC))
     excel = magic.startswith((ZIP_MAGIC, OLE_MAGIC)) or path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
-    scan = _scan(path, text=not excel)
-    if not scan.has_text:
+    found = scan(path, text=not excel)
+    if not found.has_text:
         raise EmptyFile(f"{path.name} is empty. Export the report again and check that it holds the case list.")
     if excel:
-        yield _open_excel(path, scan)
+        yield _open_excel(path, found)
         return
     workdir = Path(tempfile.mkdtemp(prefix="oversight-"))
     try:
-        yield _open_csv(path, scan, workdir, header_score)
+        yield _open_csv(path, found, workdir, header_score)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _open_csv(path: Path, scan: _Scan, workdir: Path, header_score: HeaderScore) -> Report:
-    encoding, codec, reads_as = _encoding(path, scan)
-    csv_path, head, size, empty_lines = path, scan.head, scan.size, scan.empty_lines
+def _open_csv(path: Path, found: Scan, workdir: Path, header_score: HeaderScore) -> Report:
+    encoding, codec, reads_as = encoding_of(path, found)
+    csv_path, head, size, empty_lines = path, found.head, found.size, found.empty_lines
     if codec is not None:
         csv_path = workdir / "utf8.csv"
-        empty_lines = _transcode(path, codec, csv_path)
+        empty_lines = transcode(path, codec, csv_path)
         with csv_path.open("rb") as handle:
             head = handle.read(SAMPLE_BYTES)
         size = csv_path.stat().st_size
         if b"\x00" in head:
-            raise _binary(path)
+            raise binary(path)
     text = _head_text(head, size, "utf-8" if reads_as == "utf-8" else "latin-1")
     delimiter = _choose_delimiter(text, header_score)
     head_rows, numbers = _parse_head(text, delimiter)
-    detected = Detected(path.name, "csv", scan.sha256, scan.size, encoding, delimiter)
+    detected = Detected(path.name, "csv", found.sha256, found.size, encoding, delimiter)
     grid = Grid(None, head_rows, numbers, _csv_path=csv_path, _delimiter=delimiter, _encoding=reads_as,
                 _empty_lines=empty_lines)
     return Report(path, detected, [grid])
 
 
-def _open_excel(path: Path, scan: _Scan) -> Report:
-    if scan.head.startswith(OLE_MAGIC):
+def _open_excel(path: Path, found: Scan) -> Report:
+    if found.head.startswith(OLE_MAGIC):
         raise UnreadableFile(
             f"{path.name} is password-protected or in the old .xls format, which cannot be read. "
             "Save it in Excel as .xlsx without a password, or export it as CSV."
@@ -385,7 +233,7 @@ def _open_excel(path: Path, scan: _Scan) -> Report:
             f"{path.name} could not be read as an Excel workbook ({str(exc).splitlines()[0]}). "
             "Open it in Excel and save it again as .xlsx, or export the report as CSV."
         ) from None
-    return Report(path, Detected(path.name, "xlsx", scan.sha256, scan.size), grids)
+    return Report(path, Detected(path.name, "xlsx", found.sha256, found.size), grids)
 
 
 def _cell(value: object) -> Cell:

@@ -157,38 +157,7 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     }
     key = "case_id" if header.part is Part.CASES else next(iter(mapped))
 
-    positions, parsed, checks = [], [], []
-    for name, f in mapped.items():
-        col, value = ident("f_" + name), ident("p_" + name)
-        label_param = f"label_{name}"
-        params[label_param] = f"{header.headers[header.columns[name]].strip()} ({name})"
-        if name in lookup.fields:
-            position = ident("i_" + name)
-            positions.append(f"{lookup.position(column[name])} AS {position}")
-            parsed.append(f"{lookup.trimmed(position)} AS {col}, {lookup.value(name, f.kind, position)} AS {value}")
-        elif f.kind is Kind.DATE:  # too many distinct texts for a lookup: read row by row
-            parsed.append(f"{_trim(column[name])} AS {col}, {sql_date(_trim(column[name]), rules.date_order)} "
-                          f"AS {value}")
-        elif name == "data_subject_ref":
-            # Pseudonymised here, before anything is written.
-            parsed.append(f"{_trim(column[name])} AS {col}, CASE WHEN {col} IS NOT NULL THEN "
-                          f"{sql_pseudonym(col)} END AS {value}")
-        else:
-            parsed.append(f"{'_key' if name == key else _trim(column[name])} AS {col}, {col} AS {value}")
-        if f.kind is Kind.DATE:
-            checks.append((f"{col} IS NOT NULL AND {value} IS NULL", Reason.BAD_DATE,
-                           f"format('{{}} ''{{}}'' is not a date', ${label_param}, {col})"))
-            checks.append((f"{value} > $submitted", Reason.FUTURE_DATE,
-                           f"format('{{}} {{}} is after the report was submitted ({{}})', ${label_param}, "
-                           f"{value}, $submitted)"))
-        elif f.kind in (Kind.ENUM, Kind.BOOL):
-            known = ", ".join(VOCABULARIES[ENUM_VOCABULARY.get(name, "boolean")])
-            params[f"known_{name}"] = known if f.kind is Kind.ENUM else "yes/no, ja/nee, oui/non"
-            checks.append((f"{col} IS NOT NULL AND {value} IS NULL", Reason.UNKNOWN_VALUE,
-                           f"format('{{}} ''{{}}'' is not a known value ({{}})', ${label_param}, {col}, "
-                           f"$known_{name})"))
-        if f.required:
-            checks.append((f"{col} IS NULL", Reason.MISSING_REQUIRED, f"format('{{}} is empty', ${label_param})"))
+    positions, parsed, checks = _field_rules(header, mapped, column, key, lookup, rules, params)
     if header.part is Part.CASES:
         checks += _case_checks(mapped, rules)
     bad_sql = "coalesce(" + " OR ".join(f"({cond})" for cond, _, _ in checks) + ", false)" if checks else "false"
@@ -295,6 +264,46 @@ def _last_row(con: duckdb.DuckDBPyConnection, raw: str, blank: str) -> tuple[int
         return last[0][0], last[0][1]
     found = con.execute(f"SELECT coalesce(max(_r), -1), max(source_row) FROM {raw} WHERE NOT {blank}").fetchall()[0]
     return found[0], found[1]
+
+
+def _field_rules(header: HeaderMap, mapped: dict[str, Field], column: dict[str, str], key: str,
+                 lookup: lookups.Lookup, rules: Rules, params: dict[str, object]
+                 ) -> tuple[list[str], list[str], list[tuple[str, Reason, str]]]:
+    """SQL for each mapped field: lookup positions (on the raw cells), its trimmed text f_* and typed value p_*
+    (on the cells), and the checks (condition, reason, message) on those. Adds the parameters they bind."""
+    positions, parsed, checks = [], [], []
+    for name, f in mapped.items():
+        col, value = ident("f_" + name), ident("p_" + name)
+        label_param = f"label_{name}"
+        params[label_param] = f"{header.headers[header.columns[name]].strip()} ({name})"
+        if name in lookup.fields:
+            position = ident("i_" + name)
+            positions.append(f"{lookup.position(column[name])} AS {position}")
+            parsed.append(f"{lookup.trimmed(position)} AS {col}, {lookup.value(name, f.kind, position)} AS {value}")
+        elif f.kind is Kind.DATE:  # too many distinct texts for a lookup: read row by row
+            parsed.append(f"{_trim(column[name])} AS {col}, {sql_date(_trim(column[name]), rules.date_order)} "
+                          f"AS {value}")
+        elif name == "data_subject_ref":
+            # Pseudonymised here, before anything is written.
+            parsed.append(f"{_trim(column[name])} AS {col}, CASE WHEN {col} IS NOT NULL THEN "
+                          f"{sql_pseudonym(col)} END AS {value}")
+        else:
+            parsed.append(f"{'_key' if name == key else _trim(column[name])} AS {col}, {col} AS {value}")
+        if f.kind is Kind.DATE:
+            checks.append((f"{col} IS NOT NULL AND {value} IS NULL", Reason.BAD_DATE,
+                           f"format('{{}} ''{{}}'' is not a date', ${label_param}, {col})"))
+            checks.append((f"{value} > $submitted", Reason.FUTURE_DATE,
+                           f"format('{{}} {{}} is after the report was submitted ({{}})', ${label_param}, "
+                           f"{value}, $submitted)"))
+        elif f.kind in (Kind.ENUM, Kind.BOOL):
+            known = ", ".join(VOCABULARIES[ENUM_VOCABULARY.get(name, "boolean")])
+            params[f"known_{name}"] = known if f.kind is Kind.ENUM else "yes/no, ja/nee, oui/non"
+            checks.append((f"{col} IS NOT NULL AND {value} IS NULL", Reason.UNKNOWN_VALUE,
+                           f"format('{{}} ''{{}}'' is not a known value ({{}})', ${label_param}, {col}, "
+                           f"$known_{name})"))
+        if f.required:
+            checks.append((f"{col} IS NULL", Reason.MISSING_REQUIRED, f"format('{{}} is empty', ${label_param})"))
+    return positions, parsed, checks
 
 
 def _case_checks(mapped: dict[str, Field], rules: Rules) -> list[tuple[str, Reason, str]]:

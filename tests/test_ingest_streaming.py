@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import lookups, readers
+from ingest import encoding, lookups
 from ingest.pseudonym import Pseudonymiser, sql_pseudonym
 from tests.conftest import HEADER_NL, nl_row
 
@@ -32,7 +32,7 @@ def whole_text_empty_lines(data: bytes) -> list[int]:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=60).map(lambda b: bytes(b"\n\ra;"[x % 4] for x in b)), st.integers(1, 9))
 def test_empty_lines_found_in_chunks_are_those_of_the_whole_text(data, size):
-    scanner = readers.EmptyLines()
+    scanner = encoding.EmptyLines()
     for start in range(0, len(data), size):
         scanner.feed(data[start:start + size])
     assert scanner.lines() == whole_text_empty_lines(data)
@@ -57,7 +57,7 @@ MESSY = [
 @pytest.mark.parametrize("chunk", [1, 7, 64])
 def test_a_file_read_in_small_chunks_loads_exactly_as_in_one_piece(con, ingest, write_csv, monkeypatch, chunk):
     whole = ingest(write_csv("a_2026-10.csv", MESSY, encoding="cp1252", newline="\r\n"))
-    monkeypatch.setattr(readers, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(encoding, "CHUNK_BYTES", chunk)
     chunked = ingest(write_csv("b_2026-10.csv", [*MESSY, ""], encoding="cp1252", newline="\r\n"))
     assert (chunked.rows_read, chunked.rows_loaded, chunked.rows_quarantined, chunked.rows_skipped) == (
         whole.rows_read, whole.rows_loaded, whole.rows_quarantined, whole.rows_skipped)

@@ -1,0 +1,168 @@
+"""What a CSV file's bytes are: one streamed pass (hash, size, head, empty lines, UTF-8 or not), the encoding
+decision, and transcoding to UTF-8, chunk by chunk, when DuckDB cannot read the file as it is.
+
+DuckDB reads UTF-8 and Latin-1 itself. Windows-1252 text differs from Latin-1 only where it uses the bytes
+0x80-0x9F (€, ‘ ’, …), which DuckDB's Latin-1 reader refuses: only such files, and UTF-16, are transcoded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.errors import UnreadableFile
+
+SAMPLE_BYTES = 64 * 1024  # the head offered to Python (delimiter and header detection)
+CHUNK_BYTES = 8 * 1024 * 1024
+# Windows-1252 and Latin-1 differ only in 0x80-0x9F; of those, Windows-1252 leaves five bytes undefined.
+C1_BYTES = bytes(range(0x80, 0xA0))
+CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class EmptyLines:
+    """Find the empty lines of text fed in chunks (any encoding where a newline is the byte 0x0A).
+
+    Gives the same answer as scanning the whole text at once while holding one chunk: the numbers
+    (1-based) of the empty lines (LF LF or LF CR LF) that some non-empty line follows.
+    """
+
+    _LF_THEN_EMPTY_LINE = re.compile(rb"\n(?=\r?\n)")
+
+    def __init__(self) -> None:
+        self._tail = b""  # the last bytes fed, not searched yet: a match needs the two bytes after it
+        self._newlines_searched = 0
+        self._newlines_fed = 0
+        self._found: list[int] = []
+        self._last_content = 0  # line number of the last line with content so far
+
+    def feed(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        buf = self._tail + chunk
+        limit = max(len(buf) - 2, 0)
+        count, counted = self._newlines_searched, 0
+        for match in self._LF_THEN_EMPTY_LINE.finditer(buf):
+            if match.start() >= limit:
+                break
+            count += buf.count(b"\n", counted, match.start() + 1)
+            counted = match.start() + 1
+            self._found.append(count + 1)
+        in_buf = buf.count(b"\n")
+        self._newlines_searched += in_buf - buf.count(b"\n", limit)
+        newlines = in_buf - self._tail.count(b"\n")  # in the chunk
+        self._tail = buf[limit:]
+        end = len(chunk)
+        while end and chunk[end - 1] in b"\r\n":
+            end -= 1
+        if end:  # the chunk has content: its last line with content is the last so far
+            self._last_content = self._newlines_fed + newlines - chunk.count(b"\n", end) + 1
+        self._newlines_fed += newlines
+
+    def lines(self) -> list[int]:
+        # A match in the last two bytes is an empty line at the very end: no content follows it.
+        return [n for n in self._found if n < self._last_content]
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One pass over a file: its hash and size, its first bytes, and for text what the encoding allows."""
+
+    sha256: str
+    size: int
+    head: bytes
+    has_text: bool
+    utf8: bool
+    empty_lines: list[int]
+
+
+def scan(path: Path, text: bool) -> Scan:
+    """Read the file once, in chunks; `text=False` (a workbook) only hashes it and keeps its head."""
+    digest = hashlib.sha256()
+    lines = EmptyLines()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    valid, has_text, size, head = text, False, 0, b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            if len(head) < SAMPLE_BYTES:
+                head += chunk[: SAMPLE_BYTES - len(head)]
+            digest.update(chunk)
+            size += len(chunk)
+            has_text = has_text or bool(chunk.strip())
+            if text:
+                lines.feed(chunk)
+                valid = valid and _decodes(utf8, chunk, final=False)
+    valid = valid and _decodes(utf8, b"", final=True)
+    return Scan(digest.hexdigest(), size, head, has_text, valid, lines.lines())
+
+
+def _decodes(decoder: codecs.IncrementalDecoder, chunk: bytes, *, final: bool) -> bool:
+    try:
+        decoder.decode(chunk, final=final)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def encoding_of(path: Path, found: Scan) -> tuple[str, str | None, str]:
+    """Return (encoding name, codec to transcode with or None, the encoding DuckDB reads the file in)."""
+    if found.head.startswith(UTF8_BOM):
+        return "utf-8-bom", None, "utf-8"
+    if found.head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "utf-16", "utf-8"
+    sample = found.head[:4096]
+    if sample.count(b"\x00") > len(sample) // 4:
+        # UTF-16 without a byte-order mark: ASCII text has its zero bytes on one side.
+        codec = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+        return "utf-16", codec, "utf-8"
+    if b"\x00" in found.head:
+        raise binary(path)
+    if found.utf8:
+        return "utf-8", None, "utf-8"
+    uses_c1, undefined = _c1_bytes(path)
+    if not uses_c1:
+        return "cp1252", None, "latin-1"  # then identical to Latin-1, which DuckDB reads itself
+    # DuckDB's Latin-1 reader refuses the bytes 0x80-0x9F, so such text is transcoded.
+    codec = "latin-1" if undefined else "cp1252"
+    return codec, codec, "utf-8"
+
+
+def _c1_bytes(path: Path) -> tuple[bool, bool]:
+    """Return whether the file uses bytes 0x80-0x9F, and whether any is one Windows-1252 leaves undefined."""
+    uses_c1 = False
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            uses_c1 = uses_c1 or len(chunk.translate(None, C1_BYTES)) < len(chunk)
+            if uses_c1 and len(chunk.translate(None, CP1252_UNDEFINED)) < len(chunk):
+                return True, True
+    return uses_c1, False
+
+
+def transcode(path: Path, codec: str, target: Path) -> list[int]:
+    """Write the file as UTF-8 to target, chunk by chunk; return its empty lines."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    lines = EmptyLines()
+    try:
+        with path.open("rb") as source, target.open("wb") as out:
+            while True:
+                chunk = source.read(CHUNK_BYTES)
+                data = decoder.decode(chunk, final=not chunk).encode("utf-8")
+                lines.feed(data)
+                out.write(data)
+                if not chunk:
+                    break
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"{path.name} looks like {codec.upper()} text but byte {exc.start} cannot be read as such ({exc.reason}). "
+            "Export the report again as CSV (UTF-8) or as Excel (.xlsx)."
+        ) from None
+    return lines.lines()
+
+
+def binary(path: Path) -> UnreadableFile:
+    """The refusal of a file that is not text."""
+    return UnreadableFile(f"{path.name} is not a text file (it contains binary data). "
+                          "Send the report as CSV or Excel (.xlsx).")
