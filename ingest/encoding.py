@@ -77,6 +77,11 @@ class Scan:
     has_text: bool
     utf8: bool
     empty_lines: list[int]
+    # Once the text is known not to be UTF-8: from which byte on the bytes 0x80-0x9F were looked for, whether
+    # any was found and whether any of those is one Windows-1252 leaves undefined.
+    c1_from: int = 0
+    c1: bool = False
+    cp1252_undefined: bool = False
 
 
 def scan(path: Path, text: bool) -> Scan:
@@ -85,18 +90,28 @@ def scan(path: Path, text: bool) -> Scan:
     lines = EmptyLines()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     valid, has_text, size, head = text, False, 0, b""
+    c1_from, c1, undefined = None, False, False
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
             if len(head) < SAMPLE_BYTES:
                 head += chunk[: SAMPLE_BYTES - len(head)]
             digest.update(chunk)
-            size += len(chunk)
             has_text = has_text or bool(chunk.strip())
             if text:
                 lines.feed(chunk)
                 valid = valid and _decodes(utf8, chunk, final=False)
+                if not valid:
+                    c1_from = size if c1_from is None else c1_from
+                    if _uses(chunk, C1_BYTES):
+                        c1, undefined = True, undefined or _uses(chunk, CP1252_UNDEFINED)
+            size += len(chunk)
     valid = valid and _decodes(utf8, b"", final=True)
-    return Scan(digest.hexdigest(), size, head, has_text, valid, lines.lines())
+    return Scan(digest.hexdigest(), size, head, has_text, valid, lines.lines(),
+                size if c1_from is None else c1_from, c1, undefined)
+
+
+def _uses(chunk: bytes, byte_set: bytes) -> bool:
+    return len(chunk.translate(None, byte_set)) < len(chunk)
 
 
 def _decodes(decoder: codecs.IncrementalDecoder, chunk: bytes, *, final: bool) -> bool:
@@ -122,7 +137,10 @@ def encoding_of(path: Path, found: Scan) -> tuple[str, str | None, str]:
         raise binary(path)
     if found.utf8:
         return "utf-8", None, "utf-8"
-    uses_c1, undefined = _c1_bytes(path)
+    uses_c1, undefined = found.c1, found.cp1252_undefined
+    if found.c1_from:  # the UTF-8 that came before the first invalid byte was not looked at yet
+        before = _c1_bytes(path, found.c1_from)
+        uses_c1, undefined = uses_c1 or before[0], undefined or before[1]
     if not uses_c1:
         return "cp1252", None, "latin-1"  # then identical to Latin-1, which DuckDB reads itself
     # DuckDB's Latin-1 reader refuses the bytes 0x80-0x9F, so such text is transcoded.
@@ -130,14 +148,16 @@ def encoding_of(path: Path, found: Scan) -> tuple[str, str | None, str]:
     return codec, codec, "utf-8"
 
 
-def _c1_bytes(path: Path) -> tuple[bool, bool]:
-    """Return whether the file uses bytes 0x80-0x9F, and whether any is one Windows-1252 leaves undefined."""
+def _c1_bytes(path: Path, limit: int) -> tuple[bool, bool]:
+    """Whether the first `limit` bytes use 0x80-0x9F, and whether any is one Windows-1252 leaves undefined."""
     uses_c1 = False
     with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            uses_c1 = uses_c1 or len(chunk.translate(None, C1_BYTES)) < len(chunk)
-            if uses_c1 and len(chunk.translate(None, CP1252_UNDEFINED)) < len(chunk):
-                return True, True
+        while limit > 0 and (chunk := handle.read(min(CHUNK_BYTES, limit))):
+            limit -= len(chunk)
+            if _uses(chunk, C1_BYTES):
+                uses_c1 = True
+                if _uses(chunk, CP1252_UNDEFINED):
+                    return True, True
     return uses_c1, False
 
 

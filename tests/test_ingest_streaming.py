@@ -159,3 +159,16 @@ def test_a_large_report_is_stored_in_file_order_without_losing_a_row(con, ingest
         assert con.execute(f"SELECT count(*) FROM (SELECT source_row - lag(source_row) OVER () AS step FROM {table}) "
                            "WHERE step <= 0").fetchall() == [(0,)], table
     assert con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0] == result.rows_quarantined > 60_000
+
+
+@pytest.mark.parametrize("chunk", [16, 8 * 1024 * 1024])
+def test_a_file_that_stops_being_utf8_is_read_as_windows_1252_throughout(con, ingest, tmp_path, monkeypatch, chunk):
+    # "€" in UTF-8 is E2 82 AC; the é further down is a lone Windows-1252 byte, so the file is not UTF-8
+    # and its first line must be read the same way as the rest (0x82 is Windows-1252's low quote).
+    monkeypatch.setattr(encoding, "CHUNK_BYTES", chunk)
+    path = tmp_path / "r_2026-10.csv"
+    path.write_bytes((HEADER_NL + ";Notities\n" + nl_row("BC-1") + ";5 €\n").encode("utf-8")
+                     + (nl_row("BC-2") + ";café\n").encode("cp1252"))
+    result = ingest(path)
+    assert result.detected["encoding"] == "cp1252"
+    assert con.execute("SELECT summary FROM cases ORDER BY case_id").fetchall() == [("5 â‚¬",), ("café",)]
