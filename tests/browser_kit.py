@@ -89,11 +89,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @dataclass(frozen=True)
 class App:
-    """A running dashboard: where it answers, its database and its server log."""
+    """A running dashboard: where it answers, and its server log (what to read when a test fails)."""
 
     url: str
-    folder: Path
-    db_path: Path
     log: Path
 
 
@@ -122,7 +120,7 @@ def running_app(folder: Path, env: Mapping[str, str] | None = None, config: str 
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process, log)
-        yield App(url, folder, folder / "oversight.duckdb", log)
+        yield App(url, log)
     finally:
         stop(process)
 

@@ -1,6 +1,8 @@
 """Every page of the dashboard opened from the navigation in a real browser, on the demo database with a month's
 work done (issue 6, part 5): no exception box, no uncaught page error, no console error, the page's title shown.
-The same walk makes the README's screenshots (docs/screenshots/<page>.png, 1400×900).
+The same walk makes the README's screenshots (1400×900): into tests/artifacts/pages/ on every run, and into
+docs/screenshots/ when asked with UPDATE_SCREENSHOTS=1 (they show the day's timestamps, so a plain test run must not
+leave the checkout changed).
 
 Console errors ignored, and why (browser_kit.IGNORED_CONSOLE): only a failed fetch from fonts.gstatic.com. The page
 icon (`:material/policy:`) is a Material Symbol, which the browser asks Google's font server for as the tab's icon;
@@ -9,6 +11,7 @@ this machine is offline, so the request fails. Nothing on the page depends on it
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
+
+SHOTS = kit.SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else kit.ARTIFACTS / "pages"
 
 BELCALL = "Belcall Antwerpen BV"
 # Every page of dashboard.PAGES, in the navigation's order, and the README screenshot each one makes.
@@ -87,7 +92,7 @@ def test_every_page_opens_from_the_navigation_without_an_error(walk: tuple[Page,
         if found:
             problems[title] = found
         reported.clear()
-        kit.screenshot(page, kit.SCREENSHOTS / file_name)
+        kit.screenshot(page, SHOTS / file_name)
         if title == "Overview":  # the other pages show one processor: the filter follows the user
             kit.choose(kit.sidebar(page), "Processor", BELCALL)
     assert problems == {}
