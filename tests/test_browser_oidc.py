@@ -169,6 +169,13 @@ def sign_in_at_provider(page: Page, app_url: str, subject: str) -> None:
     wait_for_render(page, FIRST_RUN_TIMEOUT_MS)
 
 
+def open_page(page: Page, title: str) -> None:
+    """Open a page from the sidebar navigation and wait for it to render."""
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    page.wait_for_timeout(200)  # the script state flips to running only after the message is sent
+    wait_for_render(page, FIRST_RUN_TIMEOUT_MS)
+
+
 def test_before_sign_in_only_the_sign_in_button_shows(page: Page) -> None:
     from playwright.sync_api import expect
 
@@ -190,6 +197,8 @@ def test_compliance_officer_signs_in_at_the_provider_and_gets_their_pages(page: 
     nav = page.get_by_test_id("stSidebarNav")
     expect(nav.get_by_text("Reports", exact=True)).to_be_visible()
     expect(nav.get_by_text("Audit trail", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()  # the landing page
+    open_page(page, "Reports")
     expect(page.get_by_role("heading", name="Upload reports")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame").last).to_contain_text("belcall_2026-09_v2.csv")
     assert page.get_by_text("Access control is off").count() == 0
@@ -215,7 +224,9 @@ def test_viewer_is_matched_by_email_whatever_its_case(page: Page, app_url: str) 
     sign_in_at_provider(page, app_url, "u-vera")
     expect(page.get_by_test_id("stSidebar").get_by_text("user vera: viewer")).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_text("Vera Peeters")).to_be_visible()
+    open_page(page, "Reports")
     expect(page.get_by_role("heading", name="Submission history")).to_be_visible()
+    assert page.get_by_role("heading", name="Upload reports").count() == 0  # a viewer is not offered the upload
 
 
 def test_account_not_in_the_configuration_gets_no_role_and_no_page(page: Page, app_url: str) -> None:
