@@ -1,8 +1,9 @@
-"""What a CSV file's bytes are: one streamed pass (hash, size, head, empty lines, UTF-8 or not), the encoding
+"""What a CSV file's bytes are: one streamed pass (hash, size, head, UTF-8 or not), the encoding
 decision, and transcoding to UTF-8, chunk by chunk, when DuckDB cannot read the file as it is.
 
 DuckDB reads UTF-8 and Latin-1 itself. Windows-1252 text differs from Latin-1 only where it uses the bytes
 0x80-0x9F (€, ‘ ’, …), which DuckDB's Latin-1 reader refuses: only such files, and UTF-16, are transcoded.
+Empty lines (which DuckDB's reader drops) are found in another pass, while DuckDB reads the file.
 """
 
 from __future__ import annotations
@@ -76,7 +77,6 @@ class Scan:
     head: bytes
     has_text: bool
     utf8: bool
-    empty_lines: list[int]
     # Once the text is known not to be UTF-8: from which byte on the bytes 0x80-0x9F were looked for, whether
     # any was found and whether any of those is one Windows-1252 leaves undefined.
     c1_from: int = 0
@@ -87,7 +87,6 @@ class Scan:
 def scan(path: Path, text: bool) -> Scan:
     """Read the file once, in chunks; `text=False` (a workbook) only hashes it and keeps its head."""
     digest = hashlib.sha256()
-    lines = EmptyLines()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     valid, has_text, size, head = text, False, 0, b""
     c1_from, c1, undefined = None, False, False
@@ -98,7 +97,6 @@ def scan(path: Path, text: bool) -> Scan:
             digest.update(chunk)
             has_text = has_text or bool(chunk.strip())
             if text:
-                lines.feed(chunk)
                 valid = valid and _decodes(utf8, chunk, final=False)
                 if not valid:
                     c1_from = size if c1_from is None else c1_from
@@ -106,8 +104,16 @@ def scan(path: Path, text: bool) -> Scan:
                         c1, undefined = True, undefined or _uses(chunk, CP1252_UNDEFINED)
             size += len(chunk)
     valid = valid and _decodes(utf8, b"", final=True)
-    return Scan(digest.hexdigest(), size, head, has_text, valid, lines.lines(),
-                size if c1_from is None else c1_from, c1, undefined)
+    return Scan(digest.hexdigest(), size, head, has_text, valid, size if c1_from is None else c1_from, c1, undefined)
+
+
+def empty_lines(path: Path) -> list[int]:
+    """The empty lines of a text file in an ASCII-compatible encoding (see EmptyLines), read in chunks."""
+    lines = EmptyLines()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            lines.feed(chunk)
+    return lines.lines()
 
 
 def _uses(chunk: bytes, byte_set: bytes) -> bool:

@@ -13,6 +13,7 @@ import io
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ import duckdb
 import fastexcel
 import pyarrow as pa
 
-from ingest.encoding import SAMPLE_BYTES, Scan, binary, encoding_of, scan, transcode
+from ingest.encoding import SAMPLE_BYTES, Scan, binary, empty_lines, encoding_of, scan, transcode
 from ingest.errors import EmptyFile, UnreadableFile
 
 HEAD_ROWS = 30
@@ -55,7 +56,7 @@ class Grid:
     _csv_path: Path | None = None
     _delimiter: str | None = None
     _encoding: str = "utf-8"  # what DuckDB's read_csv is told
-    _empty_lines: list[int] = field(default_factory=list)
+    _empty_lines: list[int] | None = field(default_factory=list)  # None: to be found in the file while it loads
     _arrow: pa.Table | None = None
 
     def load(self, con: duckdb.DuckDBPyConnection, table: str, header_index: int, ncols: int) -> None:
@@ -67,17 +68,23 @@ class Grid:
         header_row = self.head_rows[header_index]
         width = ncols + SPARE_COLUMNS
         names = [f"c{i}" for i in range(width)]
-        empty = sorted(line for line in self._empty_lines if line > header_row)
+        if self._arrow is not None:
+            self._load_arrow(con, table, header_row, names)
+        elif self._empty_lines is None:
+            # DuckDB reads the file on its threads while this one finds its empty lines (bytes in Python).
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                finding = pool.submit(empty_lines, self._csv_path)
+                self._load_csv(con, table, header_row, names)
+                self._empty_lines = finding.result()
+        else:
+            self._load_csv(con, table, header_row, names)
+        empty = sorted(line for line in self._empty_lines or [] if line > header_row)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_empty (line BIGINT, thr BIGINT, n BIGINT)")
         if empty:
             # The i-th empty line (0-based) shifts every row from position line - i onwards by i + 1.
             con.execute(f"INSERT INTO {table}_empty SELECT unnest($l), unnest($t), unnest($n)",
                         {"l": empty, "t": [line - i for i, line in enumerate(empty)],
                          "n": list(range(1, len(empty) + 1))})
-        if self._arrow is not None:
-            self._load_arrow(con, table, header_row, names)
-        else:
-            self._load_csv(con, table, header_row, names)
         base = header_row + 1
         if empty:
             # DuckDB's reader drops empty lines; put them back into the line numbers (Excel shows them as rows).
@@ -195,10 +202,10 @@ def open_report(path: Path, header_score: HeaderScore) -> Iterator[Report]:
 
 def _open_csv(path: Path, found: Scan, workdir: Path, header_score: HeaderScore) -> Report:
     encoding, codec, reads_as = encoding_of(path, found)
-    csv_path, head, size, empty_lines = path, found.head, found.size, found.empty_lines
+    csv_path, head, size, lines = path, found.head, found.size, None
     if codec is not None:
         csv_path = workdir / "utf8.csv"
-        empty_lines = transcode(path, codec, csv_path)
+        lines = transcode(path, codec, csv_path)
         with csv_path.open("rb") as handle:
             head = handle.read(SAMPLE_BYTES)
         size = csv_path.stat().st_size
@@ -209,7 +216,7 @@ def _open_csv(path: Path, found: Scan, workdir: Path, header_score: HeaderScore)
     head_rows, numbers = _parse_head(text, delimiter)
     detected = Detected(path.name, "csv", found.sha256, found.size, encoding, delimiter)
     grid = Grid(None, head_rows, numbers, _csv_path=csv_path, _delimiter=delimiter, _encoding=reads_as,
-                _empty_lines=empty_lines)
+                _empty_lines=lines)
     return Report(path, detected, [grid])
 
 
