@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,11 +91,12 @@ def scan(path: Path, text: bool) -> Scan:
     utf8 = codecs.getincrementaldecoder("utf-8")()
     valid, has_text, size, head = text, False, 0, b""
     c1_from, c1, undefined = None, False, False
-    with path.open("rb") as handle:
+    # hashlib lets go of the GIL: the hash is computed on a second thread, in chunk order, alongside the checks.
+    with path.open("rb") as handle, ThreadPoolExecutor(max_workers=1) as hasher:
         while chunk := handle.read(CHUNK_BYTES):
             if len(head) < SAMPLE_BYTES:
                 head += chunk[: SAMPLE_BYTES - len(head)]
-            digest.update(chunk)
+            hasher.submit(digest.update, chunk)
             has_text = has_text or bool(chunk.strip())
             if text:
                 valid = valid and _decodes(utf8, chunk, final=False)
