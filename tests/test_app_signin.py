@@ -137,7 +137,9 @@ def test_right_password_opens_the_dashboard_with_the_users_roles_and_sign_out_en
     assert "reports.py" in pages(at) and "signin.py" not in pages(at)
     assert "Working as **olivia** (compliance_officer)" in text(at.sidebar.caption)
     assert "Access control is off" not in text(at.sidebar.warning)
-    assert "Upload reports" in [s.value for s in at.subheader]
+    assert "Overview" in [t.value for t in at.title]  # the landing page
+    at.switch_page("app/reports.py").run()
+    assert "Upload reports" in [s.value for s in at.subheader]  # an officer is offered the upload
     at = run(at)  # the sign-in is kept in the session across reruns
     assert "Working as **olivia**" in text(at.sidebar.caption)
 
@@ -180,7 +182,9 @@ def test_provider_user_gets_the_roles_of_the_matching_email(config: Path) -> Non
     assert "reports.py" in pages(at) and "signin.py" not in pages(at)
     assert ("Signed in as **Olivia Jansen** (Olivia.Jansen@example.org) · user olivia: compliance_officer"
             in text(at.sidebar.caption))
-    assert "Upload reports" in [s.value for s in at.subheader]
+    assert "Overview" in [t.value for t in at.title]  # the landing page
+    at.switch_page("app/reports.py").run()
+    assert "Upload reports" in [s.value for s in at.subheader]  # an officer is offered the upload
     assert [b.label for b in at.sidebar.button] == ["Sign out"]
 
 
