@@ -12,8 +12,8 @@ st.set_page_config(page_title="Processor oversight", page_icon=":material/policy
 PAGES = [
     (st.Page("app/overview.py", title="Overview", icon=":material/dashboard:", default=True), None),
     (st.Page("app/reports.py", title="Reports", icon=":material/upload_file:"), None),
-    (st.Page("app/spotchecks.py", title="Spot checks", icon=":material/fact_check:"), None),
     (st.Page("app/checks.py", title="Checks", icon=":material/rule:"), None),
+    (st.Page("app/spotchecks.py", title="Spot checks", icon=":material/fact_check:"), None),
     (st.Page("app/findings.py", title="Findings", icon=":material/flag:"), None),
     (st.Page("app/contract.py", title="Contract", icon=":material/gavel:"), None),
     (st.Page("app/audit.py", title="Audit trail", icon=":material/history:"), None),

@@ -36,8 +36,8 @@ SHOTS = kit.SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else kit.
 
 BELCALL = "Belcall Antwerpen BV"
 # Every page of dashboard.PAGES, in the navigation's order, and the README screenshot each one makes.
-PAGES = {"Overview": "overview.png", "Reports": "reports.png", "Spot checks": "spot-checks.png",
-         "Checks": "checks.png", "Findings": "findings.png", "Contract": "contract.png",
+PAGES = {"Overview": "overview.png", "Reports": "reports.png", "Checks": "checks.png",
+         "Spot checks": "spot-checks.png", "Findings": "findings.png", "Contract": "contract.png",
          "Audit trail": "audit-trail.png"}
 
 
