@@ -196,8 +196,7 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
             FROM parsed
         )  -- reasons, messages and raw values only for quarantined rows (NULL for the others)
         SELECT _r, source_row, skip, {values}, _extras,
-            CASE WHEN _quarantined THEN list_sort(list_distinct(list_filter([{reason_sql}], lambda x: x IS NOT NULL)))
-                 END AS reasons,
+            CASE WHEN _quarantined THEN list_sort(list_distinct([{reason_sql}])) END AS reasons,  -- drops the NULLs
             CASE WHEN _quarantined THEN list_filter([{message_sql}], lambda x: x IS NOT NULL) END AS messages,
             CASE WHEN _quarantined THEN {raw_json} END AS _raw,
             CASE WHEN skip IS NOT NULL THEN 'skipped' WHEN _quarantined THEN 'quarantined' ELSE 'loaded' END AS status
