@@ -11,6 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from app import filters, state
+from exports.letter import PERMISSION as LETTER_PERMISSION
+from exports.letter import letter_bytes, letter_file_name
+from exports.pack import PERMISSION as PACK_PERMISSION
+from exports.pack import pack_bytes, pack_file_name
 from findings import queries, terms
 from findings.lifecycle import Response, Severity, Status, allowed_moves
 from findings.raising import raise_from_checks, raise_from_reviews
@@ -20,6 +24,8 @@ from ingest.queries import processors
 from store.identity import may
 
 FLASH = "findings_flash"
+EXPORT = "findings_export"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PICK = "finding_pick"
 TABLE = "findings_table"
 OVERDUE_STYLE = "background-color: rgba(255, 75, 75, 0.18)"
@@ -284,6 +290,32 @@ def _chart(ctx: state.Context, processor: str | None, period: str | None) -> Non
     st.altair_chart(chart, width="stretch")
 
 
+def _exports(ctx: state.Context, processor: str | None, period: str | None) -> None:
+    """The findings letter to the processor and the month's oversight pack, built on request (each is audited)."""
+    with st.expander("Letter to the processor and monthly pack", icon=":material/download:"):
+        if not processor:
+            st.caption("Pick a processor in the sidebar (and a period for the pack).")
+            return
+        left, right = st.columns(2)
+        may_letter, may_pack = state.allowed(ctx, LETTER_PERMISSION), state.allowed(ctx, PACK_PERMISSION)
+        if left.button("Build the findings letter", disabled=not may_letter, icon=":material/mail:",
+                       help="Its open findings with clause, case ids and due dates; no data-subject references."
+                       + ("" if may_letter else " Needs the compliance officer or vendor manager role.")):
+            with state.user_errors(), ctx.cursor() as cur:
+                data = letter_bytes(cur, ctx.user, processor)
+                st.session_state[EXPORT] = (letter_file_name(processor, "xlsx", date.today()), data)
+        if right.button("Build the monthly pack", disabled=not may_pack or not period, icon=":material/description:",
+                        help="The accountability document for the processor and period."
+                        + ("" if may_pack else " Needs the compliance officer, auditor or vendor manager role.")):
+            with state.user_errors(), ctx.cursor() as cur:
+                st.session_state[EXPORT] = (pack_file_name(processor, period), pack_bytes(cur, ctx.user, processor,
+                                                                                          period))
+        built = st.session_state.get(EXPORT)
+        if built:
+            st.download_button(f"Download {built[0]}", data=built[1], file_name=built[0], mime=XLSX,
+                               icon=":material/download:", type="primary")
+
+
 def render() -> None:
     """Draw the page."""
     st.title("Findings")
@@ -302,6 +334,7 @@ def render() -> None:
     severity = filters.url_filter("severity", "Severity", [s.value for s in Severity])
     overdue = _url_flag("overdue", "Overdue only")
     _raise_section(ctx, names, processor, period)
+    _exports(ctx, processor, period)
     with ctx.cursor() as cur:
         found = queries.list_findings(cur, status=status, processor=processor, period=period, clause=clause,
                                       severity=severity, overdue=overdue)

@@ -232,3 +232,24 @@ def test_an_auditor_raises_from_review_no_answers_but_not_from_checks(db_path: P
     assert not at.exception and "1 created." in text(at.success)
     [finding] = with_db(lambda con: queries.list_findings(con))
     assert (finding["source"], finding["owner"]) == (f"spotcheck:{SAMPLE}:timely", None)
+
+
+def test_letter_and_pack_are_built_downloaded_and_audited_from_the_page(db_path: Path) -> None:
+    at = open_page(processor=PROCESSOR, period="2026-10")
+    button(at, "Build the findings letter").click().run()
+    assert not at.exception
+    [download] = at.get("download_button")
+    assert download.proto.label.startswith("Download ") and download.proto.label.endswith(".xlsx")
+    button(at, "Build the monthly pack").click().run()
+    assert not at.exception
+    actions = with_db(lambda con: [r[0] for r in con.execute(
+        "SELECT action FROM audit_events WHERE action LIKE 'export.%' ORDER BY seq").fetchall()])
+    assert actions == ["export.letter", "export.pack"]
+
+
+def test_a_viewer_may_not_build_the_letter(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Path(os.environ["OVERSIGHT_CONFIG"]).write_text('[users.vera]\nroles = ["viewer"]\n', encoding="utf-8")
+    monkeypatch.setenv("OVERSIGHT_USER", "vera")
+    at = open_page(processor=PROCESSOR, period="2026-10")
+    assert button(at, "Build the findings letter").disabled
+    assert button(at, "Build the monthly pack").disabled
