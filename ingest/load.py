@@ -82,8 +82,9 @@ def insert_quarantine(con: duckdb.DuckDBPyConnection, submission_id: int, staged
 def _file_order(con: duckdb.DuckDBPyConnection, staged: Staged) -> str:
     """The ORDER BY a staged table needs to be read in file order: none when it was written in that order.
 
-    A scan keeps a table's order (DuckDB's insertion order) but a join need not, and sorting a million wide
-    rows costs more than the rest of the insert; so the order is checked (row i of the file is row i of the
+    Staging reads the rows without a join, so DuckDB keeps their order, and sorting a million wide rows would
+    cost more than the rest of the insert. The raw rows of a file with empty lines come through a join
+    (readers: line numbers), which need not keep it: so the order is checked (row i of the file is row i of the
     table) and sorted only when needed.
     """
     shuffled = con.execute(f"SELECT count(*) FROM {staged.table} WHERE _r >= 0 AND rowid <> _r").fetchall()[0][0]

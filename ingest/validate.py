@@ -81,7 +81,6 @@ class Staged:
     source: str  # the raw rows (_r, source_row, c0..cN); staged rows point back to them by _r
     fields: tuple[Field, ...]
     extras: dict[str, str]  # output name → raw column
-    labels: dict[int, str]  # column index → header as written (for raw values in quarantine)
     cells: list[str]  # the raw text columns c0..cN
     notes: list[str]
 
@@ -204,7 +203,7 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     con.execute(sql, bind(sql, params))
     _apply_duplicates(con, table, raw, (ident('p_' + key), _trim(column[key])), cells, raw_json, params,
                       conflicts=header.part is Part.CASES)
-    return Staged(table, raw, fields, extras, labels, cells, notes)
+    return Staged(table, raw, fields, extras, cells, notes)
 
 
 def _apply_duplicates(con: duckdb.DuckDBPyConnection, table: str, raw: str, key: tuple[str, str], cells: list[str],
