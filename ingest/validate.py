@@ -281,6 +281,8 @@ def _field_rules(header: HeaderMap, mapped: dict[str, Field], column: dict[str, 
         elif f.kind is Kind.DATE:  # too many distinct texts for a lookup: read row by row
             parsed.append(f"{_trim(column[name])} AS {col}, {sql_date(_trim(column[name]), rules.date_order)} "
                           f"AS {value}")
+        elif f.kind in (Kind.ENUM, Kind.BOOL):  # likewise, by the spellings that mean something
+            parsed.append(f"{_trim(column[name])} AS {col}, {lookup.spelled(name, f.kind, col)} AS {value}")
         elif name == "data_subject_ref":
             # Pseudonymised here, before anything is written.
             parsed.append(f"{_trim(column[name])} AS {col}, CASE WHEN {col} IS NOT NULL THEN "

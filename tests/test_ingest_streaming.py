@@ -112,16 +112,25 @@ def test_a_line_break_inside_quotes_is_kept(con, ingest, write_csv):
     assert con.execute("SELECT summary FROM cases ORDER BY case_id").fetchall() == [("twee\nregels",), ("een",)]
 
 
-def test_dates_read_row_by_row_above_the_lookup_limit_read_the_same(con, ingest, write_csv, monkeypatch):
-    lines = [HEADER_NL] + [nl_row(f"BC-{i}", received=f"{1 + i % 28:02d}-10-2026", responded=r, outcome="Uitgevoerd")
-                           for i, r in enumerate(["20-10-2026", "31/02/2026", "2026-10-21", "45950", "x"])]
+def test_values_read_row_by_row_above_the_lookup_limit_read_the_same(con, ingest, write_csv, monkeypatch):
+    lines = [HEADER_NL] + [nl_row(f"BC-{i}", received=f"{1 + i % 28:02d}-10-2026", responded=r, outcome="Uitgevoerd",
+                                  kind=kind, verified=verified)
+                           for i, (r, kind, verified) in enumerate([("20-10-2026", "Inzage", "ja"),
+                                                                    ("31/02/2026", " inzage ", "JA"),
+                                                                    ("2026-10-21", "Klacht", "nee"),
+                                                                    ("45950", "Adreswijziging", "misschien"),
+                                                                    ("x", "Bel-me-niet", "")])]
     looked_up = ingest(write_csv("a_2026-10.csv", lines))
-    monkeypatch.setattr(lookups, "DATE_LOOKUP_LIMIT", 1)
+    monkeypatch.setattr(lookups, "LOOKUP_LIMIT", 1)
     row_by_row = ingest(write_csv("b_2026-10.csv", [*lines, nl_row("BC-9")]))
     first, second = _dump(con, looked_up.submission_id), _dump(con, row_by_row.submission_id)
     assert second[0][:len(first[0])] == first[0] and second[1] == first[1]
-    # 31/02/2026 and x are not dates; 45950 is Excel's 2025-10-20, before the date received.
-    assert looked_up.parts["cases"]["quarantine_reasons"] == {"bad_date": 2, "date_order": 1}
+    # 31/02/2026 and x are not dates; 45950 is Excel's 2025-10-20, before the date received; Adreswijziging
+    # and misschien are no known values.
+    assert looked_up.parts["cases"]["quarantine_reasons"] == {"bad_date": 2, "date_order": 1, "unknown_value": 1}
+    read = con.execute("SELECT request_type, identity_verified FROM cases WHERE case_id IN ('BC-0', 'BC-2') "
+                       "ORDER BY case_id, submission_id").fetchall()
+    assert read == [("access", True), ("access", True), ("complaint", False), ("complaint", False)]
 
 
 def test_a_conflict_keeps_the_rows_other_reasons_and_says_so_last(con, ingest, write_csv):
