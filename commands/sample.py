@@ -60,7 +60,8 @@ def plan_command(
 
 def _draw_text(result: DrawResult) -> None:
     typer.echo(f"Drew sample {result.sample_id}: {len(result.random_part)} of {result.population.size} cases of "
-               f"{result.processor} {result.period} (submission {result.population.submission_id}), "
+               f"{result.processor} {result.population.describe()} (submission "
+               f"{', '.join(map(str, result.population.submission_ids))}), "
                f"{result.design.describe()}; {result.population.filters.describe()}.")
     typer.echo(f"Seed: {result.seed}" + (" (drawn from the OS)" if result.seed_generated else "")
                + " — anyone can re-draw this sample with it: oversight sample verify " + result.sample_id)
@@ -77,7 +78,8 @@ def _draw_text(result: DrawResult) -> None:
 def draw_command(
     ctx: typer.Context,
     processor: Annotated[str, typer.Option(help="The processor whose cases to sample.")],
-    period: Annotated[str, typer.Option(help="The report's month, YYYY-MM.")],
+    period: Annotated[list[str], typer.Option(help="The report's month, YYYY-MM; repeat it to draw from the union "
+                                                   "of several months' reports (each case once).")],
     size: Annotated[int | None, typer.Option(help="Number of cases (instead of planning it).")] = None,
     confidence: Annotated[str | None, typer.Option(help="Plan the size: confidence, e.g. 0.95.")] = None,
     tolerable: Annotated[str | None, typer.Option(help="Plan the size: tolerable deviation rate.")] = None,
@@ -93,9 +95,10 @@ def draw_command(
     outcome: Annotated[list[str] | None, typer.Option(help="Only these outcomes (repeatable).")] = None,
     format: Fmt = DocFormat.text,
 ) -> None:
-    """Draw a reproducible sample from a processor's current report for a period.
+    """Draw a reproducible sample from a processor's current report for a period, or for several periods.
 
     Example: oversight sample draw --processor "Belcall Antwerpen BV" --period 2026-10 --confidence 0.95 --tolerable 5%
+    Example: oversight sample draw --processor "Belcall Antwerpen BV" --period 2026-09 --period 2026-10 --size 40
     """
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
         result = draw_sample(con, user, processor=processor, period=period, size=size, confidence=confidence,
@@ -147,8 +150,10 @@ def show_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(he
             return
         active = [i for i in items if i["status"] == "active"]
         done = sum(int(i["answered"]) >= len(RUBRIC) for i in active)  # type: ignore[call-overload]
-        typer.echo(f"Sample {sample_id}: {sample['processor']} {sample['period']} (submission "
-                   f"{sample['submission_id']}), {sample['method']}, drawn {sample['drawn_at']:%Y-%m-%d %H:%M} UTC "
+        periods = ", ".join(sample["periods"])  # type: ignore[arg-type]
+        submissions = ", ".join(map(str, sample["submission_ids"]))  # type: ignore[call-overload]
+        typer.echo(f"Sample {sample_id}: {sample['processor']} {periods} (submission {submissions}), "
+                   f"{sample['method']}, drawn {sample['drawn_at']:%Y-%m-%d %H:%M} UTC "
                    f"by {sample['drawn_by']}.")
         typer.echo(f"Seed: {sample['seed']}; population {sample['population_size']} cases, fingerprint "
                    f"{sample['fingerprint']}.")
@@ -209,7 +214,8 @@ def review_command(
 
 
 def _evaluation_text(ev: Evaluation) -> None:
-    typer.echo(f"Sample {ev.sample_id} ({ev.processor} {ev.period}): {ev.cases_reviewed} of {ev.sample_size} cases "
+    periods = ", ".join(ev.periods) or ev.period
+    typer.echo(f"Sample {ev.sample_id} ({ev.processor} {periods}): {ev.cases_reviewed} of {ev.sample_size} cases "
                f"reviewed from a population of {ev.population_size}; {ev.model}, {ev.confidence:.0%} confidence, "
                f"tolerable {ev.tolerable:.2%}; {ev.replacements} replacement(s).")
     emit([{"item": r.item_id, "clause": r.clause, "n": r.n, "k": r.k,

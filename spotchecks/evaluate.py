@@ -77,6 +77,7 @@ class Evaluation:
     relied_on: bool
     conclusion: str
     notes: tuple[str, ...] = ()
+    periods: tuple[str, ...] = ()  # every period of the population, oldest first; `period` is the last
 
     def as_dict(self) -> dict[str, object]:
         return json.loads(json.dumps(asdict(self), default=str))
@@ -156,7 +157,7 @@ def evaluate_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Evaluatio
     return Evaluation(sample_id, str(sample["processor"]), str(sample["period"]), model.value, confidence,
                       tolerable, population, len(random_ids), reviewed, len(key_ids), key_reviewed,
                       int(counts["n"]), str(sample["rubric_version"]), tuple(results), tuple(census),  # type: ignore[call-overload]
-                      relied, conclusion, tuple(notes))
+                      relied, conclusion, tuple(notes), tuple(sample["periods"]))  # type: ignore[arg-type]
 
 
 def record_evaluation(con: duckdb.DuckDBPyConnection, user: User, sample_id: str) -> Evaluation:

@@ -20,6 +20,9 @@ def _decode(sample: dict[str, object]) -> dict[str, object]:
     for key in ("filters", "plan"):
         if isinstance(sample.get(key), str):
             sample[key] = json.loads(sample[key])  # type: ignore[arg-type]
+    # Migration 5 filled both lists for older samples; a row written without them has its one period.
+    sample["periods"] = list(sample.get("periods") or [sample["period"]])  # type: ignore[call-overload]
+    sample["submission_ids"] = list(sample.get("submission_ids") or [sample["submission_id"]])  # type: ignore[call-overload]
     return sample
 
 
@@ -33,14 +36,18 @@ def get_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> dict[str, obje
 
 def list_samples(con: duckdb.DuckDBPyConnection, processor: str | None = None,
                  period: str | None = None) -> list[dict[str, object]]:
-    """Return the samples, newest first, with their size and how many cases are fully reviewed."""
+    """Return the samples, newest first, with their size and how many cases are fully reviewed.
+
+    `period` keeps the samples whose population includes that month (one of their periods).
+    """
     from spotchecks.review import RUBRIC  # the rubric decides when a case is fully reviewed
 
     found = fetch(
         con,
         """WITH answered AS (
                SELECT sample_id, case_id, count(*) AS answers FROM current_reviews GROUP BY ALL)
-           SELECT s.sample_id, s.processor, s.period, s.method, s.seed, s.population_size, s.fingerprint,
+           SELECT s.sample_id, s.processor, s.period, coalesce(s.periods, [s.period]) AS periods, s.method,
+                  s.seed, s.population_size, s.fingerprint,
                   s.key_items, s.drawn_at, s.drawn_by, s.rubric_version,
                   count(i.case_id) FILTER (WHERE i.part = 'random') AS random_items,
                   count(i.case_id) FILTER (WHERE i.part = 'key_item') AS key_items_count,
@@ -49,7 +56,8 @@ def list_samples(con: duckdb.DuckDBPyConnection, processor: str | None = None,
            FROM samples s
            LEFT JOIN active_sample_items i USING (sample_id)
            LEFT JOIN answered a ON a.sample_id = i.sample_id AND a.case_id = i.case_id
-           WHERE ($processor IS NULL OR s.processor = $processor) AND ($period IS NULL OR s.period = $period)
+           WHERE ($processor IS NULL OR s.processor = $processor)
+             AND ($period IS NULL OR list_contains(coalesce(s.periods, [s.period]), $period))
            GROUP BY ALL ORDER BY s.drawn_at DESC, s.sample_id DESC""",
         {"processor": processor, "period": period, "items": len(RUBRIC)},
     )
@@ -77,18 +85,21 @@ def sample_items(con: duckdb.DuckDBPyConnection, sample_id: str) -> list[dict[st
 
 
 def case_facts(con: duckdb.DuckDBPyConnection, sample_id: str, case_id: str) -> dict[str, object] | None:
-    """The sampled case as the report the sample was drawn from states it, with its check exceptions."""
+    """The sampled case as the reports the sample was drawn from state it (its latest period's row), with its
+    check exceptions in those periods."""
     sample = get_sample(con, sample_id)
-    found = fetch(con, "SELECT * EXCLUDE (extras) FROM cases WHERE submission_id = ? AND case_id = ?",
-                  [sample["submission_id"], case_id])
+    found = fetch(con, "SELECT * EXCLUDE (extras) FROM cases WHERE list_contains($sids::INTEGER[], submission_id) "
+                       "AND case_id = $case ORDER BY list_position($sids::INTEGER[], submission_id) DESC LIMIT 1",
+                  {"sids": sample["submission_ids"], "case": case_id})
     if not found:
         return None
     facts = found[0]
     facts["exceptions"] = fetch(
         con,
         "SELECT check_id, severity, clause, CAST(details AS VARCHAR) AS details FROM latest_exceptions "
-        "WHERE processor = ? AND period = ? AND case_id = ? ORDER BY severity, check_id",
-        [sample["processor"], sample["period"], case_id],
+        "WHERE processor = $processor AND list_contains($periods::VARCHAR[], period) AND case_id = $case "
+        "ORDER BY severity, check_id",
+        {"processor": sample["processor"], "periods": sample["periods"], "case": case_id},
     )
     for exception in facts["exceptions"]:  # type: ignore[union-attr]
         exception["details"] = json.loads(exception["details"])
@@ -105,10 +116,11 @@ def answers(con: duckdb.DuckDBPyConnection, sample_id: str, case_id: str | None 
     )
 
 
-def population_count(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> int:
-    """How many cases the processor's current report for the period holds (the N a plan can use)."""
-    [row] = fetch(con, "SELECT count(*) AS n FROM report_cases WHERE processor = ? AND period = ?",
-                  [processor, period])
+def population_count(con: duckdb.DuckDBPyConnection, processor: str, period: str | list[str]) -> int:
+    """How many distinct cases the processor's current reports for the period(s) hold (the N a plan can use)."""
+    periods = [period] if isinstance(period, str) else period
+    [row] = fetch(con, "SELECT count(DISTINCT case_id) AS n FROM report_cases WHERE processor = ? "
+                       "AND list_contains(?::VARCHAR[], period)", [processor, periods])
     return int(row["n"])  # type: ignore[call-overload]
 
 

@@ -8,6 +8,7 @@ order, enlarging keeps every case already drawn, and `verify` (verify.py) can re
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -65,7 +66,9 @@ class DrawResult:
             "fingerprint": self.population.fingerprint,
             "case_ids": [p.case_id for p in self.random_part] + list(self.key_item_ids),
             "random_case_ids": [p.case_id for p in self.random_part], "key_item_case_ids": list(self.key_item_ids),
-            "processor": self.processor, "period": self.period, "submission_id": self.population.submission_id,
+            "processor": self.processor, "period": self.period, "periods": list(self.population.periods),
+            "submission_id": self.population.submission_id,
+            "submission_ids": list(self.population.submission_ids),
             "filters": self.population.filters.as_dict(), "method": str(self.design.method),
             "stratify_by": self.design.by, "allocation": str(self.design.allocation)
             if self.design.method is Method.stratified else None, "per": self.design.per,
@@ -115,13 +118,18 @@ def _key_rule(value: object) -> KeyItems | None:
         raise InvalidArgument(f"'key_items' must be one of {', '.join(KeyItems)}, not '{value}'.") from None
 
 
-def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, period: str,
+def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, period: str | Iterable[str],
                 size: int | None = None, confidence: object = None, tolerable: object = None, expected: object = 0,
                 model: object = Model.binomial, method: object = Method.random, by: str | None = None,
                 allocation: object = "proportional", per: int | None = None, key_items: object = None,
                 seed: object = None, filters: pop.Filters | None = None) -> DrawResult:
-    """Draw a sample: freeze the population, take the key items, rank the rest by seed, store it all."""
+    """Draw a sample: freeze the population, take the key items, rank the rest by seed, store it all.
+
+    `period` is one month or several (spotchecks.md §2 "period(s)"): the population is then the union of their
+    current reports, each case once; the result's `period` is the last of them.
+    """
     role = require(user, "draw a sample")
+    periods = pop.normalize_periods([period] if isinstance(period, str) else period)
     design = _design(method, by, allocation, per)
     rule = _key_rule(key_items)
     generated = seed in (None, "")
@@ -131,7 +139,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
     notes: list[str] = []
     at = _now()
     with transaction(con):
-        population = pop.freeze(con, processor, period, filters or pop.Filters())
+        population = pop.freeze(con, processor, periods, filters or pop.Filters())
         key_ids, runs = pop.key_item_ids(con, population, rule)
         sizes = pop.stratum_sizes(con, population, design, key_ids)
         if rule is not None:
@@ -145,24 +153,26 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
         if commitment:
             notes.append(commitment.describe())
         con.execute(
-            "INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [sample_id, processor, period, population.submission_id, json.dumps(population.filters.as_dict()),
-             population.size, population.fingerprint, chosen_seed, design.method.value, design.by,
+            "INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [sample_id, processor, population.period, population.submission_id,
+             json.dumps(population.filters.as_dict()), population.size, population.fingerprint, chosen_seed,
+             design.method.value, design.by,
              design.allocation.value if design.method is Method.stratified else None, design.per,
              plan.n if design.method is not Method.quota else None, json.dumps(plan.as_dict()),
              rule.value if rule else None, runs or None, commitment.commitment if commitment else None,
-             at, user.name, RUBRIC_VERSION, notes],
+             at, user.name, RUBRIC_VERSION, notes, list(population.periods), list(population.submission_ids)],
         )
         _insert_items(con, sample_id, "random", picks, 1, 1, at, user.name)
         key_picks = [Pick(case_id, None, rank(chosen_seed, case_id)) for case_id in key_ids]
         _insert_items(con, sample_id, "key_item", key_picks, 1, 1, at, user.name)
         audit.append_event(con, user=user.name, role=role, action="sample.drawn", obj=f"sample:{sample_id}", details={
-            "processor": processor, "period": period, "submission_id": population.submission_id,
+            "processor": processor, "period": population.period, "periods": list(population.periods),
+            "submission_id": population.submission_id, "submission_ids": list(population.submission_ids),
             "population_size": population.size, "fingerprint": population.fingerprint, "seed": chosen_seed,
             "seed_generated": generated, "method": design.describe(), "n": len(picks), "key_items": len(key_ids),
             "commitment": commitment.commitment if commitment else None})
-    return DrawResult(sample_id, processor, period, chosen_seed, generated, population, design, plan, tuple(picks),
-                      rule, tuple(key_ids), commitment, at, tuple(notes))
+    return DrawResult(sample_id, processor, population.period, chosen_seed, generated, population, design, plan,
+                      tuple(picks), rule, tuple(key_ids), commitment, at, tuple(notes))
 
 
 def _plan(design: Design, size: int | None, confidence: object, tolerable: object, expected: object, model: object,
@@ -225,11 +235,11 @@ class Stored:
 
 
 def load(con: duckdb.DuckDBPyConnection, sample_id: str) -> Stored:
-    """Read a stored sample and rebuild its population definition (from the report it was drawn from)."""
+    """Read a stored sample and rebuild its population definition (from the reports it was drawn from)."""
     sample = get_sample(con, sample_id)
     filters = pop.Filters.from_dict(sample["filters"])  # type: ignore[arg-type]
-    population = pop.of_report(con, str(sample["processor"]), str(sample["period"]),
-                               int(sample["submission_id"]), filters)  # type: ignore[call-overload]
+    population = pop.of_reports(con, str(sample["processor"]), sample["periods"],  # type: ignore[arg-type]
+                                sample["submission_ids"], filters)  # type: ignore[arg-type]
     design = Design(Method(str(sample["method"])), sample["stratify_by"],  # type: ignore[arg-type]
                     Allocation(str(sample["allocation"] or Allocation.proportional)),
                     sample["per_stratum"])  # type: ignore[arg-type]
@@ -244,7 +254,7 @@ def load(con: duckdb.DuckDBPyConnection, sample_id: str) -> Stored:
 def _require_unchanged(stored: Stored) -> None:
     if stored.population.fingerprint != stored.sample["fingerprint"]:
         raise PopulationChanged(
-            f"The cases of the report sample {stored.sample['sample_id']} was drawn from no longer match its "
+            f"The cases of the report(s) sample {stored.sample['sample_id']} was drawn from no longer match its "
             "fingerprint: the sample cannot be extended reproducibly. Run `oversight sample verify "
             f"{stored.sample['sample_id']}` and draw a new sample.")
 

@@ -1,7 +1,7 @@
 """Verify: recompute a stored sample in Python from its seed and population, and say whether it matches.
 
 The draw ranks in SQL; this recomputation uses the pure reference (draw.rank, draw.fingerprint, draw.select) on
-the cases of the report the sample was drawn from, and also checks that this report is still the current one.
+the cases of the report(s) the sample was drawn from, and also checks that each is still its period's current one.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class Verification:
     reproduced: bool  # recomputing from the drawn-from report gives the stored cases and ranks
     fingerprint_stored: str
     fingerprint_recomputed: str  # of the drawn-from report's cases now
-    fingerprint_current: str | None  # of the current report's cases for the period (None: no current report)
+    fingerprint_current: str | None  # of the current reports' cases for the periods (None: a period has none)
     population_size_stored: int
     population_size_current: int | None
     missing: tuple[str, ...] = ()  # stored but not recomputed
@@ -45,7 +45,8 @@ def verify_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Verificatio
     cases = pop.cases_with_strata(con, stored.population, stored.design, [])
     recomputed_fp = fingerprint(case_id for case_id, _ in cases)
     if recomputed_fp != sample["fingerprint"] or len(cases) != sample["population_size"]:
-        problems.append(f"The cases of the report it was drawn from (submission {sample['submission_id']}) changed: "
+        drawn_from = ", ".join(map(str, stored.population.submission_ids))
+        problems.append(f"The cases of the report it was drawn from (submission {drawn_from}) changed: "
                         f"{len(cases)} cases with fingerprint {recomputed_fp[:12]}…, stored "
                         f"{sample['population_size']} with {str(sample['fingerprint'])[:12]}….")
     runs = sample["key_item_runs"] if stored.key_rule is not None else None
@@ -68,21 +69,26 @@ def verify_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Verificatio
                         f"{len(missing)} stored case(s) not among them, {len(unexpected)} of them not stored.")
     if wrong_rank:
         problems.append(f"{len(wrong_rank)} stored rank(s) differ from SHA-256 of seed and case id.")
-    current = pop.current_report(con, str(sample["processor"]), str(sample["period"]))
+    processor, periods = str(sample["processor"]), stored.population.periods
+    current = [pop.current_report(con, processor, p) for p in periods]
     current_fp: str | None = None
     current_size: int | None = None
-    if current is None:
-        problems.append(f"There is no current report of {sample['processor']} for {sample['period']} any more.")
+    gone = [p for p, report in zip(periods, current, strict=True) if report is None]
+    if gone:
+        problems.append(f"There is no current report of {processor} for {pop.periods_label(gone)} any more.")
     else:
-        now = pop.of_report(con, str(sample["processor"]), str(sample["period"]), current[0],
-                            stored.population.filters)
+        now = pop.of_reports(con, processor, periods, [r[0] for r in current if r is not None],
+                             stored.population.filters)
         current_fp, current_size = now.fingerprint, now.size
-        if current[0] != sample["submission_id"]:
+        resubmitted = [(p, sid, now_sid) for p, sid, now_sid in zip(
+            periods, stored.population.submission_ids, now.submission_ids, strict=True) if sid != now_sid]
+        if resubmitted:
             changed = "with other cases" if current_fp != sample["fingerprint"] else "with the same case ids"
-            problems.append(f"The population changed: the report was resubmitted after the draw (submission "
-                            f"{sample['submission_id']} → {current[0]}, {changed}; now {current_size} cases). "
-                            "The sample still stands for the report it was drawn from; draw a new one for the "
-                            "current report.")
+            which = "; ".join(f"{p}: submission {sid} → {now_sid}" for p, sid, now_sid in resubmitted)
+            report = "the report was" if len(periods) == 1 else "a report was"
+            problems.append(f"The population changed: {report} resubmitted after the draw ({which}, {changed}; "
+                            f"now {current_size} cases). The sample still stands for the report(s) it was drawn "
+                            "from; draw a new one for the current report(s).")
     return Verification(sample_id, not problems, reproduced, str(sample["fingerprint"]), recomputed_fp, current_fp,
                         int(sample["population_size"]), current_size, missing, unexpected,  # type: ignore[call-overload]
                         key_match, tuple(problems))

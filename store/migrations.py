@@ -302,6 +302,17 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 PRIMARY KEY (finding_id, seq))""",
         ],
     ),
+    (
+        5,
+        "spot checks over several periods",
+        [
+            # spotchecks.md §2 "period(s)": a sample's population may be the union of several periods' current
+            # reports; `period` and `submission_id` keep the last one of each, for readers of one period.
+            "ALTER TABLE samples ADD COLUMN periods VARCHAR[]",
+            "ALTER TABLE samples ADD COLUMN submission_ids INTEGER[]",
+            "UPDATE samples SET periods = [period], submission_ids = [submission_id]",
+        ],
+    ),
 ]
 
 # Numbers may land out of order while several are written at once: the highest counts, and they apply in order.
