@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app import filters, state
-from ingest.queries import processors
+from ingest.queries import periods, processors
 from ingest.vocabulary import VOCABULARIES
 from spotchecks.draw import STRATA_COLUMNS, Allocation, KeyItems, Method
 from spotchecks.evaluate import RELY, Evaluation, evaluate_sample, record_evaluation
@@ -37,11 +37,20 @@ FACTS = ["case_id", "received_on", "request_type", "channel", "identity_verified
          "outcome", "refusal_reason", "complaint_right_notified", "suppressed_on", "agent_id", "language", "summary"]
 
 
-def _plan_section(ctx: state.Context, processor: str | None, period: str | None) -> Plan | None:
+def _months(ctx: state.Context, processor: str, period: str) -> list[str]:
+    """The months the population spans (spotchecks.md §2 "period(s)"): the filter's period unless more are picked."""
+    with ctx.cursor() as cur:
+        options = sorted(set(periods(cur, processor)) | {period})
+    return st.multiselect("Months of the population", options, default=[period], key=f"spot_months:{processor}:"
+                          f"{period}", help="The union of these months' current reports, each case once (its "
+                          "latest month's row). The sidebar's period is the default.")
+
+
+def _plan_section(ctx: state.Context, processor: str | None, months: list[str]) -> Plan | None:
     """The plan form; n is recomputed on every change (the plan is a pure, fast function)."""
     st.subheader("Plan: how many cases")
     with ctx.cursor() as cur:
-        known = population_count(cur, processor, period) if processor and period else None
+        known = population_count(cur, processor, months) if processor and months else None
     cols = st.columns(5)
     confidence = cols[0].selectbox("Confidence", [0.90, 0.95, 0.99], index=1, format_func="{:.0%}".format,
                                    key="spot_confidence")
@@ -63,11 +72,14 @@ def _plan_section(ctx: state.Context, processor: str | None, period: str | None)
     return None
 
 
-def _draw_section(ctx: state.Context, processor: str, period: str, plan: Plan | None) -> None:
+def _draw_section(ctx: state.Context, processor: str, months: list[str], plan: Plan | None) -> None:
     if not state.allowed(ctx, "draw a sample"):
         st.caption("An auditor or a compliance officer draws samples; you can follow them below.")
         return
-    with st.expander(f"Draw a sample from {processor}, {period}", expanded=True):
+    if not months:
+        st.info("Pick at least one month of the population above to draw a sample.", icon=":material/event:")
+        return
+    with st.expander(f"Draw a sample from {processor}, {', '.join(months)}", expanded=True):
         cols = st.columns(4)
         method = cols[0].selectbox("Method", list(Method), key="spot_method")
         by = cols[1].selectbox("Stratify by", STRATA_COLUMNS, key="spot_by", disabled=method is not Method.stratified)
@@ -86,7 +98,7 @@ def _draw_section(ctx: state.Context, processor: str, period: str, plan: Plan | 
             with state.user_errors(), ctx.cursor() as cur:
                 objectives = ({"confidence": plan.confidence, "tolerable": plan.tolerable, "expected": plan.expected,
                                "model": plan.model} if plan else {})
-                result = draw_sample(cur, ctx.user, processor=processor, period=period, size=int(size),
+                result = draw_sample(cur, ctx.user, processor=processor, period=months, size=int(size),
                                      method=method, by=by, allocation=allocation, per=int(per), key_items=key_items,
                                      seed=seed.strip() or None, filters=Filters(tuple(types), tuple(outcomes)),
                                      **objectives)
@@ -104,7 +116,8 @@ def _pick_sample(ctx: state.Context, processor: str | None, period: str | None) 
     wanted = st.session_state.get(SAMPLE_KEY) or st.query_params.get("sample")
     if wanted not in ids:
         wanted = ids[0]
-    labels = {str(s["sample_id"]): f"{s['sample_id']} — {s['processor']} {s['period']}, {s['random_items']} cases, "
+    labels = {str(s["sample_id"]): f"{s['sample_id']} — {s['processor']} {', '.join(s['periods'])}, "  # type: ignore[arg-type]
+              f"{s['random_items']} cases, "
               f"{s['reviewed']} reviewed" for s in samples}
     chosen = st.selectbox("Sample", ids, index=ids.index(wanted), format_func=labels.get, key=f"spot_pick:{wanted}")
     st.session_state[SAMPLE_KEY] = chosen
@@ -117,7 +130,8 @@ def _sample_section(ctx: state.Context, sample_id: str) -> list[dict[str, object
         sample, items = get_sample(cur, sample_id), sample_items(cur, sample_id)
     st.markdown(f"#### Seed `{sample['seed']}`")
     st.caption(f"Drawn {sample['drawn_at']:%Y-%m-%d %H:%M} UTC by {sample['drawn_by']} from {sample['processor']} "
-               f"{sample['period']} (submission {sample['submission_id']}): population {sample['population_size']} "
+               f"{', '.join(sample['periods'])} (submission {', '.join(map(str, sample['submission_ids']))}): "  # type: ignore[arg-type, call-overload]
+               f"population {sample['population_size']} "
                f"cases, fingerprint `{sample['fingerprint']}`, method {sample['method']}. Anyone can re-draw it "
                f"from the seed: `oversight sample verify {sample_id}`.")
     for note in sample["notes"] or []:  # type: ignore[union-attr]
@@ -290,9 +304,10 @@ def render() -> None:
     if not names:
         st.info("No report yet — upload one on the Reports page, then draw a sample here.", icon=":material/inbox:")
         st.stop()
-    plan = _plan_section(ctx, processor, period)
+    months = _months(ctx, processor, period) if processor and period else []
+    plan = _plan_section(ctx, processor, months)
     if processor and period:
-        _draw_section(ctx, processor, period, plan)
+        _draw_section(ctx, processor, months, plan)
     else:
         st.caption("Pick a processor and a period in the sidebar to draw a sample from their report.")
     st.subheader("Samples")

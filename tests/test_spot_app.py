@@ -104,6 +104,21 @@ def test_a_draw_shows_its_seed_and_the_work_list(db: Path) -> None:
     assert list(items["case"]) == [p.case_id for p in expected]
 
 
+def test_the_draw_form_takes_several_months_into_one_population(db: Path) -> None:
+    at = open_page(processor=BELCALL, period="2026-10")
+    months = at.multiselect(key=f"spot_months:{BELCALL}:2026-10")
+    assert months.value == ["2026-10"] and "2026-09" in months.options
+    months.set_value(["2026-09", "2026-10"]).run()
+    assert "593" in str([n.value for n in at.number_input])  # distinct cases of both reports: the plan's N
+    at.text_input(key="spot_seed").set_value("months").run()
+    at.button(key="spot_draw").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "2026-09, 2026-10 (submission 6, 7)" in "\n".join(str(c.value) for c in at.caption)
+    expected = with_db(lambda con: draw_sample(con, AUDITOR, processor=BELCALL, period=["2026-09", "2026-10"],
+                                               size=59, seed="months").random_part)
+    assert list(frame(at, "replaced because")["case"]) == [p.case_id for p in expected]
+
+
 @pytest.fixture
 def sample_id(db: Path) -> str:
     return with_db(lambda con: draw_sample(con, AUDITOR, processor=BELCALL, period="2026-10", size=59,
