@@ -35,10 +35,14 @@ def month_samples(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str
 def _items(con: duckdb.DuckDBPyConnection, sample: dict[str, object]) -> list[dict[str, object]]:
     """The sample's cases in order, with review progress and their facts from the report the sample was drawn from."""
     items = sample_items(con, str(sample["sample_id"]))
+    # A sample may span several months: each case's facts come from the latest of its reports that lists it.
     facts = {r["case_id"]: r for r in rows(
-        con, "SELECT case_id, request_type, received_on, responded_on, outcome, agent_id FROM cases "
-             "WHERE submission_id = $submission AND list_contains($ids, case_id)",
-        {"submission": sample["submission_id"], "ids": [i["case_id"] for i in items]})}
+        con, "SELECT c.case_id, c.request_type, c.received_on, c.responded_on, c.outcome, c.agent_id FROM cases c "
+             "JOIN submissions s USING (submission_id) "
+             "WHERE list_contains($submissions, c.submission_id) AND list_contains($ids, c.case_id) "
+             "QUALIFY row_number() OVER (PARTITION BY c.case_id ORDER BY s.period DESC) = 1",
+        {"submissions": list(sample.get("submission_ids") or [sample["submission_id"]]),
+         "ids": [i["case_id"] for i in items]})}
     return [{**facts.get(i["case_id"], {}), **i, "sample_id": sample["sample_id"], "answers": i["answered"]}
             for i in items]
 
