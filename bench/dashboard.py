@@ -11,7 +11,8 @@ page of the navigation, a fresh `streamlit run dashboard.py` serves a copy of th
   visitor pays for Python imports, the database connection and the browser's download of Streamlit's scripts;
 - first: the page's URL without filters (the page's data caches are cold for it);
 - filtered: the page with a processor and a period in the URL (cold for these filters too);
-- again: the first URL once more (what the next visitor waits for).
+- again: the first URL once more (what the next visitor waits for);
+- linked (Findings only): a shared link to the finding with the most cases (2,259), its cases and history listed.
 
 Each visit is timed from navigation to a finished render (the `script_finished` message, then script state
 notRunning and no skeleton in the DOM), split into connect (navigation to the session's start: page load and
@@ -22,6 +23,7 @@ filtered renders under 2 s, and no table or chart shipping more than a few thous
 with other work: `--repeats` keeps the fastest of several runs and prints the slowest too.
 
     .venv/bin/python bench/dashboard.py [--cases 1000000] [--months 24] [--repeats 2] [--pages checks findings]
+                                        [--quiet 3.0]
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -243,6 +246,18 @@ def _setup_meta(path: Path) -> dict[str, object] | None:
     return json.loads(found[0][0]) if found else None
 
 
+def largest_finding(path: Path) -> str:
+    """The id of the finding with the most cases (its page lists them all)."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return str(con.execute("SELECT finding_id FROM finding_cases GROUP BY finding_id "
+                               "ORDER BY count(*) DESC, finding_id LIMIT 1").fetchall()[0][0])
+    finally:
+        con.close()
+
+
 def last_period(months: int) -> str:
     year, month = divmod(int(START[:4]) * 12 + int(START[5:]) - 1 + months - 1, 12)
     return f"{year}-{month + 1:02d}"
@@ -339,9 +354,9 @@ def visit(context: object, url: str, page_title: str, label: str) -> Visit:
 
 
 def measure_page(browser: object, db: Path, title: str, path: str, filters: dict[str, str],
-                 other: dict[str, str]) -> list[Visit]:
+                 other: dict[str, str], linked: dict[str, str] | None = None) -> list[Visit]:
     """One fresh server and browser profile per page: a cold visit (`other` filters), then the page without
-    filters, with `filters`, and without again, each in a new tab.
+    filters, with `filters`, and without again, each in a new tab; then the `linked` URL if given.
     """
     work = OUT / "dashboard_run.duckdb"
     work.with_name(work.name + ".wal").unlink(missing_ok=True)
@@ -353,7 +368,8 @@ def measure_page(browser: object, db: Path, title: str, path: str, filters: dict
         return [visit(context, f"{base}?{urllib.parse.urlencode(other)}", title, "cold"),
                 visit(context, base, title, "first"),
                 visit(context, f"{base}?{urllib.parse.urlencode(filters)}", title, "filtered"),
-                visit(context, base, title, "again")]
+                visit(context, base, title, "again"),
+                *([visit(context, f"{base}?{urllib.parse.urlencode(linked)}", title, "linked")] if linked else [])]
     finally:
         context.close()
         server.stop()
@@ -372,6 +388,15 @@ def measure_floor(browser: object) -> list[Visit]:
     finally:
         context.close()
         server.stop()
+
+
+def wait_quiet(below: float | None, patience: float = 600) -> None:
+    """On a shared machine, wait (at most `patience` seconds) until the 1-minute load average is under `below`."""
+    if below is None:
+        return
+    deadline = time.monotonic() + patience
+    while os.getloadavg()[0] >= below and time.monotonic() < deadline:
+        time.sleep(5)
 
 
 def best(runs: list[list[Visit]]) -> list[tuple[Visit, float]]:
@@ -414,7 +439,11 @@ def main() -> None:
     parser.add_argument("--processors", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=2, help="runs per page; the fastest is reported")
     parser.add_argument("--pages", nargs="+", help="URL paths to measure (default: every page; '' = Overview)")
+    parser.add_argument("--quiet", type=float, metavar="LOAD",
+                        help="before each page, wait (up to 10 minutes) until the 1-minute load average is below LOAD")
     args = parser.parse_args()
+    # A terminated run still stops its streamlit servers and the browser (the finally blocks run on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} is missing: `apt-get install -y chromium` (never `playwright install`).")
     from playwright.sync_api import sync_playwright
@@ -424,14 +453,20 @@ def main() -> None:
     other = {"processor": PROCESSORS[1][0], "period": last_period(args.months - 6)}
     db, setup = prepare(args.cases, args.months, args.processors,
                         [(view["processor"], view["period"]) for view in (filters, other)])
+    links = {"findings": {"finding": largest_finding(db)}}  # a shared link to the finding with the most cases
     pages = [(t, p) for t, p in PAGES if args.pages is None or p in args.pages or t.lower() in args.pages]
     runs: list[list[Visit]] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for _ in range(args.repeats):
-                runs.append([*measure_floor(browser), *(v for title, path in pages for v in measure_page(
-                    browser, db, title, path, *(AUDIT_FILTERS if path == "audit" else (filters, other))))])
+                wait_quiet(args.quiet)
+                run = measure_floor(browser)
+                for title, path in pages:
+                    wait_quiet(args.quiet)
+                    run += measure_page(browser, db, title, path,
+                                        *(AUDIT_FILTERS if path == "audit" else (filters, other)), links.get(path))
+                runs.append(run)
         finally:
             browser.close()
     results = best(runs)
