@@ -3,9 +3,10 @@
 
 Builds (once, cached in bench/out/) a database of 1,000,000 requests over 24 months for 3 processors with
 bench/data.py, then uses it as a team would after a while: the full check catalog run once, findings raised from
-that run, and one spot-check sample drawn and partly reviewed; the seconds of each step are printed. Then, for each
-page of the navigation, a fresh `streamlit run dashboard.py` serves a copy of that database and Debian's chromium
-(Playwright, never `playwright install`) opens the page four times, each in a new tab (a new Streamlit session):
+that run for every report, and for each of the two months the benchmark opens a spot-check sample with ten cases
+reviewed; the seconds of each step are printed (raising the findings takes minutes: one INSERT per case). Then,
+for each page of the navigation, a fresh `streamlit run dashboard.py` serves a copy of that database and Debian's
+chromium (Playwright, never `playwright install`) opens the page in new tabs (each a new Streamlit session):
 
 - cold: the page with another processor and period in the URL, in a new browser profile: the server's first
   visitor pays for Python imports, the database connection and the browser's download of Streamlit's scripts;
@@ -19,10 +20,12 @@ notRunning and no skeleton in the DOM), split into connect (navigation to the se
 websocket), script (the server running the page, as the browser sees it) and render (the browser drawing what it
 received). Every websocket frame the browser receives is decoded as Streamlit's ForwardMsg: the bytes, and the rows
 of each dataframe and chart (the Arrow tables inside them). Targets (issue 6, architecture.md "Scale"): the first and
-filtered renders under 2 s, and no table or chart shipping more than a few thousand rows. The machine is shared
-with other work: `--repeats` keeps the fastest of several runs and prints the slowest too.
+filtered renders under 2 s, and no table or chart shipping more than a few thousand rows. Streamlit's own cost is
+measured the same way first (a page with only a title, and one with a 10-row table and chart). The machine is
+shared with other work: `--repeats` keeps the fastest of several runs and prints the slowest too, every visit
+records the load average, and `--quiet LOAD` waits before each page until the load is below LOAD.
 
-    .venv/bin/python bench/dashboard.py [--cases 1000000] [--months 24] [--repeats 2] [--pages checks findings]
+    .venv/bin/python bench/dashboard.py [--cases 1000000] [--months 24] [--repeats 3] [--pages checks findings]
                                         [--quiet 3.0]
 """
 
@@ -41,8 +44,10 @@ import time
 import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -236,8 +241,6 @@ def prepare(cases: int, months: int, processors: int,
 
 
 def _setup_meta(path: Path) -> dict[str, object] | None:
-    import duckdb
-
     con = duckdb.connect(str(path), read_only=True)
     try:
         found = con.execute("SELECT value FROM meta WHERE key = ?", [SETUP_KEY]).fetchall()
@@ -248,8 +251,6 @@ def _setup_meta(path: Path) -> dict[str, object] | None:
 
 def largest_finding(path: Path) -> str:
     """The id of the finding with the most cases (its page lists them all)."""
-    import duckdb
-
     con = duckdb.connect(str(path), read_only=True)
     try:
         return str(con.execute("SELECT finding_id FROM finding_cases GROUP BY finding_id "
@@ -265,10 +266,7 @@ def last_period(months: int) -> str:
 
 def _last_day(period: str) -> str:
     year, month = int(period[:4]), int(period[5:])
-    following = (year + month // 12, month % 12 + 1)
-    from datetime import date, timedelta
-
-    return (date(following[0], following[1], 1) - timedelta(days=1)).isoformat()
+    return (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).isoformat()
 
 
 def _free_port() -> int:
@@ -437,7 +435,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000, help="requests in the database")
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--processors", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=2, help="runs per page; the fastest is reported")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per page; the fastest is reported")
     parser.add_argument("--pages", nargs="+", help="URL paths to measure (default: every page; '' = Overview)")
     parser.add_argument("--quiet", type=float, metavar="LOAD",
                         help="before each page, wait (up to 10 minutes) until the 1-minute load average is below LOAD")
