@@ -78,9 +78,10 @@ def add_cases(con: duckdb.DuckDBPyConnection, finding_id: str, cases: dict[str, 
     have = {r[0] for r in con.execute("SELECT case_id FROM finding_cases WHERE finding_id = ?",
                                       [finding_id]).fetchall()}
     new = sorted(set(cases) - have)
-    at = now_utc()
-    for case_id in new:  # a handful of rows per finding: executemany's speed is no concern here
-        con.execute("INSERT INTO finding_cases VALUES (?, ?, ?, ?)", [finding_id, case_id, at, to_json(cases[case_id])])
+    if new:  # one statement: a check with 100,000 offending cases must not mean 100,000 inserts
+        con.execute("INSERT INTO finding_cases SELECT ?, u.case_id, ?, CAST(u.evidence AS JSON) "
+                    "FROM (SELECT unnest(?::VARCHAR[]) AS case_id, unnest(?::VARCHAR[]) AS evidence) u",
+                    [finding_id, now_utc(), new, [to_json(cases[c]) for c in new]])
     return new
 
 
