@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from store.errors import OversightError
+from store.errors import UnknownProcessor as UnknownProcessor  # shared; re-exported for callers here
 
 
 class InvalidProfile(OversightError):
@@ -29,12 +30,3 @@ class UnknownProfile(OversightError):
 
 class NothingToCheck(OversightError):
     """The run's scope holds no current report."""
-
-
-class UnknownProcessor(OversightError):
-    """The named processor has never sent a report, so it cannot be linked to a profile."""
-
-    def __init__(self, name: str, known: list[str]) -> None:
-        self.name = name
-        super().__init__(f"There is no processor named '{name}'. Known processors: {', '.join(known) or 'none yet'}. "
-                         "A processor is registered by its first report: check the spelling, or ingest a report first.")

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from store.errors import OversightError
+from store.errors import UnknownProcessor as StoreUnknownProcessor
 
 
 class ExportError(OversightError):
     """Base class of the exports' refusals."""
 
 
-class UnknownProcessor(ExportError):
+class UnknownProcessor(StoreUnknownProcessor, ExportError):
     """No processor has that name."""
 
     def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(f"There is no processor named '{name}'. Known processors: {', '.join(known) or 'none yet'}. "
-                         "Use one of these names exactly (`oversight reports` lists them).")
+        super().__init__(name, known, "Use one of these names exactly (`oversight reports` lists them).")
 
 
 class UnknownPeriod(ExportError):

@@ -55,3 +55,14 @@ class PermissionDenied(StoreError):
 
 class ConfigError(StoreError):
     """The configuration file is invalid."""
+
+
+class UnknownProcessor(StoreError):
+    """No processor has that name (processors are registered by their first report)."""
+
+    def __init__(self, name: str, known: list[str],
+                 hint: str = "A processor is registered by its first report: check the spelling, or ingest a report "
+                             "first.") -> None:
+        self.name = name
+        super().__init__(f"There is no processor named '{name}'. Known processors: {', '.join(known) or 'none yet'}. "
+                         + hint)
