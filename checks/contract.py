@@ -1,8 +1,9 @@
 """Contract profiles as a service: where they live, loading one by name, and linking processors to them.
 
 The clause register, the service-level parameters and the check → clause mapping are data (contracts/*.toml); their
-shape and validation are in checks/profile_schema.py. An invalid profile is refused with `InvalidProfile`, naming the
-file, the key and the reason.
+TOML shape and per-file validation are in checks/profile_schema.py, the validated Profile and the whole-profile checks
+(clause references resolving) in checks/profile_model.py. An invalid profile is refused with `InvalidProfile`, naming
+the file, the key and the reason.
 """
 
 from __future__ import annotations
@@ -14,17 +15,14 @@ from typing import Any
 import duckdb
 
 from checks.errors import InvalidProfile, UnknownProcessor, UnknownProfile
-from checks.profile_schema import (  # noqa: F401 (re-exported: the profile's types belong to its service's interface)
-    DEFAULT_PROFILE,
-    PARTS,
-    PROFILE_NAME,
+from checks.profile_model import (  # noqa: F401 (re-exported: the profile's types belong to its service's interface)
     CalendarSpec,
     Clause,
     Parameters,
     Profile,
     build_profile,
-    read_merged,
 )
+from checks.profile_schema import DEFAULT_PROFILE, PARTS, PROFILE_NAME, read_merged  # noqa: F401 (re-exported)
 from store import audit
 from store.db import rows, transaction
 from store.identity import User, require

@@ -1,23 +1,20 @@
-"""What a contract profile is and how its TOML is read, merged and validated (checks/contract.py is the service).
+"""The TOML shape of a contract profile file: its keys and allowed values, and how the files are read and merged.
 
-A profile is data (contracts/*.toml; architecture.md "Contract profiles"): read, merged onto the profile it `extends`
-(tables merge key by key, arrays replace) and validated; an invalid one is refused with `InvalidProfile`, naming the
-file, the key and the reason.
+A profile is data (contracts/*.toml; architecture.md "Contract profiles"): each file is read and validated on its own
+(keys, types, ranges, vocabularies), then merged onto the profile it `extends` (tables merge key by key, arrays
+replace). checks/profile_model.py checks the merged result as a whole and freezes it into a `Profile`;
+checks/contract.py is the service. An invalid file is refused with `InvalidProfile`, naming the file, the key and
+the reason.
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
 import re
 import tomllib
-from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-
-import holidays
 
 from checks.errors import InvalidProfile
 from ingest.vocabulary import VOCABULARIES
@@ -45,87 +42,6 @@ CALENDAR_KEYS = ("country", "subdivision", "extra_dates")
 CLAUSE_KEYS = ("ref", "title", "summary", "part")
 PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-@dataclass(frozen=True)
-class Clause:
-    """One entry of the clause register: a clause of the contract that findings and exceptions cite."""
-
-    ref: str
-    title: str
-    summary: str
-    part: str
-
-
-@dataclass(frozen=True)
-class CalendarSpec:
-    """The holiday calendar of a contract: a `holidays` country, optional subdivision, and agreed extra days."""
-
-    country: str
-    subdivision: str | None
-    extra_dates: tuple[date, ...]
-
-    def label(self) -> str:
-        """Return a short name for the calendar, e.g. 'BE' or 'FR-57 + 2 extra dates'."""
-        place = f"{self.country}-{self.subdivision}" if self.subdivision else self.country
-        n = len(self.extra_dates)
-        return f"{place} + {n} extra date{'' if n == 1 else 's'}" if n else place
-
-
-@dataclass(frozen=True)
-class Parameters:
-    """The service-level parameters of checks.md."""
-
-    forward_working_days: int
-    optout_working_days: int
-    escalation_working_days: int
-    id_request_within_days: int
-    report_due_day: int
-    training_valid_months: int
-    due_soon_days: int
-    repeat_window_days: int
-    handled_by_processor: tuple[str, ...]
-    escalate_request_types: tuple[str, ...]
-    escalate_outcomes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A validated contract profile, merged with the profile it extends."""
-
-    name: str
-    title: str
-    path: Path
-    sha256: str                  # of the merged, canonical content: any change, a parent's included, changes it
-    calendar: CalendarSpec
-    parameters: Parameters
-    clauses: dict[str, Clause]   # the register, in file order
-    check_clauses: dict[str, str]  # every catalog check → its effective clause
-    rubric_clauses: dict[str, str]
-    finding_due_days: dict[str, int]
-    description: str = ""
-
-    def clause_for_check(self, check_id: str) -> str:
-        """Return the clause a check's exceptions are logged against under this contract."""
-        try:
-            return self.check_clauses[check_id]
-        except KeyError:
-            raise KeyError(f"'{check_id}' is not a check of the catalog") from None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The profile as a JSON-ready document (the `profile show --format json` interface)."""
-        return {
-            "name": self.name, "title": self.title, "description": self.description, "path": str(self.path),
-            "sha256": self.sha256,
-            "calendar": {"country": self.calendar.country, "subdivision": self.calendar.subdivision,
-                         "extra_dates": [d.isoformat() for d in self.calendar.extra_dates],
-                         "label": self.calendar.label()},
-            "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.parameters).items()},
-            "finding_due_days": dict(self.finding_due_days),
-            "checks": dict(self.check_clauses),
-            "rubric": dict(self.rubric_clauses),
-            "clauses": [asdict(c) for c in self.clauses.values()],
-        }
 
 
 # --- reading and merging -------------------------------------------------------------------------------------
@@ -178,7 +94,7 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _catalog() -> dict[str, str]:
+def catalog_clauses() -> dict[str, str]:
     """Check id → default clause. Imported late: the catalog may one day import this module."""
     from checks.catalog import CHECKS
 
@@ -187,7 +103,8 @@ def _catalog() -> dict[str, str]:
 
 # --- validation ----------------------------------------------------------------------------------------------
 
-def _suggest(word: str, choices: list[str] | tuple[str, ...], prefix: str = "") -> str:
+def suggest(word: str, choices: list[str] | tuple[str, ...], prefix: str = "") -> str:
+    """Return a "Did you mean ...?" hint naming the closest choice, or "" when none is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"Did you mean `{prefix}{close[0]}`? " if close else ""
 
@@ -196,7 +113,7 @@ def _known_keys(table: dict[str, Any], known: tuple[str, ...], file: str, prefix
     for key in table:
         if key not in known:
             raise InvalidProfile(file, f"{prefix}{key}", "unknown key",
-                                 f"{_suggest(key, known, prefix)}The keys here are: {', '.join(known)}.")
+                                 f"{suggest(key, known, prefix)}The keys here are: {', '.join(known)}.")
 
 
 def _table(value: Any, file: str, key: str) -> dict[str, Any]:
@@ -237,7 +154,7 @@ def _vocabulary_list(value: Any, file: str, key: str, vocabulary: str) -> list[s
     for v in value:
         if v not in allowed:
             raise InvalidProfile(file, key, f"'{v}' is not a {label}",
-                                 f"{_suggest(v, allowed)}The {label}s are: {', '.join(allowed)}.")
+                                 f"{suggest(v, allowed)}The {label}s are: {', '.join(allowed)}.")
     if len(set(value)) != len(value):
         raise InvalidProfile(file, key, "lists a value twice", "Keep each value once.")
     return value
@@ -293,7 +210,7 @@ def _normalised(data: dict[str, Any], file: str) -> dict[str, Any]:
         out["finding_due_days"] = {k: _whole(v, file, f"finding_due_days.{k}", 1) for k, v in due.items()}
     if "checks" in data:
         mapping = _flatten(_table(data["checks"], file, "checks"))
-        _known_keys(mapping, tuple(_catalog()), file, "checks.")
+        _known_keys(mapping, tuple(catalog_clauses()), file, "checks.")
         out["checks"] = {k: _text(v, file, f"checks.{k}") for k, v in mapping.items()}
     if "rubric" in data:
         rubric = _table(data["rubric"], file, "rubric")
@@ -321,88 +238,10 @@ def _clauses(value: Any, file: str) -> list[dict[str, str]]:
         clause = {field: _text(entry[field], file, f"{key}.{field}").strip() for field in CLAUSE_KEYS}
         if clause["part"] not in PARTS:
             raise InvalidProfile(file, f"{key}.part", f"'{clause['part']}' is not a part of the contract",
-                                 f"{_suggest(clause['part'], PARTS)}The parts are: {', '.join(PARTS)}.")
+                                 f"{suggest(clause['part'], PARTS)}The parts are: {', '.join(PARTS)}.")
         if clause["ref"] in seen:
             raise InvalidProfile(file, f"{key}.ref", f"the clause ref '{clause['ref']}' appears twice in the register",
                                  "Give each clause its own ref, or remove the duplicate.")
         seen.add(clause["ref"])
         register.append(clause)
     return register
-
-
-def _missing(file: str, key: str) -> InvalidProfile:
-    return InvalidProfile(file, key, "is missing",
-                          f"Add it, or start the file with extends = \"{DEFAULT_PROFILE}\" to inherit it.")
-
-
-def _calendar(cal: dict[str, Any], file: str) -> CalendarSpec:
-    if "country" not in cal:
-        raise _missing(file, "calendar.country")
-    country, subdivision = cal["country"], cal.get("subdivision")
-    supported = holidays.list_supported_countries()
-    if country not in supported:
-        raise InvalidProfile(file, "calendar.country", f"'{country}' is not a country the holidays package knows",
-                             f"{_suggest(country, sorted(supported))}Use an ISO 3166 code such as BE, NL or FR.")
-    if subdivision is not None:
-        aliases = getattr(holidays.country_holidays(country), "subdivisions_aliases", {}) or {}
-        known = [*supported[country], *aliases]
-        if subdivision not in known:
-            raise InvalidProfile(file, "calendar.subdivision", f"'{subdivision}' is not a subdivision of {country}",
-                                 f"{_suggest(subdivision, known)}The subdivisions of {country} are: "
-                                 f"{', '.join(supported[country]) or 'none'}.")
-    return CalendarSpec(country, subdivision, tuple(cal.get("extra_dates", ())))
-
-
-def build_profile(merged: dict[str, Any], path: Path) -> Profile:
-    """Check the merged profile as a whole (everything present, every reference resolving) and freeze it."""
-    file = str(path)
-    for key in ("name", "title"):
-        if key not in merged:
-            raise _missing(file, key)
-    if merged["name"] != path.stem:
-        raise InvalidProfile(file, "name", f"is '{merged['name']}' but the file is {path.name}",
-                             f"Processors are linked by name: set name = \"{path.stem}\" (the file name).")
-    calendar = _calendar(merged.get("calendar", {}), file)
-    params = merged.get("parameters", {})
-    for key in (*INT_PARAMETERS, *LIST_PARAMETERS):
-        if key not in params:
-            raise _missing(file, f"parameters.{key}")
-    due = merged.get("finding_due_days", {})
-    for key in FINDING_SEVERITIES:
-        if key not in due:
-            raise _missing(file, f"finding_due_days.{key}")
-    if not merged.get("clauses"):
-        raise _missing(file, "clauses")
-    register = {c["ref"]: Clause(**c) for c in merged["clauses"]}
-    defaults = _catalog()
-    mapped = merged.get("checks", {})
-    for check_id, ref in mapped.items():
-        _resolves(ref, register, file, f"checks.{check_id}")
-    for check_id, ref in defaults.items():
-        if check_id not in mapped and ref not in register:
-            raise InvalidProfile(file, f"checks.{check_id}",
-                                 f"has no clause: not mapped in [checks], and its catalog default '{ref}' is not in "
-                                 "the clause register",
-                                 f"Map \"{check_id}\" in [checks] to a clause of the register, or add '{ref}' "
-                                 "to [[clauses]].")
-    rubric = merged.get("rubric", {})
-    for item in RUBRIC_ITEMS:
-        if item not in rubric:
-            raise _missing(file, f"rubric.{item}")
-        _resolves(rubric[item], register, file, f"rubric.{item}")
-    canonical = json.dumps(merged, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                           default=lambda d: d.isoformat())
-    return Profile(
-        name=merged["name"], title=merged["title"], description=merged.get("description", ""), path=path,
-        sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(), calendar=calendar,
-        parameters=Parameters(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}),
-        clauses=register, check_clauses={c: mapped.get(c, ref) for c, ref in defaults.items()},
-        rubric_clauses={item: rubric[item] for item in RUBRIC_ITEMS},
-        finding_due_days={k: due[k] for k in FINDING_SEVERITIES},
-    )
-
-
-def _resolves(ref: str, register: dict[str, Clause], file: str, key: str) -> None:
-    if ref not in register:
-        raise InvalidProfile(file, key, f"maps to '{ref}', which is not in the clause register",
-                             f"{_suggest(ref, list(register))}Use a ref of [[clauses]], or add that clause there.")

@@ -1,0 +1,190 @@
+"""What a validated contract profile is, and how a merged profile is checked as a whole and frozen into one.
+
+checks/profile_schema.py reads the files and checks each on its own (keys, types, ranges, vocabularies); here the
+merged result must be complete and hang together: every required key present, the calendar known to the `holidays`
+package, and every check and rubric item resolving to a clause of the register. An invalid profile is refused with
+`InvalidProfile`, naming the file, the key and the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import holidays
+
+from checks.errors import InvalidProfile
+from checks.profile_schema import (
+    DEFAULT_PROFILE,
+    FINDING_SEVERITIES,
+    INT_PARAMETERS,
+    LIST_PARAMETERS,
+    RUBRIC_ITEMS,
+    catalog_clauses,
+    suggest,
+)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One entry of the clause register: a clause of the contract that findings and exceptions cite."""
+
+    ref: str
+    title: str
+    summary: str
+    part: str
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """The holiday calendar of a contract: a `holidays` country, optional subdivision, and agreed extra days."""
+
+    country: str
+    subdivision: str | None
+    extra_dates: tuple[date, ...]
+
+    def label(self) -> str:
+        """Return a short name for the calendar, e.g. 'BE' or 'FR-57 + 2 extra dates'."""
+        place = f"{self.country}-{self.subdivision}" if self.subdivision else self.country
+        n = len(self.extra_dates)
+        return f"{place} + {n} extra date{'' if n == 1 else 's'}" if n else place
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The service-level parameters of checks.md."""
+
+    forward_working_days: int
+    optout_working_days: int
+    escalation_working_days: int
+    id_request_within_days: int
+    report_due_day: int
+    training_valid_months: int
+    due_soon_days: int
+    repeat_window_days: int
+    handled_by_processor: tuple[str, ...]
+    escalate_request_types: tuple[str, ...]
+    escalate_outcomes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated contract profile, merged with the profile it extends."""
+
+    name: str
+    title: str
+    path: Path
+    sha256: str                  # of the merged, canonical content: any change, a parent's included, changes it
+    calendar: CalendarSpec
+    parameters: Parameters
+    clauses: dict[str, Clause]   # the register, in file order
+    check_clauses: dict[str, str]  # every catalog check → its effective clause
+    rubric_clauses: dict[str, str]
+    finding_due_days: dict[str, int]
+    description: str = ""
+
+    def clause_for_check(self, check_id: str) -> str:
+        """Return the clause a check's exceptions are logged against under this contract."""
+        try:
+            return self.check_clauses[check_id]
+        except KeyError:
+            raise KeyError(f"'{check_id}' is not a check of the catalog") from None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The profile as a JSON-ready document (the `profile show --format json` interface)."""
+        return {
+            "name": self.name, "title": self.title, "description": self.description, "path": str(self.path),
+            "sha256": self.sha256,
+            "calendar": {"country": self.calendar.country, "subdivision": self.calendar.subdivision,
+                         "extra_dates": [d.isoformat() for d in self.calendar.extra_dates],
+                         "label": self.calendar.label()},
+            "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.parameters).items()},
+            "finding_due_days": dict(self.finding_due_days),
+            "checks": dict(self.check_clauses),
+            "rubric": dict(self.rubric_clauses),
+            "clauses": [asdict(c) for c in self.clauses.values()],
+        }
+
+
+# --- the merged profile as a whole ----------------------------------------------------------------------------
+
+def _missing(file: str, key: str) -> InvalidProfile:
+    return InvalidProfile(file, key, "is missing",
+                          f"Add it, or start the file with extends = \"{DEFAULT_PROFILE}\" to inherit it.")
+
+
+def _calendar(cal: dict[str, Any], file: str) -> CalendarSpec:
+    if "country" not in cal:
+        raise _missing(file, "calendar.country")
+    country, subdivision = cal["country"], cal.get("subdivision")
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise InvalidProfile(file, "calendar.country", f"'{country}' is not a country the holidays package knows",
+                             f"{suggest(country, sorted(supported))}Use an ISO 3166 code such as BE, NL or FR.")
+    if subdivision is not None:
+        aliases = getattr(holidays.country_holidays(country), "subdivisions_aliases", {}) or {}
+        known = [*supported[country], *aliases]
+        if subdivision not in known:
+            raise InvalidProfile(file, "calendar.subdivision", f"'{subdivision}' is not a subdivision of {country}",
+                                 f"{suggest(subdivision, known)}The subdivisions of {country} are: "
+                                 f"{', '.join(supported[country]) or 'none'}.")
+    return CalendarSpec(country, subdivision, tuple(cal.get("extra_dates", ())))
+
+
+def build_profile(merged: dict[str, Any], path: Path) -> Profile:
+    """Check the merged profile as a whole (everything present, every reference resolving) and freeze it."""
+    file = str(path)
+    for key in ("name", "title"):
+        if key not in merged:
+            raise _missing(file, key)
+    if merged["name"] != path.stem:
+        raise InvalidProfile(file, "name", f"is '{merged['name']}' but the file is {path.name}",
+                             f"Processors are linked by name: set name = \"{path.stem}\" (the file name).")
+    calendar = _calendar(merged.get("calendar", {}), file)
+    params = merged.get("parameters", {})
+    for key in (*INT_PARAMETERS, *LIST_PARAMETERS):
+        if key not in params:
+            raise _missing(file, f"parameters.{key}")
+    due = merged.get("finding_due_days", {})
+    for key in FINDING_SEVERITIES:
+        if key not in due:
+            raise _missing(file, f"finding_due_days.{key}")
+    if not merged.get("clauses"):
+        raise _missing(file, "clauses")
+    register = {c["ref"]: Clause(**c) for c in merged["clauses"]}
+    defaults = catalog_clauses()
+    mapped = merged.get("checks", {})
+    for check_id, ref in mapped.items():
+        _resolves(ref, register, file, f"checks.{check_id}")
+    for check_id, ref in defaults.items():
+        if check_id not in mapped and ref not in register:
+            raise InvalidProfile(file, f"checks.{check_id}",
+                                 f"has no clause: not mapped in [checks], and its catalog default '{ref}' is not in "
+                                 "the clause register",
+                                 f"Map \"{check_id}\" in [checks] to a clause of the register, or add '{ref}' "
+                                 "to [[clauses]].")
+    rubric = merged.get("rubric", {})
+    for item in RUBRIC_ITEMS:
+        if item not in rubric:
+            raise _missing(file, f"rubric.{item}")
+        _resolves(rubric[item], register, file, f"rubric.{item}")
+    canonical = json.dumps(merged, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                           default=lambda d: d.isoformat())
+    return Profile(
+        name=merged["name"], title=merged["title"], description=merged.get("description", ""), path=path,
+        sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(), calendar=calendar,
+        parameters=Parameters(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}),
+        clauses=register, check_clauses={c: mapped.get(c, ref) for c, ref in defaults.items()},
+        rubric_clauses={item: rubric[item] for item in RUBRIC_ITEMS},
+        finding_due_days={k: due[k] for k in FINDING_SEVERITIES},
+    )
+
+
+def _resolves(ref: str, register: dict[str, Clause], file: str, key: str) -> None:
+    if ref not in register:
+        raise InvalidProfile(file, key, f"maps to '{ref}', which is not in the clause register",
+                             f"{suggest(ref, list(register))}Use a ref of [[clauses]], or add that clause there.")
