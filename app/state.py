@@ -26,7 +26,8 @@ from ingest.pseudonym import resolve_key_path
 from ingest.queries import is_empty
 from store.db import connect, resolve_db_path
 from store.errors import OversightError, StoreError
-from store.identity import Config, User, load_config, may, resolve_user, user_for_claims
+from store.identity import Config, User, may, resolve_user, user_for_claims
+from store.users_file import load_config
 
 DEMO_MESSAGE = "The demo reports from sample_reports/ were loaded so you can look around."
 # OVERSIGHT_DEMO=0 (or false/no/off) keeps an empty database empty: a real deployment, or a test of the first upload.

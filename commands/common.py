@@ -17,8 +17,9 @@ import typer
 
 from store.db import connect, resolve_db_path
 from store.errors import OversightError
-from store.identity import User, load_config, resolve_user
+from store.identity import User, resolve_user
 from store.spreadsheet import safe_cell
+from store.users_file import load_config
 
 
 class Format(StrEnum):

@@ -7,12 +7,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 
 from commands.common import Format, emit, fail
-from store.errors import OversightError
-from store.identity import DEFAULT_CONFIG, ROLES, Config, add_user, load_config, resolve_config_path, resolve_user
+from store.db import connect, resolve_db_path
+from store.errors import DatabaseLocked, OversightError
+from store.identity import ROLES, Config, resolve_user
 from store.passwords import check_new_password, hash_password
+from store.users_file import DEFAULT_CONFIG, add_user, load_config, resolve_config_path
 
 user_app = typer.Typer(help="Add users of the dashboard and the CLI, with their roles, to the configuration file.",
                        no_args_is_help=True)
@@ -48,25 +51,44 @@ def add(
 ) -> None:
     """Add a user, or change their roles and password; the password is stored only as a scrypt hash.
 
-    Asks for the password twice unless --password-stdin or --no-password is given.
+    Asks for the password twice unless --password-stdin or --no-password is given. The change is recorded in the
+    database's audit trail (user.added or user.changed, without the password or its hash), so the database must not
+    be held open by a running dashboard.
 
     Example: oversight user add vera --role vendor_manager --role viewer
     """
     path = _config_path(ctx, config)
+    db = resolve_db_path(ctx.obj.db)
     try:
         acting = resolve_user(load_config(path) if path.exists() else Config(path=None), ctx.obj.user)
-        password_hash = None
-        if not no_password:
-            password = _read_password(password_stdin)
-            check_new_password(password)
-            password_hash = hash_password(password)
-        created = add_user(path, name, [str(r) for r in role], acting=acting, password_hash=password_hash,
-                           email=email)
+        con = connect(db)  # before the password is asked for: a locked database refuses at once
+        try:
+            password_hash = None
+            if not no_password:
+                password = _read_password(password_stdin)
+                check_new_password(password)
+                password_hash = hash_password(password)
+            saved = add_user(con, path, name, [str(r) for r in role], acting=acting, password_hash=password_hash,
+                             email=email)
+        finally:
+            con.close()
+    except DatabaseLocked as exc:
+        who = f" ({exc.holder})" if exc.holder else ""
+        fail(f"{path} was not changed: a change of users is recorded in the audit trail of the database {exc.path}, "
+             f"which another program{who} holds open (DuckDB lets one program at a time write to it, and the "
+             "dashboard keeps it open while it runs). Stop the dashboard, run the command again, then start the "
+             "dashboard again.")
     except OversightError as exc:
         fail(str(exc))
-    what = "Added" if created else "Updated"
+    except duckdb.Error as exc:
+        fail(f"The database reported an error: {str(exc).splitlines()[0]}. {path} was not changed.")
+    if saved.event_seq is None:
+        typer.echo(f"User {name} already has exactly these settings in {path}; nothing was written.")
+        return
+    what = "Added" if saved.created else "Updated"
     how = " with a new password" if password_hash else ""
-    typer.echo(f"{what} user {name} ({', '.join(map(str, role))}) in {path}{how}.")
+    typer.echo(f"{what} user {name} ({', '.join(map(str, role))}) in {path}{how}. Recorded as audit event "
+               f"{saved.event_seq} in {db}.")
 
 
 @user_app.command("list")

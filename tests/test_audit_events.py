@@ -32,6 +32,7 @@ from spotchecks.samples import draw_sample, enlarge_sample, replace_case
 from store import audit
 from store.db import connect
 from store.identity import PERMISSIONS, User
+from store.users_file import add_user
 from tests import test_export_pack as pack_tests
 from tests.conftest import HEADER_NL, nl_row
 
@@ -58,10 +59,12 @@ AUDITED: dict[str, set[str]] = {
     "record a processor response": {"finding.responded"},
     "export the oversight pack": {"export.pack"},
     "export a findings letter": {"export.letter"},
+    # `oversight user add` rewrites the configuration file and appends the event to the project database.
+    "manage users": {"user.added", "user.changed"},
 }
 # Permissions whose action changes no database state, so there is no chain to append to: known gaps, named here so
-# that a new permission cannot slip in unaudited.
-OUTSIDE_THE_DATABASE = {"manage users": "`oversight user add` rewrites the configuration file, not the database"}
+# that a new permission cannot slip in unaudited. None left.
+OUTSIDE_THE_DATABASE: dict[str, str] = {}
 
 
 class Trail:
@@ -145,6 +148,12 @@ def test_a_month_of_oversight_appends_one_event_per_step(demo, tmp_path: Path):
         got = trail.new()
         assert got == expected
         seen.update(action for action, _ in got)
+
+    users = tmp_path / "oversight.toml"
+    add_user(demo, users, "olivia", ["compliance_officer"], acting=olivia)
+    add_user(demo, users, "ann", ["auditor"], acting=olivia)
+    add_user(demo, users, "ann", ["auditor", "viewer"], acting=olivia)
+    step([("user.added", "user:olivia"), ("user.added", "user:ann"), ("user.changed", "user:ann")])
 
     contracts = shutil.copytree(contracts_dir(), tmp_path / "contracts")
     edited = (contracts / "fr.toml").read_text(encoding="utf-8") + "\n# Reviewed with the DPO, November 2026.\n"

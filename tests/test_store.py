@@ -11,8 +11,9 @@ import pytest
 from store import audit
 from store.db import connect, transaction
 from store.errors import ConfigError, DatabaseLocked, DatabaseTooNew, PermissionDenied
-from store.identity import ROLES, load_config, require, resolve_user
+from store.identity import ROLES, require, resolve_user
 from store.migrations import LATEST
+from store.users_file import load_config
 
 
 def test_migrations_are_recorded_and_reopening_applies_nothing_twice(db_path):

@@ -1,0 +1,248 @@
+"""The configuration file (`oversight.toml`): reading and validating it, and adding or updating one user in it.
+
+A user is a table ``[users.NAME]`` with ``roles = [...]`` and optionally ``email = "..."`` (how the organisation's
+identity provider names them) and ``password_hash = "scrypt$..."`` (for the dashboard's own sign-in form); ``[paths]
+inbox`` names the inbox folder. Who may do what with those users is store.identity's concern.
+
+The file is not the database, but a change made by `add_user` is a state change like any other (findings.md, "Audit
+trail"): it appends a "user.added" or "user.changed" event, never with the password or its hash.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from store import audit
+from store.db import transaction
+from store.errors import ConfigError
+from store.identity import ROLES, Config, User, require
+from store.passwords import InvalidPasswordHash, parse_hash
+
+PERMISSION = "manage users"
+DEFAULT_CONFIG = Path("oversight.toml")
+NEW_FILE_MODE = 0o600  # it holds password hashes
+
+USER_KEYS = ("roles", "email", "password_hash")
+USER_NAME = re.compile(r"[\w.@+-]{1,64}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+@dataclass(frozen=True)
+class SavedUser:
+    """What `add_user` did: whether the user is new, and the audit event (None when nothing changed)."""
+
+    name: str
+    created: bool
+    event_seq: int | None
+
+
+def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path | None:
+    """Return the configuration path: the argument, else OVERSIGHT_CONFIG, else ./oversight.toml if present."""
+    if path:
+        return Path(path)
+    env = os.environ.get("OVERSIGHT_CONFIG")
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read users, roles and paths from the configuration file (no file: no users, access control off)."""
+    resolved = resolve_config_path(path)
+    if resolved is None:
+        return Config(path=None)
+    try:
+        data = tomllib.loads(resolved.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"The configuration file {resolved} does not exist. Check --config or OVERSIGHT_CONFIG.") \
+            from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The configuration file {resolved} is not valid TOML: {exc}.") from None
+    return parse_config(data, resolved)
+
+
+def parse_config(data: Mapping[str, object], path: Path) -> Config:
+    """Validate the parsed TOML of a configuration file; refuse with file, user and reason."""
+    users: dict[str, tuple[str, ...]] = {}
+    hashes: dict[str, str] = {}
+    emails: dict[str, str] = {}
+    table = data.get("users") or {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: users must be tables [users.NAME] with roles = [...].")
+    for name, entry in table.items():
+        where = f"{path}: [users.{name}]"
+        roles = entry.get("roles") if isinstance(entry, dict) else None
+        if not isinstance(roles, list) or not roles:
+            raise ConfigError(f"{where} needs roles = [...] with one or more of {', '.join(ROLES)}.")
+        unknown = [r for r in roles if r not in ROLES]
+        if unknown:
+            raise ConfigError(f"{where} has unknown role(s) {', '.join(map(str, unknown))}; "
+                              f"the roles are {', '.join(ROLES)}.")
+        extra = sorted(set(entry) - set(USER_KEYS))
+        if extra:
+            raise ConfigError(f"{where} has unknown key(s) {', '.join(extra)}; a user has {', '.join(USER_KEYS)}.")
+        users[name] = tuple(roles)
+        if "password_hash" in entry:
+            try:
+                parse_hash(entry["password_hash"] if isinstance(entry["password_hash"], str) else "")
+            except InvalidPasswordHash as exc:
+                raise ConfigError(f"{where} password_hash {exc}. Set the password again with "
+                                  f"`oversight user add {name} --role ...`.") from None
+            hashes[name] = entry["password_hash"]
+        addresses = [name] if EMAIL.fullmatch(name) else []
+        if "email" in entry:
+            if not isinstance(entry["email"], str) or not EMAIL.fullmatch(entry["email"]):
+                raise ConfigError(f'{where} email must be an e-mail address, e.g. email = "vera@example.org".')
+            addresses.append(entry["email"])
+        for address in addresses:
+            other = emails.setdefault(address.casefold(), name)
+            if other != name:
+                raise ConfigError(f"{path}: the e-mail address {address} belongs to both [users.{other}] and "
+                                  f"[users.{name}]; an identity-provider sign-in must name one user.")
+    inbox = (data.get("paths") or {}).get("inbox")
+    return Config(path=path, users=users, password_hashes=hashes, emails=emails,
+                  inbox=Path(inbox) if inbox else None)
+
+
+def add_user(con: duckdb.DuckDBPyConnection, path: Path, name: str, roles: Sequence[str], *, acting: User,
+             password_hash: str | None = None, email: str | None = None) -> SavedUser:
+    """Add or update ``[users.NAME]`` in the configuration file, keeping everything else, and audit the change.
+
+    The file is read with tomllib and only the user's own table is rewritten (comments inside that table are not
+    kept); the new text is parsed again and must give exactly the old content plus the change before it replaces
+    the file (atomically, keeping its permissions; a new file is made readable by its owner only). The file and the
+    audit event go together: if the event cannot be appended the file is not replaced, and if the file cannot be
+    replaced the event is rolled back. A change that changes nothing writes nothing and appends no event.
+    """
+    role = require(acting, PERMISSION)
+    if not USER_NAME.fullmatch(name):
+        raise ConfigError(f"'{name}' cannot be a user name: use 1 to 64 letters, digits and . _ - @ +.")
+    roles = list(dict.fromkeys(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if not roles or unknown:
+        raise ConfigError(f"Give one or more roles with --role: {', '.join(ROLES)}.")
+    if email is not None and not EMAIL.fullmatch(email):
+        raise ConfigError(f"'{email}' is not an e-mail address; give it as --email vera@example.org.")
+    target = path.resolve()
+    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The configuration file {path} is not valid TOML: {exc}. Correct it first.") from None
+    users = data.get("users", {})
+    old = users.get(name) if isinstance(users, dict) else None
+    if not isinstance(users, dict) or (old is not None and not isinstance(old, dict)):
+        raise ConfigError(f"{path}: users must be tables [users.NAME]; correct the file first.")
+    entry = {**(old or {}), "roles": roles}
+    if email is not None:
+        entry["email"] = email
+    if password_hash is not None:
+        entry["password_hash"] = password_hash
+    expected = {**data, "users": {**users, name: entry}}
+    after = parse_config(expected, path)  # refuse what load_config would refuse
+    if not any("compliance_officer" in r for r in after.users.values()):
+        raise ConfigError(f"After this change {path} would have users but no compliance officer, so nobody could "
+                          "add users or ingest reports. Add a compliance officer first: "
+                          "oversight user add NAME --role compliance_officer.")
+    new_text = _with_user_table(text, name, entry)
+    try:
+        unchanged_otherwise = tomllib.loads(new_text) == expected
+    except tomllib.TOMLDecodeError:
+        unchanged_otherwise = False
+    if not unchanged_otherwise:
+        raise ConfigError(f"{path}: [users.{name}] is written in a form this command cannot update safely "
+                          "(dotted keys or an inline table); nothing was written. Edit the file by hand.")
+    if new_text == text:
+        return SavedUser(name, False, None)
+    # Roles and how the user signs in, never the password or its hash.
+    details = {"file": str(target), "roles": roles, "roles_before": None if old is None else old.get("roles"),
+               "email": entry.get("email"),
+               "password": "set" if password_hash is not None else "kept" if "password_hash" in entry else "none"}
+    temp = _temp_copy(target, new_text)
+    try:
+        with transaction(con):
+            seq = audit.append_event(con, user=acting.name, role=role,
+                                     action="user.added" if old is None else "user.changed", obj=f"user:{name}",
+                                     details=details)
+            os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return SavedUser(name, old is None, seq)
+
+
+def _toml_str(value: str) -> str:
+    """A TOML basic string (TOML 1.0: escape quote, backslash and control characters)."""
+    escaped = "".join(
+        "\\" + ch if ch in '"\\' else f"\\u{ord(ch):04x}" if ord(ch) < 0x20 or ord(ch) == 0x7F else ch
+        for ch in value
+    )
+    return f'"{escaped}"'
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_str(key)
+
+
+def _render_user(name: str, entry: Mapping[str, object]) -> str:
+    roles = entry["roles"]
+    assert isinstance(roles, list)
+    lines = [f"[users.{_toml_key(name)}]", f"roles = [{', '.join(_toml_str(r) for r in roles)}]"]
+    lines += [f"{key} = {_toml_str(str(entry[key]))}" for key in USER_KEYS[1:] if key in entry]
+    return "\n".join(lines) + "\n"
+
+
+def _header_path(line: str) -> tuple[str, ...] | None:
+    """The key path of a table header line (``[users."a b"]`` → ("users", "a b")), or None for other lines."""
+    stripped = line.strip()
+    if not stripped.startswith("["):
+        return None
+    try:
+        node: object = tomllib.loads(stripped)
+    except tomllib.TOMLDecodeError:
+        return None
+    path: list[str] = []
+    while isinstance(node, dict) and len(node) == 1:
+        key, node = next(iter(node.items()))
+        path.append(key)
+    return tuple(path)
+
+
+def _with_user_table(text: str, name: str, entry: Mapping[str, object]) -> str:
+    """Return the text with the user's table replaced, or appended when the user is new."""
+    lines = text.splitlines(keepends=True)
+    headers = [(i, path) for i, line in enumerate(lines) if (path := _header_path(line)) is not None]
+    block = _render_user(name, entry)
+    start = next((i for i, path in headers if path == ("users", name)), None)
+    if start is None:
+        prefix = text if not text or text.endswith("\n") else text + "\n"
+        return prefix + ("\n" if prefix.strip() else "") + block
+    end = next((i for i, _ in headers if i > start), len(lines))
+    # Blank lines and comments at the end of the table introduce what follows it: keep them.
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return "".join(lines[:start]) + block + "".join(lines[end:])
+
+
+def _temp_copy(target: Path, text: str) -> Path:
+    """Write the new text beside the target (same file system, so os.replace is atomic), with the target's mode."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = target.stat().st_mode & 0o777 if target.exists() else NEW_FILE_MODE
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, mode)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return Path(temp)
