@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from checks.calendar import WorkingCalendar
-from checks.catalog import BY_ID, CHECKS, Check
+from checks.catalog import BY_ID, CHECKS, Check, Source
 from checks.contract import Profile, profile_for_processor
 from checks.errors import NothingToCheck
 from checks.sources import BUILDERS, ScopeRow, build_cases, load_calendars, load_scope
@@ -20,6 +20,8 @@ from ingest.facts import period_bounds
 from store import audit
 from store.db import rows, transaction
 from store.identity import User, require
+
+Counts = dict[tuple[str, str], tuple[int, int]]  # (processor, period) -> (rows tested, rows offending)
 
 
 @dataclass(frozen=True)
@@ -71,63 +73,128 @@ def scope_of(con: duckdb.DuckDBPyConnection, processor: str | None, period: str 
     return [(r["processor"], r["period"], as_of or period_bounds(r["period"])[1]) for r in found]
 
 
+def plan(cur: duckdb.DuckDBPyConnection, processor: str | None, period: str | None,
+         as_of: date | None) -> tuple[dict[str, Profile], list[ScopeRow]]:
+    """Return the contract profile of each processor in scope and the reports to check, with profile and calendar."""
+    targets = scope_of(cur, processor, period, as_of)
+    profiles = {name: profile_for_processor(cur, name) for name in sorted({t[0] for t in targets})}
+    scope = [ScopeRow(name, month, day, profiles[name].name, profiles[name].sha256,
+                      WorkingCalendar.from_spec(profiles[name].calendar)) for name, month, day in targets]
+    return profiles, scope
+
+
+def load_sources(cur: duckdb.DuckDBPyConnection, profiles: dict[str, Profile], scope: list[ScopeRow],
+                 checks: Sequence[Check]) -> None:
+    """Create the run's temp tables on `cur`: scope, parameters, clauses, calendars and the cases source."""
+    load_scope(cur, scope, {n: p.parameters for n, p in profiles.items()},
+               {n: {c.id: p.clause_for_check(c.id) for c in checks} for n, p in profiles.items()})
+    load_calendars(cur, scope)
+    build_cases(cur)
+
+
 def run_checks(con: duckdb.DuckDBPyConnection, user: User, *, processor: str | None = None,
                period: str | None = None, as_of: date | None = None,
                checks: Sequence[Check] = CHECKS) -> RunResult:
     """Run every check on each current report in scope; one failing check never hides another.
 
     Each report is checked on the state it gives of its cases, as of `as_of` (default: the last day of its period).
+    The checks that read one source are counted together in one pass over it; then each keeps its offending rows.
     The run, its per-check results and its exceptions are appended in one transaction, with an audit event.
     """
     role = require(user, "run the checks")
     started = datetime.now(UTC).replace(tzinfo=None)
     cur = con.cursor()  # temp tables live on this cursor only
     try:
-        targets = scope_of(cur, processor, period, as_of)
-        profiles = {name: profile_for_processor(cur, name) for name in sorted({t[0] for t in targets})}
-        scope = [ScopeRow(name, month, day, profiles[name].name, profiles[name].sha256,
-                          WorkingCalendar.from_spec(profiles[name].calendar)) for name, month, day in targets]
+        profiles, scope = plan(cur, processor, period, as_of)
         seconds: dict[str, float] = {}
         tick = time.perf_counter()
-        load_scope(cur, scope, {n: p.parameters for n, p in profiles.items()},
-                   {n: {c.id: p.clause_for_check(c.id) for c in checks} for n, p in profiles.items()})
-        load_calendars(cur, scope)
-        build_cases(cur)
+        load_sources(cur, profiles, scope, checks)
         seconds["sources"] = time.perf_counter() - tick
-        built = {"cases"}
+        counts: dict[str, Counts] = {}
+        errors: dict[str, str] = {}
+        for source in dict.fromkeys(c.source for c in checks):
+            tick = time.perf_counter()
+            found, failed = count_source(cur, source, [c for c in checks if c.source == source])
+            counts |= found
+            errors |= failed
+            built_here = "" if source == Source.CASES else "source and "
+            seconds[f"{source}: {built_here}counts"] = time.perf_counter() - tick
         cur.execute("CREATE OR REPLACE TEMP TABLE _exceptions (check_id VARCHAR, severity VARCHAR, processor VARCHAR, "
                     "period VARCHAR, case_id VARCHAR, details JSON)")
         results: list[CheckResult] = []
-        for check in checks:
+        for check in checks:  # exceptions are appended check by check, in the order of `checks`
             tick = time.perf_counter()
-            results += _run_one(cur, check, scope, built)
+            results += _keep_offending(cur, check, scope, counts.get(check.id, {}), errors.get(check.id))
             seconds[check.id] = time.perf_counter() - tick
         return _store(cur, user, role, started, processor, period, as_of, profiles, scope, results, seconds)
     finally:
         cur.close()
 
 
-def _run_one(cur: duckdb.DuckDBPyConnection, check: Check, scope: list[ScopeRow], built: set[str]) -> list[CheckResult]:
-    """Count tested and offending rows per report and keep the offending rows; an error is recorded, not raised."""
+def count_source(cur: duckdb.DuckDBPyConnection, source: str,
+                 checks: Sequence[Check]) -> tuple[dict[str, Counts], dict[str, str]]:
+    """Count the tested and offending rows of every check per report in one pass over `source`.
+
+    Builds the source first unless it is the cases (load_sources built those). Returns the counts by check id and,
+    by check id, the error that stopped a check. If the shared pass fails, each check is counted on its own, so
+    that only the failing one is recorded as failed and the others still count.
+    """
+    if source != Source.CASES:
+        try:
+            BUILDERS[source](cur)
+        except duckdb.Error as exc:
+            return {}, {c.id: _message(exc) for c in checks}
     try:
-        if check.source not in built:
-            BUILDERS[check.source](cur)
-            built.add(check.source)
-        table = f"_{check.source}"
-        counts = {(p, m): (t, o) for p, m, t, o in cur.execute(
-            f"SELECT processor, period, count(*) FILTER (WHERE {check.applies}), "
-            f"count(*) FILTER (WHERE ({check.applies}) AND ({check.offends})) FROM {table} GROUP BY ALL").fetchall()}
+        return _count(cur, source, checks), {}
+    except duckdb.Error as exc:
+        if len(checks) == 1:
+            return {}, {checks[0].id: _message(exc)}
+    counts: dict[str, Counts] = {}
+    errors: dict[str, str] = {}
+    for check in checks:
+        try:
+            counts |= _count(cur, source, [check])
+        except duckdb.Error as exc:
+            errors[check.id] = _message(exc)
+    return counts, errors
+
+
+def _count(cur: duckdb.DuckDBPyConnection, source: str, checks: Sequence[Check]) -> dict[str, Counts]:
+    """Tested and offending rows per report of each check, from one aggregate query over the source."""
+    columns = ", ".join(f"count(*) FILTER (WHERE {c.applies}), count(*) FILTER (WHERE ({c.applies}) AND ({c.offends}))"
+                        for c in checks)
+    counts: dict[str, Counts] = {c.id: {} for c in checks}
+    for processor, period, *values in cur.execute(
+            f"SELECT processor, period, {columns} FROM _{source} GROUP BY ALL").fetchall():
+        for i, check in enumerate(checks):
+            counts[check.id][(processor, period)] = (values[2 * i], values[2 * i + 1])
+    return counts
+
+
+def _keep_offending(cur: duckdb.DuckDBPyConnection, check: Check, scope: list[ScopeRow], counts: Counts,
+                    error: str | None) -> list[CheckResult]:
+    """Append the offending rows of a counted check to _exceptions and return its results per report.
+
+    A check that could not be counted (`error`) or whose rows cannot be kept is recorded with its error, not raised.
+    """
+    if error is None:
         severity = check.severity_sql or "$severity"
         case_id = "NULL" if check.report_level else "case_id"
-        cur.execute(f"INSERT INTO _exceptions SELECT $check_id, {severity}, processor, period, {case_id}, "
-                    f"to_json({check.details}) FROM {table} WHERE ({check.applies}) AND ({check.offends})",
-                    {"check_id": check.id, **({} if check.severity_sql else {"severity": check.severity.value})})
-    except duckdb.Error as exc:
-        cur.execute("DELETE FROM _exceptions WHERE check_id = ?", [check.id])
-        message = str(exc).splitlines()[0]
-        return [CheckResult(check.id, s.processor, s.period, 0, 0, message) for s in scope]
+        try:
+            cur.execute(f"INSERT INTO _exceptions SELECT $check_id, {severity}, processor, period, {case_id}, "
+                        f"to_json({check.details}) FROM _{check.source} WHERE ({check.applies}) AND ({check.offends})",
+                        {"check_id": check.id, **({} if check.severity_sql else {"severity": check.severity.value})})
+        except duckdb.Error as exc:
+            cur.execute("DELETE FROM _exceptions WHERE check_id = ?", [check.id])
+            error = _message(exc)
+    if error is not None:
+        return [CheckResult(check.id, s.processor, s.period, 0, 0, error) for s in scope]
     return [CheckResult(check.id, s.processor, s.period, *counts.get((s.processor, s.period), (0, 0)))
             for s in scope]
+
+
+def _message(exc: duckdb.Error) -> str:
+    return str(exc).splitlines()[0]
 
 
 def _store(cur: duckdb.DuckDBPyConnection, user: User, role: str, started: datetime, processor: str | None,
