@@ -1,40 +1,28 @@
-"""The Spot checks page: plan a size live, draw with a visible seed, review each case, evaluate per rubric item."""
+"""The Spot checks page: plan a size live, draw with a visible seed, review each case, evaluate per rubric item.
+
+One tab per step; the Review and Evaluate tabs are drawn by app/spot_review.py."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from collections.abc import Callable
-
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import filters, state
+from app import filters, spot_review, state
 from ingest.queries import periods, processors
 from ingest.vocabulary import VOCABULARIES
 from spotchecks.draw import STRATA_COLUMNS, Allocation, KeyItems, Method
-from spotchecks.evaluate import RELY, Evaluation, evaluate_sample, record_evaluation
 from spotchecks.plan import Model, Plan, plan_sample
 from spotchecks.population import Filters
-from spotchecks.queries import (
-    answers,
-    case_deadlines,
-    case_facts,
-    get_sample,
-    list_samples,
-    population_count,
-    sample_items,
-)
-from spotchecks.review import RUBRIC, record_reviews, rubric_clauses
+from spotchecks.queries import get_sample, list_samples, population_count, sample_items
+from spotchecks.review import RUBRIC
 from spotchecks.samples import draw_sample, enlarge_sample, replace_case
 from spotchecks.verify import verify_sample
 
 SAMPLE_KEY = "spot_sample"
-ANSWER_LABELS = {"yes": "yes", "no": "no", "na": "not applicable"}
-FACTS = ["case_id", "received_on", "request_type", "channel", "identity_verified", "id_requested_on", "id_received_on",
-         "forwarded_on", "escalated_on", "escalated_to", "extension_notified_on", "extension_reason", "responded_on",
-         "outcome", "refusal_reason", "complaint_right_notified", "suppressed_on", "agent_id", "language", "summary"]
+TABS = ("Plan and draw", "Sample", "Review", "Evaluate")
+STEP = "step"  # the tabs' key and their URL query parameter
+NEXT_STEP = "spot_next_step"  # the tab an action opens on the next run
+FLASH = "spot_flash"  # a toast that survives the action's st.rerun()
 
 
 def _months(ctx: state.Context, processor: str, period: str) -> list[str]:
@@ -104,14 +92,19 @@ def _draw_section(ctx: state.Context, processor: str, months: list[str], plan: P
                                      **objectives)
                 st.session_state[SAMPLE_KEY] = result.sample_id
                 st.query_params["sample"] = result.sample_id
-                st.toast(f"Drew {result.sample_id} with seed {result.seed}", icon=":material/casino:")
+                # The tabs exist already in this run: their state is set at the start of the next one.
+                st.session_state[NEXT_STEP] = TABS[1]
+                st.session_state[FLASH] = f"Drew {result.sample_id} with seed {result.seed}"
+                st.rerun()
 
 
 def _pick_sample(ctx: state.Context, processor: str | None, period: str | None) -> str | None:
+    """The sample the Sample, Review and Evaluate tabs work on: the one just drawn, the URL's, else the newest."""
     with ctx.cursor() as cur:
         samples = list_samples(cur, processor, period)
     ids = [str(s["sample_id"]) for s in samples]
     if not ids:
+        st.query_params.pop("sample", None)
         return None
     wanted = st.session_state.get(SAMPLE_KEY) or st.query_params.get("sample")
     if wanted not in ids:
@@ -125,22 +118,26 @@ def _pick_sample(ctx: state.Context, processor: str | None, period: str | None) 
     return chosen
 
 
-def _sample_section(ctx: state.Context, sample_id: str) -> list[dict[str, object]]:
-    with ctx.cursor() as cur:
-        sample, items = get_sample(cur, sample_id), sample_items(cur, sample_id)
+def _progress(items: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The review's progress over the active cases (shown above the tabs); returns the active cases."""
+    active = [i for i in items if i["status"] == "active"]
+    done = sum(int(i["answered"]) >= len(RUBRIC) for i in active)  # type: ignore[call-overload]
+    replaced = len(items) - len(active)
+    st.progress(done / len(active) if active else 0.0, text=f"{done} of {len(active)} cases reviewed"
+                + (f" · {replaced} replaced" if replaced else ""))
+    return active
+
+
+def _sample_section(ctx: state.Context, sample_id: str, sample: dict[str, object],
+                    items: list[dict[str, object]], active: list[dict[str, object]]) -> None:
     st.markdown(f"#### Seed `{sample['seed']}`")
     st.caption(f"Drawn {sample['drawn_at']:%Y-%m-%d %H:%M} UTC by {sample['drawn_by']} from {sample['processor']} "
                f"{', '.join(sample['periods'])} (submission {', '.join(map(str, sample['submission_ids']))}): "  # type: ignore[arg-type, call-overload]
                f"population {sample['population_size']} "
                f"cases, fingerprint `{sample['fingerprint']}`, method {sample['method']}. Anyone can re-draw it "
                f"from the seed: `oversight sample verify {sample_id}`.")
-    for note in sample["notes"] or []:  # type: ignore[union-attr]
+    for note in sample["notes"] or []:  # type: ignore[attr-defined]
         st.caption(note)
-    active = [i for i in items if i["status"] == "active"]
-    done = sum(int(i["answered"]) >= len(RUBRIC) for i in active)  # type: ignore[call-overload]
-    replaced = len(items) - len(active)
-    st.progress(done / len(active) if active else 0.0, text=f"{done} of {len(active)} cases reviewed"
-                + (f" · {replaced} replaced" if replaced else ""))
     st.dataframe(pd.DataFrame([{
         "#": i["position"], "case": i["case_id"], "part": i["part"], "stratum": i["stratum"], "status": i["status"],
         "answered": f"{i['answered']}/{len(RUBRIC)}", "no": i["deviations"], "replaces": i["replaces"],
@@ -155,7 +152,6 @@ def _sample_section(ctx: state.Context, sample_id: str) -> list[dict[str, object
                 st.error("The sample does not match:\n\n" + "\n".join(f"- {p}" for p in check.problems))
     if state.allowed(ctx, "replace a sampled case"):
         _change_section(ctx, sample_id, sample, active)
-    return active
 
 
 def _change_section(ctx: state.Context, sample_id: str, sample: dict[str, object],
@@ -180,116 +176,14 @@ def _change_section(ctx: state.Context, sample_id: str, sample: dict[str, object
                     st.rerun()
 
 
-def _review_section(ctx: state.Context, sample_id: str, processor: str, active: list[dict[str, object]]) -> None:
-    st.subheader("Review a case")
-    if not active:
-        st.info("This sample has no cases to review.")
-        return
-    order = sorted(active, key=lambda i: (int(i["answered"]) >= len(RUBRIC), i["part"] != "random",  # type: ignore[call-overload]
-                                          i["position"]))
-    ids = [str(i["case_id"]) for i in order]
-    case_id = st.selectbox("Case", ids, key=f"spot_case:{sample_id}", help="Cases still to review come first.")
-    with ctx.cursor() as cur:
-        facts = case_facts(cur, sample_id, case_id) or {}
-        current = {str(a["item_id"]): a for a in answers(cur, sample_id, case_id)}
-        clauses = rubric_clauses(cur, processor)
-    left, right = st.columns([2, 3])
-    with left:
-        st.markdown(f"**{case_id}**")
-        shown = {k: facts.get(k) for k in FACTS if facts.get(k) not in (None, "")}
-        if facts.get("received_on"):
-            with state.user_errors("Deadlines not shown: "), ctx.cursor() as cur:
-                shown.update(case_deadlines(cur, processor, facts))
-        st.dataframe(pd.DataFrame({"fact": list(shown), "value": [str(v) for v in shown.values()]}),
-                     hide_index=True, width="stretch", key="spot_facts")
-        for e in facts.get("exceptions") or []:  # type: ignore[union-attr]
-            st.warning(f"{e['severity']}: {e['check_id']} ({e['clause']})", icon=":material/rule:")
-        if not facts.get("exceptions"):
-            st.caption("No exception on this case in the latest check run.")
-    with right, st.form(f"spot_review:{sample_id}:{case_id}"):
-        given: dict[str, tuple[object, str | None]] = {}
-        for item in RUBRIC:
-            before = current.get(item.id)
-            options = list(ANSWER_LABELS)
-            answer = st.radio(f"{item.question} ({clauses.get(item.id, item.clause)})", options, horizontal=True,
-                              index=options.index(str(before["answer"])) if before else None,
-                              format_func=ANSWER_LABELS.get, key=f"spot_answer:{item.id}")
-            comment = st.text_input("Comment (required for no)", value=str(before["comment"] or "") if before else "",
-                                    key=f"spot_comment:{item.id}", label_visibility="collapsed",
-                                    placeholder="Comment (required for no)")
-            if answer and (not before or answer != before["answer"] or comment != (before["comment"] or "")):
-                given[item.id] = (answer, comment)
-        if st.form_submit_button("Save review", type="primary", disabled=not state.allowed(ctx, "record a review")):
-            if not given:
-                st.info("Nothing changed.")
-            else:
-                with state.user_errors(), ctx.cursor() as cur:
-                    record_reviews(cur, ctx.user, sample_id, case_id, given)
-                    st.toast(f"Saved {len(given)} answer(s) for {case_id}", icon=":material/done:")
-                    st.rerun()
-
-
-def _finding_raiser() -> Callable[..., object] | None:
-    """findings.service.raise_from_reviews when the findings module offers it (it is built alongside)."""
-    for module in ("findings.service", "findings.raising"):
-        if importlib.util.find_spec(module) is not None:
-            found = getattr(importlib.import_module(module), "raise_from_reviews", None)
-            if found:
-                return found  # type: ignore[no-any-return]
-    return None
-
-
-def evaluation_chart(ev: Evaluation) -> alt.LayerChart:
-    """Upper limit per rubric item against the tolerable rate (8 rows: aggregated before charting)."""
-    frame = pd.DataFrame([{"item": r.item_id, "upper limit": r.upper_limit, "conclusion": r.conclusion}
-                          for r in ev.items if r.upper_limit is not None])
-    bars = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("item:N", sort=None, title="Rubric item"),
-        x=alt.X("upper limit:Q", axis=alt.Axis(format="%"), title=f"Upper limit at {ev.confidence:.0%} confidence"),
-        color=alt.Color("conclusion:N", scale=alt.Scale(domain=[RELY, "do not rely"], range=["#2e7d32", "#c62828"])),
-        tooltip=["item", alt.Tooltip("upper limit:Q", format=".2%"), "conclusion"])
-    rule = alt.Chart(pd.DataFrame({"tolerable": [ev.tolerable]})).mark_rule(strokeDash=[4, 4]).encode(
-        x="tolerable:Q", tooltip=[alt.Tooltip("tolerable:Q", format=".2%")])
-    return bars + rule
-
-
-def _evaluation_section(ctx: state.Context, sample_id: str) -> None:
-    st.subheader("Evaluation")
-    with ctx.cursor() as cur:
-        ev = evaluate_sample(cur, sample_id)
-    (st.success if ev.relied_on else st.warning)(ev.conclusion)
-    for note in ev.notes:
-        st.caption(note)
-    st.dataframe(pd.DataFrame([{
-        "item": r.item_id, "clause": r.clause, "n": r.n, "k": r.k, "not applicable": r.not_applicable,
-        "rate": r.rate, "upper limit": r.upper_limit, "conclusion": r.conclusion} for r in ev.items]),
-        hide_index=True, width="stretch", key="spot_evaluation", column_config={
-            "rate": st.column_config.NumberColumn(format="percent"),
-            "upper limit": st.column_config.NumberColumn(format="percent")})
-    if any(r.upper_limit is not None for r in ev.items):
-        st.altair_chart(evaluation_chart(ev), width="stretch")
-    if ev.key_items_total:
-        st.markdown(f"**Key items** (a census: {ev.key_items_reviewed} of {ev.key_items_total} reviewed; every "
-                    "deviation counts in full)")
-        st.dataframe(pd.DataFrame([{"item": c.item_id, "clause": c.clause, "n": c.n, "k": c.k,
-                                    "cases answered no": ", ".join(c.deviations)} for c in ev.key_items]),
-                     hide_index=True, width="stretch", key="spot_key_census")
-    deviations = [(r.item_id, r.clause, c) for r in ev.items for c in r.deviations] + \
-                 [(c.item_id, c.clause, case) for c in ev.key_items for case in c.deviations]
-    if deviations:
-        raiser = _finding_raiser()
-        if raiser and state.allowed(ctx, "raise a finding from reviews"):
-            if st.button(f"Raise findings from the {len(deviations)} \"no\" answer(s)", key="spot_raise"):
-                with state.user_errors(), ctx.cursor() as cur:
-                    raiser(cur, ctx.user, sample_id)
-                    st.success("Findings raised: see the Findings page.", icon=":material/flag:")
-        elif not raiser:
-            st.caption("Each \"no\" becomes a finding against its clause: "
-                       + "; ".join(f"{case} {item} → {clause}" for item, clause, case in deviations))
-    if state.allowed(ctx, "evaluate a sample") and st.button("Sign off this evaluation", key="spot_sign_off"):
-        with state.user_errors(), ctx.cursor() as cur:
-            record_evaluation(cur, ctx.user, sample_id)
-            st.success("Evaluation signed off and recorded in the audit trail.", icon=":material/approval:")
+def _step(has_sample: bool) -> tuple[bool, ...]:
+    """The page's steps as tabs whose selection lives in the URL (?step=Review): only the open tab's content runs
+    and is sent to the browser, so the page's first render stays small (issue 6: under 2 s with 1,000,000 cases).
+    With a sample to work on, the page opens on Review, the monthly work; without one, on Plan and draw."""
+    if step := st.session_state.pop(NEXT_STEP, None):
+        st.session_state[STEP] = step
+    tabs = st.tabs(TABS, key=STEP, bind="query-params", default=TABS[2] if has_sample else TABS[0])
+    return tuple(bool(t.open) for t in tabs)
 
 
 def render() -> None:
@@ -297,6 +191,8 @@ def render() -> None:
     st.title("Spot checks")
     st.caption("Attribute sampling (ISA 530): plan how many cases, draw them reproducibly from a seed, review each "
                "against the rubric, and see per item whether the processor's handling can be relied on.")
+    if flash := st.session_state.pop(FLASH, None):
+        st.toast(flash, icon=":material/casino:")
     ctx = state.context()
     with ctx.cursor() as cur:
         names = processors(cur)
@@ -304,23 +200,31 @@ def render() -> None:
     if not names:
         st.info("No report yet — upload one on the Reports page, then draw a sample here.", icon=":material/inbox:")
         st.stop()
-    months = _months(ctx, processor, period) if processor and period else []
-    plan = _plan_section(ctx, processor, months)
-    if processor and period:
-        _draw_section(ctx, processor, months, plan)
-    else:
-        st.caption("Pick a processor and a period in the sidebar to draw a sample from their report.")
-    st.subheader("Samples")
     sample_id = _pick_sample(ctx, processor, period)
     if not sample_id:
-        st.info("No sample drawn for this processor and period yet — draw one above.", icon=":material/casino:")
-        st.stop()
+        st.info("No sample drawn for this processor and period yet — draw one on the Plan and draw tab.",
+                icon=":material/casino:")
+    plan_open, sample_open, review_open, evaluate_open = _step(sample_id is not None)
+    if plan_open:
+        months = _months(ctx, processor, period) if processor and period else []
+        plan = _plan_section(ctx, processor, months)
+        if processor and period:
+            _draw_section(ctx, processor, months, plan)
+        else:
+            st.caption("Pick a processor and a period in the sidebar to draw a sample from their report.")
+        return
+    if not sample_id:
+        return
     with state.user_errors():
         with ctx.cursor() as cur:
-            sample_processor = str(get_sample(cur, sample_id)["processor"])
-        active = _sample_section(ctx, sample_id)
-        _review_section(ctx, sample_id, sample_processor, active)
-        _evaluation_section(ctx, sample_id)
+            sample, items = get_sample(cur, sample_id), sample_items(cur, sample_id)
+        active = _progress(items)
+        if sample_open:
+            _sample_section(ctx, sample_id, sample, items, active)
+        elif review_open:
+            spot_review.review_section(ctx, sample_id, str(sample["processor"]), active)
+        elif evaluate_open:
+            spot_review.evaluation_section(ctx, sample_id)
 
 
 if __name__ == "__main__":

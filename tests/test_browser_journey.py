@@ -159,14 +159,17 @@ def test_04_a_sample_drawn_with_a_seed_is_reviewed_with_a_no(page: Page) -> None
     expect(main.get_by_role("heading", name=f"Seed {SEED}")).to_be_visible()
     expect(main.get_by_text("oversight sample verify S-2026-0001")).to_be_visible()
     expect(main.get_by_text("4 key item(s) (breaches) are reviewed in full")).to_be_visible()
-    shot(page, "06-sample-drawn", main.get_by_role("heading", name="Samples"))
+    expect(main.get_by_role("tab", name="Sample", exact=True)).to_have_attribute("aria-selected", "true")
+    shot(page, "06-sample-drawn", main.get_by_role("heading", name=f"Seed {SEED}"))
 
+    kit.click(main.get_by_role("tab", name="Review"))
     kit.choose(main, "Case", LATE_CASE)
     main.get_by_role("radiogroup", name=re.compile(f"^{TIMELY}")).get_by_text("no", exact=True).click()
     main.locator(".st-key-spot_comment-timely input").fill(COMMENT)
     kit.click(main.get_by_role("button", name="Save review"))
+    kit.click(main.get_by_role("tab", name="Evaluate"))
     census_table = main.get_by_test_id("stDataFrame").filter(has_text="cases answered no").first
-    expect(census_table).to_contain_text(LATE_CASE)  # after the save's rerun
+    expect(census_table).to_contain_text(LATE_CASE)
     census = kit.grid_rows(census_table)
     assert ["timely", "SCC 8(b)", "1", "1", LATE_CASE] in census  # n reviewed, k "no"
     shot(page, "07-review-no", main.get_by_role("heading", name="Evaluation"))

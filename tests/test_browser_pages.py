@@ -12,6 +12,7 @@ this machine is offline, so the request fails. Nothing on the page depends on it
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -107,7 +108,10 @@ def test_the_pages_show_the_months_work(walk: tuple[Page, kit.Reported]) -> None
     kit.open_nav(page, "Checks")
     expect(main.get_by_text(f"No period chosen: showing {BELCALL}'s latest report, 2026-10.")).to_be_visible()
     assert len(kit.grid_rows(main.get_by_test_id("stDataFrame").first)) == 24
-    kit.open_nav(page, "Spot checks")
+    kit.open_nav(page, "Spot checks")  # opens on the Review tab: a sample is under way, its first case reviewed
+    expect(main.get_by_role("tab", name="Review")).to_have_attribute("aria-selected", "true")
+    expect(main.get_by_text(re.compile(r"^1 of \d+ cases reviewed"))).to_be_visible()
+    kit.click(main.get_by_role("tab", name="Sample", exact=True))
     expect(main.get_by_role("heading", name="Seed 12345")).to_be_visible()
     kit.open_nav(page, "Findings")
     assert all(row[1] == "open" for row in kit.grid_rows(main.get_by_test_id("stDataFrame").first))

@@ -14,6 +14,7 @@ from spotchecks.review import RUBRIC, record_reviews
 from spotchecks.samples import draw_sample
 from store.db import connect
 from store.identity import User
+from tests.conftest import AppEnv
 from tests.spot_demo import BELCALL, demo_files_fixture  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,24 +22,19 @@ AUDITOR = User("aude", ("auditor",))
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_files: tuple[Path, Path]) -> Path:
+def db(app_env: AppEnv, demo_files: tuple[Path, Path]) -> Path:
     """The demo database for the app, no users configured (the local user has every role)."""
-    config = tmp_path / "oversight.toml"
-    config.write_text("", encoding="utf-8")
-    path = tmp_path / "oversight.duckdb"
-    shutil.copyfile(demo_files[0], path)
-    shutil.copyfile(demo_files[1], tmp_path / "oversight.key")
-    monkeypatch.setenv("OVERSIGHT_DB", str(path))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "oversight.key"))
-    monkeypatch.setenv("OVERSIGHT_CONFIG", str(config))
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    monkeypatch.chdir(ROOT)
-    return path
+    shutil.copyfile(demo_files[0], app_env.db)
+    shutil.copyfile(demo_files[1], app_env.key)
+    return app_env.db
 
 
-def open_page(processor: str | None = None, period: str | None = None) -> AppTest:
-    """Open the Spot checks page and pick the sidebar filters (kept in the URL) as a user would."""
+def open_page(processor: str | None = None, period: str | None = None, step: str | None = None) -> AppTest:
+    """Open the Spot checks page (on the tab `step`, as a shared link does) and pick the sidebar filters (kept in
+    the URL) as a user would."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    if step:
+        at.query_params["step"] = step
     at.switch_page("app/spotchecks.py").run()
     if processor:
         at.selectbox(key="filter_processor").set_value(processor).run()
@@ -125,6 +121,17 @@ def sample_id(db: Path) -> str:
                                            seed="app").sample_id)
 
 
+def test_with_a_sample_the_page_opens_on_review_and_runs_only_that_tab(db: Path, sample_id: str) -> None:
+    at = open_page(processor=BELCALL, period="2026-10")
+    assert at.session_state["step"] == "Review"
+    assert "Review a case" in [s.value for s in at.subheader]
+    assert not [m for m in at.metric if m.label == "Sample size n"]  # the plan tab did not run
+    assert not [d for d in at.dataframe if "upper limit" in d.value.columns]  # nor the evaluation
+    assert "0 of 59 cases reviewed" in str(at.get("progress")[0].proto)  # the progress shows on every tab
+    at = open_page(processor=BELCALL, period="2026-10", step="Plan and draw")
+    assert n_shown(at) == 59 and "Review a case" not in [s.value for s in at.subheader]
+
+
 def test_the_review_form_records_the_answers(db: Path, sample_id: str) -> None:
     at = open_page(processor=BELCALL, period="2026-10")
     case = at.selectbox(key=f"spot_case:{sample_id}").value
@@ -159,7 +166,7 @@ def test_the_evaluation_is_shown_with_its_conclusion_and_chart(db: Path, sample_
         record_reviews(con, AUDITOR, sample_id, cases[0], {"timely": ("no", "answered on day 41")})
 
     with_db(review)
-    at = open_page(processor=BELCALL, period="2026-10")
+    at = open_page(processor=BELCALL, period="2026-10", step="Evaluate")
     table = frame(at, "upper limit")
     timely = table[table["item"] == "timely"].iloc[0]
     assert (timely["n"], timely["k"], timely["conclusion"]) == (59, 1, "do not rely")
@@ -178,7 +185,7 @@ def test_a_no_can_be_raised_as_a_finding_against_its_clause(db: Path, sample_id:
         record_reviews(con, AUDITOR, sample_id, case, {"timely": ("no", "answered on day 41")})
 
     with_db(review)
-    at = open_page(processor=BELCALL, period="2026-10")
+    at = open_page(processor=BELCALL, period="2026-10", step="Evaluate")
     [raise_button] = [b for b in at.button if b.label.startswith("Raise findings from the 1")]
     raise_button.click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
