@@ -1,8 +1,10 @@
-"""Shared fixtures: a real DuckDB file per test, a key file, the local user, and report-writing helpers."""
+"""Shared fixtures: a real DuckDB file per test, a key file, the local user, report-writing helpers, and the
+environment the dashboard reads when AppTest runs it in this process."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +14,8 @@ import pytest
 from ingest.service import IngestResult, ingest_report
 from store.db import connect
 from store.identity import ROLES, User
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -58,6 +62,50 @@ def ingest(con: duckdb.DuckDBPyConnection, officer: User, key_path: Path) -> Cal
         return ingest_report(con, path, user=officer, key_path=key_path, **kwargs)
 
     return run
+
+
+@dataclass(frozen=True)
+class AppEnv:
+    """Where the dashboard under test finds its database, pseudonym key and configuration file."""
+
+    db: Path
+    key: Path
+    config: Path
+
+
+@pytest.fixture
+def app_env(db_path: Path, key_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppEnv:
+    """Point the dashboard (AppTest runs it in this process) at this test's database and key, with an empty
+    configuration file (no users: the local user has every role), from the repository root as `make run` starts it.
+
+    The database starts empty, so the dashboard's first start loads the demo reports.
+    """
+    env = AppEnv(db=db_path, key=key_path, config=db_path.parent / "oversight.toml")
+    env.config.parent.mkdir(parents=True, exist_ok=True)
+    env.config.write_text("", encoding="utf-8")  # a stray ./oversight.toml or $OVERSIGHT_CONFIG must not leak in
+    monkeypatch.setenv("OVERSIGHT_DB", str(env.db))
+    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(env.key))
+    monkeypatch.setenv("OVERSIGHT_CONFIG", str(env.config))
+    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
+    monkeypatch.chdir(ROOT)
+    return env
+
+
+@pytest.fixture
+def app_report(app_env: AppEnv, officer: User, tmp_path: Path) -> AppEnv:
+    """The dashboard's database with one Belcall 2026-10 report (cases BC-1 and BC-2) ingested by the officer.
+
+    Its audit event means the database is not empty, so the dashboard does not load the demo.
+    """
+    report = tmp_path / "belcall_2026-10.csv"
+    report.write_text("\n".join([HEADER_NL, nl_row("BC-1"), nl_row("BC-2")]) + "\n", encoding="utf-8")
+    con = connect(app_env.db)
+    try:
+        ingest_report(con, report, user=officer, key_path=app_env.key, processor="Belcall Antwerpen BV",
+                      submitted_on=date(2026, 11, 5))
+    finally:
+        con.close()
+    return app_env
 
 
 HEADER_NL = ("Dossiernummer;Datum ontvangst;Soort verzoek;Kanaal;Klantnummer;Identiteit geverifieerd;"
