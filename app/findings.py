@@ -1,5 +1,5 @@
-"""The Findings page: raise findings from the latest check run or by hand, see what is open and overdue, and follow
-one finding up (move, dismiss, record the processor's response, assign) as far as the user's roles allow."""
+"""The Findings page: raise findings from the latest check run, spot-check reviews or by hand, see what is open and
+overdue, and pick one to follow up (its detail and forms are in app/finding_detail.py)."""
 
 from __future__ import annotations
 
@@ -11,31 +11,24 @@ import pandas as pd
 import streamlit as st
 
 from app import filters, state
+from app.finding_detail import FLASH, STATUS_LABELS, detail, done
 from exports.letter import PERMISSION as LETTER_PERMISSION
 from exports.letter import letter_bytes, letter_file_name
 from exports.pack import PERMISSION as PACK_PERMISSION
 from exports.pack import pack_bytes, pack_file_name
 from findings import queries, terms
-from findings.lifecycle import Response, Severity, Status, allowed_moves
+from findings.lifecycle import Severity, Status
 from findings.raising import raise_from_checks, raise_from_reviews
 from findings.record import Raised
-from findings.service import assign, move, raise_finding, respond
+from findings.service import raise_finding
 from ingest.queries import processors
 from store.identity import may
 
-FLASH = "findings_flash"
 EXPORT = "findings_export"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PICK = "finding_pick"
 TABLE = "findings_table"
 OVERDUE_STYLE = "background-color: rgba(255, 75, 75, 0.18)"
-STATUS_LABELS = {s.value: s.value.replace("_", " ") for s in Status}
-
-
-def _done(message: str) -> None:
-    """Say what happened after the rerun that shows the changed finding."""
-    st.session_state[FLASH] = message
-    st.rerun()
 
 
 def findings_table(found: list[dict[str, object]]) -> pd.DataFrame:
@@ -86,7 +79,7 @@ def _raise_from_checks(ctx: state.Context, processor: str | None, period: str | 
                 st.info("No breaches or warnings in the newest check results for this scope — run the checks first "
                         "if the reports changed.", icon=":material/info:")
                 return
-            _done(_summarise(results))
+            done(_summarise(results))
 
 
 def _raise_from_reviews(ctx: state.Context, processor: str | None, period: str | None) -> None:
@@ -102,7 +95,7 @@ def _raise_from_reviews(ctx: state.Context, processor: str | None, period: str |
     sample_id = left.selectbox("Sample", list(labels), format_func=labels.get, key="raise_sample")
     if right.button("Raise from its \"no\" answers", icon=":material/fact_check:", key="raise_from_reviews"):
         with state.user_errors(), ctx.cursor() as cur:
-            _done(_summarise(raise_from_reviews(cur, ctx.user, sample_id)))
+            done(_summarise(raise_from_reviews(cur, ctx.user, sample_id)))
 
 
 def _raise_by_hand(ctx: state.Context, names: list[str], processor: str | None, period: str | None) -> None:
@@ -132,7 +125,7 @@ def _raise_by_hand(ctx: state.Context, names: list[str], processor: str | None, 
                                    severity=level, description=description,
                                    case_ids=[c for c in cases.replace(";", ",").split(",") if c.strip()])
         st.session_state[PICK] = finding_id
-        _done(f"{finding_id} raised against {clause}.")
+        done(f"{finding_id} raised against {clause}.")
 
 
 def _raise_section(ctx: state.Context, names: list[str], processor: str | None, period: str | None) -> None:
@@ -173,104 +166,6 @@ def _pick(found: list[dict[str, object]]) -> str | None:
     else:
         st.query_params.pop("finding", None)
     return picked
-
-
-def _cases_table(cases: list[dict[str, object]]) -> pd.DataFrame:
-    def evidence(e: dict[str, object]) -> str:
-        if "comment" in e:
-            return f"review by {e.get('reviewer')}: {e.get('comment') or 'no comment'}"
-        if "details" in e:
-            return f"run {e.get('run_id')}: " + ", ".join(f"{k} {v}" for k, v in dict(e["details"]).items())
-        return "added by hand"
-
-    return pd.DataFrame([{"case": c["case_id"], "added": c["added_at"], "evidence": evidence(dict(c["evidence"]))}
-                         for c in cases], columns=["case", "added", "evidence"])
-
-
-def _history_table(history: list[dict[str, object]]) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "#": e["seq"], "at (UTC)": e["at"], "user": e["user"], "role": e["role"], "action": e["action"],
-        "status": (f"{e['from_status'] or '—'} → {e['to_status']}" if e["from_status"] != e["to_status"]
-                   else e["to_status"]),
-        "details": ", ".join(f"{k}: {v}" for k, v in dict(e["details"]).items() if v not in (None, [], {})),
-    } for e in history], columns=["#", "at (UTC)", "user", "role", "action", "status", "details"])
-
-
-def _summary(f: dict[str, object]) -> None:
-    st.subheader(f"{f['finding_id']} · {f['title']}")
-    flag = " · **overdue**" if f["overdue"] else ""
-    st.markdown(f"**{STATUS_LABELS[str(f['status'])]}**{flag} · severity **{f['severity']}** · {f['processor']}, "
-                f"{f['period']} · clause **{f['clause']}** · due {f['due_on'] or '—'} · owner "
-                f"{f['owner'] or 'unassigned'} · source `{f['source']}`")
-    if f["description"]:
-        st.markdown(str(f["description"]))
-    if f["status_reason"]:
-        st.caption(f"Reason given for the last move: {f['status_reason']}")
-    if f["response"]:
-        st.info(f"Processor response: **{str(f['response']).replace('_', ' ')}** — {f['response_text']}",
-                icon=":material/forum:")
-
-
-def _forms(ctx: state.Context, f: dict[str, object]) -> None:
-    finding_id = str(f["finding_id"])
-    moves = [s.value for s in allowed_moves(Status(f["status"]))]
-    tabs = [name for name, action, shown in (
-        ("Move", "move a finding", [m for m in moves if m != Status.DISMISSED]),
-        ("Dismiss", "move a finding", Status.DISMISSED in moves),
-        ("Processor response", "record a processor response", True),
-        ("Assign", "assign a finding", True)) if shown and may(ctx.user, action)]
-    if not tabs:
-        st.caption("Your roles let you read findings; raising and following them up needs the vendor manager or "
-                   "compliance officer role.")
-        return
-    for name, tab in zip(tabs, st.tabs(tabs), strict=True):
-        with tab, state.user_errors(), ctx.cursor() as cur:
-            if name == "Move":
-                with st.form(f"move:{finding_id}"):
-                    target = st.selectbox("Move to", [m for m in moves if m != Status.DISMISSED],
-                                          format_func=STATUS_LABELS.get)
-                    note = st.text_input("Note (optional)")
-                    if st.form_submit_button("Move"):
-                        move(cur, ctx.user, finding_id, target, reason=note)
-                        _done(f"{finding_id} moved to {STATUS_LABELS[target]}.")
-            elif name == "Dismiss":
-                with st.form(f"dismiss:{finding_id}"):
-                    reason = st.text_area("Reason (required)", placeholder="False positive because … / accepted risk "
-                                                                           "because …")
-                    if st.form_submit_button("Dismiss"):
-                        move(cur, ctx.user, finding_id, Status.DISMISSED.value, reason=reason)
-                        _done(f"{finding_id} dismissed.")
-            elif name == "Processor response":
-                with st.form(f"respond:{finding_id}"):
-                    answer = st.radio("The processor", [r.value for r in Response], horizontal=True,
-                                      format_func=lambda r: r.replace("_", " "))
-                    text = st.text_area("What the processor wrote")
-                    if st.form_submit_button("Record response"):
-                        respond(cur, ctx.user, finding_id, answer, text)
-                        _done(f"Response recorded on {finding_id}.")
-            else:
-                with st.form(f"assign:{finding_id}"):
-                    owner = st.text_input("Owner", value=str(f["owner"] or ""))
-                    due = st.date_input("Due on", value=f["due_on"], format="YYYY-MM-DD")
-                    if st.form_submit_button("Assign"):
-                        assign(cur, ctx.user, finding_id, owner=owner, due_on=due if isinstance(due, date) else None)
-                        _done(f"{finding_id} assigned to {owner.strip()}.")
-
-
-def _detail(ctx: state.Context, finding_id: str) -> None:
-    with state.user_errors(), ctx.cursor() as cur:
-        f = queries.get_finding(cur, finding_id)
-        _summary(f)
-        left, right = st.columns(2)
-        left.markdown(f"**Cases** ({len(f['cases'])})")
-        if f["cases"]:
-            left.dataframe(_cases_table(f["cases"]), hide_index=True, width="stretch", key="finding_cases")
-        else:
-            left.caption("A report-level finding: it concerns the report, not single cases.")
-        right.markdown("**History**")
-        right.dataframe(_history_table(f["history"]), hide_index=True, width="stretch", key="finding_history",
-                        column_config={"at (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
-        _forms(ctx, f)
 
 
 def _chart(ctx: state.Context, processor: str | None, period: str | None) -> None:
@@ -357,7 +252,7 @@ def render() -> None:
                  column_config={"overdue": st.column_config.CheckboxColumn("overdue")})
     picked = _pick(found)
     if picked:
-        _detail(ctx, picked)
+        detail(ctx, picked)
 
 
 if __name__ == "__main__":

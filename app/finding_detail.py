@@ -1,0 +1,123 @@
+"""One finding on the Findings page: its summary, cases and history, and the forms that follow it up (move,
+dismiss, record the processor's response, assign), each shown only to the roles allowed to use it (findings.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from app import state
+from findings import queries
+from findings.lifecycle import Response, Status, allowed_moves
+from findings.service import assign, move, respond
+from store.identity import may
+
+FLASH = "findings_flash"
+STATUS_LABELS = {s.value: s.value.replace("_", " ") for s in Status}
+
+
+def done(message: str) -> None:
+    """Say what happened after the rerun that shows the changed finding."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def _cases_table(cases: list[dict[str, object]]) -> pd.DataFrame:
+    def evidence(e: dict[str, object]) -> str:
+        if "comment" in e:
+            return f"review by {e.get('reviewer')}: {e.get('comment') or 'no comment'}"
+        if "details" in e:
+            return f"run {e.get('run_id')}: " + ", ".join(f"{k} {v}" for k, v in dict(e["details"]).items())
+        return "added by hand"
+
+    return pd.DataFrame([{"case": c["case_id"], "added": c["added_at"], "evidence": evidence(dict(c["evidence"]))}
+                         for c in cases], columns=["case", "added", "evidence"])
+
+
+def _history_table(history: list[dict[str, object]]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "#": e["seq"], "at (UTC)": e["at"], "user": e["user"], "role": e["role"], "action": e["action"],
+        "status": (f"{e['from_status'] or '—'} → {e['to_status']}" if e["from_status"] != e["to_status"]
+                   else e["to_status"]),
+        "details": ", ".join(f"{k}: {v}" for k, v in dict(e["details"]).items() if v not in (None, [], {})),
+    } for e in history], columns=["#", "at (UTC)", "user", "role", "action", "status", "details"])
+
+
+def _summary(f: dict[str, object]) -> None:
+    st.subheader(f"{f['finding_id']} · {f['title']}")
+    flag = " · **overdue**" if f["overdue"] else ""
+    st.markdown(f"**{STATUS_LABELS[str(f['status'])]}**{flag} · severity **{f['severity']}** · {f['processor']}, "
+                f"{f['period']} · clause **{f['clause']}** · due {f['due_on'] or '—'} · owner "
+                f"{f['owner'] or 'unassigned'} · source `{f['source']}`")
+    if f["description"]:
+        st.markdown(str(f["description"]))
+    if f["status_reason"]:
+        st.caption(f"Reason given for the last move: {f['status_reason']}")
+    if f["response"]:
+        st.info(f"Processor response: **{str(f['response']).replace('_', ' ')}** — {f['response_text']}",
+                icon=":material/forum:")
+
+
+def _forms(ctx: state.Context, f: dict[str, object]) -> None:
+    finding_id = str(f["finding_id"])
+    moves = [s.value for s in allowed_moves(Status(f["status"]))]
+    tabs = [name for name, action, shown in (
+        ("Move", "move a finding", [m for m in moves if m != Status.DISMISSED]),
+        ("Dismiss", "move a finding", Status.DISMISSED in moves),
+        ("Processor response", "record a processor response", True),
+        ("Assign", "assign a finding", True)) if shown and may(ctx.user, action)]
+    if not tabs:
+        st.caption("Your roles let you read findings; raising and following them up needs the vendor manager or "
+                   "compliance officer role.")
+        return
+    for name, tab in zip(tabs, st.tabs(tabs), strict=True):
+        with tab, state.user_errors(), ctx.cursor() as cur:
+            if name == "Move":
+                with st.form(f"move:{finding_id}"):
+                    target = st.selectbox("Move to", [m for m in moves if m != Status.DISMISSED],
+                                          format_func=STATUS_LABELS.get)
+                    note = st.text_input("Note (optional)")
+                    if st.form_submit_button("Move"):
+                        move(cur, ctx.user, finding_id, target, reason=note)
+                        done(f"{finding_id} moved to {STATUS_LABELS[target]}.")
+            elif name == "Dismiss":
+                with st.form(f"dismiss:{finding_id}"):
+                    reason = st.text_area("Reason (required)", placeholder="False positive because … / accepted risk "
+                                                                           "because …")
+                    if st.form_submit_button("Dismiss"):
+                        move(cur, ctx.user, finding_id, Status.DISMISSED.value, reason=reason)
+                        done(f"{finding_id} dismissed.")
+            elif name == "Processor response":
+                with st.form(f"respond:{finding_id}"):
+                    answer = st.radio("The processor", [r.value for r in Response], horizontal=True,
+                                      format_func=lambda r: r.replace("_", " "))
+                    text = st.text_area("What the processor wrote")
+                    if st.form_submit_button("Record response"):
+                        respond(cur, ctx.user, finding_id, answer, text)
+                        done(f"Response recorded on {finding_id}.")
+            else:
+                with st.form(f"assign:{finding_id}"):
+                    owner = st.text_input("Owner", value=str(f["owner"] or ""))
+                    due = st.date_input("Due on", value=f["due_on"], format="YYYY-MM-DD")
+                    if st.form_submit_button("Assign"):
+                        assign(cur, ctx.user, finding_id, owner=owner, due_on=due if isinstance(due, date) else None)
+                        done(f"{finding_id} assigned to {owner.strip()}.")
+
+
+def detail(ctx: state.Context, finding_id: str) -> None:
+    """Draw the finding and the follow-up forms the user's roles allow."""
+    with state.user_errors(), ctx.cursor() as cur:
+        f = queries.get_finding(cur, finding_id)
+        _summary(f)
+        left, right = st.columns(2)
+        left.markdown(f"**Cases** ({len(f['cases'])})")
+        if f["cases"]:
+            left.dataframe(_cases_table(f["cases"]), hide_index=True, width="stretch", key="finding_cases")
+        else:
+            left.caption("A report-level finding: it concerns the report, not single cases.")
+        right.markdown("**History**")
+        right.dataframe(_history_table(f["history"]), hide_index=True, width="stretch", key="finding_history",
+                        column_config={"at (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+        _forms(ctx, f)
