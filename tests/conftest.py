@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
@@ -14,6 +15,9 @@ import pytest
 from ingest.service import IngestResult, ingest_report
 from store.db import connect
 from store.identity import ROLES, User
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,6 +110,19 @@ def app_report(app_env: AppEnv, officer: User, tmp_path: Path) -> AppEnv:
     finally:
         con.close()
     return app_env
+
+
+def open_dashboard_page(script: str, **query: str) -> AppTest:
+    """Start the dashboard with these URL query parameters (as a shared link does) and go to the page `script`."""
+    from streamlit.testing.v1 import AppTest  # here, not at the top: most tests never start the dashboard
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(script).run()
+    assert not at.exception, at.exception
+    return at
 
 
 HEADER_NL = ("Dossiernummer;Datum ontvangst;Soort verzoek;Kanaal;Klantnummer;Identiteit geverifieerd;"

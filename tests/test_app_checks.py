@@ -21,18 +21,8 @@ from checks.catalog import BY_ID, CHECKS
 ROOT = Path(__file__).resolve().parent.parent
 BELCALL = "Belcall Antwerpen BV"
 
-
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the app at a fresh database and key in tmp_path, with an empty configuration (no users)."""
-    config = tmp_path / "oversight.toml"
-    config.write_text("", encoding="utf-8")
-    monkeypatch.setenv("OVERSIGHT_DB", str(tmp_path / "oversight.duckdb"))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "oversight.key"))
-    monkeypatch.setenv("OVERSIGHT_CONFIG", str(config))
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    monkeypatch.chdir(ROOT)
-    return tmp_path / "oversight.duckdb"
+# Every test runs the dashboard on its db_path: empty at first, so the first start loads the demo (conftest.app_env).
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def open_checks(**query: str) -> AppTest:

@@ -22,6 +22,7 @@ from checks.runner import run_checks
 from ingest.demo import load_demo
 from store.db import connect
 from store.identity import ROLES, User
+from tests.conftest import AppEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFICER = User("olivia", ROLES)
@@ -30,17 +31,8 @@ NO_REPORT = "No report yet — upload one on the Reports page."
 CHART_ROWS = 300  # "a few hundred rows at most" per chart (engineering-notes.md: aggregate in SQL)
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the app at a database and key in tmp_path, with an empty configuration (no users)."""
-    config = tmp_path / "oversight.toml"
-    config.write_text("", encoding="utf-8")
-    monkeypatch.setenv("OVERSIGHT_DB", str(tmp_path / "oversight.duckdb"))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "oversight.key"))
-    monkeypatch.setenv("OVERSIGHT_CONFIG", str(config))
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    monkeypatch.chdir(ROOT)
-    return tmp_path / "oversight.duckdb"
+# Every test runs the dashboard on its db_path, with no users configured (conftest.app_env).
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 @pytest.fixture(scope="module")
@@ -58,15 +50,15 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def checked(env: Path, demo_files: tuple[Path, Path]) -> Path:
-    shutil.copy(demo_files[1], env)
-    return env
+def checked(app_env: AppEnv, demo_files: tuple[Path, Path]) -> Path:
+    shutil.copy(demo_files[1], app_env.db)
+    return app_env.db
 
 
 @pytest.fixture
-def unchecked(env: Path, demo_files: tuple[Path, Path]) -> Path:
-    shutil.copy(demo_files[0], env)
-    return env
+def unchecked(app_env: AppEnv, demo_files: tuple[Path, Path]) -> Path:
+    shutil.copy(demo_files[0], app_env.db)
+    return app_env.db
 
 
 def open_overview(**query: str) -> AppTest:
@@ -124,18 +116,18 @@ def on_time(db: Path, period: str, processor: str | None = None) -> str:
 
 # --- first start ---------------------------------------------------------------------------------------------------
 
-def test_first_start_lands_on_the_overview_with_the_demo_checked(env: Path) -> None:
+def test_first_start_lands_on_the_overview_with_the_demo_checked(db_path: Path) -> None:
     at = open_overview()
     assert [t.value for t in at.title] == ["Overview"]
     assert "The demo reports from sample_reports/ were loaded" in text(at.info)
     # one run over every report, as of each period's last day
-    assert sql(env, "SELECT processor, period, as_of FROM check_runs") == [(None, None, None)]
+    assert sql(db_path, "SELECT processor, period, as_of FROM check_runs") == [(None, None, None)]
     shown = tiles(at)
-    assert shown["Cases received"] == str(received(env, "2026-10"))
-    assert shown["Answered on time"] == on_time(env, "2026-10")
+    assert shown["Cases received"] == str(received(db_path, "2026-10"))
+    assert shown["Answered on time"] == on_time(db_path, "2026-10")
     assert "No check run" not in text(at.info)
     at.run()  # a rerun does not run the checks again
-    assert len(sql(env, "SELECT run_id FROM check_runs")) == 1
+    assert len(sql(db_path, "SELECT run_id FROM check_runs")) == 1
 
 
 # --- the checked demo ----------------------------------------------------------------------------------------------
@@ -244,7 +236,7 @@ def test_selecting_a_processors_row_focuses_the_page_on_it(checked: Path) -> Non
 
 # --- empty states and the cache ------------------------------------------------------------------------------------
 
-def test_empty_database_says_to_upload_a_report(env: Path) -> None:
+def test_empty_database_says_to_upload_a_report(db_path: Path) -> None:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
     at.session_state["demo_checked"] = True  # as if the demo had been declined: nothing loaded
     at.run()

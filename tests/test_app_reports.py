@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NEW_PROCESSOR = "New processor…"
 DEMO_MESSAGE = "The demo reports from sample_reports/ were loaded so you can look around"
 
+# Every test runs the dashboard on its db_path: empty at first, so the first start loads the demo (conftest.app_env).
+pytestmark = pytest.mark.usefixtures("app_env")
+
 # A monthly report as a Belgian call centre's Excel writes it: Windows-1252, ';', title rows above the header,
 # day-first dates, Dutch values, a total row. Row 8 has 31 November, row 9 an unknown request type.
 HEADER = "{case};Datum ontvangst;Soort verzoek;Kanaal;Klantnummer;Datum antwoord;Resultaat;Opmerking intern"
@@ -36,19 +39,6 @@ Totaal;5;;;;;;
 
 def report_bytes(case_header: str = "Dossiernummer") -> bytes:
     return REPORT.format(header=HEADER.format(case=case_header)).encode("cp1252")
-
-
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the app at a fresh database and key in tmp_path, with an empty configuration (no users)."""
-    config = tmp_path / "oversight.toml"
-    config.write_text("", encoding="utf-8")  # a stray ./oversight.toml must not leak in
-    monkeypatch.setenv("OVERSIGHT_DB", str(tmp_path / "oversight.duckdb"))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "oversight.key"))
-    monkeypatch.setenv("OVERSIGHT_CONFIG", str(config))
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    monkeypatch.chdir(ROOT)
-    return tmp_path / "oversight.duckdb"
 
 
 def start() -> AppTest:

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Element
 
 from store.passwords import hash_password
+from tests.conftest import AppEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
@@ -22,16 +23,9 @@ GENERIC_REFUSAL = "The user name or password is wrong"
 
 
 @pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh database and key in tmp_path; the configuration file the test writes."""
-    path = tmp_path / "oversight.toml"
-    path.write_text("", encoding="utf-8")
-    monkeypatch.setenv("OVERSIGHT_DB", str(tmp_path / "oversight.duckdb"))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "oversight.key"))
-    monkeypatch.setenv("OVERSIGHT_CONFIG", str(path))
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    monkeypatch.chdir(ROOT)
-    return path
+def config(app_env: AppEnv) -> Path:
+    """The dashboard's configuration file (empty to begin with: no users), which the test writes; a fresh database."""
+    return app_env.config
 
 
 def users(path: Path, text: str) -> Path:

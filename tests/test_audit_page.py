@@ -11,37 +11,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Element
 
-from ingest.service import ingest_report
 from store import audit
-from store.db import connect, transaction
-from store.identity import ROLES, User
-from tests.conftest import HEADER_NL, nl_row
+from store.db import transaction
+from tests.conftest import open_dashboard_page
 
-ROOT = Path(__file__).resolve().parent.parent
 BELCALL = "Belcall Antwerpen BV"
-OFFICER = User("olivia", ROLES)
 
-
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A database with one Belcall report (one audit event, so the demo is not loaded); no users configured."""
-    config = tmp_path / "oversight.toml"
-    config.write_text("", encoding="utf-8")
-    db = tmp_path / "oversight.duckdb"
-    monkeypatch.setenv("OVERSIGHT_DB", str(db))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "oversight.key"))
-    monkeypatch.setenv("OVERSIGHT_CONFIG", str(config))
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    report = tmp_path / "belcall_2026-10.csv"
-    report.write_text("\n".join([HEADER_NL, nl_row("BC-1"), nl_row("BC-2")]) + "\n", encoding="utf-8")
-    con = connect(db)
-    try:
-        ingest_report(con, report, user=OFFICER, key_path=tmp_path / "oversight.key", processor=BELCALL,
-                      submitted_on=date(2026, 11, 5))
-    finally:
-        con.close()
-    monkeypatch.chdir(ROOT)
-    return db
+# Every test runs the dashboard on its db_path with one Belcall report (one audit event, so the demo is not loaded)
+# and no users configured (conftest.app_report).
+pytestmark = pytest.mark.usefixtures("app_report")
 
 
 def change(db: Path, *sql: str, events: int = 0, action: str = "x.done") -> None:
@@ -59,13 +37,7 @@ def change(db: Path, *sql: str, events: int = 0, action: str = "x.done") -> None
 
 
 def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("app/audit.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_dashboard_page("app/audit.py", **query)
 
 
 def text(elements: Iterable[Element]) -> str:

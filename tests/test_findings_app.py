@@ -14,49 +14,29 @@ from streamlit.testing.v1 import AppTest
 
 from findings import queries
 from findings.service import assign, move
-from ingest.service import ingest_report
 from store.db import connect
 from store.identity import ROLES, User
-from tests.conftest import HEADER_NL, nl_row
+from tests.conftest import AppEnv, open_dashboard_page
 from tests.test_findings_raise import LATE, PROCESSOR, add_run, raise_one
 from tests.test_findings_reviews import SAMPLE, add_sample
 
-ROOT = Path(__file__).resolve().parent.parent
 OFFICER = User("olivia", ROLES)
 T = TypeVar("T")
 
 
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A database with one Belcall report and a check run with two breaches and a warning; no users configured."""
-    config = tmp_path / "oversight.toml"
-    config.write_text("", encoding="utf-8")
-    db = tmp_path / "oversight.duckdb"
-    monkeypatch.setenv("OVERSIGHT_DB", str(db))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "oversight.key"))
-    monkeypatch.setenv("OVERSIGHT_CONFIG", str(config))
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    report = tmp_path / "belcall_2026-10.csv"
-    report.write_text("\n".join([HEADER_NL, nl_row("BC-1"), nl_row("BC-2")]) + "\n", encoding="utf-8")
-    con = connect(db)
+@pytest.fixture(autouse=True)
+def check_run(app_report: AppEnv) -> None:
+    """Every test runs the dashboard on its db_path with one Belcall report (conftest.app_report) and a check run with
+    two breaches and a warning; no users configured."""
+    con = connect(app_report.db)
     try:
-        ingest_report(con, report, user=OFFICER, key_path=tmp_path / "oversight.key", processor=PROCESSOR,
-                      submitted_on=date(2026, 11, 5))
         add_run(con, [(LATE, "breach", "BC-1"), (LATE, "breach", "BC-2"), ("refusal.no_reason", "warning", "BC-1")])
     finally:
         con.close()
-    monkeypatch.chdir(ROOT)
-    return db
 
 
 def open_page(**query: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("app/findings.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_dashboard_page("app/findings.py", **query)
 
 
 def text(elements: Iterable[object]) -> str:
