@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,20 +61,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
-    """Poll Streamlit's health endpoint until it answers `ok`; fail with the server's log if it never does."""
+def wait_until_ready(url: str, ready: Callable[[bytes], bool], process: subprocess.Popen[bytes], log: Path,
+                     name: str, timeout: float = 60) -> None:
+    """Poll `url` until `ready(body)` holds; fail with the process's log if it exits or never gets there."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+            pytest.fail(f"{name} exited with {process.returncode}:\n{log.read_text(errors='replace')}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if ready(response.read()):
                     return
         except OSError:
             pass
         time.sleep(0.3)
-    pytest.fail(f"streamlit did not become healthy in {timeout} s:\n{log.read_text(errors='replace')}")
+    pytest.fail(f"{name} was not ready in {timeout} s:\n{log.read_text(errors='replace')}")
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    """Poll Streamlit's health endpoint until it answers `ok`; fail with the server's log if it never does."""
+    wait_until_ready(f"{url}/_stcore/health", lambda body: body.strip() == b"ok", process, log, "streamlit", timeout)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -87,6 +93,17 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+@contextmanager
+def started(args: list[str], log: Path, **popen: object) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server process with its output in `log` (what to read when a test fails); stop it on leaving."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, **popen)  # type: ignore[call-overload]
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
 @dataclass(frozen=True)
 class App:
     """A running dashboard: where it answers, and its server log (what to read when a test fails)."""
@@ -96,11 +113,13 @@ class App:
 
 
 @contextmanager
-def running_app(folder: Path, env: Mapping[str, str] | None = None, config: str = "") -> Iterator[App]:
+def running_app(folder: Path, env: Mapping[str, str] | None = None, config: str = "",
+                secrets: Callable[[str], str] | None = None) -> Iterator[App]:
     """Run `streamlit run dashboard.py` on a free port against a database in `folder`; stop it afterwards.
 
     `config` is the users file (empty: no users, the local user with all roles); `env` adds or overrides variables
-    (e.g. OVERSIGHT_DEMO=0 for an empty start).
+    (e.g. OVERSIGHT_DEMO=0 for an empty start); `secrets`, given the app's URL, returns the text of the only
+    secrets.toml the app reads (e.g. the [auth] section st.login needs, whose redirect_uri holds the port).
     """
     require_chromium()
     (folder / "oversight.toml").write_text(config, encoding="utf-8")
@@ -109,20 +128,17 @@ def running_app(folder: Path, env: Mapping[str, str] | None = None, config: str 
                 **(env or {})}
     full_env.pop("OVERSIGHT_USER", None)
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none"]
+    if secrets is not None:
+        (folder / "secrets.toml").write_text(secrets(url), encoding="utf-8")
+        args += ["--secrets.files", str(folder / "secrets.toml")]  # instead of ~/.streamlit/ and ./.streamlit/
     log = folder / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
+    with started(args, log, cwd=ROOT, env=full_env) as process:
         wait_healthy(url, process, log)
         yield App(url, log)
-    finally:
-        stop(process)
 
 
 @contextmanager

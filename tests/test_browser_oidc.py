@@ -1,5 +1,6 @@
 """Sign-in through a real OpenID Connect provider in a real browser: `oidc-provider-mock` on localhost, the dashboard
-under `streamlit run` with an [auth] section in a temporary .streamlit/secrets.toml, driven by Debian's chromium.
+under `streamlit run` with an [auth] section in a temporary secrets.toml, driven by Debian's chromium (the server, the
+browser and the waiting come from tests/browser_kit.py).
 
 What it takes (found by running it): the mock started as `python -m oidc_provider_mock --host 127.0.0.1 --port P`
 (its command line allows plain-http OAuth on its side); Streamlit needs no extra flag: it accepts the http
@@ -10,29 +11,15 @@ issuer the mock announces is the one the ID token carries.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.test_browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    FIRST_RUN_TIMEOUT_MS,
-    ROOT,
-    _free_port,
-    _require_chromium,
-    _wait_healthy,
-    wait_for_render,
-)
+from tests import browser_kit as kit
+from tests.browser_kit import ARTIFACTS, FIRST_RUN_TIMEOUT_MS, wait_for_render
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -56,104 +43,47 @@ email = "vera.peeters@example.org"
 """
 
 
-def _start(args: list[str], log: Path, **kwargs: object) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, **kwargs)  # type: ignore[call-overload]
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _wait_for_provider(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"oidc-provider-mock exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=2) as response:
-                if json.load(response).get("issuer") == url:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"oidc-provider-mock did not answer in {timeout} s:\n{log.read_text(errors='replace')}")
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The provider and the dashboard, each on a free port; the dashboard's working directory holds the secrets."""
-    _require_chromium()
-    site = tmp_path_factory.mktemp("oidc")
-    provider_port, app_port = _free_port(), _free_port()
-    provider_url, app_url = f"http://127.0.0.1:{provider_port}", f"http://127.0.0.1:{app_port}"
-
-    claims = [arg for user in PROVIDER_USERS for arg in ("--user-claims", json.dumps(user))]
-    provider_log = site / "provider.log"
-    provider = _start([sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(provider_port),
-                       *claims], provider_log)
-    try:
-        _wait_for_provider(provider_url, provider, provider_log)
-        (site / ".streamlit").mkdir()
-        (site / ".streamlit" / "secrets.toml").write_text(
-            "[auth]\n"
+def auth_secrets(app_url: str, provider_url: str) -> str:
+    """The [auth] section st.login reads: the provider's metadata and this app's callback."""
+    return ("[auth]\n"
             f'redirect_uri = "{app_url}/oauth2callback"\n'
             f'cookie_secret = "{secrets.token_hex(32)}"\n'
             'client_id = "oversight-dashboard"\n'  # the mock accepts any client id and secret
             f'client_secret = "{secrets.token_hex(16)}"\n'
-            f'server_metadata_url = "{provider_url}/.well-known/openid-configuration"\n',
-            encoding="utf-8")
-        (site / "oversight.toml").write_text(CONFIG, encoding="utf-8")
-        env = {**os.environ, "HOME": str(site), "OVERSIGHT_DB": str(site / "oversight.duckdb"),
-               "OVERSIGHT_KEY_FILE": str(site / "oversight.key"), "OVERSIGHT_CONFIG": str(site / "oversight.toml")}
-        env.pop("OVERSIGHT_USER", None)
-        app_log = site / "streamlit.log"
-        dashboard = _start(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(app_port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            app_log, cwd=site, env=env)
-        try:
-            _wait_healthy(app_url, dashboard, app_log)
-            yield app_url
-        finally:
-            _stop(dashboard)
-    finally:
-        _stop(provider)
+            f'server_metadata_url = "{provider_url}/.well-known/openid-configuration"\n')
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The provider and the dashboard, each on a free port; the dashboard reads the provider from its secrets."""
+    kit.require_chromium()
+    site = tmp_path_factory.mktemp("oidc")
+    provider_port = kit.free_port()
+    provider_url = f"http://127.0.0.1:{provider_port}"
+    claims = [arg for user in PROVIDER_USERS for arg in ("--user-claims", json.dumps(user))]
+    log = site / "provider.log"
+    with kit.started([sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(provider_port),
+                      *claims], log) as provider:
+        kit.wait_until_ready(f"{provider_url}/.well-known/openid-configuration",
+                             lambda body: json.loads(body).get("issuer") == provider_url, provider, log,
+                             "oidc-provider-mock", timeout=30)
+        with kit.running_app(site, config=CONFIG, secrets=lambda url: auth_secrets(url, provider_url)) as app:
+            yield app.url
 
 
 @pytest.fixture(scope="module")
 def browser(app_url: str) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with kit.chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser: Browser, app_url: str) -> Iterator[Page]:
     """A fresh browser profile (no identity cookie) on the dashboard; fails the test on any uncaught page error."""
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1400, "height": 1200})
-    try:
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(app_url)
-        wait_for_render(page, FIRST_RUN_TIMEOUT_MS)
+    with kit.open_page(browser, app_url, viewport={"width": 1400, "height": 1200}) as (page, reported):
         yield page
-        assert page.get_by_test_id("stException").count() == 0
-    finally:
-        context.close()
-    assert errors == []
+        assert kit.exceptions(page) == 0
+    assert reported.page_errors == []
 
 
 def sign_in_at_provider(page: Page, app_url: str, subject: str) -> None:
@@ -166,13 +96,6 @@ def sign_in_at_provider(page: Page, app_url: str, subject: str) -> None:
     page.get_by_placeholder("sub").fill(subject)
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(f"{app_url}/**", timeout=30_000)
-    wait_for_render(page, FIRST_RUN_TIMEOUT_MS)
-
-
-def open_page(page: Page, title: str) -> None:
-    """Open a page from the sidebar navigation and wait for it to render."""
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    page.wait_for_timeout(200)  # the script state flips to running only after the message is sent
     wait_for_render(page, FIRST_RUN_TIMEOUT_MS)
 
 
@@ -198,7 +121,7 @@ def test_compliance_officer_signs_in_at_the_provider_and_gets_their_pages(page: 
     expect(nav.get_by_text("Reports", exact=True)).to_be_visible()
     expect(nav.get_by_text("Audit trail", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()  # the landing page
-    open_page(page, "Reports")
+    kit.open_nav(page, "Reports", FIRST_RUN_TIMEOUT_MS)
     expect(page.get_by_role("heading", name="Upload reports")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame").last).to_contain_text("belcall_2026-09_v2.csv")
     assert page.get_by_text("Access control is off").count() == 0
@@ -224,7 +147,7 @@ def test_viewer_is_matched_by_email_whatever_its_case(page: Page, app_url: str) 
     sign_in_at_provider(page, app_url, "u-vera")
     expect(page.get_by_test_id("stSidebar").get_by_text("user vera: viewer")).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_text("Vera Peeters")).to_be_visible()
-    open_page(page, "Reports")
+    kit.open_nav(page, "Reports", FIRST_RUN_TIMEOUT_MS)
     expect(page.get_by_role("heading", name="Submission history")).to_be_visible()
     assert page.get_by_role("heading", name="Upload reports").count() == 0  # a viewer is not offered the upload
 
