@@ -22,6 +22,7 @@ from app import filters, state
 from checks.runner import run_checks
 from ingest.queries import processors
 from metrics import kpi
+from metrics.attention import Page, all_clear, attention
 from metrics.overview import Overview, data_version, has_check_run, load, months_with_data
 
 REPORTS, CHECKS, FINDINGS, CONTRACT = "app/reports.py", "app/checks.py", "app/findings.py", "app/contract.py"
@@ -138,6 +139,22 @@ def _tiles(data: Overview, kpis: kpi.PeriodKpis, params: dict[str, str | None]) 
     _link(row[3], REPORTS, "Submission history", params, ":material/history:")
     row[4].metric("Processors", kpis.processors, border=True, help="Processors with a report (or a missing one) "
                                                                     "for the month.")
+
+
+def _attention(data: Overview, checked: bool) -> None:
+    """The month told in a few sentences, most serious first, each with the page that explains it."""
+    points = attention(data)
+    if not points and not checked:
+        return  # the "no check run" notice above says what to do; silence here is not "all clear"
+    pages = {Page.REPORTS: REPORTS, Page.CHECKS: CHECKS, Page.FINDINGS: FINDINGS}
+    with st.container(border=True, key="overview_attention"):
+        st.markdown("**What needs attention**")
+        if not points:
+            st.markdown(all_clear(data))
+        for point in points:
+            text, link = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(f"- {point.text}")
+            _link(link, pages[point.page], point.link, point.params)
 
 
 def _breakdowns(data: Overview, params: dict[str, str | None]) -> None:
@@ -259,6 +276,7 @@ def render() -> None:
                 "on time, due and overdue cases, breaches and report timeliness.", icon=":material/rule:")
         st.page_link(CHECKS, label="Run the checks", icon=":material/rule:",
                      query_params={k: v for k, v in params.items() if v})
+    _attention(data, bool(month["checked"].any()))
     _tiles(data, kpi.summarise(month.to_dict("records")), params)
     _breakdowns(data, params)
     _table(data, processor)
