@@ -13,19 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests import browser_kit as kit
-
-# The names other browser tests (test_browser_oidc.py) import from here.
-from tests.browser_kit import (  # noqa: F401
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    FIRST_RUN_TIMEOUT_MS,
-    ROOT,
-    wait_for_render,
-)
-from tests.browser_kit import free_port as _free_port  # noqa: F401
-from tests.browser_kit import require_chromium as _require_chromium  # noqa: F401
-from tests.browser_kit import wait_healthy as _wait_healthy  # noqa: F401
+from tests.browser_kit import ARTIFACTS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
