@@ -18,6 +18,9 @@ FLASH = "findings_flash"
 STATUS_LABELS = {s.value: s.value.replace("_", " ") for s in Status}
 
 
+CASES_SHOWN = 1_000  # a finding's cases listed on the page; the CLI and the pack list them all
+
+
 def done(message: str) -> None:
     """Say what happened after the rerun that shows the changed finding."""
     st.session_state[FLASH] = message
@@ -109,12 +112,17 @@ def _forms(ctx: state.Context, f: dict[str, object]) -> None:
 def detail(ctx: state.Context, finding_id: str) -> None:
     """Draw the finding and the follow-up forms the user's roles allow."""
     with state.user_errors(), ctx.cursor() as cur:
-        f = queries.get_finding(cur, finding_id)
+        f = queries.get_finding(cur, finding_id, case_limit=CASES_SHOWN)
         _summary(f)
         left, right = st.columns(2)
-        left.markdown(f"**Cases** ({len(f['cases'])})")
+        total = len(f["case_ids"])  # type: ignore[arg-type]
+        left.markdown(f"**Cases** ({total:,})")
         if f["cases"]:
             left.dataframe(_cases_table(f["cases"]), hide_index=True, width="stretch", key="finding_cases")
+            if total > len(f["cases"]):  # type: ignore[arg-type]
+                left.caption(f"The first {len(f['cases']):,} of {total:,} cases by case id (a page ships at most a "  # type: ignore[arg-type]
+                             f"few thousand rows). All of them with their evidence: `oversight findings show "
+                             f"{finding_id} --format json`; their ids: the monthly pack's findings sheet.")
         else:
             left.caption("A report-level finding: it concerns the report, not single cases.")
         right.markdown("**History**")

@@ -52,16 +52,18 @@ def list_findings(con: duckdb.DuckDBPyConnection, *, status: str | None = None, 
     return [_shape(r) for r in found]
 
 
-def get_finding(con: duckdb.DuckDBPyConnection, finding_id: str, *, as_of: date | None = None) -> dict[str, object]:
-    """Return one finding with its cases (and their evidence) and its full history, oldest first."""
+def get_finding(con: duckdb.DuckDBPyConnection, finding_id: str, *, as_of: date | None = None,
+                case_limit: int | None = None) -> dict[str, object]:
+    """Return one finding with its cases (and their evidence; the first `case_limit` by case id when given, while
+    `case_ids` always lists them all) and its full history, oldest first."""
     found = rows(con, f"{_SELECT} WHERE f.finding_id = $id", {"id": finding_id, "as_of": as_of or date.today(),
                                                               "done": _DONE})
     if not found:
         raise UnknownFinding(finding_id)
     finding = _shape(found[0])
     finding["cases"] = [{**c, "evidence": json.loads(c["evidence"])} for c in rows(
-        con, "SELECT case_id, added_at, evidence FROM finding_cases WHERE finding_id = ? ORDER BY case_id",
-        [finding_id])]
+        con, "SELECT case_id, added_at, evidence FROM finding_cases WHERE finding_id = ? ORDER BY case_id LIMIT ?",
+        [finding_id, case_limit])]  # LIMIT NULL: every case
     finding["history"] = [{**e, "details": json.loads(e["details"])} for e in rows(
         con, "SELECT seq, occurred_at AS at, user_name AS user, role, action, from_status, to_status, details "
              "FROM finding_events WHERE finding_id = ? ORDER BY seq", [finding_id])]

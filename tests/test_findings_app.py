@@ -233,3 +233,21 @@ def test_a_viewer_may_not_build_the_letter(db_path: Path, monkeypatch: pytest.Mo
     at = open_page(processor=PROCESSOR, period="2026-10")
     assert button(at, "Build the findings letter").disabled
     assert button(at, "Build the monthly pack").disabled
+
+
+def test_a_finding_with_more_cases_than_the_page_lists_says_where_the_rest_are(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app import finding_detail
+
+    monkeypatch.setattr(finding_detail, "CASES_SHOWN", 1)  # the page's cap (1,000), lowered to this report's size
+    at = open_page()
+    button(at, "Raise from the latest check run").click().run()
+    finding_id = with_db(lambda con: next(f["finding_id"] for f in queries.list_findings(con)
+                                          if f["source"] == f"check:{LATE}"))
+    at.selectbox(key="finding_pick").set_value(finding_id).run()
+    assert "**Cases** (2)" in text(at.markdown)
+    cases = next(d.value for d in at.dataframe if "case" in d.value.columns)
+    assert list(cases["case"]) == ["BC-1"]  # the first by case id
+    assert "The first 1 of 2 cases by case id" in text(at.caption)
+    assert f"oversight findings show {finding_id} --format json" in text(at.caption)
+    assert with_db(lambda con: queries.get_finding(con, finding_id)["case_ids"]) == ["BC-1", "BC-2"]  # all kept
