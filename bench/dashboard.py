@@ -4,7 +4,7 @@
 Builds (once, cached in bench/out/) a database of 1,000,000 requests over 24 months for 3 processors with
 bench/data.py, then uses it as a team would after a while: the full check catalog run once, findings raised from
 that run for every report, and for each of the two months the benchmark opens a spot-check sample with ten cases
-reviewed; the seconds of each step are printed (raising the findings takes minutes: one INSERT per case). Then,
+reviewed; the seconds of each step are printed (raising the findings takes about 20 s). Then,
 for each page of the navigation, a fresh `streamlit run dashboard.py` serves a copy of that database and Debian's
 chromium (Playwright, never `playwright install`) opens the page in new tabs (each a new Streamlit session):
 
