@@ -230,7 +230,7 @@ def prepare(cases: int, months: int, processors: int,
         print(f"building {path.name}: {cases:,} requests, {months} months, {processors} processors ...", flush=True)
         built = build(path, cases=cases, months=months, processors=processors, start=START)
         print(f"  {built.rows:,} case rows in {built.reports} reports, {built.seconds:.1f} s", flush=True)
-    print("setting up: check run, findings raised from it, samples with ten reviews (takes minutes) ...", flush=True)
+    print("setting up: check run, findings raised from it, samples with ten reviews (about a minute) ...", flush=True)
     code = textwrap.dedent(SETUP).format(db=str(path), samples=samples, last_day=_last_day(last_period(months)),
                                          key=SETUP_KEY, version=SETUP_VERSION)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
