@@ -111,8 +111,8 @@ def _tiles(data: Overview, kpis: kpi.PeriodKpis, params: dict[str, str | None]) 
                        "deadline.late_response (GDPR Art. 12(3)), pooled over the processors shown."
                   if kpis.checked else "No check run for this month yet.")
     _link(row[1], CHECKS, "Deadline checks", params, ":material/rule:")
-    row[2].metric("Median days to answer", kpi.days(data.median_days), border=True,
-                  help="Calendar days from receipt to answer, for the cases answered in the month.")
+    row[2].metric("Days to answer", kpi.days(data.median_days), border=True,
+                  help="The median of the calendar days from receipt to answer, for the cases answered in the month.")
     _link(row[2], CHECKS, "Deadline checks", params, ":material/rule:")
     row[3].metric("Open at month end", kpis.open_cases, border=True,
                   help="Cases without an answer on the last day of the month, as the month's report lists them.")
@@ -152,7 +152,7 @@ def _attention(data: Overview, checked: bool) -> None:
         if not points:
             st.markdown(all_clear(data))
         for point in points:
-            text, link = st.columns([5, 1], vertical_alignment="center")
+            text, link = st.columns([3, 1], vertical_alignment="center")
             text.markdown(f"- {point.text}")
             _link(link, pages[point.page], point.link, point.params)
 
