@@ -52,7 +52,7 @@ def review_section(ctx: state.Context, sample_id: str, processor: str, active: l
             options = list(ANSWER_LABELS)
             answer = st.radio(f"{item.question} ({clauses.get(item.id, item.clause)})", options, horizontal=True,
                               index=options.index(str(before["answer"])) if before else None,
-                              format_func=ANSWER_LABELS.get, key=f"spot_answer:{item.id}")
+                              format_func=ANSWER_LABELS.get, key=f"spot_answer:{item.id}", help=item.basis)
             comment = st.text_input("Comment (required for no)", value=str(before["comment"] or "") if before else "",
                                     key=f"spot_comment:{item.id}", label_visibility="collapsed",
                                     placeholder="Comment (required for no)")

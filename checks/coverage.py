@@ -44,7 +44,7 @@ class Evidence:
     kind: Kind
     id: str
     title: str        # the check's title, or the rubric item's question
-    basis: str        # the check's legal basis; for a rubric item, the spot-check review
+    basis: str        # the check's or the rubric item's legal basis
     tested: int       # check: cases (or reports) tested in the latest run; rubric: yes/no answers this month
     offending: int    # check: offending cases (or reports); rubric: "no" answers on a deviation item
     severity: str = ""  # the check's severity; "" for a rubric item
@@ -182,7 +182,7 @@ def _rubric_evidence(item_id: str, answers: tuple[int, int] | None) -> Evidence:
     tested, noes = answers or (0, 0)
     # spotchecks.md: a "no" is a deviation only on items that say so.
     deviations = noes if item is None or item.deviation_on_no else 0
-    return Evidence(Kind.RUBRIC, item_id, question, "spot-check review", tested, deviations)
+    return Evidence(Kind.RUBRIC, item_id, question, item.basis if item else "spot-check review", tested, deviations)
 
 
 def clause_coverage(con: duckdb.DuckDBPyConnection, processor: str, period: str | None,

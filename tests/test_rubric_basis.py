@@ -1,0 +1,59 @@
+"""Help text on each rubric item with its legal basis (issue 6): the review form shows it, the Contract page's
+clause evidence carries it, and every item cites the GDPR article domain.md gives for it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from checks.coverage import Kind, clause_coverage
+from spotchecks.review import RUBRIC
+from spotchecks.samples import draw_sample
+from store.db import connect
+from store.identity import User
+from tests.conftest import AppEnv
+from tests.spot_demo import BELCALL, demo_files_fixture  # noqa: F401 (fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+AUDITOR = User("aude", ("auditor",))
+# domain.md: the article each question rests on (§1 deadline, §1 identity, §2 refusals, §4 the processor's side).
+ARTICLES = {"recognised": "Art. 12(2)", "identity": "Art. 12(6)", "timely": "Art. 12(3)", "substance": "Art. 12(1)",
+            "escalation": "Art. 28(3)(e)", "refusal_notice": "Art. 12(4)", "extension_notice": "Art. 12(3)",
+            "minimisation": "Art. 5(1)(c)"}
+
+
+def test_every_rubric_item_cites_its_article() -> None:
+    assert {item.id for item in RUBRIC} == set(ARTICLES)
+    for item in RUBRIC:
+        assert ARTICLES[item.id] in item.basis, item.id
+        assert re.match(r"^GDPR Art\. ", item.basis), item.id
+
+
+def test_the_contract_pages_evidence_carries_the_items_basis(demo_files: tuple[Path, Path], tmp_path: Path) -> None:
+    shutil.copyfile(demo_files[0], tmp_path / "demo.duckdb")
+    con = connect(tmp_path / "demo.duckdb")
+    try:
+        coverage = clause_coverage(con, BELCALL, "2026-10")
+    finally:
+        con.close()
+    rubric = {e.id: e.basis for c in coverage.clauses for e in c.evidence if e.kind is Kind.RUBRIC}
+    assert rubric == {item.id: item.basis for item in RUBRIC}
+
+
+def test_the_review_form_shows_each_items_basis_as_help(app_env: AppEnv, demo_files: tuple[Path, Path]) -> None:
+    shutil.copyfile(demo_files[0], app_env.db)
+    shutil.copyfile(demo_files[1], app_env.key)
+    con = connect(app_env.db)
+    try:
+        sample_id = draw_sample(con, AUDITOR, processor=BELCALL, period="2026-10", size=5, seed="help").sample_id
+    finally:
+        con.close()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("app/spotchecks.py").run()
+    assert not at.exception, at.exception
+    assert at.session_state["step"] == "Review" and at.query_params["sample"] == sample_id
+    for item in RUBRIC:
+        assert at.radio(key=f"spot_answer:{item.id}").help == item.basis
