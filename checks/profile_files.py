@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import re
 import shutil
 import tempfile
@@ -25,6 +24,7 @@ from checks.errors import InvalidProfile, UnknownProfile
 from store import audit
 from store.db import transaction
 from store.errors import OversightError
+from store.files import replace_atomically
 from store.identity import User, require
 
 PERMISSION = "edit a contract profile"
@@ -105,25 +105,14 @@ def save_profile(con: duckdb.DuckDBPyConnection, user: User, name: str, text: st
                   if n != name and before.get(n) and after[n] and before[n] != after[n]}
     if current.sha256 == new_sha:
         return SavedProfile(profile, False, before.get(name), current.sha256, new_sha, {}, None)
-    mode = current.path.stat().st_mode & 0o777 if current.text is not None else NEW_FILE_MODE
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".toml.tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        # The event and the file go together: if the rename fails the event is rolled back.
-        with transaction(con):
-            seq = audit.append_event(con, user=user.name, role=role, action="profile.changed", obj=f"profile:{name}",
-                                     details={"file": str(current.path), "created": current.text is None,
-                                              "sha256_before": before.get(name), "sha256_after": profile.sha256,
-                                              "file_sha256_before": current.sha256, "file_sha256_after": new_sha,
-                                              "dependents": {n: {"sha256_before": b, "sha256_after": a}
-                                                             for n, (b, a) in dependents.items()}})
-            os.replace(temp, current.path)
-    finally:
-        Path(temp).unlink(missing_ok=True)
+    # The event and the file go together: no file if the event fails, no event if the swap fails.
+    with transaction(con), replace_atomically(current.path, data, new_file_mode=NEW_FILE_MODE):
+        seq = audit.append_event(con, user=user.name, role=role, action="profile.changed", obj=f"profile:{name}",
+                                 details={"file": str(current.path), "created": current.text is None,
+                                          "sha256_before": before.get(name), "sha256_after": profile.sha256,
+                                          "file_sha256_before": current.sha256, "file_sha256_after": new_sha,
+                                          "dependents": {n: {"sha256_before": b, "sha256_after": a}
+                                                         for n, (b, a) in dependents.items()}})
     return SavedProfile(profile, True, before.get(name), current.sha256, new_sha, dependents, seq)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import duckdb
 from store import audit
 from store.db import transaction
 from store.errors import ConfigError
+from store.files import replace_atomically
 from store.identity import ROLES, Config, User, require
 from store.passwords import InvalidPasswordHash, parse_hash
 
@@ -166,15 +166,12 @@ def add_user(con: duckdb.DuckDBPyConnection, path: Path, name: str, roles: Seque
     details = {"file": str(target), "roles": roles, "roles_before": None if old is None else old.get("roles"),
                "email": entry.get("email"),
                "password": "set" if password_hash is not None else "kept" if "password_hash" in entry else "none"}
-    temp = _temp_copy(target, new_text)
-    try:
-        with transaction(con):
-            seq = audit.append_event(con, user=acting.name, role=role,
-                                     action="user.added" if old is None else "user.changed", obj=f"user:{name}",
-                                     details=details)
-            os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # The event and the file go together: no file if the event fails, no event if the swap fails.
+    with transaction(con), replace_atomically(target, new_text.encode("utf-8"), new_file_mode=NEW_FILE_MODE):
+        seq = audit.append_event(con, user=acting.name, role=role,
+                                 action="user.added" if old is None else "user.changed", obj=f"user:{name}",
+                                 details=details)
     return SavedUser(name, old is None, seq)
 
 
@@ -230,19 +227,3 @@ def _with_user_table(text: str, name: str, entry: Mapping[str, object]) -> str:
         end -= 1
     return "".join(lines[:start]) + block + "".join(lines[end:])
 
-
-def _temp_copy(target: Path, text: str) -> Path:
-    """Write the new text beside the target (same file system, so os.replace is atomic), with the target's mode."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    mode = target.stat().st_mode & 0o777 if target.exists() else NEW_FILE_MODE
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return Path(temp)
