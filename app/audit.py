@@ -137,7 +137,7 @@ def _pack_section(ctx: state.Context) -> None:
     if st.button("Build the pack", icon=":material/description:", disabled=not allowed or not period,
                  help=None if allowed else "Exporting the pack needs the compliance officer, auditor or vendor "
                                            "manager role."):
-        with state.user_errors(), ctx.cursor() as cur:
+        with state.user_errors(), st.spinner("Building the monthly pack…"), ctx.cursor() as cur:
             st.session_state[PACK_KEY] = (pack_file_name(processor, period), pack_bytes(cur, ctx.user, processor,
                                                                                         period))
             st.rerun()  # the export's audit event belongs in the table above

@@ -73,7 +73,7 @@ def _raise_from_checks(ctx: state.Context, processor: str | None, period: str | 
     st.caption(f"One finding per processor, period and check from the newest check results ({scope}): breaches "
                "become high, warnings medium; info is not raised. Raising again adds new cases to the open finding.")
     if st.button("Raise from the latest check run", icon=":material/playlist_add:", key="raise_from_checks"):
-        with state.user_errors(), ctx.cursor() as cur:
+        with state.user_errors(), st.spinner("Raising findings from the latest check run…"), ctx.cursor() as cur:
             results = raise_from_checks(cur, ctx.user, processor, period)
             if not results:
                 st.info("No breaches or warnings in the newest check results for this scope — run the checks first "
@@ -94,7 +94,7 @@ def _raise_from_reviews(ctx: state.Context, processor: str | None, period: str |
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     sample_id = left.selectbox("Sample", list(labels), format_func=labels.get, key="raise_sample")
     if right.button("Raise from its \"no\" answers", icon=":material/fact_check:", key="raise_from_reviews"):
-        with state.user_errors(), ctx.cursor() as cur:
+        with state.user_errors(), st.spinner("Raising findings from the reviews…"), ctx.cursor() as cur:
             done(_summarise(raise_from_reviews(cur, ctx.user, sample_id)))
 
 
@@ -196,13 +196,13 @@ def _exports(ctx: state.Context, processor: str | None, period: str | None) -> N
         if left.button("Build the findings letter", disabled=not may_letter, icon=":material/mail:",
                        help="Its open findings with clause, case ids and due dates; no data-subject references."
                        + ("" if may_letter else " Needs the compliance officer or vendor manager role.")):
-            with state.user_errors(), ctx.cursor() as cur:
+            with state.user_errors(), st.spinner("Building the findings letter…"), ctx.cursor() as cur:
                 data = letter_bytes(cur, ctx.user, processor)
                 st.session_state[EXPORT] = (letter_file_name(processor, "xlsx", date.today()), data)
         if right.button("Build the monthly pack", disabled=not may_pack or not period, icon=":material/description:",
                         help="The accountability document for the processor and period."
                         + ("" if may_pack else " Needs the compliance officer, auditor or vendor manager role.")):
-            with state.user_errors(), ctx.cursor() as cur:
+            with state.user_errors(), st.spinner("Building the monthly pack…"), ctx.cursor() as cur:
                 st.session_state[EXPORT] = (pack_file_name(processor, period), pack_bytes(cur, ctx.user, processor,
                                                                                           period))
         built = st.session_state.get(EXPORT)

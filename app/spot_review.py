@@ -108,7 +108,7 @@ def evaluation_section(ctx: state.Context, sample_id: str) -> None:
     if deviations:
         if state.allowed(ctx, "raise a finding from reviews"):
             if st.button(f"Raise findings from the {len(deviations)} \"no\" answer(s)", key="spot_raise"):
-                with state.user_errors(), ctx.cursor() as cur:
+                with state.user_errors(), st.spinner("Raising findings…"), ctx.cursor() as cur:
                     raise_from_reviews(cur, ctx.user, sample_id)
                     st.success("Findings raised: see the Findings page.", icon=":material/flag:")
         else:

@@ -83,7 +83,7 @@ def _draw_section(ctx: state.Context, processor: str, months: list[str], plan: P
         outcomes = cols[3].multiselect("Only outcomes", list(VOCABULARIES["outcome"]), key="spot_outcomes")
         seed = st.text_input("Seed (leave empty for a random one from the operating system)", key="spot_seed")
         if st.button("Draw sample", type="primary", key="spot_draw"):
-            with state.user_errors(), ctx.cursor() as cur:
+            with state.user_errors(), st.spinner("Ranking the population by the seed…"), ctx.cursor() as cur:
                 objectives = ({"confidence": plan.confidence, "tolerable": plan.tolerable, "expected": plan.expected,
                                "model": plan.model} if plan else {})
                 result = draw_sample(cur, ctx.user, processor=processor, period=months, size=int(size),
@@ -144,7 +144,7 @@ def _sample_section(ctx: state.Context, sample_id: str, sample: dict[str, object
         "replaced because": i["replaced_because"]} for i in items]), hide_index=True, width="stretch",
         key="spot_items")
     if st.button("Verify: recompute from the seed", key="spot_verify"):
-        with state.user_errors(), ctx.cursor() as cur:
+        with state.user_errors(), st.spinner("Recomputing every rank from the seed…"), ctx.cursor() as cur:
             check = verify_sample(cur, sample_id)
             if check.matches:
                 st.success("The sample matches: same cases, same ranks, same population.", icon=":material/verified:")
@@ -171,7 +171,7 @@ def _change_section(ctx: state.Context, sample_id: str, sample: dict[str, object
             size = right.number_input("New number of random cases", int(sample["requested_n"] or 0) + 1, None,  # type: ignore[call-overload]
                                       key=f"spot_enlarge:{sample_id}")
             if right.button("Enlarge (same seed, cases kept)", key="spot_enlarge"):
-                with state.user_errors(), ctx.cursor() as cur:
+                with state.user_errors(), st.spinner("Enlarging…"), ctx.cursor() as cur:
                     enlarge_sample(cur, ctx.user, sample_id, int(size))
                     st.rerun()
 
