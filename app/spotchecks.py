@@ -10,6 +10,7 @@ import streamlit as st
 from app import filters, spot_review, state
 from ingest.queries import periods, processors
 from ingest.vocabulary import VOCABULARIES
+from spotchecks.commitments import commit_seed
 from spotchecks.draw import STRATA_COLUMNS, Allocation, KeyItems, Method
 from spotchecks.plan import Model, Plan, plan_sample
 from spotchecks.population import Filters
@@ -23,6 +24,7 @@ TABS = ("Plan and draw", "Sample", "Review", "Evaluate")
 STEP = "step"  # the tabs' key and their URL query parameter
 NEXT_STEP = "spot_next_step"  # the tab an action opens on the next run
 FLASH = "spot_flash"  # a toast that survives the action's st.rerun()
+COMMITTED = "spot_committed"  # the seed just committed, shown in this session until the user says it is kept
 
 
 def _months(ctx: state.Context, processor: str, period: str) -> list[str]:
@@ -95,6 +97,34 @@ def _draw_section(ctx: state.Context, processor: str, months: list[str], plan: P
                 # The tabs exist already in this run: their state is set at the start of the next one.
                 st.session_state[NEXT_STEP] = TABS[1]
                 st.session_state[FLASH] = f"Drew {result.sample_id} with seed {result.seed}"
+                st.rerun()
+
+
+def _commit_section(ctx: state.Context) -> None:
+    """Commit to a seed before the report arrives (spotchecks.md §2): only its SHA-256 is stored; the seed is shown
+    once, here, and a later draw with it is marked as matching the commitment."""
+    if not state.allowed(ctx, "commit a seed"):
+        return
+    done = st.session_state.get(COMMITTED)
+    with st.expander("Commit to a seed before the report arrives", expanded=done is not None):
+        if done is not None:
+            st.warning("Keep this seed to yourself until the draw: it is not stored, only its SHA-256 is.",
+                       icon=":material/key:")
+            st.code(done.seed, language=None)
+            st.caption(f"Commitment (SHA-256 of the seed) `{done.commitment}`, recorded "
+                       f"{done.committed_at:%Y-%m-%d %H:%M} UTC by {done.committed_by}.")
+            for note in done.notes:
+                st.caption(note)
+            if st.button("I have kept the seed", key="spot_commit_kept"):
+                del st.session_state[COMMITTED]
+                st.rerun()
+            return
+        st.caption("Commit now, draw later with the same seed: the sample then shows it was fixed before the report "
+                   "came in, so nobody could have picked the cases. Leave the seed empty for a random one.")
+        seed = st.text_input("Seed to commit (optional)", key="spot_commit_seed", type="password")
+        if st.button("Commit", icon=":material/lock:", key="spot_commit"):
+            with state.user_errors(), ctx.cursor() as cur:
+                st.session_state[COMMITTED] = commit_seed(cur, ctx.user, seed.strip() or None)
                 st.rerun()
 
 
@@ -212,6 +242,7 @@ def render() -> None:
             _draw_section(ctx, processor, months, plan)
         else:
             st.caption("Pick a processor and a period in the sidebar to draw a sample from their report.")
+        _commit_section(ctx)
         return
     if not sample_id:
         return
