@@ -1,17 +1,22 @@
-"""Shared fixtures: a real DuckDB file per test, a key file, the local user, report-writing helpers, and the
-environment the dashboard reads when AppTest runs it in this process."""
+"""Shared fixtures: a real DuckDB file per test, a key file, the local user, report-writing helpers, the demo
+reports loaded (and checked) once per session and copied per test, and the environment the dashboard reads when
+AppTest runs it in this process."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import duckdb
 import pytest
 
+from checks.runner import run_checks
+from ingest.demo import load_demo
 from ingest.service import IngestResult, ingest_report
 from store.db import connect
 from store.identity import ROLES, User
@@ -20,6 +25,7 @@ if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -67,6 +73,82 @@ def ingest(con: duckdb.DuckDBPyConnection, officer: User, key_path: Path) -> Cal
 
     return run
 
+
+# --- the demo reports (sample_reports/), built once per session, copied per test -----------------------------------
+
+class DemoFiles(NamedTuple):
+    """A demo database file and the pseudonym key it was loaded with. Session files: copy them, never open them."""
+
+    db: Path
+    key: Path
+
+
+def copy_demo(files: DemoFiles, db: Path, key: Path | None = None) -> Path:
+    """Copy a demo database to `db` (and its key to `key` when given); return `db`."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(files.db, db)
+    if key is not None:
+        shutil.copyfile(files.key, key)
+    return db
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
+    """The demo reports loaded by the officer (olivia, every role), no check run."""
+    folder = tmp_path_factory.mktemp("demo_loaded")
+    files = DemoFiles(folder / "demo.duckdb", folder / "demo.key")
+    con = connect(files.db)
+    try:
+        load_demo(con, user=User("olivia", ROLES), key_path=files.key)
+    finally:
+        con.close()
+    return files
+
+
+@pytest.fixture(scope="session")
+def checked_demo_files(demo_files: DemoFiles, tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
+    """The loaded demo with one check run by the officer: every report, as of each report's last day, as the
+    dashboard's first start leaves it."""
+    folder = tmp_path_factory.mktemp("demo_checked")
+    files = DemoFiles(folder / "demo.duckdb", folder / "demo.key")
+    copy_demo(demo_files, files.db, files.key)
+    con = connect(files.db)
+    try:
+        run_checks(con, User("olivia", ROLES))
+    finally:
+        con.close()
+    return files
+
+
+@pytest.fixture
+def demo_db(demo_files: DemoFiles, db_path: Path, key_path: Path) -> Path:
+    """This test's copy of the loaded demo, at db_path with its key at key_path (where app_env points)."""
+    return copy_demo(demo_files, db_path, key_path)
+
+
+@pytest.fixture
+def checked_demo_db(checked_demo_files: DemoFiles, db_path: Path, key_path: Path) -> Path:
+    """This test's copy of the checked demo, at db_path with its key at key_path (where app_env points)."""
+    return copy_demo(checked_demo_files, db_path, key_path)
+
+
+@pytest.fixture
+def demo(demo_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to this test's copy of the loaded demo (Belcall 2026-10: 332 cases, current report)."""
+    connection = connect(demo_db)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def checked_demo(checked_demo_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to this test's copy of the checked demo."""
+    connection = connect(checked_demo_db)
+    yield connection
+    connection.close()
+
+
+# --- the dashboard under AppTest ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class AppEnv:
@@ -123,6 +205,16 @@ def open_dashboard_page(script: str, **query: str) -> AppTest:
     at.switch_page(script).run()
     assert not at.exception, at.exception
     return at
+
+
+def with_db(work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Work on the dashboard's database ($OVERSIGHT_DB) between two runs of a page: AppTest runs the page in this
+    process, so this opens its own connection and closes it before the page runs again."""
+    con = connect(os.environ["OVERSIGHT_DB"])
+    try:
+        return work(con)
+    finally:
+        con.close()
 
 
 HEADER_NL = ("Dossiernummer;Datum ontvangst;Soort verzoek;Kanaal;Klantnummer;Identiteit geverifieerd;"

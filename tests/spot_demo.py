@@ -1,44 +1,17 @@
-"""Fixtures of the spot-check tests: the demo reports loaded once per session, copied into each test's database.
+"""Helpers of the spot-check tests: processor names, users, and a check run recorded by hand.
 
-Import `demo_fixture, demo_files_fixture` into a test module to use the fixtures `demo` and `demo_files`.
+The demo database they work on comes from conftest: `demo` (a connection to the test's copy of the loaded demo)
+and `demo_files` (the session's files, to copy elsewhere).
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import duckdb
-import pytest
 
-from ingest.demo import load_demo
-from store.db import connect
-from store.identity import ROLES, User
+from store.identity import User
 
 BELCALL = "Belcall Antwerpen BV"
 APPELIA = "Appelia Services SRL"
-
-
-@pytest.fixture(scope="session", name="demo_files")
-def demo_files_fixture(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("spot_demo")
-    db, key = folder / "demo.duckdb", folder / "demo.key"
-    con = connect(db)
-    load_demo(con, user=User("olivia", ROLES), key_path=key)
-    con.close()
-    return db, key
-
-
-@pytest.fixture(name="demo")
-def demo_fixture(demo_files: tuple[Path, Path], db_path: Path, key_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to a fresh copy of the demo database (Belcall 2026-10: 332 cases, current report)."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(demo_files[0], db_path)
-    shutil.copyfile(demo_files[1], key_path)
-    con = connect(db_path)
-    yield con
-    con.close()
 
 
 def user(*roles: str, name: str = "ann") -> User:

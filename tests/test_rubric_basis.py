@@ -15,7 +15,7 @@ from spotchecks.samples import draw_sample
 from store.db import connect
 from store.identity import User
 from tests.conftest import AppEnv
-from tests.spot_demo import BELCALL, demo_files_fixture  # noqa: F401 (fixture)
+from tests.spot_demo import BELCALL
 
 ROOT = Path(__file__).resolve().parent.parent
 AUDITOR = User("aude", ("auditor",))

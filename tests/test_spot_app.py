@@ -3,8 +3,6 @@ the evaluation is shown."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,21 +10,19 @@ from streamlit.testing.v1 import AppTest
 
 from spotchecks.review import RUBRIC, record_reviews
 from spotchecks.samples import draw_sample
-from store.db import connect
 from store.identity import User
-from tests.conftest import AppEnv
-from tests.spot_demo import BELCALL, demo_files_fixture  # noqa: F401 (fixture)
+from tests.conftest import AppEnv, with_db
+from tests.spot_demo import BELCALL
 
 ROOT = Path(__file__).resolve().parent.parent
 AUDITOR = User("aude", ("auditor",))
 
 
 @pytest.fixture
-def db(app_env: AppEnv, demo_files: tuple[Path, Path]) -> Path:
-    """The demo database for the app, no users configured (the local user has every role)."""
-    shutil.copyfile(demo_files[0], app_env.db)
-    shutil.copyfile(demo_files[1], app_env.key)
-    return app_env.db
+def db(app_env: AppEnv, demo_db: Path) -> Path:
+    """The demo database for the app (conftest's copy at the app's db_path), no users configured (the local user
+    has every role)."""
+    return demo_db
 
 
 def open_page(processor: str | None = None, period: str | None = None, step: str | None = None) -> AppTest:
@@ -58,14 +54,6 @@ def frame(at: AppTest, column: str):
 
 def markdown(at: AppTest) -> str:
     return "\n".join(str(m.value) for m in at.markdown)
-
-
-def with_db(work):
-    con = connect(os.environ["OVERSIGHT_DB"])
-    try:
-        return work(con)
-    finally:
-        con.close()
 
 
 def test_the_planned_n_follows_the_inputs_live(db: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -15,18 +14,16 @@ from cli import app
 from spotchecks.review import record_review
 from store.db import connect
 from store.identity import User
-from tests.spot_demo import BELCALL, demo_files_fixture  # noqa: F401 (fixture)
+from tests.conftest import DemoFiles, copy_demo
+from tests.spot_demo import BELCALL
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_files: tuple[Path, Path]) -> Path:
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_files: DemoFiles) -> Path:
     """A copy of the demo database as $OVERSIGHT_DB, no users configured (the local user has every role)."""
-    (tmp_path / "data").mkdir()
-    db = tmp_path / "data" / "o.duckdb"
-    shutil.copyfile(demo_files[0], db)
-    shutil.copyfile(demo_files[1], tmp_path / "data" / "o.key")
+    db = copy_demo(demo_files, tmp_path / "data" / "o.duckdb", tmp_path / "data" / "o.key")
     monkeypatch.setenv("OVERSIGHT_DB", str(db))
     monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "data" / "o.key"))
     monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)

@@ -23,7 +23,7 @@ from spotchecks.verify import verify_sample
 from store.audit import list_events
 from store.errors import PermissionDenied
 from tests.conftest import HEADER_NL, nl_row
-from tests.spot_demo import BELCALL, add_check_run, demo_files_fixture, demo_fixture, user  # noqa: F401
+from tests.spot_demo import BELCALL, add_check_run, user
 
 AUDITOR = user("auditor")
 

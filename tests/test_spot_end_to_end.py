@@ -11,7 +11,7 @@ from spotchecks.review import RUBRIC, record_reviews
 from spotchecks.samples import draw_sample
 from spotchecks.verify import verify_sample
 from store.audit import verify_chain
-from tests.spot_demo import BELCALL, demo_files_fixture, demo_fixture, user  # noqa: F401
+from tests.spot_demo import BELCALL, user
 
 AUDITOR = user("auditor")
 

@@ -12,7 +12,7 @@ from spotchecks.review import RUBRIC, record_review, record_reviews
 from spotchecks.samples import draw_sample, replace_case
 from store.audit import list_events
 from store.errors import PermissionDenied
-from tests.spot_demo import BELCALL, demo_files_fixture, demo_fixture, user  # noqa: F401
+from tests.spot_demo import BELCALL, user
 
 AUDITOR = user("auditor")
 ALL_YES = {item.id: ("yes", None) for item in RUBRIC}

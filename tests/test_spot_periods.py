@@ -19,8 +19,8 @@ from spotchecks.queries import case_facts, get_sample, list_samples
 from spotchecks.samples import draw_sample, enlarge_sample, replace_case
 from spotchecks.verify import verify_sample
 from store.db import connect
-from tests.conftest import HEADER_NL, nl_row
-from tests.spot_demo import BELCALL, add_check_run, demo_files_fixture, demo_fixture, user  # noqa: F401
+from tests.conftest import HEADER_NL, copy_demo, nl_row
+from tests.spot_demo import BELCALL, add_check_run, user
 
 AUDITOR = user("auditor")
 BOTH = ["2026-09", "2026-10"]
@@ -146,11 +146,7 @@ def test_a_month_without_a_report_or_a_malformed_month_is_refused(demo) -> None:
 
 
 def test_migration_5_gives_an_older_sample_its_one_period(demo_files, db_path, key_path) -> None:
-    import shutil
-
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(demo_files[0], db_path)
-    con = connect(db_path)
+    con = connect(copy_demo(demo_files, db_path))
     sample_id = draw_sample(con, AUDITOR, processor=BELCALL, period="2026-10", size=10, seed="old").sample_id
     # Back to the schema of version 4, as a database written before migration 5 has it.
     con.execute("ALTER TABLE samples DROP COLUMN periods")
@@ -167,13 +163,9 @@ def test_migration_5_gives_an_older_sample_its_one_period(demo_files, db_path, k
 
 
 def test_cli_draws_over_repeated_periods_and_reports_them_in_json(demo_files, tmp_path, monkeypatch) -> None:
-    import shutil
-
     from cli import app
 
-    db = tmp_path / "o.duckdb"
-    shutil.copyfile(demo_files[0], db)
-    shutil.copyfile(demo_files[1], tmp_path / "o.key")
+    db = copy_demo(demo_files, tmp_path / "o.duckdb", tmp_path / "o.key")
     monkeypatch.setenv("OVERSIGHT_DB", str(db))
     monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "o.key"))
     monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)

@@ -22,7 +22,7 @@ from spotchecks.draw import (
     select,
 )
 from spotchecks.errors import InvalidArgument, InvalidSeed
-from tests.spot_demo import BELCALL, demo_files_fixture, demo_fixture  # noqa: F401 (fixtures)
+from tests.spot_demo import BELCALL
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
 

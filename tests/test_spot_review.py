@@ -15,7 +15,7 @@ from spotchecks.review import RUBRIC, RUBRIC_VERSION, RUBRICS, record_review, re
 from spotchecks.samples import draw_sample, replace_case
 from store.audit import list_events
 from store.errors import PermissionDenied
-from tests.spot_demo import BELCALL, add_check_run, demo_files_fixture, demo_fixture, user  # noqa: F401
+from tests.spot_demo import BELCALL, add_check_run, user
 
 AUDITOR = user("auditor")
 ROOT = Path(__file__).resolve().parent.parent
