@@ -134,7 +134,6 @@ def test_the_demo_load_appends_one_event_per_report_in_manifest_order(con, offic
 
 
 # The checked demo database of the pack tests, copied per test.
-checked_demo = pack_tests.checked_demo
 demo = pack_tests.demo
 
 

@@ -6,7 +6,6 @@ each report's period, default profile, Belgian calendar) and the clause titles o
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -27,43 +26,25 @@ from checks.queries import (
     report_status,
 )
 from checks.runner import run_checks
-from ingest.demo import load_demo
 from ingest.service import IngestResult
 from store.db import connect, rows
 from store.identity import ROLES, User
-from tests.conftest import HEADER_NL, nl_row
+from tests.conftest import HEADER_NL, DemoFiles, copy_demo, nl_row
 
 BELCALL = "Belcall Antwerpen BV"
 APPELIA = "Appelia Services SRL"
 OFFICER = User("olivia", ROLES)
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database file with the demo reports, not checked yet (each test works on a copy)."""
-    path = tmp_path_factory.mktemp("demo") / "oversight.duckdb"
-    con = connect(path)
-    load_demo(con, user=OFFICER, key_path=path.with_suffix(".key"))
-    con.close()
-    return path
-
-
-@pytest.fixture
-def demo(loaded: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A fresh copy of the demo database, not checked yet."""
-    shutil.copy(loaded, tmp_path / "demo.duckdb")
-    con = connect(tmp_path / "demo.duckdb")
-    yield con
-    con.close()
+# `demo` (conftest): a fresh copy of the demo database, not checked yet.
 
 
 @pytest.fixture(scope="module")
-def checked(loaded: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The demo reports checked once as of each report's last day (read-only for the tests that use it)."""
-    path = tmp_path_factory.mktemp("checked") / "oversight.duckdb"
-    shutil.copy(loaded, path)
-    con = connect(path)
-    run_checks(con, OFFICER)
+def checked(checked_demo_files: DemoFiles, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The demo reports checked once as of each report's last day (one copy for the module: read-only for the
+    tests that use it)."""
+    con = connect(copy_demo(checked_demo_files, tmp_path_factory.mktemp("checked") / "oversight.duckdb"))
     yield con
     con.close()
 

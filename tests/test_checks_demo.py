@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from checks.catalog import BY_ID, CHECKS
-from ingest.demo import load_demo
-from tests.checkkit import OFFICER, run
+from tests.checkkit import run
+from tests.conftest import copy_demo
 
 README = Path(__file__).resolve().parents[1] / "sample_reports" / "README.md"
 CASE_ID = r"(?:BC|APS)-\d{6}-\d+"
@@ -34,11 +34,10 @@ def planted() -> list[tuple[str, str, list[str] | None, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
+def demo_run(demo_files, tmp_path_factory):
+    """The checks run once (by checkkit's compliance officer) on a module copy of the loaded demo."""
     from store.db import connect
-    folder = tmp_path_factory.mktemp("demo")
-    con = connect(folder / "demo.duckdb")
-    load_demo(con, user=OFFICER, key_path=folder / "demo.key")
+    con = connect(copy_demo(demo_files, tmp_path_factory.mktemp("demo") / "demo.duckdb"))
     found = run(con)
     yield found
     con.close()

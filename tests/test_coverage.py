@@ -6,22 +6,15 @@ default profile, Belgian calendar) and the check → clause mapping of contracts
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import duckdb
 import pytest
 
 from checks.contract import load_profile
 from checks.coverage import Kind, Status, clause_coverage, result_text
-from checks.runner import run_checks
 from findings.raising import raise_from_checks
 from findings.service import move
-from ingest.demo import load_demo
 from spotchecks.review import record_reviews
 from spotchecks.samples import draw_sample, replace_case
-from store.db import connect
 from store.identity import ROLES, User
 
 BELCALL = "Belcall Antwerpen BV"
@@ -31,24 +24,10 @@ AUDITOR = User("aude", ("auditor",))
 SERVICE_LEVELS = ("SL 1", "SL 2", "SL 3", "SL 4", "SL 5", "SL 6")
 
 
-@pytest.fixture(scope="module")
-def checked(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo reports with every report checked once (each test works on a copy)."""
-    path = tmp_path_factory.mktemp("coverage") / "oversight.duckdb"
-    con = connect(path)
-    load_demo(con, user=OFFICER, key_path=path.with_suffix(".key"))
-    run_checks(con, OFFICER)
-    con.close()
-    return path
-
-
 @pytest.fixture
-def demo(checked: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    copy = tmp_path / "oversight.duckdb"
-    shutil.copyfile(checked, copy)
-    con = connect(copy)
-    yield con
-    con.close()
+def demo(checked_demo: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Here the demo is checked: conftest's copy of the demo reports with every report checked once."""
+    return checked_demo
 
 
 def evidence(coverage, ref: str) -> dict[str, tuple[int, int]]:

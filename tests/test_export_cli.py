@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -12,19 +11,16 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from tests import test_export_pack as pack_tests
+from tests.conftest import DemoFiles, copy_demo
 from tests.test_export_pack import BELCALL, SHEETS
 
 runner = CliRunner()
-checked_demo = pack_tests.checked_demo
 
 
 @pytest.fixture
-def env(checked_demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def env(checked_demo_files: DemoFiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The checked demo database behind the CLI, no users configured; returns the working folder."""
-    db = tmp_path / "data" / "o.duckdb"
-    db.parent.mkdir()
-    shutil.copy(checked_demo, db)
+    db = copy_demo(checked_demo_files, tmp_path / "data" / "o.duckdb")
     monkeypatch.setenv("OVERSIGHT_DB", str(db))
     monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "data" / "o.key"))
     monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)

@@ -22,7 +22,6 @@ from tests import test_export_pack as pack_tests
 from tests.test_export_pack import BELCALL, OFFICER, grid, section
 
 # The checked demo database of the pack tests, copied per test.
-checked_demo = pack_tests.checked_demo
 demo = pack_tests.demo
 
 AS_OF = date(2026, 11, 28)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -15,18 +13,15 @@ import duckdb
 import openpyxl
 import pytest
 
-from checks.runner import run_checks
 from exports.errors import InvalidPeriod, OutputNotWritable, UnknownPeriod, UnknownProcessor, UnsupportedFormat
 from exports.pack import export_pack, pack_bytes
 from exports.sheets_checks import NO_RUN
 from exports.xlsx import cell
 from findings.raising import raise_from_checks, raise_from_reviews
 from findings.service import move, raise_finding, respond
-from ingest.demo import load_demo
 from spotchecks.review import RUBRIC, record_review, record_reviews
 from spotchecks.samples import draw_sample
 from store import audit
-from store.db import connect
 from store.errors import PermissionDenied
 from store.identity import ROLES, User
 from tests.conftest import HEADER_NL, nl_row
@@ -98,23 +93,10 @@ def all_cells(path: Path | bytes) -> list[openpyxl.cell.Cell]:
 
 # --- databases ----------------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def checked_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo reports, checked once as of each report's last day; tests work on copies."""
-    folder = tmp_path_factory.mktemp("export_demo")
-    con = connect(folder / "demo.duckdb")
-    load_demo(con, user=OFFICER, key_path=folder / "demo.key")
-    run_checks(con, OFFICER)
-    con.close()
-    return folder / "demo.duckdb"
-
-
 @pytest.fixture
-def demo(checked_demo: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    shutil.copy(checked_demo, tmp_path / "demo.duckdb")
-    con = connect(tmp_path / "demo.duckdb")
-    yield con
-    con.close()
+def demo(checked_demo: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Here the demo is checked: conftest's copy of the demo reports checked once as of each report's last day."""
+    return checked_demo
 
 
 TINY = [HEADER_NL,

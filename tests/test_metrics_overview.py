@@ -7,10 +7,8 @@ exceptions, and sample_reports/manifest.toml (submission dates; report due day 1
 from __future__ import annotations
 
 import re
-import shutil
 import statistics
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 from checks.runner import run_checks
 from findings.lifecycle import is_overdue
 from findings.raising import raise_from_checks
-from ingest.demo import load_demo, manifest
+from ingest.demo import manifest
 from metrics import kpi
 from metrics.kpi import ReportStatus
 from metrics.overview import (
@@ -39,6 +37,7 @@ from metrics.overview import (
 )
 from store.db import connect
 from store.identity import ROLES, User
+from tests.conftest import DemoFiles, copy_demo
 
 README = Path(__file__).resolve().parents[1] / "sample_reports" / "README.md"
 OFFICER = User("olivia", ROLES)
@@ -46,24 +45,11 @@ APPELIA, BELCALL = "Appelia Services SRL", "Belcall Antwerpen BV"
 FIRST, LAST = "2026-07", "2026-10"
 
 
-@pytest.fixture(scope="module")
-def checked_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo reports, loaded and checked once (as of each period's last day) in a file the tests copy."""
-    folder = tmp_path_factory.mktemp("overview")
-    con = connect(folder / "demo.duckdb")
-    load_demo(con, user=OFFICER, key_path=folder / "demo.key")
-    run_checks(con, OFFICER)
-    con.close()
-    return folder / "demo.duckdb"
-
-
 @pytest.fixture
-def demo(checked_demo: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to a copy of the checked demo, free to change."""
-    shutil.copy(checked_demo, tmp_path / "demo.duckdb")
-    connection = connect(tmp_path / "demo.duckdb")
-    yield connection
-    connection.close()
+def demo(checked_demo: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Here the demo is checked: a connection to conftest's copy of the checked demo (as of each period's last day),
+    free to change."""
+    return checked_demo
 
 
 def raw_cases(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
@@ -163,9 +149,8 @@ def test_monthly_frame_keeps_to_the_processor_and_months_asked(demo: duckdb.Duck
     assert [(r.processor, r.period) for r in frame.itertuples()] == [(BELCALL, "2026-08"), (BELCALL, "2026-09")]
 
 
-def test_a_report_not_yet_checked_has_its_counts_but_no_check_numbers(checked_demo: Path, tmp_path: Path) -> None:
-    con = connect(tmp_path / "fresh.duckdb")
-    load_demo(con, user=OFFICER, key_path=tmp_path / "k.key")
+def test_a_report_not_yet_checked_has_its_counts_but_no_check_numbers(demo_files: DemoFiles, tmp_path: Path) -> None:
+    con = connect(copy_demo(demo_files, tmp_path / "fresh.duckdb"))
     assert not has_check_run(con)
     row = by_key(monthly(con, processor=None, start=LAST, end=LAST))[(BELCALL, LAST)]
     assert row["received"] > 0 and not row["checked"]

@@ -7,10 +7,7 @@ here from the catalog's SQL; the data are the demo reports (sample_reports/), ch
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -18,8 +15,6 @@ import pytest
 from checks.catalog import BY_ID, CHECKS, Check, Source
 from checks.runner import load_sources, plan, run_checks
 from checks.sources import BUILDERS
-from ingest.demo import load_demo
-from store.db import connect
 from store.identity import ROLES, User
 
 OFFICER = User("olivia", ROLES)
@@ -27,22 +22,7 @@ RESULT_COLUMNS = ("check_id, processor, period, as_of, profile, profile_sha256, 
                   "cases_offending, error")
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database file with the demo reports, not checked yet (each test works on a copy)."""
-    path = tmp_path_factory.mktemp("demo") / "oversight.duckdb"
-    con = connect(path)
-    load_demo(con, user=OFFICER, key_path=path.with_suffix(".key"))
-    con.close()
-    return path
-
-
-@pytest.fixture
-def demo(loaded: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    shutil.copy(loaded, tmp_path / "demo.duckdb")
-    con = connect(tmp_path / "demo.duckdb")
-    yield con
-    con.close()
+# `demo` (conftest): a connection to this test's copy of the demo reports, not checked yet.
 
 
 def per_check_reference(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
