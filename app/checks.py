@@ -25,7 +25,6 @@ from checks.queries import (
 )
 from checks.runner import RunResult, run_checks
 from ingest.facts import period_bounds
-from ingest.queries import processors
 from store.errors import OversightError
 
 TABLE_KEY = "checks_table"
@@ -227,9 +226,7 @@ def render() -> None:
     st.caption("Every rule of the catalog recomputed from the processor's own dates: deadlines (GDPR Art. 12, "
                "Reg. 1182/71), identity, contract service levels and report quality, each logged against a clause.")
     ctx = state.context()
-    with ctx.cursor() as cur:
-        names = processors(cur)
-    chosen, chosen_period = filters.processor_period(ctx, names)
+    names, chosen, chosen_period = filters.sidebar(ctx)
     if not names:
         st.info("No report yet — upload one on the Reports page, then run the checks here.", icon=":material/inbox:")
         st.stop()

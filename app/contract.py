@@ -26,7 +26,6 @@ from checks.coverage import ClauseCoverage, Coverage, Kind, Status, clause_cover
 from checks.profile_files import PERMISSION as EDIT
 from checks.profile_files import read_profile_file, save_profile, validate_profile_text
 from checks.queries import latest_period
-from ingest.queries import processors
 
 FLASH = "contract_flash"
 LINK = "link a processor to a contract profile"
@@ -282,9 +281,7 @@ def render() -> None:
     flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(flash, icon=":material/done:")
-    with ctx.cursor() as cur:
-        names = processors(cur)
-    chosen, period = filters.processor_period(ctx, names)
+    names, chosen, period = filters.sidebar(ctx)
     processor = chosen or (names[0] if len(names) == 1 else None)
     if not processor:
         st.info("No report yet — upload one on the Reports page; a processor is held to the default profile until "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import state
-from ingest.queries import periods
+from ingest.queries import periods, processors
 
 ALL = "All"
 
@@ -34,3 +34,10 @@ def processor_period(ctx: state.Context, names: list[str]) -> tuple[str | None, 
     with ctx.cursor() as cur:
         months = periods(cur, processor)
     return processor, url_filter("period", "Period", months)
+
+
+def sidebar(ctx: state.Context) -> tuple[list[str], str | None, str | None]:
+    """The page recipe's first step (style.md): the processors known, and the sidebar's processor and period."""
+    with ctx.cursor() as cur:
+        names = processors(cur)
+    return (names, *processor_period(ctx, names))

@@ -21,7 +21,6 @@ from findings.lifecycle import Severity, Status
 from findings.raising import raise_from_checks, raise_from_reviews
 from findings.record import Raised
 from findings.service import raise_finding
-from ingest.queries import processors
 from store.identity import may
 
 EXPORT = "findings_export"
@@ -219,9 +218,7 @@ def render() -> None:
     ctx = state.context()
     if FLASH in st.session_state:
         st.success(st.session_state.pop(FLASH), icon=":material/done:")
-    with ctx.cursor() as cur:
-        names = processors(cur)
-    processor, period = filters.processor_period(ctx, names)
+    names, processor, period = filters.sidebar(ctx)
     with ctx.cursor() as cur:
         clauses = queries.distinct_clauses(cur)
     status = filters.url_filter("status", "Status", [s.value for s in Status])

@@ -20,7 +20,6 @@ from streamlit.delta_generator import DeltaGenerator
 
 from app import filters, state
 from checks.runner import run_checks
-from ingest.queries import processors
 from metrics import kpi
 from metrics.attention import Page, all_clear, attention
 from metrics.overview import Overview, data_version, has_check_run, load, months_with_data
@@ -250,9 +249,7 @@ def render() -> None:
     _first_look(ctx)
     if FOCUS in st.session_state:  # a row picked in the table: set the shared filter (app/filters.py's key for
         st.session_state["filter_processor"] = st.session_state.pop(FOCUS)  # "processor") before it is drawn
-    with ctx.cursor() as cur:
-        names = processors(cur)
-    processor, chosen = filters.processor_period(ctx, names)
+    _, processor, chosen = filters.sidebar(ctx)
     with ctx.cursor() as cur:
         months = months_with_data(cur, processor)
     if not months:

@@ -13,7 +13,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from app import filters, state
 from app.widgets import Pending, changes_text, report_card, show_result
 from ingest.inbox import inbox_dir, list_inbox, mark_processed
-from ingest.queries import list_reports, processors
+from ingest.queries import list_reports
 from ingest.service import IngestResult
 
 ALL = "All"
@@ -145,9 +145,7 @@ def render() -> None:
     st.caption("The processor's monthly reports: what was read from each file, what was quarantined and why, "
                "and every submission with its resubmissions.")
     ctx = state.context()
-    with ctx.cursor() as cur:
-        names = processors(cur)
-    processor, period = filters.processor_period(ctx, names)
+    names, processor, period = filters.sidebar(ctx)
     if state.allowed(ctx, "ingest a report"):
         _upload_section(ctx, names)
         _inbox_section(ctx, names)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app import filters, spot_review, state
-from ingest.queries import periods, processors
+from ingest.queries import periods
 from ingest.vocabulary import VOCABULARIES
 from spotchecks.commitments import commit_seed
 from spotchecks.draw import STRATA_COLUMNS, Allocation, KeyItems, Method
@@ -224,9 +224,7 @@ def render() -> None:
     if flash := st.session_state.pop(FLASH, None):
         st.toast(flash, icon=":material/casino:")
     ctx = state.context()
-    with ctx.cursor() as cur:
-        names = processors(cur)
-    processor, period = filters.processor_period(ctx, names)
+    names, processor, period = filters.sidebar(ctx)
     if not names:
         st.info("No report yet — upload one on the Reports page, then draw a sample here.", icon=":material/inbox:")
         st.stop()
