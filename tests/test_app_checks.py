@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -17,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Element
 
 from checks.catalog import BY_ID, CHECKS
+from tests.conftest import with_db
 
 ROOT = Path(__file__).resolve().parent.parent
 BELCALL = "Belcall Antwerpen BV"
@@ -99,11 +99,7 @@ def test_running_the_checks_lists_every_catalog_check(db_path: Path) -> None:
     assert row["basis"] == "GDPR Art. 12(3)"
     assert row["rule"] == BY_ID["deadline.due_soon"].description
     assert "Check run 1 by" in messages(at.caption)
-    con = duckdb.connect(str(db_path))
-    try:
-        stored = con.execute("SELECT processor, period, as_of, checks_run FROM check_runs").fetchall()
-    finally:
-        con.close()
+    stored = with_db(lambda con: con.execute("SELECT processor, period, as_of, checks_run FROM check_runs").fetchall())
     assert stored == [(BELCALL, "2026-10", date(2026, 10, 31), 24)]
 
 

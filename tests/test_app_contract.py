@@ -21,31 +21,17 @@ from checks.calendar import WorkingCalendar
 from checks.catalog import BY_ID
 from checks.contract import Parameters, load_profile
 from checks.profile_files import validate_profile_text
-from checks.runner import run_checks
-from ingest.demo import load_demo
 from store import audit
-from store.db import connect
-from store.identity import ROLES, User
+from tests.conftest import DemoFiles, copy_demo, with_db
 
 ROOT = Path(__file__).resolve().parent.parent
 BELCALL = "Belcall Antwerpen BV"
-OFFICER = User("olivia", ROLES)
 
 
-@pytest.fixture(scope="module")
-def checked(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo reports, every report checked once (each test opens a copy)."""
-    folder = tmp_path_factory.mktemp("contract_page")
-    con = connect(folder / "oversight.duckdb")
-    load_demo(con, user=OFFICER, key_path=folder / "oversight.key")
-    run_checks(con, OFFICER)
-    con.close()
-    return folder
-
-
-def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked: Path, config: str) -> Path:
-    for name in ("oversight.duckdb", "oversight.key"):
-        shutil.copyfile(checked / name, tmp_path / name)
+def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked: DemoFiles, config: str) -> Path:
+    """Copy the checked demo (every report checked once) and contracts/ into tmp_path and point the dashboard at
+    them."""
+    copy_demo(checked, tmp_path / "oversight.duckdb", tmp_path / "oversight.key")
     shutil.copytree(ROOT / "contracts", tmp_path / "contracts")
     (tmp_path / "oversight.toml").write_text(config, encoding="utf-8")
     monkeypatch.setenv("OVERSIGHT_DB", str(tmp_path / "oversight.duckdb"))
@@ -57,16 +43,16 @@ def _environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked: Path,
 
 
 @pytest.fixture
-def officer_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked: Path) -> Path:
+def officer_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked_demo_files: DemoFiles) -> Path:
     """No users configured: the local user with every role. Returns the contracts directory."""
     monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    return _environment(tmp_path, monkeypatch, checked, "")
+    return _environment(tmp_path, monkeypatch, checked_demo_files, "")
 
 
 @pytest.fixture
-def viewer_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked: Path) -> Path:
+def viewer_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked_demo_files: DemoFiles) -> Path:
     monkeypatch.setenv("OVERSIGHT_USER", "vera")
-    return _environment(tmp_path, monkeypatch, checked, '[users.vera]\nroles = ["viewer"]\n')
+    return _environment(tmp_path, monkeypatch, checked_demo_files, '[users.vera]\nroles = ["viewer"]\n')
 
 
 def open_contract(**query: str) -> AppTest:
@@ -189,11 +175,7 @@ def test_save_writes_the_file_audits_it_and_the_page_shows_the_new_values(office
     assert "Saved default.toml" in text(at.success)
     assert "report_due_day = 12" in (officer_env / "default.toml").read_text(encoding="utf-8")
     assert frame(at, "parameters").set_index("parameter").loc["report_due_day", "value"] == "12"
-    con = connect(officer_env.parent / "oversight.duckdb")
-    try:
-        [event] = audit.list_events(con, action="profile.changed")
-    finally:
-        con.close()
+    [event] = with_db(lambda con: audit.list_events(con, action="profile.changed"))
     assert event["details"]["sha256_after"] == load_profile("default").sha256
 
 

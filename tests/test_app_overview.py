@@ -6,7 +6,6 @@ and exceptions), never hard-coded.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -19,8 +18,6 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Element
 
 from checks.runner import run_checks
-from ingest.demo import load_demo
-from store.db import connect
 from store.identity import ROLES, User
 from tests.conftest import AppEnv
 
@@ -35,30 +32,16 @@ CHART_ROWS = 300  # "a few hundred rows at most" per chart (engineering-notes.md
 pytestmark = pytest.mark.usefixtures("app_env")
 
 
-@pytest.fixture(scope="module")
-def demo_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The demo reports loaded once without a check run, and a copy with one check run (as of each period's end)."""
-    folder = tmp_path_factory.mktemp("overview_app")
-    con = connect(folder / "loaded.duckdb")
-    load_demo(con, user=OFFICER, key_path=folder / "demo.key")
-    con.close()
-    shutil.copy(folder / "loaded.duckdb", folder / "checked.duckdb")
-    con = connect(folder / "checked.duckdb")
-    run_checks(con, OFFICER)
-    con.close()
-    return folder / "loaded.duckdb", folder / "checked.duckdb"
+@pytest.fixture
+def checked(app_env: AppEnv, checked_demo_db: Path) -> Path:
+    """The page's database: conftest's copy of the demo with one check run (as of each period's end)."""
+    return checked_demo_db
 
 
 @pytest.fixture
-def checked(app_env: AppEnv, demo_files: tuple[Path, Path]) -> Path:
-    shutil.copy(demo_files[1], app_env.db)
-    return app_env.db
-
-
-@pytest.fixture
-def unchecked(app_env: AppEnv, demo_files: tuple[Path, Path]) -> Path:
-    shutil.copy(demo_files[0], app_env.db)
-    return app_env.db
+def unchecked(app_env: AppEnv, demo_db: Path) -> Path:
+    """The page's database: conftest's copy of the demo without a check run."""
+    return demo_db
 
 
 def open_overview(**query: str) -> AppTest:

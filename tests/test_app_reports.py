@@ -7,10 +7,11 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Element, Widget
+
+from tests.conftest import with_db
 
 W = TypeVar("W", bound=Widget)
 
@@ -159,12 +160,8 @@ def test_unknown_header_is_mapped_in_the_form_and_remembered(db_path: Path) -> N
     columns = next(df.value for df in at.dataframe if "header" in df.value.columns)
     assert columns.set_index("header").loc["Dossier nr.", "field"] == "case_id"
 
-    con = duckdb.connect(str(db_path))
-    try:
-        saved = con.execute("SELECT m.header, m.field FROM mappings m JOIN processors p USING (processor_id) "
-                            "WHERE p.name = 'Gent Contact NV'").fetchall()
-    finally:
-        con.close()
+    saved = with_db(lambda con: con.execute("SELECT m.header, m.field FROM mappings m JOIN processors p "
+                                            "USING (processor_id) WHERE p.name = 'Gent Contact NV'").fetchall())
     assert ("Dossier nr.", "case_id") in saved
 
 

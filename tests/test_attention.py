@@ -16,14 +16,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from checks.runner import run_checks
 from findings.raising import raise_from_checks
-from ingest.demo import load_demo
 from metrics.attention import Page, Point, all_clear, attention
 from metrics.overview import MONTHLY_COLUMNS, Overview, load
 from store.db import connect
 from store.identity import ROLES, User
-from tests.conftest import AppEnv
+from tests.conftest import AppEnv, DemoFiles, copy_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFICER = User("olivia", ROLES)
@@ -47,13 +45,11 @@ def planted(check_id: str, report: str) -> Counter[str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo reports with one check run, as the dashboard's first start leaves them."""
+def demo(checked_demo_files: DemoFiles, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo reports with one check run, as the dashboard's first start leaves them: a folder with one copy of
+    demo.duckdb and demo.key for the module (tests that change it work on a copy of their own)."""
     folder = tmp_path_factory.mktemp("attention")
-    con = connect(folder / "demo.duckdb")
-    load_demo(con, user=OFFICER, key_path=folder / "demo.key")
-    run_checks(con, OFFICER)
-    con.close()
+    copy_demo(checked_demo_files, folder / "demo.duckdb", folder / "demo.key")
     return folder
 
 

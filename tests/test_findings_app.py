@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 import pytest
@@ -16,12 +15,11 @@ from findings import queries
 from findings.service import assign, move
 from store.db import connect
 from store.identity import ROLES, User
-from tests.conftest import AppEnv, open_dashboard_page
+from tests.conftest import AppEnv, open_dashboard_page, with_db
 from tests.test_findings_raise import LATE, PROCESSOR, add_run, raise_one
 from tests.test_findings_reviews import SAMPLE, add_sample
 
 OFFICER = User("olivia", ROLES)
-T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
@@ -47,15 +45,6 @@ def button(at: AppTest, label: str):
     found = [b for b in at.button if b.label == label]
     assert found, f"no button {label!r}"
     return found[0]
-
-
-def with_db(work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    """Work on the page's database between two runs of the page (the app test runs in this process)."""
-    con = connect(os.environ["OVERSIGHT_DB"])
-    try:
-        return work(con)
-    finally:
-        con.close()
 
 
 def test_empty_page_says_how_to_raise_findings(db_path: Path) -> None:
