@@ -13,6 +13,10 @@ from store.identity import User
 BELCALL = "Belcall Antwerpen BV"
 APPELIA = "Appelia Services SRL"
 
+# These two names were fixtures; they moved to conftest (as `demo_files` and `demo`, built once per session). They stay
+# as plain values pytest ignores, so a module that still imports them keeps working.
+demo_files_fixture = demo_fixture = None
+
 
 def user(*roles: str, name: str = "ann") -> User:
     return User(name, roles)

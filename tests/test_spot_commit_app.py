@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from store.db import connect
 from tests.conftest import AppEnv
-from tests.spot_demo import BELCALL, demo_files_fixture  # noqa: F401 (fixture)
+from tests.spot_demo import BELCALL
 
 ROOT = Path(__file__).resolve().parent.parent
 
