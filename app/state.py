@@ -219,7 +219,7 @@ def _first_start(ctx: Context) -> None:
             _load_demo(ctx)
     loaded = st.session_state.get("demo_loaded")
     if loaded:
-        st.info(f"{DEMO_MESSAGE} {loaded} demo report(s) were ingested; upload your own below.",
+        st.info(f"{DEMO_MESSAGE} {loaded} demo report(s) were ingested; upload your own on the Reports page.",
                 icon=":material/info:")
 
 
@@ -239,7 +239,7 @@ def _load_demo(ctx: Context) -> None:
             return
         except (OSError, ValueError, KeyError) as exc:
             st.warning(f"The database is empty and the demo reports in sample_reports/ could not be read ({exc}). "
-                       "Upload a monthly report below to start.")
+                       "Upload a monthly report on the Reports page to start.")
             return
     st.session_state["demo_loaded"] = sum(r.status != "duplicate" for r in results)
     st.toast(DEMO_MESSAGE, icon=":material/info:")
