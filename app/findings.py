@@ -27,6 +27,8 @@ EXPORT = "findings_export"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PICK = "finding_pick"
 TABLE = "findings_table"
+# The two expanders run their content only when open (on_change="rerun"): the page's first render stays small.
+RAISE_BOX, EXPORTS_BOX = "findings_raise_box", "findings_exports_box"
 OVERDUE_STYLE = "background-color: rgba(255, 75, 75, 0.18)"
 
 
@@ -132,7 +134,10 @@ def _raise_section(ctx: state.Context, names: list[str], processor: str | None, 
     from_reviews = may(ctx.user, "raise a finding from reviews")
     if not can_raise and not from_reviews:
         return
-    with st.expander("Raise findings", icon=":material/add_alert:"):
+    box = st.expander("Raise findings", icon=":material/add_alert:", key=RAISE_BOX, on_change="rerun")
+    if not box.open:  # closed: its forms (and the clause register they read) do not run
+        return
+    with box:
         if can_raise:
             st.markdown("**From the latest check run**")
             _raise_from_checks(ctx, processor, period)
@@ -186,7 +191,11 @@ def _chart(ctx: state.Context, processor: str | None, period: str | None) -> Non
 
 def _exports(ctx: state.Context, processor: str | None, period: str | None) -> None:
     """The findings letter to the processor and the month's oversight pack, built on request (each is audited)."""
-    with st.expander("Letter to the processor and monthly pack", icon=":material/download:"):
+    box = st.expander("Letter to the processor and monthly pack", icon=":material/download:", key=EXPORTS_BOX,
+                      on_change="rerun")
+    if not box.open:
+        return
+    with box:
         if not processor:
             st.caption("Pick a processor in the sidebar (and a period for the pack).")
             return

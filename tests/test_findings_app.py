@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.findings import EXPORTS_BOX, RAISE_BOX
 from findings import queries
 from findings.service import assign, move
 from store.db import connect
@@ -33,8 +34,13 @@ def check_run(app_report: AppEnv) -> None:
         con.close()
 
 
-def open_page(**query: str) -> AppTest:
-    return open_dashboard_page("app/findings.py", **query)
+def open_page(*, closed: bool = False, **query: str) -> AppTest:
+    """The Findings page; its "Raise findings" and "Letter … and monthly pack" expanders opened unless `closed`."""
+    at = open_dashboard_page("app/findings.py", **query)
+    if not closed:
+        at.session_state[RAISE_BOX] = at.session_state[EXPORTS_BOX] = True
+        at.run()
+    return at
 
 
 def text(elements: Iterable[object]) -> str:
@@ -45,6 +51,15 @@ def button(at: AppTest, label: str):
     found = [b for b in at.button if b.label == label]
     assert found, f"no button {label!r}"
     return found[0]
+
+
+def test_the_raise_and_export_boxes_run_only_when_opened(db_path: Path) -> None:
+    at = open_page(closed=True)
+    assert not [b for b in at.button if b.label in ("Raise from the latest check run", "Raise finding")]
+    assert [e.label for e in at.expander] == ["Raise findings", "Letter to the processor and monthly pack"]
+    at.session_state[RAISE_BOX] = True
+    at.run()
+    assert button(at, "Raise from the latest check run") and not at.exception
 
 
 def test_empty_page_says_how_to_raise_findings(db_path: Path) -> None:
