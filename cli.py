@@ -12,6 +12,7 @@ import duckdb
 import typer
 
 from commands import checks as checks_commands
+from commands.attention import attention
 from commands.audit import audit_app
 from commands.common import Context, Format, emit, fail, json_default, run
 from commands.export import export_app
@@ -37,6 +38,7 @@ app.add_typer(mapping_app, name="mapping")
 app.add_typer(findings_app, name="findings")
 app.command()(checks_commands.check)
 app.command()(checks_commands.deadline)
+app.command()(attention)
 app.add_typer(profile_app, name="profile")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")

@@ -14,12 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
+import duckdb
 import pandas as pd
 
+from ingest.queries import processors
 from metrics.kpi import month_label, on_time_rate, percent
-from metrics.overview import Overview
+from metrics.overview import Overview, load, months_with_data
+from store.errors import OversightError, UnknownProcessor
+
+WINDOW = 6  # months looked back for missing and late reports, as the Overview's default chart range
+
+
+class NoMonth(OversightError):
+    """Nothing to tell: no report yet, or none for the month asked."""
 
 
 class Page(StrEnum):
@@ -145,3 +155,23 @@ def all_clear(data: Overview) -> str:
     """What an empty list means, said so (an empty box would leave the reader guessing)."""
     return (f"Nothing needs attention for {month_label(data.period)}: every report in on time, no case open past "
             "its deadline, no answer late, no breach in the latest check run.")
+
+
+def for_month(con: duckdb.DuckDBPyConnection, *, processor: str | None = None, period: str | None = None,
+              as_of: date) -> tuple[Overview, list[Point]]:
+    """The Overview's figures and points for a processor (or all) and a month (default: the latest with data), the
+    reports looked at over the WINDOW months up to it; findings overdue as of `as_of`. The CLI's `oversight
+    attention` and the Overview page tell the same sentences."""
+    if processor is not None and processor not in (known := processors(con)):
+        raise UnknownProcessor(processor, known)
+    months = months_with_data(con, processor)
+    if not months:
+        raise NoMonth("No report yet, so nothing to tell: ingest a monthly report first (oversight ingest FILE "
+                      "--processor NAME, or the dashboard's Reports page).")
+    period = period or months[-1]
+    if period not in months:
+        raise NoMonth(f"No report for {period}{f' from {processor}' if processor else ''}. Months with data: "
+                      f"{', '.join(months)}.")
+    shown = [m for m in months if m <= period][-WINDOW:]
+    data = load(con, processor=processor, start=shown[0], end=period, period=period, as_of=as_of)
+    return data, attention(data)
