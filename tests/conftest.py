@@ -1,6 +1,6 @@
 """Shared fixtures: a real DuckDB file per test, a key file, the local user, report-writing helpers, the demo
-reports loaded (and checked) once per session and copied per test, and the environment the dashboard reads when
-AppTest runs it in this process."""
+reports loaded (and checked) once per session and copied per test, and the environment the `oversight` command
+(under CliRunner) and the dashboard (under AppTest) read when a test runs them in this process."""
 
 from __future__ import annotations
 
@@ -146,6 +146,53 @@ def checked_demo(checked_demo_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = connect(checked_demo_db)
     yield connection
     connection.close()
+
+
+# --- the `oversight` command under typer's CliRunner ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CliEnv:
+    """Where the `oversight` command under test finds its database and pseudonym key, and the folder it runs in."""
+
+    db: Path
+    key: Path
+    folder: Path
+
+
+@pytest.fixture
+def cli_env(db_path: Path, key_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliEnv:
+    """Point the `oversight` command (run_cli runs it in this process) at this test's database and key, at db_path
+    and key_path (where demo_db and checked_demo_db put their copies), from tmp_path as the working folder.
+
+    No configuration file, user or contracts folder comes from the environment: with no users configured the local
+    user has every role, and a test that writes `folder / "oversight.toml"` configures the users.
+    """
+    for name in ("OVERSIGHT_CONFIG", "OVERSIGHT_USER", "OVERSIGHT_CONTRACTS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OVERSIGHT_DB", str(db_path))
+    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(key_path))
+    monkeypatch.chdir(tmp_path)
+    return CliEnv(db=db_path, key=key_path, folder=tmp_path)
+
+
+class CliResult(NamedTuple):
+    """One run of the `oversight` command: its exit code and what it wrote to stdout and to stderr."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, input: str | None = None) -> CliResult:
+    """Run `oversight <args>` in this process, with `input` as what the user types."""
+    # Imported here, not at the top: every test loads this conftest, and a half-edited command module must fail only
+    # the CLI tests, not the collection of the whole suite.
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    result = CliRunner().invoke(app, list(args), input=input)
+    return CliResult(result.exit_code, result.stdout, result.stderr)
 
 
 # --- the dashboard under AppTest ----------------------------------------------------------------------------------

@@ -3,53 +3,33 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from cli import app
-from tests.conftest import HEADER_NL, nl_row
-
-runner = CliRunner()
+from tests.conftest import HEADER_NL, nl_row, run_cli
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("OVERSIGHT_DB", str(tmp_path / "data" / "o.duckdb"))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "data" / "o.key"))
-    monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def test_ingest_json_contract(env, write_csv):
+def test_ingest_json_contract(cli_env, write_csv):
     path = write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2", received="31/02/2026")])
-    code, out, _ = run("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05",
-                       "--format", "json")
+    code, out, _ = run_cli("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05",
+                           "--format", "json")
     assert code == 0
     [doc] = json.loads(out)
     assert {k: doc[k] for k in ("file", "status", "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")} \
         == {"file": "belcall_2026-10.csv", "status": "loaded", "rows_read": 2, "rows_loaded": 1,
             "rows_quarantined": 1, "rows_skipped": 0}
     assert isinstance(doc["submission_id"], int)
-    code, out, _ = run("ingest", str(path), "--processor", "Belcall", "--format", "json")
+    code, out, _ = run_cli("ingest", str(path), "--processor", "Belcall", "--format", "json")
     assert json.loads(out)[0]["status"] == "duplicate"
 
 
-def test_cases_json_uses_canonical_names_and_iso_dates(env, write_csv):
+def test_cases_json_uses_canonical_names_and_iso_dates(cli_env, write_csv):
     path = write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1", responded="09-10-2026", outcome="Uitgevoerd")])
-    assert run("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05")[0] == 0
-    code, out, _ = run("cases", "--processor", "Belcall", "--period", "2026-10", "--format", "json")
+    assert run_cli("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05")[0] == 0
+    code, out, _ = run_cli("cases", "--processor", "Belcall", "--period", "2026-10", "--format", "json")
     [case] = json.loads(out)
     assert code == 0
     assert case["case_id"] == "BC-1" and case["received_on"] == "2026-10-05" and case["responded_on"] == "2026-10-09"
@@ -57,61 +37,61 @@ def test_cases_json_uses_canonical_names_and_iso_dates(env, write_csv):
     assert len(case["data_subject_ref"]) == 64  # a pseudonym, never the customer number
 
 
-def test_quarantine_and_reports_outputs(env, write_csv):
+def test_quarantine_and_reports_outputs(cli_env, write_csv):
     path = write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("=HYPERLINK()", kind="Adres")])
-    run("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05")
-    code, out, _ = run("quarantine", "--format", "json")
+    run_cli("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05")
+    code, out, _ = run_cli("quarantine", "--format", "json")
     [row] = json.loads(out)
     assert code == 0 and row["reasons"] == ["unknown_value"] and row["source_row"] == 3
-    _, out, _ = run("quarantine", "--format", "csv")
+    _, out, _ = run_cli("quarantine", "--format", "csv")
     assert "'=HYPERLINK()" in out  # formula injection defused in CSV output
-    _, out, _ = run("reports", "--format", "json")
+    _, out, _ = run_cli("reports", "--format", "json")
     [report] = json.loads(out)
     assert report["status"] == "current" and report["rows_read"] == 2
 
 
-def test_refused_file_exits_non_zero_with_a_message_and_no_traceback(env, write_csv):
+def test_refused_file_exits_non_zero_with_a_message_and_no_traceback(cli_env, write_csv):
     path = write_csv("x_2026-10.csv", ["Dossier nr.;Binnengekomen;Wat", "1;05-10-2026;Inzage"])
-    code, out, err = run("ingest", str(path), "--processor", "Belcall")
+    code, out, err = run_cli("ingest", str(path), "--processor", "Belcall")
     assert code == 2
     assert '"Dossier nr."' in err and "case_id" in err and "--mapping FILE" in err
     assert "Traceback" not in err + out
 
 
-def test_mapping_file_maps_unknown_headers_and_is_remembered(env, write_csv, tmp_path):
+def test_mapping_file_maps_unknown_headers_and_is_remembered(cli_env, write_csv, tmp_path):
     mapping = tmp_path / "map.toml"
     mapping.write_text('"Dossier nr." = "case_id"\n"Binnengekomen" = "received_on"\n"Wat" = "request_type"\n')
     first = write_csv("x_2026-10.csv", ["Dossier nr.;Binnengekomen;Wat", "1;05-10-2026;Inzage"])
-    assert run("ingest", str(first), "--processor", "Belcall", "--mapping", str(mapping))[0] == 0
+    assert run_cli("ingest", str(first), "--processor", "Belcall", "--mapping", str(mapping))[0] == 0
     second = write_csv("x_2026-11.csv", ["Dossier nr.;Binnengekomen;Wat", "2;05-11-2026;Klacht"])
-    code, out, err = run("ingest", str(second), "--processor", "Belcall", "--submitted-on", "2026-11-28")
+    code, out, err = run_cli("ingest", str(second), "--processor", "Belcall", "--submitted-on", "2026-11-28")
     assert code == 0, err
-    code, out, _ = run("mapping", "show", "--processor", "Belcall")
+    code, out, _ = run_cli("mapping", "show", "--processor", "Belcall")
     assert '"Dossier nr." = "case_id"' in out
 
 
-def test_bad_mapping_file_names_the_line(env, tmp_path):
+def test_bad_mapping_file_names_the_line(cli_env, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('"Dossier nr." = "case_number"\n')
-    code, _, err = run("mapping", "save", str(bad), "--processor", "Belcall")
+    code, _, err = run_cli("mapping", "save", str(bad), "--processor", "Belcall")
     assert code == 2 and '"Dossier nr." maps to "case_number"' in err
 
 
-def test_permission_is_enforced_for_the_cli_user(env, write_csv):
-    (env / "oversight.toml").write_text('[users.vera]\nroles = ["viewer"]\n')
+def test_permission_is_enforced_for_the_cli_user(cli_env, write_csv):
+    (cli_env.folder / "oversight.toml").write_text('[users.vera]\nroles = ["viewer"]\n')
     path = write_csv("b_2026-10.csv", [HEADER_NL, nl_row("BC-1")])
-    code, _, err = run("--user", "vera", "ingest", str(path), "--processor", "Belcall")
+    code, _, err = run_cli("--user", "vera", "ingest", str(path), "--processor", "Belcall")
     assert code == 2 and "may not ingest a report" in err
 
 
-def test_locked_database_gives_a_message_not_a_traceback(env):
-    db = os.environ["OVERSIGHT_DB"]
-    Path(db).parent.mkdir(parents=True)
+def test_locked_database_gives_a_message_not_a_traceback(cli_env):
+    db = str(cli_env.db)
+    cli_env.db.parent.mkdir(parents=True)
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
                                "print('ready', flush=True); time.sleep(30)", db], stdout=subprocess.PIPE, text=True)
     try:
         holder.stdout.readline()
-        code, _, err = run("reports")
+        code, _, err = run_cli("reports")
         assert code == 2 and "in use by another program" in err and "Traceback" not in err
     finally:
         holder.kill()
@@ -133,6 +113,6 @@ def _commands() -> list[list[str]]:
 
 @pytest.mark.parametrize("command", _commands(), ids=" ".join)
 def test_every_command_has_help_with_an_example(command):
-    code, out, _ = run(*command, "--help")
+    code, out, _ = run_cli(*command, "--help")
     assert code == 0
     assert "Example: oversight " + " ".join(command) in " ".join(out.split())
