@@ -5,33 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
-from tests.conftest import HEADER_NL, nl_row
+from tests.conftest import HEADER_NL, nl_row, run_cli
 from tests.test_checks_calendar import worked_examples
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("OVERSIGHT_DB", str(tmp_path / "o.duckdb"))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "o.key"))
-    monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(("received", "due", "extended"), worked_examples())
 def test_deadline_gives_the_domain_md_examples(received, due, extended):
-    code, out, _ = invoke("deadline", received.isoformat(), "--format", "json")
+    code, out, _ = run_cli("deadline", received.isoformat(), "--format", "json")
     assert code == 0
     doc = json.loads(out)
     assert {k: doc[k] for k in ("received_on", "due_on", "extended_due_on", "paused_days", "calendar")} == {
@@ -40,15 +21,15 @@ def test_deadline_gives_the_domain_md_examples(received, due, extended):
 
 
 def test_deadline_applies_a_timely_identity_pause_and_judges_the_extension():
-    code, out, _ = invoke("deadline", "2026-03-05", "--id-requested-on", "2026-03-06", "--id-received-on",
-                          "2026-03-16", "--extension-notified-on", "2026-04-16", "--format", "json")
+    code, out, _ = run_cli("deadline", "2026-03-05", "--id-requested-on", "2026-03-06", "--id-received-on",
+                           "2026-03-16", "--extension-notified-on", "2026-04-16", "--format", "json")
     doc = json.loads(out)
     assert code == 0
     assert (doc["paused_days"], doc["due_on"], doc["extension_valid"]) == (10, "2026-04-15", False)
 
 
 def test_deadline_with_another_calendar_and_text_output():
-    code, out, _ = invoke("deadline", "2026-03-03", "--country", "FR", "--subdivision", "57")
+    code, out, _ = run_cli("deadline", "2026-03-03", "--country", "FR", "--subdivision", "57")
     assert code == 0
     # 3 Apr 2026 is Good Friday in Moselle (a working day in the rest of France)
     assert "Tue 07 Apr 2026" in out and "FR-57" in out
@@ -60,15 +41,15 @@ def test_deadline_with_another_calendar_and_text_output():
     (("deadline", "2026-01-31", "--profile", "nope"), "no contract profile 'nope'"),
 ])
 def test_deadline_refusals_are_messages_with_exit_code_2(args, message):
-    code, _, err = invoke(*args)
+    code, _, err = run_cli(*args)
     assert code == 2 and message in err and "Traceback" not in err
 
 
-def test_check_json_contract_and_stored_run(env, write_csv):
+def test_check_json_contract_and_stored_run(cli_env, write_csv):
     rows = [HEADER_NL, nl_row("BC-1", received="01-09-2026"), nl_row("BC-2")]
     path = write_csv("belcall_2026-10.csv", rows)
-    assert invoke("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-12")[0] == 0
-    code, out, err = invoke("check", "--format", "json")
+    assert run_cli("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-12")[0] == 0
+    code, out, err = run_cli("check", "--format", "json")
     assert code == 0, err
     found = json.loads(out)
     assert found and all(set(e) == {"check_id", "severity", "processor", "period", "case_id", "clause", "details"}
@@ -77,16 +58,16 @@ def test_check_json_contract_and_stored_run(env, write_csv):
     assert late == [{"check_id": "report.late", "severity": "breach", "processor": "Belcall", "period": "2026-10",
                      "case_id": None, "clause": "Annex II", "details": late[0]["details"]}]
     assert late[0]["details"]["report_due_on"] == "2026-11-10"
-    code, out, _ = invoke("check")
+    code, out, _ = run_cli("check")
     assert code == 0 and out.startswith("Check run 2:")
 
 
-def test_check_with_nothing_loaded_says_what_to_do(env):
-    code, _, err = invoke("check", "--period", "2026-10")
+def test_check_with_nothing_loaded_says_what_to_do(cli_env):
+    code, _, err = run_cli("check", "--period", "2026-10")
     assert code == 2 and "Ingest the monthly report first" in err
 
 
-def test_check_refused_for_a_vendor_manager(env, tmp_path):
-    (tmp_path / "oversight.toml").write_text('[users.vera]\nroles = ["vendor_manager"]\n', encoding="utf-8")
-    code, _, err = invoke("--user", "vera", "check")
+def test_check_refused_for_a_vendor_manager(cli_env):
+    (cli_env.folder / "oversight.toml").write_text('[users.vera]\nroles = ["vendor_manager"]\n', encoding="utf-8")
+    code, _, err = run_cli("--user", "vera", "check")
     assert code == 2 and "run the checks" in err
