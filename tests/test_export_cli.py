@@ -4,52 +4,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
-from tests.conftest import DemoFiles, copy_demo
+from tests.conftest import run_cli
 from tests.test_export_pack import BELCALL, SHEETS
 
-runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("checked_demo_db")  # each test exports from its copy of the checked demo
 
 
-@pytest.fixture
-def env(checked_demo_files: DemoFiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The checked demo database behind the CLI, no users configured; returns the working folder."""
-    db = copy_demo(checked_demo_files, tmp_path / "data" / "o.duckdb")
-    monkeypatch.setenv("OVERSIGHT_DB", str(db))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "data" / "o.key"))
-    monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def test_export_pack_writes_the_workbook_and_says_where(env):
-    code, out, err = run("export", "pack", "--processor", BELCALL, "--period", "2026-10", "--out", "pack.xlsx")
+def test_export_pack_writes_the_workbook_and_says_where(cli_env):
+    code, out, err = run_cli("export", "pack", "--processor", BELCALL, "--period", "2026-10", "--out", "pack.xlsx")
     assert code == 0, err
-    digest = hashlib.sha256((env / "pack.xlsx").read_bytes()).hexdigest()
+    digest = hashlib.sha256((cli_env.folder / "pack.xlsx").read_bytes()).hexdigest()
     assert out.startswith(f"Wrote the oversight pack of {BELCALL} for 2026-10 to pack.xlsx (")
     assert f"SHA-256 {digest}); recorded as audit event 10." in out
-    assert openpyxl.load_workbook(env / "pack.xlsx").sheetnames == SHEETS
+    assert openpyxl.load_workbook(cli_env.folder / "pack.xlsx").sheetnames == SHEETS
 
 
-def test_export_json_gives_file_hash_size_and_event(env):
-    code, out, _ = run("export", "letter", "--processor", BELCALL, "--out", "letter.csv", "--format", "json")
+def test_export_json_gives_file_hash_size_and_event(cli_env):
+    code, out, _ = run_cli("export", "letter", "--processor", BELCALL, "--out", "letter.csv", "--format", "json")
     doc = json.loads(out)
     assert code == 0
-    assert doc == {"file": "letter.csv", "sha256": hashlib.sha256((env / "letter.csv").read_bytes()).hexdigest(),
-                   "bytes": (env / "letter.csv").stat().st_size, "audit_event": 10}  # 8 reports and a check run before
-    code, out, _ = run("audit", "list", "--action", "export", "--format", "json")
+    letter = cli_env.folder / "letter.csv"
+    assert doc == {"file": "letter.csv", "sha256": hashlib.sha256(letter.read_bytes()).hexdigest(),
+                   "bytes": letter.stat().st_size, "audit_event": 10}  # 8 reports and a check run before
+    code, out, _ = run_cli("audit", "list", "--action", "export", "--format", "json")
     assert [e["details"]["file"] for e in json.loads(out)] == ["letter.csv"]
 
 
@@ -63,18 +44,18 @@ def test_export_json_gives_file_hash_size_and_event(env):
     (["letter", "--processor", BELCALL, "--out", "missing/letter.xlsx"],
      "could not be written to missing/letter.xlsx (No such file or directory); nothing was recorded."),
 ])
-def test_refusals_exit_2_with_a_message_and_write_nothing(env, args, text):
-    code, out, err = run("export", *args)
+def test_refusals_exit_2_with_a_message_and_write_nothing(cli_env, args, text):
+    code, out, err = run_cli("export", *args)
     assert code == 2
     assert text in err
     assert "Traceback" not in out + err
-    assert not list(env.glob("*.xlsx")) and not list(env.glob("*.ods"))
-    assert run("audit", "list", "--action", "export", "--format", "json")[1].strip() == "[]"
+    assert not list(cli_env.folder.glob("*.xlsx")) and not list(cli_env.folder.glob("*.ods"))
+    assert run_cli("audit", "list", "--action", "export", "--format", "json")[1].strip() == "[]"
 
 
-def test_a_viewer_is_refused_by_the_cli(env, monkeypatch):
-    (env / "oversight.toml").write_text('[users.vic]\nroles = ["viewer"]\n', encoding="utf-8")
+def test_a_viewer_is_refused_by_the_cli(cli_env, monkeypatch):
+    (cli_env.folder / "oversight.toml").write_text('[users.vic]\nroles = ["viewer"]\n', encoding="utf-8")
     monkeypatch.setenv("OVERSIGHT_USER", "vic")
-    code, _, err = run("export", "pack", "--processor", BELCALL, "--period", "2026-10", "--out", "p.xlsx")
+    code, _, err = run_cli("export", "pack", "--processor", BELCALL, "--period", "2026-10", "--out", "p.xlsx")
     assert code == 2
     assert "User 'vic' may not export the oversight pack" in err
