@@ -11,10 +11,8 @@ import pytest
 from tests.conftest import run_cli
 from tests.test_export_pack import BELCALL, SHEETS
 
-pytestmark = pytest.mark.usefixtures("checked_demo_db")  # each test exports from its copy of the checked demo
 
-
-def test_export_pack_writes_the_workbook_and_says_where(cli_env):
+def test_export_pack_writes_the_workbook_and_says_where(cli_env, checked_demo_db):
     code, out, err = run_cli("export", "pack", "--processor", BELCALL, "--period", "2026-10", "--out", "pack.xlsx")
     assert code == 0, err
     digest = hashlib.sha256((cli_env.folder / "pack.xlsx").read_bytes()).hexdigest()
@@ -23,7 +21,7 @@ def test_export_pack_writes_the_workbook_and_says_where(cli_env):
     assert openpyxl.load_workbook(cli_env.folder / "pack.xlsx").sheetnames == SHEETS
 
 
-def test_export_json_gives_file_hash_size_and_event(cli_env):
+def test_export_json_gives_file_hash_size_and_event(cli_env, checked_demo_db):
     code, out, _ = run_cli("export", "letter", "--processor", BELCALL, "--out", "letter.csv", "--format", "json")
     doc = json.loads(out)
     assert code == 0
@@ -44,7 +42,7 @@ def test_export_json_gives_file_hash_size_and_event(cli_env):
     (["letter", "--processor", BELCALL, "--out", "missing/letter.xlsx"],
      "could not be written to missing/letter.xlsx (No such file or directory); nothing was recorded."),
 ])
-def test_refusals_exit_2_with_a_message_and_write_nothing(cli_env, args, text):
+def test_refusals_exit_2_with_a_message_and_write_nothing(cli_env, checked_demo_db, args, text):
     code, out, err = run_cli("export", *args)
     assert code == 2
     assert text in err
@@ -53,7 +51,7 @@ def test_refusals_exit_2_with_a_message_and_write_nothing(cli_env, args, text):
     assert run_cli("audit", "list", "--action", "export", "--format", "json")[1].strip() == "[]"
 
 
-def test_a_viewer_is_refused_by_the_cli(cli_env, monkeypatch):
+def test_a_viewer_is_refused_by_the_cli(cli_env, checked_demo_db, monkeypatch):
     (cli_env.folder / "oversight.toml").write_text('[users.vic]\nroles = ["viewer"]\n', encoding="utf-8")
     monkeypatch.setenv("OVERSIGHT_USER", "vic")
     code, _, err = run_cli("export", "pack", "--processor", BELCALL, "--period", "2026-10", "--out", "p.xlsx")
