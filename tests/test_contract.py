@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from checks.catalog import CHECKS
 from checks.contract import (
@@ -22,11 +21,11 @@ from checks.contract import (
     profile_for_processor,
 )
 from checks.errors import InvalidProfile, UnknownProcessor, UnknownProfile
-from cli import app
 from ingest.load import ensure_processor
 from store.db import connect
 from store.errors import PermissionDenied
 from store.identity import User
+from tests.conftest import run_cli
 
 DESIGN = Path(__file__).resolve().parents[2] / "shared" / "design"
 needs_design = pytest.mark.skipif(not DESIGN.exists(), reason="shared/design is not beside the checkout")
@@ -425,42 +424,24 @@ def test_linking_to_an_unknown_profile_or_processor_is_refused_and_writes_nothin
 
 # --- the CLI ------------------------------------------------------------------------------------------------------
 
-runner = CliRunner()
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("OVERSIGHT_DB", str(tmp_path / "data" / "o.duckdb"))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "data" / "o.key"))
-    for name in ("OVERSIGHT_CONFIG", "OVERSIGHT_USER", "OVERSIGHT_CONTRACTS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def test_cli_link_then_list_shows_the_processor_under_its_profile(env):
-    con = connect(env / "data" / "o.duckdb")
+def test_cli_link_then_list_shows_the_processor_under_its_profile(cli_env):
+    con = connect(cli_env.db)
     ensure_processor(con, "Belcall")  # as its first report would
     con.close()
-    code, out, _ = run("profile", "link", "--processor", "Belcall", "nl")
+    code, out, _ = run_cli("profile", "link", "--processor", "Belcall", "nl")
     assert code == 0 and "Belcall is now held to contract profile 'nl'" in out
-    code, out, _ = run("profile", "list", "--format", "json")
+    code, out, _ = run_cli("profile", "list", "--format", "json")
     assert code == 0
     listed = {p["name"]: p for p in json.loads(out)}
     assert listed["nl"]["processors"] == ["Belcall"] and listed["default"]["processors"] == []
     assert listed["fr"] == {"name": "fr", "title": load_profile("fr").title, "calendar": "FR-57", "processors": [],
                             "status": "valid"}
-    code, out, _ = run("profile", "list")
+    code, out, _ = run_cli("profile", "list")
     assert code == 0 and re.search(r"^nl\s.*NL \+ 15 extra dates\s+Belcall", out, re.M)
 
 
-def test_cli_show_json_gives_parameters_calendar_register_and_mapping(env):
-    code, out, _ = run("profile", "show", "fr", "--format", "json")
+def test_cli_show_json_gives_parameters_calendar_register_and_mapping(cli_env):
+    code, out, _ = run_cli("profile", "show", "fr", "--format", "json")
     doc = json.loads(out)
     assert code == 0
     assert doc["parameters"]["report_due_day"] == 15
@@ -474,26 +455,26 @@ def test_cli_show_json_gives_parameters_calendar_register_and_mapping(env):
     assert doc["sha256"] == load_profile("fr").sha256
 
 
-def test_cli_show_text_lists_the_sections(env):
-    code, out, _ = run("profile", "show", "nl")
+def test_cli_show_text_lists_the_sections(cli_env):
+    code, out, _ = run_cli("profile", "show", "nl")
     assert code == 0
     assert "calendar: NL + 15 extra dates" in out and "2026-05-15" in out
     assert re.search(r"report\.late\s+SL 1", out) and re.search(r"SCC 8\(a\)\s+Assistance to the controller", out)
 
 
-def test_cli_unknown_profile_exits_2_with_a_message(env):
-    code, out, err = run("profile", "show", "acme")
+def test_cli_unknown_profile_exits_2_with_a_message(cli_env):
+    code, out, err = run_cli("profile", "show", "acme")
     assert code == 2 and out == ""
     assert "There is no contract profile 'acme'" in err and "Known profiles: default, fr, nl" in err
     assert "Traceback" not in err
-    code, _, err = run("profile", "link", "--processor", "Belcall", "acme")
+    code, _, err = run_cli("profile", "link", "--processor", "Belcall", "acme")
     assert code == 2 and "There is no contract profile 'acme'" in err
 
 
-def test_cli_invalid_profile_exits_2_naming_file_and_key(env):
-    bad = env / "bad.toml"
+def test_cli_invalid_profile_exits_2_naming_file_and_key(cli_env):
+    bad = cli_env.folder / "bad.toml"
     bad.write_text('name = "bad"\nextends = "default"\ntitle = "Bad"\n[parameters]\nreport_due_day = 31\n',
                    encoding="utf-8")
-    shutil.copy(contracts_dir() / "default.toml", env / "default.toml")
-    code, _, err = run("profile", "show", str(bad))
+    shutil.copy(contracts_dir() / "default.toml", cli_env.folder / "default.toml")
+    code, _, err = run_cli("profile", "show", str(bad))
     assert code == 2 and str(bad) in err and "`parameters.report_due_day`" in err and "between 1 and 28" in err
