@@ -12,15 +12,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
 from store import audit
 from store.db import connect
 from store.errors import ConfigError, PermissionDenied
 from store.identity import ROLES, User, local_user_name, user_for_claims
 from store.passwords import hash_password, parse_hash, verify_password
 from store.users_file import add_user, load_config
+from tests.conftest import CliEnv, run_cli
 
 OFFICER = User("olivia", ROLES)
 PASSWORD = "correct horse battery staple"
@@ -199,38 +198,25 @@ def test_the_file_is_not_replaced_when_the_event_cannot_be_appended(tmp_path: Pa
 
 # --- the command ---------------------------------------------------------------------------------------------------
 
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    monkeypatch.setenv("OVERSIGHT_DB", str(tmp_path / "o.duckdb"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def test_user_add_asks_twice_and_stores_only_a_hash(cli_env: Path) -> None:
-    result = runner.invoke(app, ["user", "add", "olivia", "--role", "compliance_officer"],
-                           input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert result.exit_code == 0, result.output
-    assert "Added user olivia (compliance_officer) in oversight.toml with a new password." in result.stdout
-    text = (cli_env / "oversight.toml").read_text(encoding="utf-8")
+def test_user_add_asks_twice_and_stores_only_a_hash(cli_env: CliEnv) -> None:
+    result = run_cli("user", "add", "olivia", "--role", "compliance_officer", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.code == 0, result.out + result.err
+    assert "Added user olivia (compliance_officer) in oversight.toml with a new password." in result.out
+    text = (cli_env.folder / "oversight.toml").read_text(encoding="utf-8")
     assert PASSWORD not in text and "horse" not in text
     stored = tomllib.loads(text)["users"]["olivia"]["password_hash"]
     assert stored.startswith("scrypt$n=131072,r=8,p=1$") and verify_password(PASSWORD, stored)
 
 
-def test_user_add_records_who_added_whom_in_the_audit_trail_without_the_password(cli_env: Path) -> None:
-    first = runner.invoke(app, ["user", "add", "olivia", "--role", "compliance_officer", "--no-password"])
-    assert first.exit_code == 0, first.output
-    assert f"Recorded as audit event 1 in {cli_env / 'o.duckdb'}." in first.stdout
-    second = runner.invoke(app, ["--user", "olivia", "user", "add", "vera", "--role", "viewer", "--password-stdin"],
-                           input=f"{PASSWORD}\n")
-    assert second.exit_code == 0, second.output
+def test_user_add_records_who_added_whom_in_the_audit_trail_without_the_password(cli_env: CliEnv) -> None:
+    first = run_cli("user", "add", "olivia", "--role", "compliance_officer", "--no-password")
+    assert first.code == 0, first.out + first.err
+    assert f"Recorded as audit event 1 in {cli_env.db}." in first.out
+    second = run_cli("--user", "olivia", "user", "add", "vera", "--role", "viewer", "--password-stdin",
+                     input=f"{PASSWORD}\n")
+    assert second.code == 0, second.out + second.err
 
-    con = connect(cli_env / "o.duckdb")
+    con = connect(cli_env.db)
     try:
         events = list(reversed(audit.list_events(con)))
         assert audit.verify_chain(con).intact
@@ -242,74 +228,72 @@ def test_user_add_records_who_added_whom_in_the_audit_trail_without_the_password
         ("olivia", "compliance_officer", "user.added", "user:vera"),
     ]
     assert [e["details"]["password"] for e in events] == ["none", "set"]
-    stored = tomllib.loads((cli_env / "oversight.toml").read_text(encoding="utf-8"))["users"]["vera"]["password_hash"]
-    trail = event_texts(cli_env / "o.duckdb")
+    config = tomllib.loads((cli_env.folder / "oversight.toml").read_text(encoding="utf-8"))
+    stored = config["users"]["vera"]["password_hash"]
+    trail = event_texts(cli_env.db)
     for secret in secrets_of(stored):
         assert secret not in trail
 
 
-def test_user_add_with_mismatched_passwords_writes_nothing(cli_env: Path) -> None:
-    result = runner.invoke(app, ["user", "add", "olivia", "--role", "compliance_officer"],
-                           input=f"{PASSWORD}\n{PASSWORD}!\n")
-    assert result.exit_code != 0
-    assert "do not match" in result.output
-    assert not (cli_env / "oversight.toml").exists()
-    assert "user.added" not in event_texts(cli_env / "o.duckdb")
+def test_user_add_with_mismatched_passwords_writes_nothing(cli_env: CliEnv) -> None:
+    result = run_cli("user", "add", "olivia", "--role", "compliance_officer", input=f"{PASSWORD}\n{PASSWORD}!\n")
+    assert result.code != 0
+    assert "do not match" in result.out + result.err
+    assert not (cli_env.folder / "oversight.toml").exists()
+    assert "user.added" not in event_texts(cli_env.db)
 
 
-def test_user_add_reads_the_password_from_stdin_and_updates_roles(cli_env: Path) -> None:
-    config = cli_env / "conf" / "team.toml"
+def test_user_add_reads_the_password_from_stdin_and_updates_roles(cli_env: CliEnv) -> None:
+    config = cli_env.folder / "conf" / "team.toml"
     args = ["--config", str(config)]
-    assert runner.invoke(app, ["user", "add", "olivia", "--role", "compliance_officer", "--no-password", *args]
-                         ).exit_code == 0
-    result = runner.invoke(app, ["--user", "olivia", "user", "add", "vera", "--role", "viewer", "--role",
-                                 "vendor_manager", "--password-stdin", *args], input=f"{PASSWORD}\n")
-    assert result.exit_code == 0, result.output
+    assert run_cli("user", "add", "olivia", "--role", "compliance_officer", "--no-password", *args).code == 0
+    result = run_cli("--user", "olivia", "user", "add", "vera", "--role", "viewer", "--role",
+                     "vendor_manager", "--password-stdin", *args, input=f"{PASSWORD}\n")
+    assert result.code == 0, result.out + result.err
     loaded = load_config(config)
     assert loaded.users == {"olivia": ("compliance_officer",), "vera": ("viewer", "vendor_manager")}
     assert set(loaded.password_hashes) == {"vera"}
     assert PASSWORD not in config.read_text(encoding="utf-8")
 
 
-def test_user_add_refuses_a_short_password_and_an_unknown_actor(cli_env: Path) -> None:
-    short = runner.invoke(app, ["user", "add", "olivia", "--role", "compliance_officer", "--password-stdin"],
-                          input="hunter2\n")
-    assert short.exit_code == 2 and "use at least 15" in short.stderr
-    assert not (cli_env / "oversight.toml").exists()
-    config_file(cli_env, '[users.olivia]\nroles = ["compliance_officer"]\n')
-    unknown = runner.invoke(app, ["--user", "mallory", "user", "add", "vera", "--role", "viewer", "--no-password"])
-    assert unknown.exit_code == 2
-    assert "User 'mallory' is not in oversight.toml" in unknown.stderr
-    assert "oversight user add mallory --role ROLE" in unknown.stderr
+def test_user_add_refuses_a_short_password_and_an_unknown_actor(cli_env: CliEnv) -> None:
+    short = run_cli("user", "add", "olivia", "--role", "compliance_officer", "--password-stdin", input="hunter2\n")
+    assert short.code == 2 and "use at least 15" in short.err
+    assert not (cli_env.folder / "oversight.toml").exists()
+    config_file(cli_env.folder, '[users.olivia]\nroles = ["compliance_officer"]\n')
+    unknown = run_cli("--user", "mallory", "user", "add", "vera", "--role", "viewer", "--no-password")
+    assert unknown.code == 2
+    assert "User 'mallory' is not in oversight.toml" in unknown.err
+    assert "oversight user add mallory --role ROLE" in unknown.err
 
 
-def test_user_add_on_a_locked_database_changes_nothing_and_says_to_stop_the_dashboard(cli_env: Path) -> None:
-    db = cli_env / "o.duckdb"
+def test_user_add_on_a_locked_database_changes_nothing_and_says_to_stop_the_dashboard(cli_env: CliEnv) -> None:
+    db = cli_env.db
     connect(db).close()
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
                                "print('ready', flush=True); time.sleep(30)", str(db)], stdout=subprocess.PIPE,
                               text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        result = runner.invoke(app, ["user", "add", "olivia", "--role", "compliance_officer"])  # no password asked
+        result = run_cli("user", "add", "olivia", "--role", "compliance_officer")  # no password asked
     finally:
         holder.kill()
         holder.wait()
-    assert result.exit_code == 2
-    assert "oversight.toml was not changed" in result.stderr and f"PID {holder.pid}" in result.stderr
-    assert "Stop the dashboard, run the command again" in result.stderr
-    assert "Password" not in result.output
-    assert not (cli_env / "oversight.toml").exists()
+    assert result.code == 2
+    assert "oversight.toml was not changed" in result.err and f"PID {holder.pid}" in result.err
+    assert "Stop the dashboard, run the command again" in result.err
+    assert "Password" not in result.out + result.err
+    assert not (cli_env.folder / "oversight.toml").exists()
 
 
-def test_user_list_shows_roles_email_and_whether_a_password_is_set(cli_env: Path) -> None:
-    config_file(cli_env, f'[users.olivia]\nroles = ["compliance_officer"]\npassword_hash = '
-                         f'"{hash_password(PASSWORD, **FAST)}"\n[users.vera]\nroles = ["viewer"]\n'
-                         f'email = "vera@example.org"\n')
-    result = runner.invoke(app, ["user", "list", "--format", "json"])
-    assert result.exit_code == 0
-    assert "scrypt" not in result.stdout
-    assert json.loads(result.stdout) == [
+def test_user_list_shows_roles_email_and_whether_a_password_is_set(cli_env: CliEnv) -> None:
+    config_file(cli_env.folder, f'[users.olivia]\nroles = ["compliance_officer"]\npassword_hash = '
+                                f'"{hash_password(PASSWORD, **FAST)}"\n[users.vera]\nroles = ["viewer"]\n'
+                                f'email = "vera@example.org"\n')
+    result = run_cli("user", "list", "--format", "json")
+    assert result.code == 0
+    assert "scrypt" not in result.out
+    assert json.loads(result.out) == [
         {"name": "olivia", "roles": ["compliance_officer"], "email": None, "password": True},
         {"name": "vera", "roles": ["viewer"], "email": "vera@example.org", "password": False},
     ]
