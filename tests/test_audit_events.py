@@ -12,12 +12,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
 from checks.contract import contracts_dir, link_processor
 from checks.profile_files import save_profile
 from checks.runner import run_checks
-from cli import app
 from exports.letter import export_letter
 from exports.pack import export_pack
 from findings.raising import raise_from_checks, raise_from_reviews
@@ -34,7 +32,7 @@ from store.db import connect
 from store.identity import PERMISSIONS, User
 from store.users_file import add_user
 from tests import test_export_pack as pack_tests
-from tests.conftest import HEADER_NL, nl_row
+from tests.conftest import HEADER_NL, nl_row, run_cli
 
 BELCALL = "Belcall Antwerpen BV"
 
@@ -108,13 +106,13 @@ def test_ingest_resubmission_and_mapping_each_append_one_event_and_refusals_none
     assert audit.verify_chain(con).intact
 
 
-def test_mapping_saved_from_the_cli_appends_one_event(db_path, write_csv, monkeypatch):
-    monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)
+def test_mapping_saved_from_the_cli_appends_one_event(cli_env, write_csv, monkeypatch):
     monkeypatch.setenv("OVERSIGHT_USER", "olivia")
+    db = cli_env.folder / "given.duckdb"  # --db, not $OVERSIGHT_DB (cli_env.db), says where the event goes
     mapping = write_csv("mapping.toml", ['"Dossier nr." = "case_id"'])
-    result = CliRunner().invoke(app, ["--db", str(db_path), "mapping", "save", str(mapping), "--processor", "Gent NV"])
-    assert result.exit_code == 0, result.stderr
-    con = connect(db_path)
+    code, _, err = run_cli("--db", str(db), "mapping", "save", str(mapping), "--processor", "Gent NV")
+    assert code == 0, err
+    con = connect(db)
     try:
         [event] = audit.list_events(con)
     finally:
