@@ -6,9 +6,7 @@ import json
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
-from cli import app
 from findings import queries
 from findings.errors import UnknownSample
 from findings.raising import raise_from_reviews
@@ -16,6 +14,7 @@ from spotchecks.review import ITEMS
 from store.db import connect, transaction
 from store.errors import PermissionDenied
 from store.identity import User
+from tests.conftest import run_cli
 from tests.test_findings_raise import PERIOD, PROCESSOR, TODAY, ensure
 
 SAMPLE = "S-2026-0001"
@@ -82,17 +81,12 @@ def test_an_unknown_sample_is_refused(con, officer):
         raise_from_reviews(con, officer, "S-2099-0001")
 
 
-def test_the_cli_raises_from_a_sample(tmp_path, monkeypatch):
-    db = tmp_path / "o.duckdb"
-    monkeypatch.setenv("OVERSIGHT_DB", str(db))
-    monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    monkeypatch.chdir(tmp_path)
-    con = connect(db)
+def test_the_cli_raises_from_a_sample(cli_env):
+    con = connect(cli_env.db)
     add_sample(con, [("BC-1", "refusal_notice", "no", "no mention of the authority")])
     con.close()
-    result = CliRunner().invoke(app, ["findings", "raise", "--from-sample", SAMPLE, "--format", "json"])
-    assert result.exit_code == 0, result.stderr
-    [doc] = json.loads(result.stdout)
+    code, out, err = run_cli("findings", "raise", "--from-sample", SAMPLE, "--format", "json")
+    assert code == 0, err
+    [doc] = json.loads(out)
     assert (doc["source"], doc["clause"], doc["case_ids"], doc["outcome"]) == (
         f"spotcheck:{SAMPLE}:refusal_notice", "SCC 8(b)", ["BC-1"], "created")
