@@ -11,7 +11,6 @@ import json
 from datetime import date
 
 import pytest
-from typer.testing import CliRunner
 
 from spotchecks import population as pop
 from spotchecks.errors import EmptyPopulation, InvalidArgument, NoCheckRun
@@ -19,7 +18,7 @@ from spotchecks.queries import case_facts, get_sample, list_samples
 from spotchecks.samples import draw_sample, enlarge_sample, replace_case
 from spotchecks.verify import verify_sample
 from store.db import connect
-from tests.conftest import HEADER_NL, copy_demo, nl_row
+from tests.conftest import HEADER_NL, copy_demo, nl_row, run_cli
 from tests.spot_demo import BELCALL, add_check_run, user
 
 AUDITOR = user("auditor")
@@ -162,24 +161,15 @@ def test_migration_5_gives_an_older_sample_its_one_period(demo_files, db_path, k
         con.close()
 
 
-def test_cli_draws_over_repeated_periods_and_reports_them_in_json(demo_files, tmp_path, monkeypatch) -> None:
-    from cli import app
-
-    db = copy_demo(demo_files, tmp_path / "o.duckdb", tmp_path / "o.key")
-    monkeypatch.setenv("OVERSIGHT_DB", str(db))
-    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(tmp_path / "o.key"))
-    monkeypatch.delenv("OVERSIGHT_CONFIG", raising=False)
-    monkeypatch.delenv("OVERSIGHT_USER", raising=False)
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    result = runner.invoke(app, ["sample", "draw", "--processor", BELCALL, "--period", "2026-09", "--period",
-                                 "2026-10", "--size", "12", "--seed", "cli", "--format", "json"])
-    assert result.exit_code == 0, result.stderr
-    doc = json.loads(result.stdout)
+def test_cli_draws_over_repeated_periods_and_reports_them_in_json(cli_env, demo_db) -> None:
+    code, out, err = run_cli("sample", "draw", "--processor", BELCALL, "--period", "2026-09", "--period", "2026-10",
+                             "--size", "12", "--seed", "cli", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
     assert doc["periods"] == BOTH and doc["period"] == "2026-10"
     assert doc["submission_ids"] == [6, 7] and doc["submission_id"] == 7
     assert doc["population_size"] == 593 and len(doc["random_case_ids"]) == 12
-    shown = runner.invoke(app, ["sample", "show", doc["sample_id"]])
-    assert shown.exit_code == 0 and "2026-09, 2026-10 (submission 6, 7)" in shown.stdout
-    verified = runner.invoke(app, ["sample", "verify", doc["sample_id"], "--format", "json"])
-    assert verified.exit_code == 0 and json.loads(verified.stdout)["matches"] is True
+    shown = run_cli("sample", "show", doc["sample_id"])
+    assert shown.code == 0 and "2026-09, 2026-10 (submission 6, 7)" in shown.out
+    verified = run_cli("sample", "verify", doc["sample_id"], "--format", "json")
+    assert verified.code == 0 and json.loads(verified.out)["matches"] is True
