@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +29,28 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
+
+
+@contextmanager
+def database_held(path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the DuckDB file read-write (as the running dashboard does) until the block ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(30)", str(path)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def config_file(folder: Path, text: str) -> Path:
+    """Write an oversight.toml (users, paths) in `folder` and return its path."""
+    path = folder / "oversight.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @pytest.fixture

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from cli import app
-from tests.conftest import HEADER_NL, nl_row, run_cli
+from tests.conftest import HEADER_NL, database_held, nl_row, run_cli
 
 
 def test_ingest_json_contract(cli_env, write_csv):
@@ -85,17 +83,9 @@ def test_permission_is_enforced_for_the_cli_user(cli_env, write_csv):
 
 
 def test_locked_database_gives_a_message_not_a_traceback(cli_env):
-    db = str(cli_env.db)
-    cli_env.db.parent.mkdir(parents=True)
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                               "print('ready', flush=True); time.sleep(30)", db], stdout=subprocess.PIPE, text=True)
-    try:
-        holder.stdout.readline()
+    with database_held(cli_env.db):
         code, _, err = run_cli("reports")
-        assert code == 2 and "in use by another program" in err and "Traceback" not in err
-    finally:
-        holder.kill()
-        holder.wait()
+    assert code == 2 and "in use by another program" in err and "Traceback" not in err
 
 
 def _commands() -> list[list[str]]:

@@ -10,16 +10,11 @@ from store.errors import ConfigError
 from store.identity import ROLES, SignInFailed, User, authenticate, may, resolve_user, user_for_claims
 from store.passwords import Throttle, hash_password
 from store.users_file import load_config
+from tests.conftest import config_file
 
 OFFICER = User("olivia", ROLES)
 PASSWORD = "correct horse battery staple"
 FAST = {"n": 2**10, "r": 8, "p": 1}
-
-
-def config_file(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "oversight.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 # --- the identity provider's claims --------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import pytest
@@ -14,6 +12,7 @@ from store.errors import ConfigError, DatabaseLocked, DatabaseTooNew, Permission
 from store.identity import ROLES, require, resolve_user
 from store.migrations import LATEST
 from store.users_file import load_config
+from tests.conftest import database_held
 
 
 def test_migrations_are_recorded_and_reopening_applies_nothing_twice(db_path):
@@ -54,19 +53,11 @@ def test_audit_chain_detects_a_deleted_event(con):
 
 def test_a_locked_database_names_the_holder_and_what_to_do(db_path):
     connect(db_path).close()
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                               "print('ready', flush=True); time.sleep(30)", str(db_path)], stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(DatabaseLocked) as caught:
-            connect(db_path)
-        message = str(caught.value)
-        assert f"PID {holder.pid}" in message
-        assert "Reports page" in message and "stop the dashboard" in message
-    finally:
-        holder.kill()
-        holder.wait()
+    with database_held(db_path) as holder, pytest.raises(DatabaseLocked) as caught:
+        connect(db_path)
+    message = str(caught.value)
+    assert f"PID {holder.pid}" in message
+    assert "Reports page" in message and "stop the dashboard" in message
     time.sleep(0.1)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -19,17 +17,11 @@ from store.errors import ConfigError, PermissionDenied
 from store.identity import ROLES, User, local_user_name, user_for_claims
 from store.passwords import hash_password, parse_hash, verify_password
 from store.users_file import add_user, load_config
-from tests.conftest import CliEnv, run_cli
+from tests.conftest import CliEnv, config_file, database_held, run_cli
 
 OFFICER = User("olivia", ROLES)
 PASSWORD = "correct horse battery staple"
 FAST = {"n": 2**10, "r": 8, "p": 1}
-
-
-def config_file(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "oversight.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def secrets_of(stored_hash: str) -> list[str]:
@@ -268,17 +260,9 @@ def test_user_add_refuses_a_short_password_and_an_unknown_actor(cli_env: CliEnv)
 
 
 def test_user_add_on_a_locked_database_changes_nothing_and_says_to_stop_the_dashboard(cli_env: CliEnv) -> None:
-    db = cli_env.db
-    connect(db).close()
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                               "print('ready', flush=True); time.sleep(30)", str(db)], stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    connect(cli_env.db).close()
+    with database_held(cli_env.db) as holder:
         result = run_cli("user", "add", "olivia", "--role", "compliance_officer")  # no password asked
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.code == 2
     assert "oversight.toml was not changed" in result.err and f"PID {holder.pid}" in result.err
     assert "Stop the dashboard, run the command again" in result.err
