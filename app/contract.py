@@ -27,7 +27,7 @@ from checks.profile_files import PERMISSION as EDIT
 from checks.profile_files import read_profile_file, save_profile, validate_profile_text
 from checks.queries import latest_period
 
-FLASH = "contract_flash"
+PAGE = "contract"  # its key for state.done / state.said
 LINK = "link a processor to a contract profile"
 SHORT_SHA = 12
 UPCOMING = 10
@@ -50,12 +50,6 @@ PARAMETER_MEANINGS: dict[str, str] = {
 }
 STATUS_COLOURS = {Status.NOT_EVIDENCED: "#bdbdbd", Status.NOT_TESTED: "#f2c14e", Status.PASSED: "#5aae61",
                   Status.EXCEPTIONS: "#d6604d"}
-
-
-def _done(message: str) -> None:
-    """Say what happened after the rerun that shows the change."""
-    st.session_state[FLASH] = message
-    st.rerun()
 
 
 def upcoming_holidays(spec: CalendarSpec, start: date, count: int = UPCOMING) -> pd.DataFrame:
@@ -220,7 +214,8 @@ def _link_section(ctx: state.Context, processor: str, linked: str) -> None:
         if st.form_submit_button("Link", icon=":material/link:") and chosen:
             with state.user_errors(), ctx.cursor() as cur:
                 link_processor(cur, ctx.user, processor, chosen)
-                _done(f"{processor} is now linked to profile {chosen}. Run the checks again to test it against it.")
+                state.done(PAGE, f"{processor} is now linked to profile {chosen}. Run the checks again to test it "
+                                 "against it.")
 
 
 def _file_section(ctx: state.Context, linked: str) -> None:
@@ -258,7 +253,7 @@ def _file_section(ctx: state.Context, linked: str) -> None:
                         return
                     also = f" Profiles extending it changed too: {', '.join(saved.dependents)}." \
                         if saved.dependents else ""
-                    _done(f"Saved {name}.toml; sha256 `{saved.profile.sha256[:SHORT_SHA]}`, was "
+                    state.done(PAGE, f"Saved {name}.toml; sha256 `{saved.profile.sha256[:SHORT_SHA]}`, was "
                           f"`{(saved.sha256_before or 'invalid')[:SHORT_SHA]}`.{also}")
 
 
@@ -278,9 +273,7 @@ def render() -> None:
                "the clause register (EU SCC 2021/915 and annexes), and which checks and spot-check items evidence "
                "each clause.")
     ctx = state.context()
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        st.success(flash, icon=":material/done:")
+    state.said(PAGE)
     names, chosen, period = filters.sidebar(ctx)
     processor = chosen or (names[0] if len(names) == 1 else None)
     if not processor:

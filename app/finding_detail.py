@@ -14,17 +14,11 @@ from findings.lifecycle import Response, Status, allowed_moves
 from findings.service import assign, move, respond
 from store.identity import may
 
-FLASH = "findings_flash"
+PAGE = "findings"  # its key for state.done / state.said
 STATUS_LABELS = {s.value: s.value.replace("_", " ") for s in Status}
 
 
 CASES_SHOWN = 1_000  # a finding's cases listed on the page; the CLI and the pack list them all
-
-
-def done(message: str) -> None:
-    """Say what happened after the rerun that shows the changed finding."""
-    st.session_state[FLASH] = message
-    st.rerun()
 
 
 def _cases_table(cases: list[dict[str, object]]) -> pd.DataFrame:
@@ -84,14 +78,14 @@ def _forms(ctx: state.Context, f: dict[str, object]) -> None:
                     note = st.text_input("Note (optional)")
                     if st.form_submit_button("Move"):
                         move(cur, ctx.user, finding_id, target, reason=note)
-                        done(f"{finding_id} moved to {STATUS_LABELS[target]}.")
+                        state.done(PAGE, f"{finding_id} moved to {STATUS_LABELS[target]}.")
             elif name == "Dismiss":
                 with st.form(f"dismiss:{finding_id}"):
                     reason = st.text_area("Reason (required)", placeholder="False positive because … / accepted risk "
                                                                            "because …")
                     if st.form_submit_button("Dismiss"):
                         move(cur, ctx.user, finding_id, Status.DISMISSED.value, reason=reason)
-                        done(f"{finding_id} dismissed.")
+                        state.done(PAGE, f"{finding_id} dismissed.")
             elif name == "Processor response":
                 with st.form(f"respond:{finding_id}"):
                     answer = st.radio("The processor", [r.value for r in Response], horizontal=True,
@@ -99,14 +93,14 @@ def _forms(ctx: state.Context, f: dict[str, object]) -> None:
                     text = st.text_area("What the processor wrote")
                     if st.form_submit_button("Record response"):
                         respond(cur, ctx.user, finding_id, answer, text)
-                        done(f"Response recorded on {finding_id}.")
+                        state.done(PAGE, f"Response recorded on {finding_id}.")
             else:
                 with st.form(f"assign:{finding_id}"):
                     owner = st.text_input("Owner", value=str(f["owner"] or ""))
                     due = st.date_input("Due on", value=f["due_on"], format="YYYY-MM-DD")
                     if st.form_submit_button("Assign"):
                         assign(cur, ctx.user, finding_id, owner=owner, due_on=due if isinstance(due, date) else None)
-                        done(f"{finding_id} assigned to {owner.strip()}.")
+                        state.done(PAGE, f"{finding_id} assigned to {owner.strip()}.")
 
 
 def detail(ctx: state.Context, finding_id: str) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app import filters, state
-from app.finding_detail import FLASH, STATUS_LABELS, detail, done
+from app.finding_detail import PAGE, STATUS_LABELS, detail
 from exports.letter import PERMISSION as LETTER_PERMISSION
 from exports.letter import letter_bytes, letter_file_name
 from exports.pack import PERMISSION as PACK_PERMISSION
@@ -80,7 +80,7 @@ def _raise_from_checks(ctx: state.Context, processor: str | None, period: str | 
                 st.info("No breaches or warnings in the newest check results for this scope — run the checks first "
                         "if the reports changed.", icon=":material/info:")
                 return
-            done(_summarise(results))
+            state.done(PAGE, _summarise(results))
 
 
 def _raise_from_reviews(ctx: state.Context, processor: str | None, period: str | None) -> None:
@@ -96,7 +96,7 @@ def _raise_from_reviews(ctx: state.Context, processor: str | None, period: str |
     sample_id = left.selectbox("Sample", list(labels), format_func=labels.get, key="raise_sample")
     if right.button("Raise from its \"no\" answers", icon=":material/fact_check:", key="raise_from_reviews"):
         with state.user_errors(), st.spinner("Raising findings from the reviews…"), ctx.cursor() as cur:
-            done(_summarise(raise_from_reviews(cur, ctx.user, sample_id)))
+            state.done(PAGE, _summarise(raise_from_reviews(cur, ctx.user, sample_id)))
 
 
 def _raise_by_hand(ctx: state.Context, names: list[str], processor: str | None, period: str | None) -> None:
@@ -126,7 +126,7 @@ def _raise_by_hand(ctx: state.Context, names: list[str], processor: str | None, 
                                    severity=level, description=description,
                                    case_ids=[c for c in cases.replace(";", ",").split(",") if c.strip()])
         st.session_state[PICK] = finding_id
-        done(f"{finding_id} raised against {clause}.")
+        state.done(PAGE, f"{finding_id} raised against {clause}.")
 
 
 def _raise_section(ctx: state.Context, names: list[str], processor: str | None, period: str | None) -> None:
@@ -225,8 +225,7 @@ def render() -> None:
     st.caption("Shortfalls of the processor against its contract clauses, from check runs, spot checks or by hand, "
                "followed from open to closed. A finding past its due date and not closed is overdue.")
     ctx = state.context()
-    if FLASH in st.session_state:
-        st.success(st.session_state.pop(FLASH), icon=":material/done:")
+    state.said(PAGE)
     names, processor, period = filters.sidebar(ctx)
     with ctx.cursor() as cur:
         clauses = queries.distinct_clauses(cur)

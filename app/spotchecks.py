@@ -23,7 +23,7 @@ SAMPLE_KEY = "spot_sample"
 TABS = ("Plan and draw", "Sample", "Review", "Evaluate")
 STEP = "step"  # the tabs' key and their URL query parameter
 NEXT_STEP = "spot_next_step"  # the tab an action opens on the next run
-FLASH = "spot_flash"  # a toast that survives the action's st.rerun()
+PAGE = "spotchecks"  # its key for state.done / state.said
 COMMITTED = "spot_committed"  # the seed just committed, shown in this session until the user says it is kept
 
 
@@ -96,8 +96,7 @@ def _draw_section(ctx: state.Context, processor: str, months: list[str], plan: P
                 st.query_params["sample"] = result.sample_id
                 # The tabs exist already in this run: their state is set at the start of the next one.
                 st.session_state[NEXT_STEP] = TABS[1]
-                st.session_state[FLASH] = f"Drew {result.sample_id} with seed {result.seed}"
-                st.rerun()
+                state.done(PAGE, f"Drew {result.sample_id} with seed {result.seed}.")
 
 
 def _commit_section(ctx: state.Context) -> None:
@@ -221,8 +220,7 @@ def render() -> None:
     st.title("Spot checks")
     st.caption("Attribute sampling (ISA 530): plan how many cases, draw them reproducibly from a seed, review each "
                "against the rubric, and see per item whether the processor's handling can be relied on.")
-    if flash := st.session_state.pop(FLASH, None):
-        st.toast(flash, icon=":material/casino:")
+    state.said(PAGE)
     ctx = state.context()
     names, processor, period = filters.sidebar(ctx)
     if not names:

@@ -99,6 +99,19 @@ def user_errors(prefix: str = "") -> Iterator[None]:
         st.error(f"{prefix}The file could not be read: {exc}")
 
 
+def done(page: str, message: str) -> None:
+    """Rerun so the page shows the changed state, and say what happened there (`said`): what this run drew is
+    dropped by st.rerun(), so the message waits in the session for the next run of `page`."""
+    st.session_state[f"{page}_flash"] = message
+    st.rerun()
+
+
+def said(page: str) -> None:
+    """Show the message an action on `page` left before its rerun (see `done`), once."""
+    if message := st.session_state.pop(f"{page}_flash", None):
+        st.success(message, icon=":material/done:")
+
+
 def provider_configured() -> bool:
     """Whether an identity provider is configured (an [auth] section in .streamlit/secrets.toml)."""
     try:

@@ -81,6 +81,7 @@ def test_a_draw_shows_its_seed_and_the_work_list(db: Path) -> None:
     at.button(key="spot_draw").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "Seed `12345`" in markdown(at)
+    assert f"Drew {at.query_params['sample']} with seed 12345." in [s.value for s in at.success]
     items = frame(at, "replaced because")
     assert len(items) == 59 and at.query_params["sample"]
     expected = with_db(lambda con: draw_sample(con, AUDITOR, processor=BELCALL, period="2026-10", size=59,
