@@ -21,11 +21,9 @@ import duckdb
 import pandas as pd
 
 from ingest.queries import processors
-from metrics.kpi import month_label, on_time_rate, percent
+from metrics.kpi import default_window, month_label, on_time_rate, percent
 from metrics.overview import Overview, load, months_with_data
 from store.errors import OversightError, UnknownProcessor
-
-WINDOW = 6  # months looked back for missing and late reports, as the Overview's default chart range
 
 
 class NoMonth(OversightError):
@@ -159,9 +157,10 @@ def all_clear(data: Overview) -> str:
 
 def for_month(con: duckdb.DuckDBPyConnection, *, processor: str | None = None, period: str | None = None,
               as_of: date) -> tuple[Overview, list[Point]]:
-    """The Overview's figures and points for a processor (or all) and a month (default: the latest with data), the
-    reports looked at over the WINDOW months up to it; findings overdue as of `as_of`. The CLI's `oversight
-    attention` and the Overview page tell the same sentences."""
+    """The Overview's figures and points for a processor (or all) and a month (default: the latest with data).
+
+    Reports are looked at over the months the Overview charts by default, up to that month (kpi.default_window);
+    findings are overdue as of `as_of`. The CLI's `oversight attention` and the Overview page say the same."""
     if processor is not None and processor not in (known := processors(con)):
         raise UnknownProcessor(processor, known)
     months = months_with_data(con, processor)
@@ -172,6 +171,7 @@ def for_month(con: duckdb.DuckDBPyConnection, *, processor: str | None = None, p
     if period not in months:
         raise NoMonth(f"No report for {period}{f' from {processor}' if processor else ''}. Months with data: "
                       f"{', '.join(months)}.")
-    shown = [m for m in months if m <= period][-WINDOW:]
-    data = load(con, processor=processor, start=shown[0], end=period, period=period, as_of=as_of)
+    window = default_window([m for m in months if m <= period])
+    assert window is not None  # period is one of months
+    data = load(con, processor=processor, start=window[0], end=period, period=period, as_of=as_of)
     return data, attention(data)
