@@ -244,6 +244,10 @@ def render() -> None:
     cols[1].metric("Overdue", kpis["overdue"], help="Past the due date and not closed or dismissed.")
     cols[2].metric("All findings", kpis["total"])
     _chart(ctx, processor, period)
+    if not found and not names:
+        st.info("No report yet — upload one on the Reports page and run the checks; findings are raised from what "
+                "they find, from spot checks, or by hand.", icon=":material/inbox:")
+        return
     if not found:
         hint = "clear a filter, or " if status or clause or severity or overdue else ""
         st.info(f"No findings for this selection — {hint}raise them from the latest check run under "
