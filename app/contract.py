@@ -26,28 +26,12 @@ from checks.coverage import ClauseCoverage, Coverage, Kind, Status, clause_cover
 from checks.profile_files import PERMISSION as EDIT
 from checks.profile_files import read_profile_file, save_profile, validate_profile_text
 from checks.queries import latest_period
+from vocab.parameters import BY_NAME as PARAMETER_BY_NAME
 
 PAGE = "contract"  # its key for state.done / state.said
 LINK = "link a processor to a contract profile"
 SHORT_SHA = 12
 UPCOMING = 10
-# What each service-level parameter means (checks.md, "The default profile"; contracts/README.md, "Keys").
-PARAMETER_MEANINGS: dict[str, str] = {
-    "forward_working_days": "Working days after receipt to forward a request the processor may not handle itself "
-                            "to the controller (SL 2, SCC 8(a)).",
-    "optout_working_days": "Working days after receipt for a marketing opt-out to be effective everywhere (SL 3, "
-                           "Art. 21(3)).",
-    "escalation_working_days": "Working days after receipt to escalate to the controller's DPO or legal team (SL 4).",
-    "id_request_within_days": "Calendar days after receipt within which asking for ID pauses the deadline; asked "
-                              "later, the clock runs on (Art. 12(6)).",
-    "report_due_day": "Day of the following month by which the monthly report is due (SL 1).",
-    "training_valid_months": "Months a GDPR training stays valid for an agent handling requests (SL 5).",
-    "due_soon_days": "Open cases due within this many days of the as-of date are flagged as due soon (information).",
-    "repeat_window_days": "The same person making the same request again within this many days is flagged.",
-    "handled_by_processor": "Request types the processor may answer itself; every other type is forwarded.",
-    "escalate_request_types": "Request types that are always escalated to the DPO or legal team (SL 4).",
-    "escalate_outcomes": "Outcomes that are always escalated to the DPO or legal team (SL 4).",
-}
 STATUS_COLOURS = {Status.NOT_EVIDENCED: "#bdbdbd", Status.NOT_TESTED: "#f2c14e", Status.PASSED: "#5aae61",
                   Status.EXCEPTIONS: "#d6604d"}
 
@@ -78,7 +62,7 @@ def parameters_frame(profile: Profile) -> pd.DataFrame:
     values = profile.as_dict()["parameters"]
     return pd.DataFrame([{
         "parameter": name, "value": ", ".join(value) if isinstance(value, list) else str(value),
-        "meaning": PARAMETER_MEANINGS.get(name, "See shared/design/checks.md."),
+        "meaning": PARAMETER_BY_NAME[name].meaning,
     } for name, value in values.items()])
 
 

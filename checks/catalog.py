@@ -19,11 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class Severity(StrEnum):
-    BREACH = "breach"    # the law or the contract was not met
-    WARNING = "warning"  # a risk or a likely gap
-    INFO = "info"
+from vocab.severity import Severity
 
 
 class Source(StrEnum):

@@ -16,11 +16,12 @@ from enum import StrEnum
 
 import duckdb
 
-from checks.catalog import BY_ID, Severity
+from checks.catalog import BY_ID
 from checks.contract import PARTS, Clause, Profile, profile_for_processor
-from findings.lifecycle import OPEN_STATES
-from spotchecks.review import ITEMS
 from store.db import rows
+from vocab.finding_states import OPEN_STATES
+from vocab.rubric import ITEMS
+from vocab.severity import Severity
 
 
 class Kind(StrEnum):

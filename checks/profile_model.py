@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, make_dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,11 @@ from checks.errors import InvalidProfile
 from checks.profile_schema import (
     DEFAULT_PROFILE,
     FINDING_SEVERITIES,
-    INT_PARAMETERS,
-    LIST_PARAMETERS,
     RUBRIC_ITEMS,
     catalog_clauses,
     suggest,
 )
+from vocab.parameters import PARAMETERS, Kind
 
 
 @dataclass(frozen=True)
@@ -54,21 +53,10 @@ class CalendarSpec:
         return f"{place} + {n} extra date{'' if n == 1 else 's'}" if n else place
 
 
-@dataclass(frozen=True)
-class Parameters:
-    """The service-level parameters of checks.md."""
-
-    forward_working_days: int
-    optout_working_days: int
-    escalation_working_days: int
-    id_request_within_days: int
-    report_due_day: int
-    training_valid_months: int
-    due_soon_days: int
-    repeat_window_days: int
-    handled_by_processor: tuple[str, ...]
-    escalate_request_types: tuple[str, ...]
-    escalate_outcomes: tuple[str, ...]
+# The contract parameters (vocab/parameters.py), one frozen field each: `profile.parameters.report_due_day`.
+_FIELD_TYPES: dict[Kind, type] = {Kind.WHOLE: int, Kind.LIST: tuple, Kind.SHARE: float, Kind.SWITCH: bool}
+Parameters = make_dataclass("Parameters", [(p.name, _FIELD_TYPES[p.kind]) for p in PARAMETERS], frozen=True)
+Parameters.__doc__ = "The contract parameters of a profile, one field per entry of vocab/parameters.py."
 
 
 @dataclass(frozen=True)
@@ -80,7 +68,7 @@ class Profile:
     path: Path
     sha256: str                  # of the merged, canonical content: any change, a parent's included, changes it
     calendar: CalendarSpec
-    parameters: Parameters
+    parameters: Any               # a Parameters
     clauses: dict[str, Clause]   # the register, in file order
     check_clauses: dict[str, str]  # every catalog check → its effective clause
     rubric_clauses: dict[str, str]
@@ -146,9 +134,9 @@ def build_profile(merged: dict[str, Any], path: Path) -> Profile:
                              f"Processors are linked by name: set name = \"{path.stem}\" (the file name).")
     calendar = _calendar(merged.get("calendar", {}), file)
     params = merged.get("parameters", {})
-    for key in (*INT_PARAMETERS, *LIST_PARAMETERS):
-        if key not in params:
-            raise _missing(file, f"parameters.{key}")
+    for parameter in PARAMETERS:
+        if parameter.name not in params:
+            raise _missing(file, f"parameters.{parameter.name}")
     due = merged.get("finding_due_days", {})
     for key in FINDING_SEVERITIES:
         if key not in due:
@@ -177,7 +165,8 @@ def build_profile(merged: dict[str, Any], path: Path) -> Profile:
     return Profile(
         name=merged["name"], title=merged["title"], description=merged.get("description", ""), path=path,
         sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(), calendar=calendar,
-        parameters=Parameters(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}),
+        parameters=Parameters(**{p.name: tuple(params[p.name]) if p.kind is Kind.LIST else params[p.name]
+                                 for p in PARAMETERS}),
         clauses=register, check_clauses={c: mapped.get(c, ref) for c, ref in defaults.items()},
         rubric_clauses={item: rubric[item] for item in RUBRIC_ITEMS},
         finding_due_days={k: due[k] for k in FINDING_SEVERITIES},

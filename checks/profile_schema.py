@@ -17,25 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from checks.errors import InvalidProfile
-from ingest.vocabulary import VOCABULARIES
+from ingest.vocabulary import CASE_FIELDS, VOCABULARIES
+from vocab.parameters import BY_NAME as PARAMETER_BY_NAME
+from vocab.parameters import Kind, Parameter
+from vocab.rubric import ITEMS
+from vocab.severity import FindingSeverity
 
 DEFAULT_PROFILE = "default"
 PARTS = ("SCC", "Annex", "Service levels")
-# findings.md: finding severities; the profile gives the days a processor has to remedy each.
-FINDING_SEVERITIES = ("critical", "high", "medium", "low")
-# spotchecks.md, "the review rubric": the default items, each logged against a clause of the profile.
-RUBRIC_ITEMS = ("recognised", "identity", "timely", "substance", "escalation", "refusal_notice", "extension_notice",
-                "minimisation")
-# checks.md, "The default profile": the whole-number parameters and the smallest value that makes sense.
-INT_PARAMETERS: dict[str, int] = {
-    "forward_working_days": 0, "optout_working_days": 0, "escalation_working_days": 0, "id_request_within_days": 0,
-    "report_due_day": 1, "training_valid_months": 1, "due_soon_days": 0, "repeat_window_days": 1,
-}
-MAX_REPORT_DUE_DAY = 28  # the due day must exist in every month, February included
-# The list parameters and the report-format vocabulary their values come from.
-LIST_PARAMETERS: dict[str, str] = {
-    "handled_by_processor": "request_type", "escalate_request_types": "request_type", "escalate_outcomes": "outcome",
-}
+# Finding severities (the profile gives the days a processor has to remedy each), the rubric items and the
+# parameters are the shared vocabularies of vocab/.
+FINDING_SEVERITIES = tuple(s.value for s in FindingSeverity)
+RUBRIC_ITEMS = tuple(ITEMS)
 TOP_KEYS = ("name", "title", "description", "extends", "calendar", "parameters", "finding_due_days", "checks",
             "rubric", "clauses")
 CALENDAR_KEYS = ("country", "subdivision", "extra_dates")
@@ -146,8 +139,10 @@ def _shown(value: Any) -> str:
 
 
 def _vocabulary_list(value: Any, file: str, key: str, vocabulary: str) -> list[str]:
-    allowed = list(VOCABULARIES[vocabulary])
-    label = vocabulary.replace("_", " ")
+    return _choice_list(value, file, key, list(VOCABULARIES[vocabulary]), vocabulary.replace("_", " "))
+
+
+def _choice_list(value: Any, file: str, key: str, allowed: list[str], label: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidProfile(file, key, f"must be a list of {label}s in double quotes, not {_shown(value)}",
                              f"For example: {key.rsplit('.', 1)[-1]} = [\"{allowed[0]}\", \"{allowed[1]}\"].")
@@ -180,6 +175,25 @@ def _extra_dates(value: Any, file: str, key: str) -> list[date]:
     return sorted(days)
 
 
+def _parameter(parameter: Parameter, value: Any, file: str) -> Any:
+    """Validate one parameter's value by its kind (vocab/parameters.py)."""
+    key = f"parameters.{parameter.name}"
+    if parameter.kind is Kind.LIST:
+        vocabulary = str(parameter.vocabulary)
+        if vocabulary == "field":
+            return _choice_list(value, file, key, [f.name for f in CASE_FIELDS], "report field")
+        return _vocabulary_list(value, file, key, vocabulary)
+    if parameter.kind is Kind.SWITCH:
+        if not isinstance(value, bool):
+            raise InvalidProfile(file, key, f"must be true or false, not {_shown(value)}")
+        return value
+    if parameter.kind is Kind.SHARE:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise InvalidProfile(file, key, f"must be a share between 0 and 1 (0.05 for 5 %), not {_shown(value)}")
+        return float(value)
+    return _whole(value, file, key, parameter.minimum, parameter.maximum)
+
+
 def _normalised(data: dict[str, Any], file: str) -> dict[str, Any]:
     """Validate one file on its own (keys, types, ranges, vocabularies) and return it in canonical form."""
     _known_keys(data, TOP_KEYS, file, "")
@@ -197,13 +211,8 @@ def _normalised(data: dict[str, Any], file: str) -> dict[str, Any]:
             out["calendar"]["extra_dates"] = _extra_dates(cal["extra_dates"], file, "calendar.extra_dates")
     if "parameters" in data:
         params = _table(data["parameters"], file, "parameters")
-        _known_keys(params, (*INT_PARAMETERS, *LIST_PARAMETERS), file, "parameters.")
-        out["parameters"] = {}
-        for k, v in params.items():
-            key = f"parameters.{k}"
-            out["parameters"][k] = (_vocabulary_list(v, file, key, LIST_PARAMETERS[k]) if k in LIST_PARAMETERS else
-                                    _whole(v, file, key, INT_PARAMETERS[k],
-                                           MAX_REPORT_DUE_DAY if k == "report_due_day" else None))
+        _known_keys(params, tuple(PARAMETER_BY_NAME), file, "parameters.")
+        out["parameters"] = {k: _parameter(PARAMETER_BY_NAME[k], v, file) for k, v in params.items()}
     if "finding_due_days" in data:
         due = _table(data["finding_due_days"], file, "finding_due_days")
         _known_keys(due, FINDING_SEVERITIES, file, "finding_due_days.")

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from checks.calendar import WorkingCalendar, working_days
+from vocab.parameters import PARAMETERS, SQL_TYPES
 
 # Margin past the last date a deadline can need: 3 months + the longest plausible roll-forward.
 _CALENDAR_MARGIN = timedelta(days=140)
@@ -31,11 +32,6 @@ class ScopeRow:
     calendar: WorkingCalendar
 
 
-PARAMETER_COLUMNS = ("forward_working_days", "optout_working_days", "escalation_working_days",
-                     "id_request_within_days", "report_due_day", "training_valid_months", "due_soon_days",
-                     "repeat_window_days", "handled_by_processor", "escalate_request_types", "escalate_outcomes")
-
-
 def load_scope(cur: duckdb.DuckDBPyConnection, scope: list[ScopeRow], parameters: dict[str, object],
                clauses: dict[str, dict[str, str]]) -> None:
     """Create _scope, _params (one row per processor) and _clauses (processor, check_id, clause)."""
@@ -43,12 +39,12 @@ def load_scope(cur: duckdb.DuckDBPyConnection, scope: list[ScopeRow], parameters
                 "calendar FROM frame", pd.DataFrame([{
                     "processor": s.processor, "period": s.period, "as_of": s.as_of, "profile": s.profile,
                     "profile_sha256": s.profile_sha256, "calendar": s.calendar.key} for s in scope]))
-    # DataFrame integers arrive as BIGINT, and DuckDB has no DATE + BIGINT: the day counts become INTEGER.
-    _from_frame(cur, "_params", "SELECT * REPLACE (" + ", ".join(
-        [f"CAST({c} AS INTEGER) AS {c}" for c in PARAMETER_COLUMNS[:-3]]
-        + [f"CAST({c} AS VARCHAR[]) AS {c}" for c in PARAMETER_COLUMNS[-3:]]) + ") FROM frame",
-        pd.DataFrame([{"processor": name, **{c: _value(getattr(p, c)) for c in PARAMETER_COLUMNS}}
-                      for name, p in parameters.items()]))
+    # One column per contract parameter, typed by its kind: DataFrame integers arrive as BIGINT, and DuckDB has no
+    # DATE + BIGINT, so the day counts become INTEGER.
+    _from_frame(cur, "_params", "SELECT processor, " + ", ".join(
+        f"CAST({p.name} AS {SQL_TYPES[p.kind]}) AS {p.name}" for p in PARAMETERS) + " FROM frame",
+        pd.DataFrame([{"processor": name, **{p.name: _value(getattr(values, p.name)) for p in PARAMETERS}}
+                      for name, values in parameters.items()]))
     _from_frame(cur, "_clauses", "SELECT * FROM frame", pd.DataFrame(
         [{"processor": name, "check_id": check_id, "clause": clause}
          for name, mapping in clauses.items() for check_id, clause in mapping.items()],

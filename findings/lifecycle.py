@@ -5,21 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from enum import StrEnum
 
-
-class Status(StrEnum):
-    OPEN = "open"
-    NOTIFIED = "notified"  # sent to the processor
-    REMEDIATION_PLANNED = "remediation_planned"
-    REMEDIATED = "remediated"  # the processor says it is fixed
-    CLOSED = "closed"  # verified, e.g. by a follow-up spot check
-    DISMISSED = "dismissed"  # false positive or accepted risk; needs a reason
-
-
-class Severity(StrEnum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
+# Re-exported: the lifecycle speaks of the states and severities declared in vocab/.
+from vocab.finding_states import DONE_STATES, OPEN_STATES, Status  # noqa: F401
+from vocab.severity import FindingSeverity as Severity
 
 
 class Response(StrEnum):
@@ -46,13 +34,7 @@ TRANSITIONS: dict[tuple[Status, Status], str] = {
 # Moves that are refused without a reason: dismissal ("mandatory reason", findings.md).
 REASON_REQUIRED = frozenset({Status.DISMISSED})
 
-# A finding in one of these states is still being followed up.
-OPEN_STATES = (Status.OPEN, Status.NOTIFIED, Status.REMEDIATION_PLANNED, Status.REMEDIATED)
-DONE_STATES = (Status.CLOSED, Status.DISMISSED)
-
-# How a check's severity becomes a finding's severity when raised from a run. `info` (e.g. deadline.due_soon) is
-# a heads-up, not a shortfall against the contract, so it never raises a finding by itself.
-SEVERITY_FROM_CHECK: dict[str, Severity] = {"breach": Severity.HIGH, "warning": Severity.MEDIUM}
+# How a check's severity becomes a finding's severity when raised from a run: vocab.severity.FINDING_FROM_CHECK.
 
 # A spot-check "no" is a deviation found by a person on one case; it starts at medium, like a check warning,
 # and the vendor manager may raise it by hand at another severity.

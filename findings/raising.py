@@ -13,7 +13,6 @@ from findings import terms
 from findings.errors import UnknownSample
 from findings.lifecycle import (
     OPEN_STATES,
-    SEVERITY_FROM_CHECK,
     SEVERITY_FROM_REVIEW,
     Severity,
     Status,
@@ -23,6 +22,7 @@ from findings.lifecycle import (
 from findings.record import Candidate, Raised, create, find_same, update
 from store.db import rows, transaction
 from store.identity import User, may, require
+from vocab.severity import finding_severity
 
 
 def _details(value: object) -> object:
@@ -37,13 +37,13 @@ def group_exceptions(exceptions: Iterable[dict[str, object]], titles: dict[str, 
     """
     groups: dict[tuple[str, str, str], list[dict[str, object]]] = {}
     for e in exceptions:
-        if e["severity"] in SEVERITY_FROM_CHECK:
+        if finding_severity(str(e["severity"])) is not None:
             groups.setdefault((str(e["processor"]), str(e["period"]), str(e["check_id"])), []).append(e)
     candidates = []
     for (processor, period, check_id), found in sorted(groups.items()):
         severity = Severity.LOW
         for e in found:
-            severity = higher(severity, SEVERITY_FROM_CHECK[str(e["severity"])])
+            severity = higher(severity, finding_severity(str(e["severity"])) or Severity.LOW)
         cases: dict[str, dict[str, object]] = {}
         report_level = []
         for e in found:

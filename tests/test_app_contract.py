@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.contract import PARAMETER_MEANINGS, upcoming_holidays
+from app.contract import upcoming_holidays
 from checks.calendar import WorkingCalendar
 from checks.catalog import BY_ID
 from checks.contract import Parameters, load_profile
@@ -125,10 +125,6 @@ def test_parameters_and_holidays_of_the_profile(officer_env):
     shown = frame(at, "holidays")
     calendar = WorkingCalendar.of("BE")
     assert len(shown) == 10 and all(calendar.is_holiday(d) and d >= date.today() for d in shown["date"])
-
-
-def test_every_parameter_has_a_meaning():
-    assert set(PARAMETER_MEANINGS) == set(Parameters.__dataclass_fields__)
 
 
 def test_upcoming_holidays_name_public_holidays_and_the_contracts_extra_dates():

@@ -1,0 +1,74 @@
+"""The contract parameters: every number, list and switch a contract profile sets (`[parameters]`), declared once.
+
+Profile validation (checks/profile_schema.py), the validated profile (checks/profile_model.py), the run's
+parameter table the check SQL reads (checks/sources.py, one column per parameter) and the Contract page all derive
+from `PARAMETERS`. Adding a parameter is one entry here; tests/test_vocab.py holds the rest of the code and the
+default profile to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a parameter's value is, in TOML and in the check SQL."""
+
+    WHOLE = "whole number"
+    LIST = "list"
+    SHARE = "share"    # a fraction from 0 to 1, e.g. 0.05 for 5 %
+    SWITCH = "switch"  # true or false
+
+
+# The column type of each kind in the run's parameter table (checks/sources.py).
+SQL_TYPES: dict[Kind, str] = {Kind.WHOLE: "INTEGER", Kind.LIST: "VARCHAR[]", Kind.SHARE: "DOUBLE",
+                              Kind.SWITCH: "BOOLEAN"}
+
+Value = int | float | bool | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One contract parameter: its name, kind, default (the default profile's value) and what it means."""
+
+    name: str
+    kind: Kind
+    default: Value
+    meaning: str
+    minimum: int = 0               # WHOLE: the smallest value that makes sense
+    maximum: int | None = None     # WHOLE: the largest, when there is one
+    vocabulary: str | None = None  # LIST: the report-format vocabulary its values come from ("field": case fields)
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("forward_working_days", Kind.WHOLE, 2,
+              "Working days after receipt to forward a request the processor may not handle itself to the "
+              "controller (SL 2, SCC 8(a))."),
+    Parameter("optout_working_days", Kind.WHOLE, 5,
+              "Working days after receipt for a marketing opt-out to be effective everywhere (SL 3, "
+              "GDPR Art. 21(3))."),
+    Parameter("escalation_working_days", Kind.WHOLE, 2,
+              "Working days after receipt to escalate to the controller's DPO or legal team (SL 4)."),
+    Parameter("id_request_within_days", Kind.WHOLE, 5,
+              "Calendar days after receipt within which asking for ID pauses the deadline; asked later, the "
+              "clock runs on (GDPR Art. 12(6))."),
+    # The due day must exist in every month, February included.
+    Parameter("report_due_day", Kind.WHOLE, 10, "Day of the following month by which the monthly report is due (SL 1).",
+              minimum=1, maximum=28),
+    Parameter("training_valid_months", Kind.WHOLE, 12,
+              "Months a GDPR training stays valid for an agent handling requests (SL 5).", minimum=1),
+    Parameter("due_soon_days", Kind.WHOLE, 7, "Open cases due within this many days of the as-of date are flagged as "
+              "due soon (information)."),
+    Parameter("repeat_window_days", Kind.WHOLE, 90,
+              "The same person making the same request again within this many days is flagged.", minimum=1),
+    Parameter("handled_by_processor", Kind.LIST, ("marketing_opt_out", "consent_withdrawal", "rectification"),
+              "Request types the processor may answer itself; every other type is forwarded.",
+              vocabulary="request_type"),
+    Parameter("escalate_request_types", Kind.LIST, ("erasure", "objection", "complaint"),
+              "Request types that are always escalated to the DPO or legal team (SL 4).", vocabulary="request_type"),
+    Parameter("escalate_outcomes", Kind.LIST, ("refused", "partially_fulfilled"),
+              "Outcomes that are always escalated to the DPO or legal team (SL 4).", vocabulary="outcome"),
+)
+
+BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
