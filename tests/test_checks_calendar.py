@@ -1,8 +1,9 @@
-"""checks/calendar.py: Reg. 1182/71 month counting, the worked examples of domain.md, holidays, properties."""
+"""checks/calendar.py: Reg. 1182/71 month counting, the worked examples of tests/reference/deadline_examples.csv,
+holidays, properties."""
 
 from __future__ import annotations
 
-import re
+import csv
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,35 +13,49 @@ from hypothesis import strategies as st
 
 from checks.calendar import WorkingCalendar, add_months, due_date, identity_pause, response_deadlines
 
-DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "design" / "domain.md"
-MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-                                      "Dec"], start=1)}
+# Worked examples from EDPB Guidelines 01/2022, Reg. 1182/71 and the national holiday laws, each row citing its source
+# (docs/deadlines.md explains them). Computed by hand, never by the code under test.
+EXAMPLES = Path(__file__).resolve().parent / "reference" / "deadline_examples.csv"
 BE = WorkingCalendar.of("BE")
 
 
-def _first_full_date(cell: str) -> date:
-    day, month, year = re.search(r"(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})", cell).groups()
-    return date(int(year), MONTHS[month], int(day))
+def _date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def reference_examples() -> list[dict[str, str]]:
+    """The rows of deadline_examples.csv."""
+    with EXAMPLES.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def calendar_of(row: dict[str, str]) -> WorkingCalendar:
+    country, _, subdivision = row["calendar"].partition("-")
+    return WorkingCalendar.of(country, subdivision or None,
+                              [date.fromisoformat(d) for d in row["extra_dates"].split()])
 
 
 def worked_examples() -> list[tuple[date, date, date]]:
-    """The table of domain.md §1 (EDPB Examples 32-33 and computed cases): received, due, extended due."""
-    rows = []
-    for line in DOMAIN.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.match(r"[A-Z][a-z]{2} \d", cells[0]):
-            rows.append((_first_full_date(cells[0]), _first_full_date(cells[2]), _first_full_date(cells[3])))
-    return rows
+    """The plain examples (Belgian calendar, no identity request, no extension): received, due, extended due."""
+    return [(_date(r["received_on"]), _date(r["due_on"]), _date(r["extended_due_on"])) for r in reference_examples()
+            if r["calendar"] == "BE" and not (r["extra_dates"] or r["id_requested_on"] or r["extension_notified_on"])]
 
 
-def test_domain_md_has_the_three_worked_examples():
-    assert len(worked_examples()) == 3
+def test_every_reference_example_cites_its_source_and_the_plain_ones_are_there():
+    rows = reference_examples()
+    assert len(rows) >= 10 and all(len(r["source"]) > 20 for r in rows)
+    assert (date(2025, 8, 31), date(2025, 9, 30), date(2025, 12, 1)) in worked_examples()
+    assert len(worked_examples()) == 4
 
 
-@pytest.mark.parametrize(("received", "due", "extended"), worked_examples())
-def test_worked_examples_of_domain_md(received, due, extended):
-    result = response_deadlines(received, BE)
-    assert (result.due_on, result.extended_due_on) == (due, extended)
+@pytest.mark.parametrize("row", reference_examples(), ids=lambda r: f"{r['received_on']}-{r['calendar']}")
+def test_reference_examples(row):
+    result = response_deadlines(_date(row["received_on"]), calendar_of(row),
+                                extension_notified_on=_date(row["extension_notified_on"]),
+                                id_requested_on=_date(row["id_requested_on"]),
+                                id_received_on=_date(row["id_received_on"]))
+    assert (result.due_on, result.extended_due_on, result.effective_due_on) == (
+        _date(row["due_on"]), _date(row["extended_due_on"]), _date(row["effective_due_on"])), row["source"]
 
 
 def test_month_end_clamp_and_same_date():

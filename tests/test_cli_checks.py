@@ -11,7 +11,7 @@ from tests.test_checks_calendar import worked_examples
 
 
 @pytest.mark.parametrize(("received", "due", "extended"), worked_examples())
-def test_deadline_gives_the_domain_md_examples(received, due, extended):
+def test_deadline_gives_the_reference_examples(received, due, extended):
     code, out, _ = run_cli("deadline", received.isoformat(), "--format", "json")
     assert code == 0
     doc = json.loads(out)
