@@ -1,5 +1,5 @@
-"""Contract profiles: the shipped profiles agree with checks.md and spotchecks.md, invalid files are refused naming
-the file, the key and the reason, `extends` merges, the hash follows the content, and processors are linked."""
+"""Contract profiles: the shipped default agrees with docs/checks.md and docs/sampling.md, invalid files are refused
+naming the file, the key and the reason, `extends` merges, the hash follows the content, and processors are linked."""
 
 from __future__ import annotations
 
@@ -27,8 +27,7 @@ from store.errors import PermissionDenied
 from store.identity import User
 from tests.conftest import run_cli
 
-DESIGN = Path(__file__).resolve().parents[2] / "shared" / "design"
-needs_design = pytest.mark.skipif(not DESIGN.exists(), reason="shared/design is not beside the checkout")
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def _table_rows(text: str) -> list[list[str]]:
@@ -42,7 +41,7 @@ def _table_rows(text: str) -> list[list[str]]:
 
 
 def _checks_md() -> str:
-    return (DESIGN / "checks.md").read_text(encoding="utf-8")
+    return (DOCS / "checks.md").read_text(encoding="utf-8")
 
 
 # --- the shipped profiles ------------------------------------------------------------------------------------
@@ -53,9 +52,8 @@ def test_the_three_shipped_profiles_load():
         {"default": "BE", "fr": "FR-57", "nl": "NL + 15 extra dates"}
 
 
-@needs_design
-def test_default_parameters_are_the_table_of_checks_md():
-    table = _checks_md().split("The default profile")[1].split("## ")[0]
+def test_default_parameters_are_the_table_of_the_documentation():
+    table = _checks_md().split("## The default profile")[1].split("## ")[0]
     expected: dict[str, object] = {}
     for cells in _table_rows(table):
         name = cells[0].strip("`")
@@ -67,19 +65,15 @@ def test_default_parameters_are_the_table_of_checks_md():
     assert vars(load_profile("default").parameters) == expected
 
 
-@needs_design
-def test_default_calendar_is_belgium_public_holidays_as_checks_md_says():
-    assert "Belgium (`BE`), public holidays" in _checks_md()
+def test_default_calendar_is_belgium_public_holidays_as_documented():
+    assert "| calendar | Belgium (`BE`), public holidays, no extra dates |" in _checks_md()
     assert load_profile("default").calendar == CalendarSpec("BE", None, ())
 
 
-@needs_design
-def test_every_check_of_checks_md_maps_to_its_default_clause_and_the_clause_is_in_the_register():
-    expected = {}
-    for cells in _table_rows(_checks_md()):
-        if len(cells) == 5 and cells[0].startswith("`") and "." in cells[0]:
-            # "Annex III (assistance measures)": the ref is what precedes the note.
-            expected[cells[0].strip("`")] = re.sub(r"\s+\([^)]*\)$", "", cells[4])
+def test_every_documented_check_maps_to_its_default_clause_and_the_clause_is_in_the_register():
+    # The catalog table of docs/checks.md: id, severity, source, basis, default clause, rule.
+    expected = {cells[0].strip("`"): cells[4] for cells in _table_rows(_checks_md())
+                if len(cells) == 6 and cells[0].startswith("`") and "." in cells[0]}
     assert len(expected) == 24
     default = load_profile("default")
     assert default.check_clauses == expected
@@ -87,11 +81,11 @@ def test_every_check_of_checks_md_maps_to_its_default_clause_and_the_clause_is_i
     assert all(ref in default.clauses for ref in expected.values())
 
 
-@needs_design
-def test_rubric_items_map_to_the_clauses_of_spotchecks_md():
-    text = (DESIGN / "spotchecks.md").read_text(encoding="utf-8")
+def test_rubric_items_map_to_the_clauses_of_the_documented_rubric():
+    # The rubric table of docs/sampling.md: item, question, default clause, basis.
+    text = (DOCS / "sampling.md").read_text(encoding="utf-8")
     expected = {cells[0].strip("`"): cells[2] for cells in _table_rows(text)
-                if len(cells) == 3 and cells[0].startswith("`")}
+                if len(cells) == 4 and cells[0].startswith("`")}
     assert len(expected) == 8
     assert load_profile("default").rubric_clauses == expected
 
