@@ -1,7 +1,8 @@
 """The report format as data: canonical fields, their EN/NL/FR aliases, and the value vocabularies.
 
-Source: shared/design/report-format.md. Headers and values are matched after `label_key` (case,
-accents, spaces, `_`, `-`, `.` and apostrophes ignored; a trailing parenthetical note dropped).
+Documented in docs/report-format.md, which tests/test_vocabulary.py holds to this file. Headers and values are
+matched after `label_key` (case, accents, spaces, `_`, `-`, `.`, `:` and apostrophes ignored; a trailing
+parenthetical note dropped).
 """
 
 from __future__ import annotations
