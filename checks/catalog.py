@@ -1,4 +1,4 @@
-"""The check catalog, declared as data (../shared/design/checks.md). The runner executes it; nothing here runs SQL.
+"""The check catalog, declared as data (documented in docs/checks.md). The runner executes it; nothing here runs SQL.
 
 Every check reads one *source*, a temporary table the runner builds for the run's scope (see checks/sources.py):
 
