@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The same launcher as an installed package's `oversight dashboard` (its Streamlit options are app/streamlit.toml).
 run: $(STAMP)
-	$(BIN)/streamlit run dashboard.py --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/oversight dashboard --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,54 +1,121 @@
-"""The `oversight` command: argument wiring only; the work is done by the service functions."""
+"""The `oversight` command: argument wiring only; the work is done by the service functions.
+
+Each command lives in a module of `commands/` that is imported only when that command runs, so `oversight --help`
+starts with nothing but typer (bench/cli.py measures it; tests/test_cli_imports.py keeps pandas, SciPy, openpyxl,
+streamlit and altair out of the commands that do not need them). The listing's one-line help is declared here,
+beside the module that holds the command, and tests/test_cli.py checks it against the command's own docstring.
+"""
 
 from __future__ import annotations
 
-import json
-from datetime import date
-from enum import StrEnum
+import importlib
+from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import duckdb
 import typer
+from typer.core import TyperGroup
 
-from commands import checks as checks_commands
-from commands.attention import attention
-from commands.audit import audit_app
-from commands.common import Context, Format, emit, fail, json_default, run
-from commands.export import export_app
-from commands.findings import findings_app
-from commands.profile import profile_app
-from commands.sample import sample_app
-from commands.user import user_app
-from ingest import queries
-from ingest.demo import load_demo
-from ingest.errors import IngestError, InvalidMapping
-from ingest.load import ensure_processor
-from ingest.mapping import load_saved, mapping_as_toml, parse_mapping_file, save_mapping
-from ingest.pseudonym import resolve_key_path
-from ingest.service import IngestResult, ingest_report
-from store import audit
-from store.db import transaction
-from store.identity import User, require
+from commands.common import Context
 
-app = typer.Typer(help="Oversight of a call-centre processor's GDPR request handling.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
-mapping_app = typer.Typer(help="Show or save the header mapping remembered for a processor.", no_args_is_help=True)
-app.add_typer(mapping_app, name="mapping")
-app.add_typer(findings_app, name="findings")
-app.command()(checks_commands.check)
-app.command()(checks_commands.deadline)
-app.command()(attention)
-app.add_typer(profile_app, name="profile")
-app.add_typer(user_app, name="user")
-app.add_typer(audit_app, name="audit")
-app.add_typer(export_app, name="export")
-app.add_typer(sample_app, name="sample")
+DISTRIBUTION = "processor-oversight"
 
 
-class IngestFormat(StrEnum):
-    text = "text"
-    json = "json"
+@dataclass(frozen=True)
+class Lazy:
+    """A command that is imported when it runs: `attribute` of `module`, a function or a typer app of commands."""
+
+    module: str
+    attribute: str
+    summary: str  # the first line of its help, for `oversight --help`
+    passes_options_on: bool = False  # options after `--` go to another program (click's allow_extra_args)
+
+    def load(self, name: str) -> Any:
+        target = getattr(importlib.import_module(self.module), self.attribute)
+        if isinstance(target, typer.Typer):
+            command = typer.main.get_command(target)
+        else:
+            single = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+            settings = {"allow_extra_args": True, "ignore_unknown_options": True} if self.passes_options_on else {}
+            single.command(name=name, context_settings=settings)(target)
+            command = typer.main.get_command(single)
+        command.name = name
+        return command
+
+
+# In the order `oversight --help` lists them: the month's work first, then the records, then administration.
+COMMANDS: dict[str, Lazy] = {
+    "demo": Lazy("commands.reports", "demo", "Load the demo reports from sample_reports/ into the database."),
+    "ingest": Lazy("commands.reports", "ingest", "Ingest monthly report files: each loads whole or not at all."),
+    "reports": Lazy("commands.reports", "reports", "List the ingested reports (submissions), current and superseded."),
+    "cases": Lazy("commands.reports", "cases",
+                  "List current cases (each case's latest reported state) with the canonical field names."),
+    "quarantine": Lazy("commands.reports", "quarantine",
+                       "List the rows of current reports that could not be loaded, with the reason for each."),
+    "mapping": Lazy("commands.reports", "mapping_app", "Show or save the header mapping remembered for a processor."),
+    "attention": Lazy("commands.attention", "attention",
+                      "Say what needs attention in a month, most serious first, as the Overview does."),
+    "check": Lazy("commands.checks", "check",
+                  "Run every check on the current reports and store the run; prints the exceptions found."),
+    "deadline": Lazy("commands.deadline", "deadline",
+                     "Compute a request's one- and three-month deadlines (GDPR Art. 12(3), counted per Reg. 1182/71)."),
+    "sample": Lazy("commands.sample", "sample_app",
+                   "Spot checks: plan a sample size, draw cases reproducibly, review and evaluate them."),
+    "findings": Lazy("commands.findings", "findings_app",
+                     "Raise findings against contract clauses and follow them up to closure."),
+    "export": Lazy("commands.export", "export_app",
+                   "Write the monthly oversight pack or a findings letter; each export is audited."),
+    "audit": Lazy("commands.audit", "audit_app",
+                  "List the audit trail of every change, and verify that it was not edited."),
+    "profile": Lazy("commands.profile", "profile_app",
+                    "Contract profiles: the clause register, service levels and holiday calendar."),
+    "user": Lazy("commands.user", "user_app",
+                 "Add users of the dashboard and the CLI, with their roles, to the configuration file."),
+    "dashboard": Lazy("commands.dashboard", "dashboard",
+                      "Start the dashboard (Streamlit) on this database, from the installed package.",
+                      passes_options_on=True),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: lists COMMANDS without importing them, imports one when it is run or asked for help."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = COMMANDS[cmd_name].load(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, COMMANDS[name].summary if name in COMMANDS else self.commands[name].get_short_help_str(80))
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.list_commands(ctx) and not args[0].startswith("-"):
+            near = get_close_matches(args[0], self.list_commands(ctx))
+            hint = f" Did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+            ctx.fail(f"No such command '{args[0]}'.{hint} `oversight --help` lists them.")
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(cls=LazyGroup, help="Oversight of a call-centre processor's GDPR request handling.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"oversight {version(DISTRIBUTION)}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("oversight (not installed: run `make install` or `pip install .`)")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -59,188 +126,11 @@ def options(
     config: Annotated[Path | None, typer.Option("--config", help="Configuration file with users and roles "
                                                 "(default: $OVERSIGHT_CONFIG or ./oversight.toml).")] = None,
     user: Annotated[str | None, typer.Option("--user", help="Who is acting (default: $OVERSIGHT_USER).")] = None,
+    version: Annotated[bool, typer.Option("--version", help="Print the installed version and exit.",
+                                          callback=_version, is_eager=True)] = False,
 ) -> None:
     """Oversight of a call-centre processor's GDPR request handling."""
     ctx.obj = Context(db, config, user)
-
-
-@app.command()
-def demo(ctx: typer.Context) -> None:
-    """Load the demo reports from sample_reports/ into the database.
-
-    Example: oversight demo
-    """
-    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
-        for result in load_demo(con, user=user, key_path=resolve_key_path(path)):
-            typer.echo(_result_line(result))
-
-    run(ctx, work)
-
-
-def _result_line(r: IngestResult) -> str:
-    if r.status == "duplicate":
-        return f"{r.file}: already ingested (submission {r.submission_id}); nothing written."
-    line = (f"{r.file}: {r.status} as submission {r.submission_id} for {r.processor} {r.period} — "
-            f"{r.rows_read} rows read: {r.rows_loaded} loaded, {r.rows_quarantined} quarantined, "
-            f"{r.rows_skipped} skipped")
-    details = []
-    for part, counts in r.parts.items():
-        skipped = ", ".join(f"{k} {v}" for k, v in counts["skipped"].items())
-        reasons = ", ".join(f"{k} {v}" for k, v in counts["quarantine_reasons"].items())
-        details.append(f"  {part}: skipped ({skipped or 'none'}); quarantined ({reasons or 'none'})")
-    if r.changes:
-        details.append(f"  supersedes the earlier report: {r.changes['added']} added, {r.changes['removed']} removed, "
-                       f"{r.changes['changed']} changed")
-    if r.extras:
-        details.append(f"  kept as extras (not case fields): {', '.join(r.extras)}")
-    details += [f"  note: {n}" for n in r.notes]
-    return "\n".join([line, *details])
-
-
-@app.command()
-def ingest(
-    ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Report files (CSV or .xlsx).")],
-    processor: Annotated[str | None, typer.Option(help="The processor that sent the report.")] = None,
-    period: Annotated[str | None, typer.Option(help="The month the report covers, YYYY-MM.")] = None,
-    submitted_on: Annotated[str | None, typer.Option(help="When the report was received, YYYY-MM-DD.")] = None,
-    mapping: Annotated[Path | None, typer.Option(help='Mapping file: "Header" = "field" lines.')] = None,
-    format: Annotated[IngestFormat, typer.Option("--format", help="Output format.")] = IngestFormat.text,
-) -> None:
-    """Ingest monthly report files: each loads whole or not at all.
-
-    Example: oversight ingest belcall_2026-10.csv --processor "Belcall Antwerpen BV" --period 2026-10
-    """
-    try:
-        submitted = date.fromisoformat(submitted_on) if submitted_on else None
-    except ValueError:
-        fail(f"--submitted-on '{submitted_on}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-05.")
-    try:
-        explicit = parse_mapping_file(mapping) if mapping else None
-    except InvalidMapping as exc:
-        fail(str(exc))
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        fail(f"No such file: {', '.join(missing)}. Check the path and try again.")
-
-    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
-        results, failures = [], []
-        for file in files:
-            try:
-                result = ingest_report(con, file, user=user, key_path=resolve_key_path(path), processor=processor,
-                                       period=period, submitted_on=submitted, mapping=explicit)
-            except IngestError as exc:
-                failures.append(str(exc))
-                results.append({"file": file.name, "submission_id": None, "status": "refused", "error": str(exc)})
-                continue
-            results.append(result.as_dict())
-            if format is IngestFormat.text:
-                typer.echo(_result_line(result))
-        if format is IngestFormat.json:
-            typer.echo(json.dumps(results, ensure_ascii=False, indent=2, default=json_default))
-        if failures:
-            fail("\n\n".join(failures))
-
-    run(ctx, work)
-
-
-REPORT_COLUMNS = ["submission_id", "processor", "period", "kind", "file_name", "submitted_on", "rows_read",
-                  "rows_loaded", "rows_quarantined", "rows_skipped", "declared_total", "status"]
-
-
-@app.command()
-def reports(
-    ctx: typer.Context,
-    processor: Annotated[str | None, typer.Option(help="Only this processor.")] = None,
-    period: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM.")] = None,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
-) -> None:
-    """List the ingested reports (submissions), current and superseded.
-
-    Example: oversight reports --processor "Belcall Antwerpen BV" --format json
-    """
-    run(ctx, lambda con, user, path: emit(queries.list_reports(con, processor, period), format,
-                                            REPORT_COLUMNS + (["changes", "notes"] if format is not Format.text
-                                                              else [])))
-
-
-@app.command()
-def cases(
-    ctx: typer.Context,
-    processor: Annotated[str | None, typer.Option(help="Only this processor.")] = None,
-    period: Annotated[str | None, typer.Option(help="Cases in this month's current report, YYYY-MM.")] = None,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
-) -> None:
-    """List current cases (each case's latest reported state) with the canonical field names.
-
-    Example: oversight cases --processor "Belcall Antwerpen BV" --period 2026-10 --format csv
-    """
-    columns = ["processor", "period", *queries.CASE_COLUMNS]
-    shown = columns if format is not Format.text else ["processor", "period", "case_id", "received_on",
-                                                      "request_type", "responded_on", "outcome"]
-    run(ctx, lambda con, user, path: emit(queries.list_cases(con, processor, period), format, shown))
-
-
-@app.command()
-def quarantine(
-    ctx: typer.Context,
-    processor: Annotated[str | None, typer.Option(help="Only this processor.")] = None,
-    period: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM.")] = None,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
-) -> None:
-    """List the rows of current reports that could not be loaded, with the reason for each.
-
-    Example: oversight quarantine --period 2026-10
-    """
-    columns = ["submission_id", "processor", "period", "file_name", "source_row", "case_id", "reasons", "messages"]
-    run(ctx, lambda con, user, path: emit(queries.list_quarantine(con, processor, period), format,
-                                            columns + (["raw"] if format is not Format.text else [])))
-
-
-@mapping_app.command("show")
-def mapping_show(
-    ctx: typer.Context,
-    processor: Annotated[str, typer.Option(help="The processor whose mapping to show.")],
-) -> None:
-    """Print the mapping saved for a processor, in the mapping-file syntax.
-
-    Example: oversight mapping show --processor "Belcall Antwerpen BV"
-    """
-    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
-        if processor not in queries.processors(con):
-            fail(f"No processor named '{processor}'. Known: {', '.join(queries.processors(con)) or 'none yet'}.")
-        saved = load_saved(con, processor)
-        typer.echo(mapping_as_toml(saved) if saved.headers or saved.date_order
-                   else f"# No mapping saved for {processor}: its headers are read by the built-in aliases.")
-
-    run(ctx, work)
-
-
-@mapping_app.command("save")
-def mapping_save(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help='Mapping file with "Header" = "field" lines.')],
-    processor: Annotated[str, typer.Option(help="The processor the mapping is for.")],
-) -> None:
-    """Save a mapping for a processor; its next reports map by themselves.
-
-    Example: oversight mapping save belcall-mapping.toml --processor "Belcall Antwerpen BV"
-    """
-    try:
-        new = parse_mapping_file(file)
-    except InvalidMapping as exc:
-        fail(str(exc))
-
-    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
-        role = require(user, "save a mapping")
-        with transaction(con):
-            processor_id = ensure_processor(con, processor)
-            save_mapping(con, processor_id, new, user.name)
-            audit.append_event(con, user=user.name, role=role, action="mapping.saved", obj=f"processor:{processor}",
-                               details={"fields": new.headers, "date_order": new.date_order})
-        typer.echo(f"Saved {len(new.headers)} header mapping(s) for {processor}.")
-
-    run(ctx, work)
 
 
 def main() -> None:
@@ -250,4 +140,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -1,10 +1,19 @@
 """Streamlit entry: page registration only. Each page is a module in app/ (run with `streamlit run dashboard.py`)."""
 
+from importlib import resources
+
 import streamlit as st
 
 from app import state
 
-st.set_page_config(page_title="Processor oversight", page_icon=":material/policy:", layout="wide")
+PRODUCT = "Processor oversight"
+# A file of the package, not a Material icon: Streamlit fetches those from a font CDN that an offline deployment
+# cannot reach, and the tab would show no icon at all.
+FAVICON = str(resources.files("app").joinpath("static", "favicon.png"))
+
+# Before anything can stop the run (a configuration error stops it in state.session()), so that even that page
+# carries the product's name and icon.
+st.set_page_config(page_title=PRODUCT, page_icon=FAVICON, layout="wide")
 
 # One line per page: (the page, the action of store.identity.PERMISSIONS a user must be allowed to see it, or
 # None when every role reads it: findings.md gives every role read access). Role filtering happens in one place,
@@ -19,4 +28,8 @@ PAGES = [
     (st.Page("app/audit.py", title="Audit trail", icon=":material/history:"), None),
 ]
 
-st.navigation(state.visible_pages(state.session(), PAGES)).run()
+page = st.navigation(state.visible_pages(state.session(), PAGES))
+# The product's name and icon in the browser tab on every page, the sign-in page included: "Findings · Processor
+# oversight", so a reviewer with ten tabs open can tell them apart.
+st.set_page_config(page_title=f"{page.title} · {PRODUCT}", page_icon=FAVICON, layout="wide")
+page.run()

@@ -8,7 +8,6 @@ the file, the key and the reason.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,35 +22,10 @@ from checks.profile_model import (  # noqa: F401 (re-exported: the profile's typ
     build_profile,
 )
 from checks.profile_schema import DEFAULT_PROFILE, PARTS, PROFILE_NAME, read_merged  # noqa: F401 (re-exported)
+from checks.profiles import contracts_dir, list_profiles, load_profile  # noqa: F401 (re-exported)
 from store import audit
 from store.db import rows, transaction
 from store.identity import User, require
-
-
-def contracts_dir() -> Path:
-    """Return the profiles directory: $OVERSIGHT_CONTRACTS, else the repository's contracts/."""
-    env = os.environ.get("OVERSIGHT_CONTRACTS")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "contracts"
-
-
-def list_profiles(directory: Path | None = None) -> list[str]:
-    """Return the names of the profiles in the directory (file names without .toml), sorted."""
-    folder = directory or contracts_dir()
-    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
-
-
-def load_profile(name_or_path: str | Path, directory: Path | None = None) -> Profile:
-    """Load, merge and validate a profile given by name (in the directory) or by file path."""
-    folder = directory or contracts_dir()
-    if isinstance(name_or_path, Path) or name_or_path.endswith(".toml") or os.sep in name_or_path:
-        path = Path(name_or_path)
-        if not path.is_file():
-            raise InvalidProfile(str(path), None, "the file does not exist", "Check the path.")
-    else:
-        path = folder / f"{name_or_path}.toml"
-        if not PROFILE_NAME.fullmatch(name_or_path) or not path.is_file():
-            raise UnknownProfile(name_or_path, str(folder), list_profiles(folder))
-    return build_profile(read_merged(path, ()), path)
 
 
 def profile_for_processor(con: duckdb.DuckDBPyConnection, processor: str,

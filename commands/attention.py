@@ -33,8 +33,10 @@ def attention(
                                               "(default: today).")] = None,
     format: Annotated[DocFormat, typer.Option("--format", help="Output format.")] = DocFormat.text,
 ) -> None:
-    """Say what needs attention in a month, most serious first: missing or late reports, cases open past their
-    deadline, late answers, breaches, breaches without a finding, overdue findings (as the Overview does).
+    """Say what needs attention in a month, most serious first, as the Overview does.
+
+    Missing or late reports, cases open past their deadline, late answers, non-conformities, non-conformities
+    without a finding, overdue findings.
 
     Example: oversight attention --period 2026-10
     """
@@ -50,7 +52,7 @@ def attention(
         typer.echo(f"What needs attention — {processor or 'all processors'}, {month_label(data.period)}:")
         if not checked:
             typer.echo(f"  No check run for {data.period} yet: run `oversight check --period {data.period}` first "
-                       "to see deadlines and breaches.")
+                       "to see deadlines and non-conformities.")
         for point in points:
             typer.echo(f"- {plain(point.text)}  [{PAGE_TITLES[point.page.value]}: {point.link}]")
         if not points and checked:

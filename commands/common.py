@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-import duckdb
 import typer
 
-from store.db import connect, resolve_db_path
 from store.errors import OversightError
-from store.identity import User, resolve_user
 from store.spreadsheet import safe_cell
-from store.users_file import load_config
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from store.identity import User
 
 
 class Format(StrEnum):
@@ -44,6 +45,11 @@ class Context:
     user: str | None
 
     def open(self) -> tuple[duckdb.DuckDBPyConnection, User, Path]:
+        # Imported here: `oversight --help` and the commands without a database must start without DuckDB.
+        from store.db import connect, resolve_db_path
+        from store.identity import resolve_user
+        from store.users_file import load_config
+
         user = resolve_user(load_config(self.config), self.user)
         path = resolve_db_path(self.db)
         return connect(path), user, path
@@ -57,6 +63,8 @@ def fail(message: str) -> NoReturn:
 
 def run(ctx: typer.Context, work: Callable[[duckdb.DuckDBPyConnection, User, Path], object]) -> object:
     """Open the database, run the work, and turn refusals into a message and exit code 2."""
+    import duckdb
+
     try:
         con, user, path = ctx.obj.open()
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,8 @@ import duckdb
 from ingest.service import IngestResult, ingest_report
 from store.identity import User, require
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_reports"
+# Package data (the sample_reports package), found the same way in a checkout and in an installed wheel.
+SAMPLE_DIR = Path(str(resources.files("sample_reports")))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ for the idea: the upper limit at the confidence level is compared with the toler
 
 from __future__ import annotations
 
-from scipy.stats import beta, hypergeom
+# SciPy is imported where it is used: it takes ~0.6 s to import, and most commands and pages never need it.
 
 
 def binomial_upper(n: int, k: int, confidence: float) -> float:
@@ -15,6 +15,8 @@ def binomial_upper(n: int, k: int, confidence: float) -> float:
     if k >= n:
         return 1.0
     # The p at which seeing k or fewer deviations has probability exactly 1 − confidence.
+    from scipy.stats import beta
+
     return float(beta.ppf(confidence, k + 1, n - k))
 
 
@@ -27,6 +29,8 @@ def hypergeometric_upper(n: int, k: int, population: int, confidence: float) -> 
     _check(n, k, confidence)
     if n > population:
         raise ValueError(f"the sample ({n}) is larger than the population ({population})")
+    from scipy.stats import hypergeom
+
     alpha = 1 - confidence
     low, high = k, population - (n - k)
     while low < high:

@@ -17,7 +17,6 @@ from enum import StrEnum
 from fractions import Fraction
 
 import numpy as np
-from scipy.stats import binom, hypergeom
 
 from spotchecks.bounds import upper_limit
 from spotchecks.errors import InvalidArgument
@@ -84,6 +83,8 @@ def _ceil_times(n: np.ndarray, rate: Fraction) -> np.ndarray:
 
 
 def _binomial_size(tolerable: Decimal, expected: Fraction, alpha: float) -> tuple[int, int]:
+    from scipy.stats import binom  # on use: see spotchecks/bounds.py
+
     for start in range(1, MAX_SIZE + 1, _CHUNK):
         n = np.arange(start, min(start + _CHUNK, MAX_SIZE + 1), dtype=np.int64)
         k = _ceil_times(n, expected)
@@ -95,6 +96,8 @@ def _binomial_size(tolerable: Decimal, expected: Fraction, alpha: float) -> tupl
 
 
 def _hypergeometric_size(tolerable: Decimal, expected: Fraction, alpha: float, population: int) -> tuple[int, int]:
+    from scipy.stats import hypergeom  # on use: see spotchecks/bounds.py
+
     # jfa and AICPA: the tolerable number of deviations in the population is ⌈tolerable × N⌉.
     tolerated = math.ceil(Fraction(tolerable) * population)
     for start in range(1, population + 1, _CHUNK):

@@ -115,7 +115,7 @@ class App:
 @contextmanager
 def running_app(folder: Path, env: Mapping[str, str] | None = None, config: str = "",
                 secrets: Callable[[str], str] | None = None) -> Iterator[App]:
-    """Run `streamlit run dashboard.py` on a free port against a database in `folder`; stop it afterwards.
+    """Run `oversight dashboard` on a free port against a database in `folder`; stop it afterwards.
 
     `config` is the users file (empty: no users, the local user with all roles); `env` adds or overrides variables
     (e.g. OVERSIGHT_DEMO=0 for an empty start); `secrets`, given the app's URL, returns the text of the only
@@ -129,9 +129,10 @@ def running_app(folder: Path, env: Mapping[str, str] | None = None, config: str 
     full_env.pop("OVERSIGHT_USER", None)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    args = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none"]
+    # The product's own launcher (`oversight dashboard`, as `make run` and an installed package start it), so the
+    # browser sees the packaged Streamlit options; what follows `--` goes to `streamlit run` as it is.
+    args = [sys.executable, "-m", "cli", "dashboard", "--headless", "--address", "127.0.0.1", "--port", str(port),
+            "--", "--server.fileWatcherType", "none"]
     if secrets is not None:
         (folder / "secrets.toml").write_text(secrets(url), encoding="utf-8")
         args += ["--secrets.files", str(folder / "secrets.toml")]  # instead of ~/.streamlit/ and ./.streamlit/

@@ -31,6 +31,17 @@ ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under CI (CI=true) a browser test that skips is a failure: CI installs chromium, so a skip there means the
+    dashboard went untested in a real browser while the run looked green."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") == "true" and report.skipped and item.get_closest_marker("browser") is not None:
+        report.outcome = "failed"
+        report.longrepr = f"Browser tests must not skip under CI: {report.longrepr}"
+
+
 @contextmanager
 def database_held(path: Path) -> Iterator[subprocess.Popen[str]]:
     """Another process holding the DuckDB file read-write (as the running dashboard does) until the block ends."""

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+import typer
+import typer.core
+import typer.main
 
-from cli import app
+from cli import COMMANDS, app
 from tests.conftest import HEADER_NL, database_held, nl_row, run_cli
 
 
@@ -89,16 +92,41 @@ def test_locked_database_gives_a_message_not_a_traceback(cli_env):
 
 
 def _commands() -> list[list[str]]:
-    import typer.main
-
-    group = typer.main.get_command(app)
+    group, ctx = _group()
     found = []
-    for name, command in group.commands.items():
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         if hasattr(command, "commands"):
             found += [[name, sub] for sub in command.commands]
         else:
             found.append([name])
     return found
+
+
+def _group() -> tuple[typer.core.TyperGroup, typer.Context]:
+    group = typer.main.get_command(app)
+    return group, typer.Context(group)
+
+
+def test_the_listing_says_what_each_command_says_of_itself():
+    # `oversight --help` lists cli.COMMANDS without importing them: each summary must be its command's own first line.
+    group, ctx = _group()
+    assert group.list_commands(ctx) == list(COMMANDS)
+    for name, lazy in COMMANDS.items():
+        own = " ".join((group.get_command(ctx, name).help or "").split("\n\n")[0].split())
+        assert own == lazy.summary, name
+
+
+def test_version_is_the_installed_distributions():
+    from importlib.metadata import version
+
+    code, out, _ = run_cli("--version")
+    assert code == 0 and out.strip() == f"oversight {version('processor-oversight')}"
+
+
+def test_a_mistyped_command_is_named_with_the_nearest_one():
+    code, _, err = run_cli("sampel", "list")
+    assert code == 2 and "No such command 'sampel'" in err and "Did you mean 'sample'?" in err
 
 
 @pytest.mark.parametrize("command", _commands(), ids=" ".join)

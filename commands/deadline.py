@@ -1,0 +1,69 @@
+"""`oversight deadline`: a request's statutory deadlines, computed without a database (checks/calendar.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from checks.calendar import WorkingCalendar, response_deadlines
+from checks.profiles import load_profile
+from commands.common import DocFormat, dumps, fail, parse_date_option
+from store.errors import OversightError
+
+
+def deadline(
+    received_on: Annotated[str, typer.Argument(help="The day the request was received, YYYY-MM-DD.")],
+    profile: Annotated[str | None, typer.Option(help="Use this contract profile's calendar and identity rule "
+                                                "(default: the default profile).")] = None,
+    country: Annotated[str | None, typer.Option(help="Use this country's public holidays instead (BE, NL, FR…).")]
+    = None,
+    subdivision: Annotated[str | None, typer.Option(help="With --country: a subdivision, e.g. 57 for Moselle.")]
+    = None,
+    extension_notified_on: Annotated[str | None, typer.Option(help="When the extension was notified.")] = None,
+    id_requested_on: Annotated[str | None, typer.Option(help="When identification was requested.")] = None,
+    id_received_on: Annotated[str | None, typer.Option(help="When the identification arrived.")] = None,
+    format: Annotated[DocFormat, typer.Option("--format", help="Output format.")] = DocFormat.text,
+) -> None:
+    """Compute a request's one- and three-month deadlines (GDPR Art. 12(3), counted per Reg. 1182/71).
+
+    Example: oversight deadline 2026-01-31 --country BE --format json
+    """
+    received = parse_date_option(received_on, "RECEIVED_ON")
+    notified = parse_date_option(extension_notified_on, "--extension-notified-on")
+    requested = parse_date_option(id_requested_on, "--id-requested-on")
+    arrived = parse_date_option(id_received_on, "--id-received-on")
+    if country and profile:
+        fail("Give either --profile or --country, not both: the profile already names its calendar.")
+    try:
+        chosen = load_profile(profile or "default")
+    except OversightError as exc:
+        fail(str(exc))
+    within = chosen.parameters.id_request_within_days
+    cal = (WorkingCalendar.of(country, subdivision) if country else WorkingCalendar.from_spec(chosen.calendar))
+    if not cal.supported():
+        where = f"country '{country}'" + (f" with subdivision '{subdivision}'" if subdivision else "")
+        fail(f"The holidays package has no calendar for {where}. Use an ISO country code such as BE, NL or FR "
+             "(and a subdivision it knows, e.g. FR with 57 for Moselle).")
+    result = response_deadlines(received, cal, extension_notified_on=notified, id_requested_on=requested,
+                                id_received_on=arrived, id_request_within_days=within)
+    document = {"received_on": result.received_on, "due_on": result.due_on,
+                "extended_due_on": result.extended_due_on, "paused_days": result.paused_days,
+                "calendar": result.calendar, "pause_valid": result.pause_valid,
+                "extension_notified_on": result.extension_notified_on, "extension_valid": result.extension_valid,
+                "effective_due_on": result.effective_due_on}
+    if format is DocFormat.json:
+        typer.echo(dumps(document))
+        return
+    typer.echo(f"Received {received:%a %d %b %Y} (calendar {result.calendar}; the day of receipt does not count)")
+    typer.echo(f"  due (1 month):           {result.due_on:%a %d %b %Y}")
+    typer.echo(f"  due with extension (3):  {result.extended_due_on:%a %d %b %Y}")
+    if requested:
+        typer.echo(f"  identity pause:          {result.paused_days} day(s)" + (
+            "" if result.pause_valid else
+            f" — none: identification was asked more than {within} days after receipt, so the clock ran on"))
+    if notified:
+        typer.echo(f"  extension notified {notified:%d %b %Y}: " + (
+            "valid (within the first month)" if result.extension_valid
+            else "INVALID (after the one-month date), so the one-month date stands"))
+    typer.echo(f"  the date that applies:   {result.effective_due_on:%a %d %b %Y}")

@@ -1,0 +1,205 @@
+"""`oversight demo|ingest|reports|cases|quarantine|mapping`: load monthly reports and look at what was loaded."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+
+from commands.common import Format, emit, fail, json_default, run
+from ingest import queries
+from ingest.demo import load_demo
+from ingest.errors import IngestError, InvalidMapping
+from ingest.load import ensure_processor
+from ingest.mapping import load_saved, mapping_as_toml, parse_mapping_file, save_mapping
+from ingest.pseudonym import resolve_key_path
+from ingest.service import IngestResult, ingest_report
+from store import audit
+from store.db import transaction
+from store.identity import User, require
+
+mapping_app = typer.Typer(help="Show or save the header mapping remembered for a processor.", no_args_is_help=True)
+
+
+class IngestFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def demo(ctx: typer.Context) -> None:
+    """Load the demo reports from sample_reports/ into the database.
+
+    Example: oversight demo
+    """
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        for result in load_demo(con, user=user, key_path=resolve_key_path(path)):
+            typer.echo(_result_line(result))
+
+    run(ctx, work)
+
+
+def _result_line(r: IngestResult) -> str:
+    if r.status == "duplicate":
+        return f"{r.file}: already ingested (submission {r.submission_id}); nothing written."
+    line = (f"{r.file}: {r.status} as submission {r.submission_id} for {r.processor} {r.period} — "
+            f"{r.rows_read} rows read: {r.rows_loaded} loaded, {r.rows_quarantined} quarantined, "
+            f"{r.rows_skipped} skipped")
+    details = []
+    for part, counts in r.parts.items():
+        skipped = ", ".join(f"{k} {v}" for k, v in counts["skipped"].items())
+        reasons = ", ".join(f"{k} {v}" for k, v in counts["quarantine_reasons"].items())
+        details.append(f"  {part}: skipped ({skipped or 'none'}); quarantined ({reasons or 'none'})")
+    if r.changes:
+        details.append(f"  supersedes the earlier report: {r.changes['added']} added, {r.changes['removed']} removed, "
+                       f"{r.changes['changed']} changed")
+    if r.extras:
+        details.append(f"  kept as extras (not case fields): {', '.join(r.extras)}")
+    details += [f"  note: {n}" for n in r.notes]
+    return "\n".join([line, *details])
+
+
+def ingest(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Report files (CSV or .xlsx).")],
+    processor: Annotated[str | None, typer.Option(help="The processor that sent the report.")] = None,
+    period: Annotated[str | None, typer.Option(help="The month the report covers, YYYY-MM.")] = None,
+    submitted_on: Annotated[str | None, typer.Option(help="When the report was received, YYYY-MM-DD.")] = None,
+    mapping: Annotated[Path | None, typer.Option(help='Mapping file: "Header" = "field" lines.')] = None,
+    format: Annotated[IngestFormat, typer.Option("--format", help="Output format.")] = IngestFormat.text,
+) -> None:
+    """Ingest monthly report files: each loads whole or not at all.
+
+    Example: oversight ingest belcall_2026-10.csv --processor "Belcall Antwerpen BV" --period 2026-10
+    """
+    try:
+        submitted = date.fromisoformat(submitted_on) if submitted_on else None
+    except ValueError:
+        fail(f"--submitted-on '{submitted_on}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-05.")
+    try:
+        explicit = parse_mapping_file(mapping) if mapping else None
+    except InvalidMapping as exc:
+        fail(str(exc))
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        fail(f"No such file: {', '.join(missing)}. Check the path and try again.")
+
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        results, failures = [], []
+        for file in files:
+            try:
+                result = ingest_report(con, file, user=user, key_path=resolve_key_path(path), processor=processor,
+                                       period=period, submitted_on=submitted, mapping=explicit)
+            except IngestError as exc:
+                failures.append(str(exc))
+                results.append({"file": file.name, "submission_id": None, "status": "refused", "error": str(exc)})
+                continue
+            results.append(result.as_dict())
+            if format is IngestFormat.text:
+                typer.echo(_result_line(result))
+        if format is IngestFormat.json:
+            typer.echo(json.dumps(results, ensure_ascii=False, indent=2, default=json_default))
+        if failures:
+            fail("\n\n".join(failures))
+
+    run(ctx, work)
+
+
+REPORT_COLUMNS = ["submission_id", "processor", "period", "kind", "file_name", "submitted_on", "rows_read",
+                  "rows_loaded", "rows_quarantined", "rows_skipped", "declared_total", "status"]
+
+
+def reports(
+    ctx: typer.Context,
+    processor: Annotated[str | None, typer.Option(help="Only this processor.")] = None,
+    period: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM.")] = None,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """List the ingested reports (submissions), current and superseded.
+
+    Example: oversight reports --processor "Belcall Antwerpen BV" --format json
+    """
+    run(ctx, lambda con, user, path: emit(queries.list_reports(con, processor, period), format,
+                                            REPORT_COLUMNS + (["changes", "notes"] if format is not Format.text
+                                                              else [])))
+
+
+def cases(
+    ctx: typer.Context,
+    processor: Annotated[str | None, typer.Option(help="Only this processor.")] = None,
+    period: Annotated[str | None, typer.Option(help="Cases in this month's current report, YYYY-MM.")] = None,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """List current cases (each case's latest reported state) with the canonical field names.
+
+    Example: oversight cases --processor "Belcall Antwerpen BV" --period 2026-10 --format csv
+    """
+    columns = ["processor", "period", *queries.CASE_COLUMNS]
+    shown = columns if format is not Format.text else ["processor", "period", "case_id", "received_on",
+                                                      "request_type", "responded_on", "outcome"]
+    run(ctx, lambda con, user, path: emit(queries.list_cases(con, processor, period), format, shown))
+
+
+def quarantine(
+    ctx: typer.Context,
+    processor: Annotated[str | None, typer.Option(help="Only this processor.")] = None,
+    period: Annotated[str | None, typer.Option(help="Only this month, YYYY-MM.")] = None,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """List the rows of current reports that could not be loaded, with the reason for each.
+
+    Example: oversight quarantine --period 2026-10
+    """
+    columns = ["submission_id", "processor", "period", "file_name", "source_row", "case_id", "reasons", "messages"]
+    run(ctx, lambda con, user, path: emit(queries.list_quarantine(con, processor, period), format,
+                                            columns + (["raw"] if format is not Format.text else [])))
+
+
+@mapping_app.command("show")
+def mapping_show(
+    ctx: typer.Context,
+    processor: Annotated[str, typer.Option(help="The processor whose mapping to show.")],
+) -> None:
+    """Print the mapping saved for a processor, in the mapping-file syntax.
+
+    Example: oversight mapping show --processor "Belcall Antwerpen BV"
+    """
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        if processor not in queries.processors(con):
+            fail(f"No processor named '{processor}'. Known: {', '.join(queries.processors(con)) or 'none yet'}.")
+        saved = load_saved(con, processor)
+        typer.echo(mapping_as_toml(saved) if saved.headers or saved.date_order
+                   else f"# No mapping saved for {processor}: its headers are read by the built-in aliases.")
+
+    run(ctx, work)
+
+
+@mapping_app.command("save")
+def mapping_save(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help='Mapping file with "Header" = "field" lines.')],
+    processor: Annotated[str, typer.Option(help="The processor the mapping is for.")],
+) -> None:
+    """Save a mapping for a processor; its next reports map by themselves.
+
+    Example: oversight mapping save belcall-mapping.toml --processor "Belcall Antwerpen BV"
+    """
+    try:
+        new = parse_mapping_file(file)
+    except InvalidMapping as exc:
+        fail(str(exc))
+
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        role = require(user, "save a mapping")
+        with transaction(con):
+            processor_id = ensure_processor(con, processor)
+            save_mapping(con, processor_id, new, user.name)
+            audit.append_event(con, user=user.name, role=role, action="mapping.saved", obj=f"processor:{processor}",
+                               details={"fields": new.headers, "date_order": new.date_order})
+        typer.echo(f"Saved {len(new.headers)} header mapping(s) for {processor}.")
+
+    run(ctx, work)

@@ -1,0 +1,1 @@
+"""Findings: exceptions and spot-check deviations logged against contract clauses, followed up to closure."""
