@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
+	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/checks.py
 	$(BIN)/python bench/draw.py
