@@ -14,12 +14,12 @@ from checks.catalog import BY_ID, CHECKS
 from checks.contract import Clause, Profile, profile_for_processor
 from checks.queries import (
     EXCEPTION_LIMIT,
-    breaches_by_month,
     check_exceptions,
     check_table,
     flatten_details,
     latest_period,
     list_runs,
+    non_conformities_by_month,
     open_cases_due,
     report_status,
 )
@@ -96,7 +96,7 @@ def exceptions_frame(check_id: str, exceptions: list[dict[str, object]]) -> pd.D
 
     A detail repeating a case fact with the same value is left out; one that differs is kept under its own name.
     """
-    row_severity = BY_ID[check_id].severity_sql is not None  # e.g. repeat.same_request: breach from the third
+    row_severity = BY_ID[check_id].severity_sql is not None  # e.g. repeat.same_request: major from the third
     records = []
     for e in exceptions:
         record = {label: e[name] for name, label in CASE_FACTS.items()}
@@ -168,18 +168,19 @@ def _exceptions_section(ctx: state.Context, check_id: str, processor: str, perio
 
 
 def _chart_section(ctx: state.Context, processor: str) -> None:
-    st.subheader("Breaches per check over the months")
+    st.subheader("Non-conformities per check over the months")
     with ctx.cursor() as cur:
-        counts = pd.DataFrame(breaches_by_month(cur, processor), columns=["period", "check_id", "breaches"])
+        counts = pd.DataFrame(non_conformities_by_month(cur, processor),
+                              columns=["period", "check_id", "non_conformities"])
     if counts.empty:
-        st.info("No breaches in the latest runs of this processor's reports.", icon=":material/verified:")
+        st.info("No non-conformities in the latest runs of this processor's reports.", icon=":material/verified:")
         return
     counts["check"] = counts["check_id"].map(lambda i: BY_ID[i].title)
     chart = alt.Chart(counts).mark_bar().encode(
         x=alt.X("period:O", title="Report period"),
-        y=alt.Y("sum(breaches):Q", title="Breaches"),
+        y=alt.Y("sum(non_conformities):Q", title="Non-conformities"),
         color=alt.Color("check_id:N", title="Check"),
-        tooltip=["period", "check_id", "check", "breaches"],
+        tooltip=["period", "check_id", "check", "non_conformities"],
     )
     st.altair_chart(chart, width="stretch")
 

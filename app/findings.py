@@ -71,14 +71,15 @@ def _summarise(results: list[Raised]) -> str:
 
 def _raise_from_checks(ctx: state.Context, processor: str | None, period: str | None) -> None:
     scope = " · ".join(v for v in (processor, period) if v) or "all processors and periods"
-    st.caption(f"One finding per processor, period and check from the newest check results ({scope}): breaches "
-               "become high, warnings medium; info is not raised. Raising again adds new cases to the open finding.")
+    st.caption(f"One finding per processor, period and check from the newest check results ({scope}): critical "
+               "exceptions become critical, major high, minor medium; info is not raised. Raising again adds new cases "
+               "to the open finding.")
     if st.button("Raise from the latest check run", icon=":material/playlist_add:", key="raise_from_checks"):
         with state.user_errors(), st.spinner("Raising findings from the latest check run…"), ctx.cursor() as cur:
             results = raise_from_checks(cur, ctx.user, processor, period)
             if not results:
-                st.info("No breaches or warnings in the newest check results for this scope — run the checks first "
-                        "if the reports changed.", icon=":material/info:")
+                st.info("No critical, major or minor exceptions in the newest check results for this scope — run "
+                        "the checks first if the reports changed.", icon=":material/info:")
                 return
             state.done(PAGE, _summarise(results))
 

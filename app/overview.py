@@ -1,5 +1,5 @@
 """The Overview, the landing page: per processor and month, what came in, what was answered on time, what is open,
-which clauses were breached, the findings, and whether the report came in on time; each number links to its page.
+the non-conformities by clause, the findings, and whether the report came in on time; each number links to its page.
 
 Loads are cached (`st.cache_data`) keyed by the database path, the filters, today's date and the *data version*:
 the newest audit event's number (metrics.overview.data_version). Every ingest, check run and findings change appends
@@ -122,8 +122,8 @@ def _tiles(data: Overview, kpis: kpi.PeriodKpis, params: dict[str, str | None]) 
     _link(row[4], CHECKS, "Due list", params, ":material/event_upcoming:")
 
     row = st.columns(5)
-    row[0].metric("Breaches", count(kpis.breaches), border=True,
-                  help="Exceptions of severity breach in the latest check run of the month.")
+    row[0].metric("Non-conformities", count(kpis.non_conformities), border=True,
+                  help="Critical and major exceptions in the latest check run of the month.")
     _link(row[0], CHECKS, "Checks", params, ":material/rule:")
     row[1].metric("Findings open", findings_open, border=True,
                   help="Findings about this month not closed or dismissed.")
@@ -165,9 +165,9 @@ def _breakdowns(data: Overview, params: dict[str, str | None]) -> None:
     else:
         left.dataframe(by_type.rename(columns={"request_type": "request type"}), hide_index=True, width="stretch",
                        key="overview_by_type")
-    right.markdown("**Breaches by clause**")
+    right.markdown("**Non-conformities by clause**")
     if data.clauses.empty:
-        right.caption("No breach in the latest check run of this month." if data.month()["checked"].any()
+        right.caption("No non-conformity in the latest check run of this month." if data.month()["checked"].any()
                       else "No check run for this month yet.")
     else:
         right.dataframe(data.clauses, hide_index=True, width="stretch", key="overview_by_clause",
@@ -185,7 +185,7 @@ def _table(data: Overview, processor: str | None) -> None:
         "answered on time": [kpi.percent(kpi.on_time_rate(*(None if pd.isna(v) else int(v) for v in pair)))
                              for pair in zip(month["late_tested"], month["late_offending"], strict=True)],
         "median days": month["median_days"], "open": month["open_cases"], "due soon": month["due_soon"],
-        "overdue": month["overdue"], "breaches": month["breaches"],
+        "overdue": month["overdue"], "non_conformities": month["non_conformities"],
         "findings open": month["processor"].map(findings["open"]),
         "findings overdue": month["processor"].map(findings["overdue"]),
     })
@@ -216,16 +216,17 @@ def _charts(data: Overview) -> None:
             color=alt.Color("processor:N", title="Processor"),
             tooltip=["processor", "period", alt.Tooltip("on_time:Q", format=".1%"), "answered", "late"],
         ), width="stretch")
-    breaches = data.breach_map()
-    right.markdown("**Breaches per processor and month**")
-    if breaches.empty:
+    non_conformities = data.non_conformity_map()
+    right.markdown("**Non-conformities per processor and month**")
+    if non_conformities.empty:
         right.caption("No report in these months.")
     else:
-        base = alt.Chart(breaches).encode(x=alt.X("period:O", title="Month"),
+        base = alt.Chart(non_conformities).encode(x=alt.X("period:O", title="Month"),
                                           y=alt.Y("processor:N", title=None, axis=alt.Axis(labelLimit=240)))
         right.altair_chart(
-            (base.mark_rect().encode(color=alt.Color("breaches:Q", title="Breaches", scale=alt.Scale(scheme="reds")),
-                                     tooltip=["processor", "period", "breaches", "report"])
+            (base.mark_rect().encode(color=alt.Color("non_conformities:Q", title="Non-conformities",
+                                                     scale=alt.Scale(scheme="reds")),
+                                     tooltip=["processor", "period", "non_conformities", "report"])
              + base.mark_text().encode(text="label:N")), width="stretch")
     volume = data.volume_trend()
     st.markdown("**Cases received per month, by request type**")
@@ -243,7 +244,7 @@ def render() -> None:
     """Draw the page."""
     st.title("Overview")
     st.caption("Each processor's month at a glance: requests received and answered on time (GDPR Art. 12(3)), "
-               "what is open, which contract clauses were breached, findings, and whether the report came in on "
+               "what is open, the non-conformities by contract clause, findings, and whether the report came in on "
                "time.")
     ctx = state.context()
     _first_look(ctx)
@@ -270,7 +271,7 @@ def render() -> None:
     st.subheader(f"{processor or 'All processors'}, {kpi.month_label(period)}")
     if not month["checked"].any():
         st.info(f"No check run for {kpi.month_label(period)} yet — run the checks on the Checks page to see answers "
-                "on time, due and overdue cases, breaches and report timeliness.", icon=":material/rule:")
+                "on time, due and overdue cases, non-conformities and report timeliness.", icon=":material/rule:")
         st.page_link(CHECKS, label="Run the checks", icon=":material/rule:",
                      query_params={k: v for k, v in params.items() if v})
     _attention(data, bool(month["checked"].any()))

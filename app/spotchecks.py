@@ -24,6 +24,8 @@ TABS = ("Plan and draw", "Sample", "Review", "Evaluate")
 STEP = "step"  # the tabs' key and their URL query parameter
 NEXT_STEP = "spot_next_step"  # the tab an action opens on the next run
 PAGE = "spotchecks"  # its key for state.done / state.said
+KEY_ITEM_LABELS = {KeyItems.major: "major: every case with a critical or major exception",
+                   KeyItems.refusals: "refusals: every refused or partly refused case"}
 COMMITTED = "spot_committed"  # the seed just committed, shown in this session until the user says it is kept
 
 
@@ -80,7 +82,7 @@ def _draw_section(ctx: state.Context, processor: str, months: list[str], plan: P
         size = cols[0].number_input("Cases", 1, None, plan.n if plan else 59, key=f"spot_size:{plan and plan.n}",
                                     help="The planned n; change it to draw a fixed size.")
         key_items = cols[1].selectbox("Key items", [None, *KeyItems], key="spot_key_items",
-                                      format_func=lambda k: "none" if k is None else str(k))
+                                      format_func=lambda k: "none" if k is None else KEY_ITEM_LABELS[k])
         types = cols[2].multiselect("Only request types", list(VOCABULARIES["request_type"]), key="spot_types")
         outcomes = cols[3].multiselect("Only outcomes", list(VOCABULARIES["outcome"]), key="spot_outcomes")
         seed = st.text_input("Seed (leave empty for a random one from the operating system)", key="spot_seed")

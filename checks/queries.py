@@ -13,9 +13,10 @@ from datetime import date
 
 import duckdb
 
-from checks.catalog import CHECKS, Severity, get
+from checks.catalog import CHECKS, get
 from checks.contract import Clause
 from store.db import rows
+from vocab.severity import NON_CONFORMITIES
 
 # The two checks whose exceptions make up the operational list of open cases (checks.md, statutory deadlines).
 DUE_CHECKS = ("deadline.overdue_open", "deadline.due_soon")
@@ -124,13 +125,15 @@ def flatten_details(details: Mapping[str, object], prefix: str = "") -> dict[str
     return flat
 
 
-def breaches_by_month(con: duckdb.DuckDBPyConnection, processor: str | None = None) -> list[dict[str, object]]:
-    """Count the latest runs' breach exceptions per check and report period (one row per pair with any)."""
+def non_conformities_by_month(con: duckdb.DuckDBPyConnection,
+                              processor: str | None = None) -> list[dict[str, object]]:
+    """Count the latest runs' non-conformities (critical and major exceptions) per check and report period (one row
+    per pair with any)."""
     return rows(con, """
-        SELECT period, check_id, count(*) AS breaches FROM latest_exceptions
-        WHERE severity = $breach AND ($processor IS NULL OR processor = $processor)
+        SELECT period, check_id, count(*) AS non_conformities FROM latest_exceptions
+        WHERE list_contains($non_conformity, severity) AND ($processor IS NULL OR processor = $processor)
         GROUP BY period, check_id ORDER BY period, check_id""",
-                {"breach": Severity.BREACH.value, "processor": processor})
+                {"non_conformity": [s.value for s in NON_CONFORMITIES], "processor": processor})
 
 
 def open_cases_due(con: duckdb.DuckDBPyConnection, processor: str | None = None, period: str | None = None, *,

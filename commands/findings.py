@@ -76,7 +76,8 @@ def _print_raised(con: duckdb.DuckDBPyConnection, results: list[Raised], format:
 def raise_command(
     ctx: typer.Context,
     from_checks: Annotated[bool, typer.Option("--from-checks", help="One finding per processor, period and check "
-                                              "from the newest check results (breach → high, warning → medium).")]
+                                              "from the newest check results (critical → critical, major → high, "
+                                              "minor → medium; info raises none).")]
     = False,
     from_sample: Annotated[str | None, typer.Option("--from-sample", help="One finding per rubric item answered "
                                                     "\"no\" in this sample's reviews.")] = None,
@@ -115,8 +116,8 @@ def raise_command(
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
         if from_checks:
             results = raise_from_checks(con, user, processor, period)
-            empty = ("No breaches or warnings in the newest check results for this scope: nothing to raise. "
-                     "Run `oversight check` first if the reports changed.")
+            empty = ("No critical, major or minor exceptions in the newest check results for this scope: nothing to "
+                     "raise. Run `oversight check` first if the reports changed.")
         elif from_sample is not None:
             results = raise_from_reviews(con, user, from_sample)
             empty = f"No review of sample {from_sample} answered \"no\": nothing to raise."

@@ -10,7 +10,7 @@ import typer
 
 from commands.common import DocFormat, Format, dumps, emit, fail, run
 from spotchecks.commitments import commit_seed
-from spotchecks.draw import STRATA_COLUMNS, Allocation, KeyItems, Method
+from spotchecks.draw import STRATA_COLUMNS, Allocation, Method
 from spotchecks.errors import SpotCheckError
 from spotchecks.evaluate import Evaluation, record_evaluation
 from spotchecks.plan import Model, plan_sample
@@ -89,7 +89,9 @@ def draw_command(
     by: Annotated[str | None, typer.Option(help=f"Stratify by: {', '.join(STRATA_COLUMNS)}.")] = None,
     allocation: Annotated[Allocation, typer.Option(help="Stratified allocation.")] = Allocation.proportional,
     per: Annotated[int | None, typer.Option(help="Quota: cases per agent.")] = None,
-    key_items: Annotated[KeyItems | None, typer.Option(help="Cases always included (a census).")] = None,
+    key_items: Annotated[str | None, typer.Option(
+        help="Cases always included (a census): major (every case with a critical or major exception in the latest "
+             "checks; 'breaches' is accepted as its old name) or refusals.")] = None,
     seed: Annotated[str | None, typer.Option(help="The seed (default: a random one from the OS).")] = None,
     request_type: Annotated[list[str] | None, typer.Option(help="Only these request types (repeatable).")] = None,
     outcome: Annotated[list[str] | None, typer.Option(help="Only these outcomes (repeatable).")] = None,

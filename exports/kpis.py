@@ -29,7 +29,7 @@ class MonthlyKpis:
     answered_late: int | None    # … and found answered after their deadline
     overdue: int | None
     due_soon: int | None
-    breaches: int | None
+    non_conformities: int | None
     report: str | None           # on time, late, missing, not checked (metrics.kpi.ReportStatus)
     findings_open: int
     findings_overdue: int
@@ -63,7 +63,7 @@ def monthly_kpis(con: duckdb.DuckDBPyConnection, processor: str, period: str, as
         cases=int(cases), received=count("received"), answered=count("answered"), open=count("open_cases"),
         median_days=None if median is None else round(float(median), 1),  # type: ignore[arg-type]
         checked=bool(row.get("checked")), answered_tested=count("late_tested"), answered_late=count("late_offending"),
-        overdue=count("overdue"), due_soon=count("due_soon"), breaches=count("breaches"),
+        overdue=count("overdue"), due_soon=count("due_soon"), non_conformities=count("non_conformities"),
         report=row.get("report"),  # type: ignore[arg-type]
         findings_open=found["open"], findings_overdue=found["overdue"],
     )

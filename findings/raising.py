@@ -120,7 +120,8 @@ def apply(con: duckdb.DuckDBPyConnection, user: User, role: str, candidates: lis
 
 def raise_from_checks(con: duckdb.DuckDBPyConnection, user: User, processor: str | None = None,
                       period: str | None = None, *, today: date | None = None) -> list[Raised]:
-    """Raise one finding per (processor, period, check) from the newest check results' breaches and warnings."""
+    """Raise one finding per (processor, period, check) from the newest check results' critical, major and minor
+    exceptions (info raises none)."""
     role = require(user, "raise a finding")
     exceptions = rows(con, "SELECT run_id, check_id, severity, processor, period, case_id, clause, details "
                            "FROM latest_exceptions WHERE ($processor IS NULL OR processor = $processor) "

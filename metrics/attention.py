@@ -5,9 +5,9 @@ names the processors concerned, the check id that found it (checks.md) and the p
 compliance officer opening the dashboard on the 12th reads in seconds who is slipping and where to look next.
 
 Order (most serious first): reports missing or late (the contract's reporting duty, report.missing / report.late),
-open cases past their deadline (GDPR Art. 12(3) breached now, deadline.overdue_open), answers sent late in the
-month (deadline.late_response), the month's breaches and the clause most breached, then the findings: breaches not
-yet raised as findings (accountability, Art. 5(2)) and findings past their due date.
+open cases past their deadline (GDPR Art. 12(3) not met, deadline.overdue_open), answers sent late in the
+month (deadline.late_response), the month's non-conformities and the clause with most of them, then the findings:
+non-conformities not yet raised as findings (accountability, Art. 5(2)) and findings past their due date.
 """
 
 from __future__ import annotations
@@ -103,17 +103,18 @@ def _deadlines(data: Overview) -> list[Point]:
     return points
 
 
-def _breaches(data: Overview) -> list[Point]:
+def _non_conformities(data: Overview) -> list[Point]:
     month = data.month()
-    found = [(str(r.processor), _count(r.breaches)) for r in month.itertuples() if _count(r.breaches)]
+    found = [(str(r.processor), _count(r.non_conformities)) for r in month.itertuples()
+             if _count(r.non_conformities)]
     if not found:
         return []
     total = sum(n for _, n in found)
-    text = f"**{total} breach{'es' if total != 1 else ''}** in {month_label(data.period)}: {_names(found)}."
+    text = f"**{total} non-conformit{'ies' if total != 1 else 'y'}** in {month_label(data.period)}: {_names(found)}."
     if not data.clauses.empty:
-        top = data.clauses.sort_values(["breaches", "clause"], ascending=[False, True]).iloc[0]
+        top = data.clauses.sort_values(["non_conformities", "clause"], ascending=[False, True]).iloc[0]
         title = f" ({top['title']})" if top.get("title") else ""
-        text += f" Most are under **{top['clause']}**{title}: {int(top['breaches'])}."
+        text += f" Most are under **{top['clause']}**{title}: {int(top['non_conformities'])}."
     return [Point(text, Page.CHECKS, "Checks", _filter([p for p, _ in found], data.period))]
 
 
@@ -125,11 +126,11 @@ def _findings(data: Overview) -> list[Point]:
     def of(processor: str, column: str) -> int:
         return _count(findings[column].get(processor)) if column in findings else 0
 
-    unraised = [(str(r.processor), _count(r.breaches)) for r in month.itertuples()
-                if _count(r.breaches) and not of(str(r.processor), "open")]
+    unraised = [(str(r.processor), _count(r.non_conformities)) for r in month.itertuples()
+                if _count(r.non_conformities) and not of(str(r.processor), "open")]
     if unraised:
         points.append(Point(
-            f"**No finding open** for the breaches of {_names(unraised)} in {month_label(data.period)}: raise "
+            f"**No finding open** for the non-conformities of {_names(unraised)} in {month_label(data.period)}: raise "
             "them so each is tracked with the processor until it is closed (accountability, GDPR Art. 5(2)).",
             Page.FINDINGS, "Raise findings", _filter([p for p, _ in unraised], data.period)))
     overdue = [(str(p), of(str(p), "overdue")) for p in month["processor"] if of(str(p), "overdue")]
@@ -144,15 +145,15 @@ def _findings(data: Overview) -> list[Point]:
 
 def attention(data: Overview) -> list[Point]:
     """The points needing attention for the Overview's month (and its charted months for the reports), most serious
-    first; empty when nothing does. Months without a check run say nothing about deadlines or breaches: the page
+    first; empty when nothing does. Months without a check run say nothing about deadlines or non-conformities: the page
     asks for a run instead."""
-    return [*_reports(data), *_deadlines(data), *_breaches(data), *_findings(data)]
+    return [*_reports(data), *_deadlines(data), *_non_conformities(data), *_findings(data)]
 
 
 def all_clear(data: Overview) -> str:
     """What an empty list means, said so (an empty box would leave the reader guessing)."""
     return (f"Nothing needs attention for {month_label(data.period)}: every report in on time, no case open past "
-            "its deadline, no answer late, no breach in the latest check run.")
+            "its deadline, no answer late, no non-conformity in the latest check run.")
 
 
 def for_month(con: duckdb.DuckDBPyConnection, *, processor: str | None = None, period: str | None = None,

@@ -127,7 +127,7 @@ class PeriodKpis:
     open_cases: int
     due_soon: int | None
     overdue: int | None
-    breaches: int | None
+    non_conformities: int | None
     reports: dict[ReportStatus, int]
 
     @property
@@ -158,6 +158,6 @@ def summarise(rows: Iterable[Mapping[str, object]]) -> PeriodKpis:
         open_cases=_total(r["open_cases"] for r in reported) or 0,
         due_soon=_total(r["due_soon"] for r in reported),
         overdue=_total(r["overdue"] for r in reported),
-        breaches=_total(r["breaches"] for r in found),
+        non_conformities=_total(r["non_conformities"] for r in found),
         reports=statuses,
     )

@@ -8,7 +8,7 @@ processor, period and check), and the findings log. A month's numbers come from 
 - open: cases without an answer at the end of the month (the report's own snapshot);
 - answered on time, due soon, overdue, report late: deadline.late_response, deadline.due_soon,
   deadline.overdue_open and report.late of the latest check run (checks.md);
-- breaches: the latest run's exceptions of severity breach, by the period they were logged against;
+- non_conformities: the latest run's critical and major exceptions, by the period they were logged against;
 - missing: months that a run's report.missing named (that check logs them against the next report's period).
 """
 
@@ -21,12 +21,12 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from checks.catalog import Severity
 from checks.contract import profile_for_processor
 from findings.queries import counts as findings_counts
 from ingest.queries import periods
 from metrics.kpi import on_time_rate, report_status
 from store.errors import OversightError
+from vocab.severity import NON_CONFORMITIES
 
 LATE, DUE_SOON, OVERDUE = "deadline.late_response", "deadline.due_soon", "deadline.overdue_open"
 REPORT_LATE, REPORT_MISSING = "report.late", "report.missing"
@@ -34,7 +34,7 @@ REPORT_LATE, REPORT_MISSING = "report.late", "report.missing"
 # One row per processor and month (the per-processor table, the trend lines and the heat map).
 MONTHLY_COLUMNS = ["processor", "period", "has_report", "submitted_on", "received", "answered", "median_days",
                    "open_cases", "checked", "late_tested", "late_offending", "due_soon", "overdue", "report_late",
-                   "missing", "breaches", "report"]
+                   "missing", "non_conformities", "report"]
 
 _MONTHLY_SQL = """
 WITH reports AS (
@@ -63,9 +63,10 @@ results AS (
     FROM latest_check_results
     WHERE period BETWEEN $start AND $end AND ($processor IS NULL OR processor = $processor)
     GROUP BY ALL),
-breaches AS (
-    SELECT processor, period, count(*) AS breaches FROM latest_exceptions
-    WHERE severity = $breach AND period BETWEEN $start AND $end AND ($processor IS NULL OR processor = $processor)
+non_conformities AS (
+    SELECT processor, period, count(*) AS non_conformities FROM latest_exceptions
+    WHERE list_contains($non_conformity, severity) AND period BETWEEN $start AND $end
+      AND ($processor IS NULL OR processor = $processor)
     GROUP BY ALL),
 missing AS (
     SELECT DISTINCT processor, json_extract_string(details, '$.missing_period') AS period FROM latest_exceptions
@@ -81,12 +82,12 @@ SELECT m.processor, m.period, r.period IS NOT NULL AS has_report, r.submitted_on
        c.processor IS NOT NULL AS checked,
        c.late_tested, c.late_offending, c.due_soon, c.overdue, c.report_late,
        x.period IS NOT NULL AS missing,
-       CASE WHEN c.processor IS NOT NULL THEN coalesce(b.breaches, 0) END AS breaches
+       CASE WHEN c.processor IS NOT NULL THEN coalesce(b.non_conformities, 0) END AS non_conformities
 FROM months m
 LEFT JOIN reports r USING (processor, period)
 LEFT JOIN answers a USING (processor, period)
 LEFT JOIN results c USING (processor, period)
-LEFT JOIN breaches b USING (processor, period)
+LEFT JOIN non_conformities b USING (processor, period)
 LEFT JOIN missing x USING (processor, period)
 ORDER BY m.processor, m.period"""
 
@@ -100,7 +101,7 @@ class Overview:
     end: str
     monthly: pd.DataFrame       # MONTHLY_COLUMNS, every month of start..end and the period
     volume: pd.DataFrame        # period, request_type, cases (received in the month), start..end and the period
-    clauses: pd.DataFrame       # clause, title, breaches, checks: the period's breaches by contract clause
+    clauses: pd.DataFrame       # clause, title, non_conformities, checks: the period's non-conformities by clause
     findings: pd.DataFrame      # processor, open, overdue: findings of the period (findings.queries.counts)
     median_days: float | None   # pooled over the processors in scope: days from receipt to answer in the period
     problems: tuple[str, ...] = field(default=())  # e.g. a contract profile that could not be read for titles
@@ -131,13 +132,13 @@ class Overview:
             "answered": found["late_tested"].astype("int64"), "late": found["late_offending"].astype("int64"),
         }).reset_index(drop=True)
 
-    def breach_map(self) -> pd.DataFrame:
-        """The heat map's data: processor, period, breaches (None when unchecked), report status, and the cell's
-        label: the breaches, else why there is no count ("missing", "not checked").
+    def non_conformity_map(self) -> pd.DataFrame:
+        """The heat map's data: processor, period, non_conformities (None when unchecked), report status, and the cell's
+        label: the non-conformities, else why there is no count ("missing", "not checked").
         """
-        found = self.trend()[["processor", "period", "breaches", "report"]].copy()
+        found = self.trend()[["processor", "period", "non_conformities", "report"]].copy()
         found["label"] = [str(int(b)) if pd.notna(b) else str(r or "") for b, r in
-                          zip(found["breaches"], found["report"], strict=True)]
+                          zip(found["non_conformities"], found["report"], strict=True)]
         return found
 
     def volume_trend(self) -> pd.DataFrame:
@@ -183,7 +184,8 @@ def monthly(con: duckdb.DuckDBPyConnection, *, processor: str | None, start: str
     """One row per processor and month from `start` to `end` with a report (or a report flagged missing)."""
     frame = _frame(con, _MONTHLY_SQL, {
         "processor": processor, "start": start, "end": end, "late": LATE, "due_soon": DUE_SOON, "overdue": OVERDUE,
-        "report_late": REPORT_LATE, "report_missing": REPORT_MISSING, "breach": Severity.BREACH.value})
+        "report_late": REPORT_LATE, "report_missing": REPORT_MISSING,
+        "non_conformity": [s.value for s in NON_CONFORMITIES]})
     frame["report"] = [
         (lambda s: s.value if s else None)(report_status(
             has_report=bool(r.has_report), checked=bool(r.checked),
@@ -212,13 +214,16 @@ def median_days(con: duckdb.DuckDBPyConnection, *, processor: str | None, period
     return None if pd.isna(value) else float(value)
 
 
-def breaches_by_clause(con: duckdb.DuckDBPyConnection, *, processor: str | None, period: str) -> pd.DataFrame:
-    """The month's breach exceptions per processor and contract clause, with how many checks produced them."""
+def non_conformities_by_clause(con: duckdb.DuckDBPyConnection, *, processor: str | None, period: str) -> pd.DataFrame:
+    """The month's non-conformities (critical and major exceptions) per processor and contract clause, with how many
+    checks produced them."""
     return _frame(con, """
-        SELECT processor, clause, count(*) AS breaches, count(DISTINCT check_id) AS checks FROM latest_exceptions
-        WHERE severity = $breach AND period = $period AND ($processor IS NULL OR processor = $processor)
+        SELECT processor, clause, count(*) AS non_conformities, count(DISTINCT check_id) AS checks
+        FROM latest_exceptions
+        WHERE list_contains($non_conformity, severity) AND period = $period
+          AND ($processor IS NULL OR processor = $processor)
         GROUP BY ALL ORDER BY processor, clause""",
-                  {"breach": Severity.BREACH.value, "processor": processor, "period": period})
+                  {"non_conformity": [s.value for s in NON_CONFORMITIES], "processor": processor, "period": period})
 
 
 def clause_titles(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> tuple[dict[str, str], list[str]]:
@@ -239,14 +244,15 @@ def clause_titles(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> tuple
     return titles, problems
 
 
-def by_clause(breaches: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
-    """Add up the processors' breaches per clause, most first, with each clause's title."""
-    columns = ["clause", "title", "breaches", "checks"]
-    if breaches.empty:
+def by_clause(non_conformities: pd.DataFrame, titles: dict[str, str]) -> pd.DataFrame:
+    """Add up the processors' non-conformities per clause, most first, with each clause's title."""
+    columns = ["clause", "title", "non_conformities", "checks"]
+    if non_conformities.empty:
         return pd.DataFrame(columns=columns)
-    total = breaches.groupby("clause", as_index=False).agg(breaches=("breaches", "sum"), checks=("checks", "max"))
+    total = non_conformities.groupby("clause", as_index=False).agg(non_conformities=("non_conformities", "sum"),
+                                                                   checks=("checks", "max"))
     total["title"] = total["clause"].map(lambda ref: titles.get(str(ref)))
-    return total.sort_values(["breaches", "clause"], ascending=[False, True])[columns].reset_index(drop=True)
+    return total.sort_values(["non_conformities", "clause"], ascending=[False, True])[columns].reset_index(drop=True)
 
 
 def findings_by_processor(con: duckdb.DuckDBPyConnection, names: Iterable[str], *, period: str,
@@ -267,13 +273,13 @@ def load(con: duckdb.DuckDBPyConnection, *, processor: str | None, start: str, e
     low, high = min(start, period), max(end, period)
     months = monthly(con, processor=processor, start=low, end=high)
     in_month = months[months["period"] == period]
-    breaches = breaches_by_clause(con, processor=processor, period=period)
-    titles, problems = clause_titles(con, breaches["processor"])
+    non_conformities = non_conformities_by_clause(con, processor=processor, period=period)
+    titles, problems = clause_titles(con, non_conformities["processor"])
     names = in_month["processor"] if processor is None else [processor]
     return Overview(
         period=period, start=start, end=end, monthly=months,
         volume=volume_by_type(con, processor=processor, start=low, end=high),
-        clauses=by_clause(breaches, titles),
+        clauses=by_clause(non_conformities, titles),
         findings=findings_by_processor(con, names, period=period, as_of=as_of),
         median_days=median_days(con, processor=processor, period=period),
         problems=tuple(problems))

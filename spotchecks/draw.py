@@ -42,10 +42,17 @@ class Allocation(StrEnum):
 
 
 class KeyItems(StrEnum):
-    """Cases always included and evaluated apart (a census): breach exceptions, or refusals."""
+    """Cases always included and evaluated apart (a census): those with a critical or major exception in the latest
+    check results, or refusals."""
 
-    breaches = "breaches"
+    major = "major"
     refusals = "refusals"
+
+    @classmethod
+    def _missing_(cls, value: object) -> KeyItems | None:
+        # The old name, before severities became critical/major/minor/info: still accepted, and stored samples
+        # drawn with it are verified with the rule it now means.
+        return cls.major if value == "breaches" else None
 
 
 STRATA_COLUMNS = ("request_type", "channel", "agent_id", "outcome")

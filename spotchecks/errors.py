@@ -22,11 +22,11 @@ class EmptyPopulation(SpotCheckError):
 
 
 class NoCheckRun(SpotCheckError):
-    """Key items 'breaches' asked for, but the checks have not run for that processor and period."""
+    """Key items 'major' asked for, but the checks have not run for that processor and period."""
 
     def __init__(self, processor: str, period: str) -> None:
         super().__init__(
-            f"Key items 'breaches' for {processor} {period}: no check run for this period yet: run `oversight check` "
+            f"Key items 'major' for {processor} {period}: no check run for this period yet: run `oversight check` "
             f"first (oversight check --processor \"{processor}\" --period {period}), then draw again."
         )
 

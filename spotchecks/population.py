@@ -20,6 +20,7 @@ from ingest.vocabulary import VOCABULARIES
 from spotchecks.draw import STRATA_COLUMNS, Design, KeyItems, Method, Pick, Stratum
 from spotchecks.errors import EmptyPopulation, InvalidArgument, NoCheckRun
 from spotchecks.queries import fetch
+from vocab.severity import NON_CONFORMITIES, stored_words
 
 REFUSAL_OUTCOMES = ("refused", "partially_fulfilled")  # spotchecks.md §2: "every refusal", fully or partly
 
@@ -172,11 +173,12 @@ def latest_run_ids(con: duckdb.DuckDBPyConnection, processor: str, period: str |
 
 def key_item_ids(con: duckdb.DuckDBPyConnection, population: Population, rule: KeyItems | None,
                  run_ids: Iterable[int] | None = None) -> tuple[list[str], list[int]]:
-    """The key items of the population, and (for breaches) the check runs they came from.
+    """The key items of the population, and (for `major`) the check runs they came from.
 
-    breaches: every case of the population with a breach exception in the latest check results (latest_exceptions)
-    of any of its periods; given `run_ids`, the latest results among those runs only, which is what they were when
-    the sample was drawn. Every period needs a check run: without one, its breaches would silently be missing.
+    major: every case of the population with a critical or major exception (a non-conformity) in the latest check
+    results of any of its periods; given `run_ids`, the latest results among those runs only, which is what they were
+    when the sample was drawn. Every period needs a check run: without one, its non-conformities would silently be
+    missing. An older run's "breach" is read as major (vocab/severity.py).
     refusals: every case whose outcome is refused or partially_fulfilled.
     """
     params = _params(population.submission_ids, population.filters)
@@ -205,10 +207,11 @@ def key_item_ids(con: duckdb.DuckDBPyConnection, population: Population, rule: K
                   AND list_contains($runs::INTEGER[], run_id)
                 QUALIFY row_number() OVER (PARTITION BY period, check_id ORDER BY run_id DESC) = 1)
             SELECT DISTINCT e.case_id FROM exceptions e JOIN results USING (run_id, check_id, period)
-            WHERE e.processor = $processor AND e.severity = 'breach'
+            WHERE e.processor = $processor AND list_contains($severities::VARCHAR[], e.severity)
               AND e.case_id IN (SELECT case_id FROM {source} AS c WHERE {_WHERE})
             ORDER BY e.case_id""",
-        {**params, "processor": population.processor, "periods": list(population.periods), "runs": runs},
+        {**params, "processor": population.processor, "periods": list(population.periods), "runs": runs,
+         "severities": stored_words(NON_CONFORMITIES)},
     )
     return [str(r["case_id"]) for r in found], runs
 

@@ -313,6 +313,24 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "UPDATE samples SET periods = [period], submission_ids = [submission_id]",
         ],
     ),
+    (
+        6,
+        "severities critical, major, minor, info: the latest-run views read older runs' words in today's",
+        [
+            # Stored runs are evidence and stay as they were written; their readers map the words of the time
+            # (breach → major, warning → minor; vocab/severity.py OLD_WORDS) in the views every page reads.
+            """CREATE OR REPLACE VIEW latest_check_results AS
+                SELECT * REPLACE (CASE severity WHEN 'breach' THEN 'major' WHEN 'warning' THEN 'minor'
+                                  ELSE severity END AS severity)
+                FROM check_results
+                QUALIFY row_number() OVER (PARTITION BY processor, period, check_id ORDER BY run_id DESC) = 1""",
+            """CREATE OR REPLACE VIEW latest_exceptions AS
+                SELECT e.* REPLACE (CASE e.severity WHEN 'breach' THEN 'major' WHEN 'warning' THEN 'minor'
+                                    ELSE e.severity END AS severity)
+                FROM exceptions e
+                JOIN latest_check_results r USING (run_id, check_id, processor, period)""",
+        ],
+    ),
 ]
 
 # Numbers may land out of order while several are written at once: the highest counts, and they apply in order.

@@ -143,19 +143,19 @@ def test_due_list_shows_open_cases_overdue_or_due_soon(db_path: Path) -> None:
     assert list(frame_with(at, "days left")["case id"]) == ["BC-260908-01"]
 
 
-def test_breaches_chart_ships_counts_per_check_and_month_not_cases(db_path: Path) -> None:
+def test_non_conformities_chart_ships_counts_per_check_and_month_not_cases(db_path: Path) -> None:
     at = press_run(open_checks())  # every processor, every period
     at.sidebar.selectbox[0].set_value(BELCALL).run()
-    assert "Breaches per check over the months" in messages(at.subheader)
+    assert "Non-conformities per check over the months" in messages(at.subheader)
     charts = [e for e in at.main if type(e).__name__ == "UnknownElement" and hasattr(e.proto, "spec")]
     assert len(charts) == 1
     data = pa.ipc.open_stream(charts[0].proto.datasets[0].data.data).read_all().to_pandas()
-    assert set(data.columns) >= {"period", "check_id", "breaches"}
+    assert set(data.columns) >= {"period", "check_id", "non_conformities"}
     assert sorted(set(data["period"])) == ["2026-07", "2026-08", "2026-09", "2026-10"]
     assert len(data) <= 24 * 4  # one row per check and month at most, whatever the number of cases
-    assert data.set_index(["period", "check_id"]).loc[("2026-09", "report.case_dropped"), "breaches"] == 1
-    # Only breaches: checks that are warnings or info never appear, unless (repeat.same_request) a row is a breach.
-    assert all(BY_ID[c].severity.value == "breach" or BY_ID[c].severity_sql for c in data["check_id"])
+    assert data.set_index(["period", "check_id"]).loc[("2026-09", "report.case_dropped"), "non_conformities"] == 1
+    # Only critical and major: minor or info checks never appear, unless (repeat.same_request) a row is major.
+    assert all(BY_ID[c].severity.value in ("critical", "major") or BY_ID[c].severity_sql for c in data["check_id"])
     assert "repeat.same_request" in set(data["check_id"])
 
 

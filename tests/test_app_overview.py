@@ -126,9 +126,9 @@ def test_tiles_show_the_latest_month_over_all_processors(checked: Path) -> None:
                                       "'2026-10'", {"c": c})[0][0]
                          for c in ("deadline.due_soon", "deadline.overdue_open"))
     assert shown["Due soon · overdue"] == f"{due_soon} · {overdue}"
-    breaches = sql(checked, "SELECT count(*) FROM latest_exceptions WHERE severity = 'breach' AND period = "
-                            "'2026-10'")[0][0]
-    assert shown["Breaches"] == str(breaches)
+    non_conformities = sql(checked, "SELECT count(*) FROM latest_exceptions "
+                                    "WHERE severity IN ('critical', 'major') AND period = '2026-10'")[0][0]
+    assert shown["Non-conformities"] == str(non_conformities)
     assert shown["Open at month end"] == str(sql(checked, "SELECT count(*) FROM report_cases WHERE period = "
                                                           "'2026-10' AND responded_on IS NULL")[0][0])
     assert shown["Reports on time"] == "2 of 2"
@@ -140,9 +140,9 @@ def test_breakdowns_and_the_per_processor_table(checked: Path) -> None:
     by_type = next(df.value for df in at.dataframe if "request type" in df.value.columns)
     assert int(by_type["cases"].sum()) == received(checked, "2026-10")
     by_clause = next(df.value for df in at.dataframe if "clause" in df.value.columns)
-    expected = dict(sql(checked, "SELECT clause, count(*) FROM latest_exceptions WHERE severity = 'breach' AND "
-                                 "period = '2026-10' GROUP BY clause"))
-    assert dict(zip(by_clause["clause"], by_clause["breaches"], strict=True)) == expected
+    expected = dict(sql(checked, "SELECT clause, count(*) FROM latest_exceptions "
+                                 "WHERE severity IN ('critical', 'major') AND period = '2026-10' GROUP BY clause"))
+    assert dict(zip(by_clause["clause"], by_clause["non_conformities"], strict=True)) == expected
     assert by_clause.set_index("clause").loc["SCC 8(b)", "title"] == "Assistance to the controller"
     table = next(df.value for df in at.dataframe if "processor" in df.value.columns).set_index("processor")
     assert list(table.index) == [APPELIA, BELCALL]
@@ -235,7 +235,7 @@ def test_reports_without_a_check_run_say_so_and_link_to_the_checks(unchecked: Pa
     assert ("Run the checks", "checks") in [(label, page) for label, page, _ in links(at)]
     shown = tiles(at)
     assert shown["Cases received"] == str(received(unchecked, "2026-10", APPELIA))
-    assert (shown["Answered on time"], shown["Breaches"], shown["Due soon · overdue"]) == ("—", "—", "— · —")
+    assert (shown["Answered on time"], shown["Non-conformities"], shown["Due soon · overdue"]) == ("—", "—", "— · —")
     assert not sql(unchecked, "SELECT * FROM check_runs")  # looking is not running: no first start here
 
 

@@ -64,7 +64,7 @@ def points_for(db: Path, period: str, processor: str | None = None) -> list[Poin
 def test_the_demo_october_points_are_the_planted_problems(demo: Path) -> None:
     points = points_for(demo / "demo.duckdb", "2026-10")
     texts = [p.text for p in points]
-    # Most serious first: the reporting duty, then deadlines, breaches, findings.
+    # Most serious first: the reporting duty, then deadlines, non-conformities, findings.
     assert [p.page for p in points] == [Page.REPORTS, Page.CHECKS, Page.CHECKS, Page.CHECKS, Page.FINDINGS]
     assert texts[0].startswith(f"**{APPELIA}**: no report for **September 2026** (report.missing)")
     assert "the report for **August 2026** came in after the contract's due day (report.late)" in texts[0]
@@ -75,25 +75,26 @@ def test_the_demo_october_points_are_the_planted_problems(demo: Path) -> None:
     late = planted("deadline.late_response", "2026-10")
     assert texts[2].startswith(f"**{sum(late.values())} answers sent late** in October 2026")
     assert all(name in texts[2] for name in late)
-    assert "breaches** in October 2026" in texts[3] and "Most are under **" in texts[3]
-    assert texts[4].startswith("**No finding open** for the breaches of")
+    assert "non-conformities** in October 2026" in texts[3] and "Most are under **" in texts[3]
+    assert texts[4].startswith("**No finding open** for the non-conformities of")
     assert points[1].params == {"period": "2026-10"}  # two processors: the link filters the month only
 
 
-def test_the_breach_count_and_top_clause_are_the_latest_runs(demo: Path) -> None:
+def test_the_non_conformity_count_and_top_clause_are_the_latest_runs(demo: Path) -> None:
     con = connect(demo / "demo.duckdb")
     try:
         per_processor = dict(con.execute(
-            "SELECT processor, count(*) FROM latest_exceptions WHERE severity = 'breach' AND period = '2026-10' "
-            "GROUP BY ALL").fetchall())
+            "SELECT processor, count(*) FROM latest_exceptions "
+            "WHERE severity IN ('critical', 'major') AND period = '2026-10' GROUP BY ALL").fetchall())
         [(clause, most)] = con.execute(
-            "SELECT clause, count(*) AS n FROM latest_exceptions WHERE severity = 'breach' AND period = '2026-10' "
+            "SELECT clause, count(*) AS n FROM latest_exceptions "
+            "WHERE severity IN ('critical', 'major') AND period = '2026-10' "
             "GROUP BY ALL ORDER BY n DESC, clause LIMIT 1").fetchall()
     finally:
         con.close()
-    [breaches] = [p.text for p in points_for(demo / "demo.duckdb", "2026-10") if "breach" in p.text
+    [breaches] = [p.text for p in points_for(demo / "demo.duckdb", "2026-10") if "non-conformit" in p.text
                   and p.page is Page.CHECKS]
-    assert breaches.startswith(f"**{sum(per_processor.values())} breaches** in October 2026")
+    assert breaches.startswith(f"**{sum(per_processor.values())} non-conformities** in October 2026")
     assert f"Most are under **{clause}**" in breaches and breaches.endswith(f": {most}.")
 
 
@@ -120,34 +121,35 @@ def overview(month: list[dict[str, object]], clauses: list[dict[str, object]] | 
     return Overview(period="2026-10", start="2026-10", end="2026-10",
                     monthly=pd.DataFrame([base | row for row in month], columns=MONTHLY_COLUMNS),
                     volume=pd.DataFrame(columns=["period", "request_type", "cases"]),
-                    clauses=pd.DataFrame(clauses or [], columns=["clause", "title", "breaches", "checks"]),
+                    clauses=pd.DataFrame(clauses or [], columns=["clause", "title", "non_conformities", "checks"]),
                     findings=pd.DataFrame(findings or [], columns=["processor", "open", "overdue"]),
                     median_days=None)
 
 
 def test_a_clean_month_has_nothing_to_say_and_says_so() -> None:
-    clean = overview([{"processor": "P", "late_tested": 10, "late_offending": 0, "overdue": 0, "breaches": 0,
+    clean = overview([{"processor": "P", "late_tested": 10, "late_offending": 0, "overdue": 0, "non_conformities": 0,
                        "report_late": 0}])
     assert attention(clean) == []
     assert all_clear(clean).startswith("Nothing needs attention for October 2026")
 
 
 def test_one_of_a_kind_is_singular_and_ties_go_by_name() -> None:
-    data = overview([{"processor": "B", "late_tested": 4, "late_offending": 1, "overdue": 1, "breaches": 2},
-                     {"processor": "A", "late_tested": 4, "late_offending": 0, "overdue": 0, "breaches": 2}],
-                    clauses=[{"clause": "SCC 8(b)", "title": "Assistance", "breaches": 2, "checks": 1},
-                             {"clause": "SCC 7.4", "title": "Security", "breaches": 2, "checks": 1}],
+    data = overview([{"processor": "B", "late_tested": 4, "late_offending": 1, "overdue": 1, "non_conformities": 2},
+                     {"processor": "A", "late_tested": 4, "late_offending": 0, "overdue": 0, "non_conformities": 2}],
+                    clauses=[{"clause": "SCC 8(b)", "title": "Assistance", "non_conformities": 2, "checks": 1},
+                             {"clause": "SCC 7.4", "title": "Security", "non_conformities": 2, "checks": 1}],
                     findings=[{"processor": "A", "open": 1, "overdue": 0}, {"processor": "B", "open": 1,
                                                                             "overdue": 0}])
     texts = [p.text for p in attention(data)]
     assert texts[0].startswith("**1 open case past its deadline**") and texts[0].endswith(": B (1).")
     assert texts[1] == "**1 answer sent late** in October 2026 (deadline.late_response): B 75.0 % on time (1 late)."
-    assert texts[2] == ("**4 breaches** in October 2026: A (2), B (2). Most are under **SCC 7.4** (Security): 2.")
+    assert texts[2] == ("**4 non-conformities** in October 2026: A (2), B (2). "
+                        "Most are under **SCC 7.4** (Security): 2.")
     assert len(texts) == 3  # both have an open finding, none overdue
 
 
 def test_overdue_findings_link_to_the_overdue_list() -> None:
-    data = overview([{"processor": "A", "breaches": 0}], findings=[{"processor": "A", "open": 3, "overdue": 2}])
+    data = overview([{"processor": "A", "non_conformities": 0}], findings=[{"processor": "A", "open": 3, "overdue": 2}])
     [point] = attention(data)
     assert point.text.startswith("**2 findings past their due date**") and point.text.endswith(": A (2).")
     assert (point.page, point.params) == (Page.FINDINGS, {"processor": "A", "period": "2026-10", "overdue": "1"})

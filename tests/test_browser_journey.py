@@ -1,7 +1,7 @@
-"""The month of a compliance officer, end to end in a real browser (issue 6, part 5): an empty database (no demo),
-a report with a header the aliases do not know, the mapping form, the quarantine, the checks and one breach's case,
-a sample drawn with a seed, a review answered "no", the finding raised from it and moved to notified, and the monthly
-pack downloaded. Each step asserts what the user sees and leaves a screenshot in tests/artifacts/journey/.
+"""The month of a compliance officer, end to end in a real browser (issue 6, part 5): an empty database (no demo), a
+report with a header the aliases do not know, the mapping form, the quarantine, the checks and one non-conformity's
+case, a sample drawn with a seed, a review answered "no", the finding raised from it and moved to notified, and the
+monthly pack downloaded. Each step asserts what the user sees and leaves a screenshot in tests/artifacts/journey/.
 
 The steps are ordered tests on one browser session (one module-scoped page): a later step starts where the one
 before left the dashboard, as the user would.
@@ -116,7 +116,7 @@ def test_02_upload_asks_for_the_unknown_header_and_ingests_once_mapped(page: Pag
     shot(page, "03-ingested-with-quarantine", main.get_by_text("Quarantine of submission 1"))
 
 
-def test_03_checks_run_and_a_breach_opens_on_its_case(page: Page) -> None:
+def test_03_checks_run_and_a_non_conformity_opens_on_its_case(page: Page) -> None:
     from playwright.sync_api import expect
 
     main, side = kit.main(page), kit.sidebar(page)
@@ -131,7 +131,7 @@ def test_03_checks_run_and_a_breach_opens_on_its_case(page: Page) -> None:
     rows = {row[2]: row for row in kit.grid_rows(table)}
     assert len(rows) == 24
     late = rows["deadline.late_response"]
-    assert late[0] == "breach" and late[4] == "1"  # severity, offending
+    assert late[0] == "major" and late[4] == "1"  # severity, offending
     assert rows["report.rows_quarantined"][4] == "1"  # the bad date
     shot(page, "04-checks")
 
@@ -143,7 +143,7 @@ def test_03_checks_run_and_a_breach_opens_on_its_case(page: Page) -> None:
     case_id, received, request_type, responded, _outcome, due, days_late, *_ = cases[0]
     assert (case_id, received, request_type, responded) == (LATE_CASE, "2026-10-01", "access", "2026-11-20")
     assert (due, days_late) == ("2026-11-02", "18")
-    shot(page, "05-breach-case", heading)
+    shot(page, "05-non-conformity-case", heading)
 
 
 def test_04_a_sample_drawn_with_a_seed_is_reviewed_with_a_no(page: Page) -> None:
@@ -152,13 +152,13 @@ def test_04_a_sample_drawn_with_a_seed_is_reviewed_with_a_no(page: Page) -> None
     main = kit.main(page)
     kit.open_nav(page, "Spot checks")
     expect(main.get_by_text(f"Draw a sample from {PROCESSOR}, {PERIOD}")).to_be_visible()  # the filters followed
-    kit.choose(main, "Key items", "breaches")
+    kit.choose(main, "Key items", "major: every case with a critical or major exception")
     kit.fill(main, "Cases", "1")
     kit.fill(main, "Seed (leave empty for a random one from the operating system)", SEED)
     kit.click(main.get_by_role("button", name="Draw sample"))
     expect(main.get_by_role("heading", name=f"Seed {SEED}")).to_be_visible()
     expect(main.get_by_text("oversight sample verify S-2026-0001")).to_be_visible()
-    expect(main.get_by_text("4 key item(s) (breaches) are reviewed in full")).to_be_visible()
+    expect(main.get_by_text("4 key item(s) (major) are reviewed in full")).to_be_visible()
     expect(main.get_by_role("tab", name="Sample", exact=True)).to_have_attribute("aria-selected", "true")
     shot(page, "06-sample-drawn", main.get_by_role("heading", name=f"Seed {SEED}"))
 

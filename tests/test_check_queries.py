@@ -16,12 +16,12 @@ import pytest
 from checks.catalog import BY_ID, CHECKS
 from checks.contract import load_profile
 from checks.queries import (
-    breaches_by_month,
     check_exceptions,
     check_table,
     flatten_details,
     latest_period,
     list_runs,
+    non_conformities_by_month,
     open_cases_due,
     report_status,
 )
@@ -167,18 +167,19 @@ def test_details_flatten_into_columns() -> None:
         "before.received_on": "2026-08-24", "before.responded_on": None, "days": 3}
 
 
-def test_breaches_per_check_per_month_count_breach_rows_only(checked: duckdb.DuckDBPyConnection) -> None:
-    counts = {(r["period"], r["check_id"]): r["breaches"] for r in breaches_by_month(checked, BELCALL)}
-    # KL-118204's third opt-out in 75 days: a breach in September; its second (August) is a breach as an opt-out.
+def test_non_conformities_per_check_per_month_count_critical_and_major_rows_only(
+        checked: duckdb.DuckDBPyConnection) -> None:
+    counts = {(r["period"], r["check_id"]): r["non_conformities"] for r in non_conformities_by_month(checked, BELCALL)}
+    # KL-118204's third opt-out in 75 days: major in September; its second (August) is major as an opt-out.
     assert counts[("2026-09", "repeat.same_request")] == 1
     assert counts[("2026-10", "deadline.overdue_open")] == 1
     assert counts[("2026-09", "report.case_dropped")] == 1
     assert not any(check in ("report.history_changed", "deadline.due_soon", "training.agent_unknown")
-                   for _, check in counts)  # warnings and info are not breaches
+                   for _, check in counts)  # minor and info are not non-conformities
     expected = rows(checked, "SELECT count(*) AS n FROM latest_exceptions WHERE processor = ? AND "
-                             "severity = 'breach'", [BELCALL])[0]["n"]
+                             "severity IN ('critical', 'major')", [BELCALL])[0]["n"]
     assert sum(counts.values()) == expected
-    assert len(breaches_by_month(checked)) >= len(counts)  # all processors
+    assert len(non_conformities_by_month(checked)) >= len(counts)  # all processors
 
 
 def test_open_cases_due_lists_the_current_overdue_and_due_soon_cases(checked: duckdb.DuckDBPyConnection) -> None:

@@ -73,10 +73,10 @@ def test_extension_notified_after_first_month_is_invalid_and_the_one_month_date_
     assert_offends(found, "deadline.late_response", "ext-a-day-late", due_on="2026-03-02", extension_valid=False)
 
 
-def test_extension_without_reason_is_a_warning(con):
+def test_extension_without_reason_is_minor(con):
     found = _found(con)
     row = assert_offends(found, "extension.no_reason", "ext-no-reason")
-    assert row["severity"] == "warning"
+    assert row["severity"] == "minor"
     assert_passes(found, "extension.no_reason", "ext-last-valid-day")
 
 
@@ -109,7 +109,7 @@ def test_due_soon_lists_open_cases_due_within_seven_days(con):
     assert_passes(found, "deadline.due_soon", "open-due-5-jun")
 
 
-def test_refusal_without_complaint_notice_is_a_breach_whatever_the_reason(con):
+def test_refusal_without_complaint_notice_is_major_whatever_the_reason(con):
     found = _found(con)
     for case_id in ("refused-no-notice", "partial-notice-unknown", "idnc-no-notice"):
         assert_offends(found, "refusal.no_complaint_notice", case_id)

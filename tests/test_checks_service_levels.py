@@ -50,7 +50,7 @@ def _found(con):
     return run(con)
 
 
-def test_disclosure_without_verified_identity_is_a_breach(con):
+def test_disclosure_without_verified_identity_is_major(con):
     found = _found(con)
     assert_offends(found, "identity.not_verified", "access-unverified")
     assert_offends(found, "identity.not_verified", "portability-partial-unknown")
@@ -122,9 +122,9 @@ def test_repeated_requests_within_the_window(con):
     found = run(con)
     assert_passes(found, "repeat.same_request", "s1-optout-1")  # the first request is not a repeat
     assert assert_offends(found, "repeat.same_request", "s1-optout-2", earlier_case_ids=["s1-optout-1"])[
-        "severity"] == "breach"  # an opt-out asked twice is a breach
-    assert assert_offends(found, "repeat.same_request", "s2-access-2", earlier_count=1)["severity"] == "warning"
-    assert assert_offends(found, "repeat.same_request", "s2-access-3", earlier_count=2)["severity"] == "breach"
+        "severity"] == "major"  # an opt-out asked twice is major
+    assert assert_offends(found, "repeat.same_request", "s2-access-2", earlier_count=1)["severity"] == "minor"
+    assert assert_offends(found, "repeat.same_request", "s2-access-3", earlier_count=2)["severity"] == "major"
     assert_passes(found, "repeat.same_request", "s3-access-2")
     assert_passes(found, "repeat.same_request", "s2-erasure")  # another type
 

@@ -157,18 +157,18 @@ def test_summary_figures_of_a_tiny_report_without_a_check_run(tiny, tmp_path):
     kpis = figures(export(tiny, tmp_path))
     assert (kpis["Cases in the report"], kpis["Received"], kpis["Answered"], kpis["Open"]) == (4, 4, 3, 1)
     assert kpis["Median days to answer"] == 6  # median of 4, 10 and 6 calendar days
-    assert kpis["Answered on time (%)"] == kpis["Breaches"] == NO_RUN
+    assert kpis["Answered on time (%)"] == kpis["Non-conformities"] == NO_RUN
     assert kpis["Report"] == "not checked"
     assert (kpis["Findings for this month: open"], kpis["Spot-check samples"]) == (0, 0)
 
 
 def test_summary_figures_count_the_late_answers_of_the_latest_check_run(tiny, tmp_path):
-    add_result(tiny, "deadline.late_response", "breach", ["BC-2"], tested=3)
-    add_result(tiny, "identity.late_request", "warning", ["BC-1", "BC-3"], tested=4)
+    add_result(tiny, "deadline.late_response", "major", ["BC-2"], tested=3)
+    add_result(tiny, "identity.late_request", "minor", ["BC-1", "BC-3"], tested=4)
     kpis = figures(export(tiny, tmp_path))
     assert kpis["Answered late"] == 1
     assert kpis["Answered on time (%)"] == 66.7  # 2 of 3 answered cases on time
-    assert kpis["Breaches"] == 1  # warnings are not breaches
+    assert kpis["Non-conformities"] == 1  # minor exceptions are not non-conformities
 
 
 def test_each_sheet_says_what_is_missing_before_any_check_run_sample_or_finding(tiny, tmp_path):
@@ -214,7 +214,7 @@ def test_a_month_whose_report_is_missing_can_be_exported_and_says_so(demo, tmp_p
     # Appelia sent no September report: the October check run flags report.missing (checks.md), naming the month.
     wb = export(demo, tmp_path, processor=APPELIA, period="2026-09")
     assert figures(wb)["Report"] == "missing"
-    assert figures(wb)["Breaches"] == "no report for this month"
+    assert figures(wb)["Non-conformities"] == "no report for this month"
     assert message(wb["Submission"], "Files").startswith("No report was received for this month")
     exceptions = section(export(demo, tmp_path, processor=APPELIA, period="2026-10", name="oct.xlsx")["Exceptions"],
                          "Offending cases")
@@ -223,7 +223,7 @@ def test_a_month_whose_report_is_missing_can_be_exported_and_says_so(demo, tmp_p
 
 
 def test_a_month_known_only_from_its_check_results_can_be_exported(demo, tmp_path):
-    add_result(demo, "report.late", "breach", [None], tested=1, processor=APPELIA, period="2026-06")
+    add_result(demo, "report.late", "major", [None], tested=1, processor=APPELIA, period="2026-06")
     wb = export(demo, tmp_path, processor=APPELIA, period="2026-06")
     assert message(wb["Submission"], "Files").startswith("No report was received for this month")
     assert [e["check_id"] for e in section(wb["Exceptions"], "Offending cases")] == ["report.late"]
@@ -253,7 +253,7 @@ def test_planted_formulas_in_case_ids_agent_ids_and_names_come_out_as_text(con, 
     report = write_csv("hostile_2026-10.csv", rows)
     ingest_report(con, report, user=officer, key_path=key_path, processor="=1+1 BV", period="2026-10",
                   submitted_on=date(2026, 11, 5))
-    add_result(con, "deadline.overdue_open", "breach", [hyperlink], tested=1, processor="=1+1 BV",
+    add_result(con, "deadline.overdue_open", "major", [hyperlink], tested=1, processor="=1+1 BV",
                details={"agent_id": at_sum})
     sample = draw_sample(con, officer, processor="=1+1 BV", period="2026-10", size=1, seed=1)
     record_review(con, officer, sample.sample_id, hyperlink, "substance", "no", dde)
@@ -285,7 +285,7 @@ def test_no_data_subject_reference_reaches_the_pack(demo, tmp_path):
     refs = {r[0] for r in demo.execute("SELECT DISTINCT data_subject_ref FROM cases WHERE data_subject_ref IS NOT "
                                        "NULL").fetchall()}
     planted = next(iter(refs))
-    add_result(demo, "repeat.same_request", "warning", ["BC-261001-01"], tested=10,
+    add_result(demo, "repeat.same_request", "minor", ["BC-261001-01"], tested=10,
                details={"data_subject_ref": planted, "earlier": [{"data_subject_ref": planted, "case": "BC-1"}]})
     out = tmp_path / "pack.xlsx"
     export_pack(demo, OFFICER, BELCALL, "2026-10", out, as_of=AS_OF)

@@ -26,10 +26,10 @@ OFFICER = User("olivia", ROLES)
 @pytest.fixture(autouse=True)
 def check_run(app_report: AppEnv) -> None:
     """Every test runs the dashboard on its db_path with one Belcall report (conftest.app_report) and a check run with
-    two breaches and a warning; no users configured."""
+    two major exceptions and a minor one; no users configured."""
     con = connect(app_report.db)
     try:
-        add_run(con, [(LATE, "breach", "BC-1"), (LATE, "breach", "BC-2"), ("refusal.no_reason", "warning", "BC-1")])
+        add_run(con, [(LATE, "major", "BC-1"), (LATE, "major", "BC-2"), ("refusal.no_reason", "minor", "BC-1")])
     finally:
         con.close()
 

@@ -16,10 +16,10 @@ INTERFACE = {"finding_id", "processor", "period", "clause", "title", "severity",
 
 @pytest.fixture
 def check_run(cli_env: CliEnv) -> CliEnv:
-    """The CLI's database with one check run: LATE breached by BC-2 and BC-1, refusal.no_reason warned for BC-1."""
+    """The CLI's database with one check run: LATE major for BC-2 and BC-1, refusal.no_reason minor for BC-1."""
     con = connect(cli_env.db)
     ensure(con)
-    add_run(con, [(LATE, "breach", "BC-2"), (LATE, "breach", "BC-1"), ("refusal.no_reason", "warning", "BC-1")])
+    add_run(con, [(LATE, "major", "BC-2"), (LATE, "major", "BC-1"), ("refusal.no_reason", "minor", "BC-1")])
     con.close()
     return cli_env
 

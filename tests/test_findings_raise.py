@@ -69,8 +69,8 @@ LATE = "deadline.late_response"
 
 def test_exceptions_are_grouped_into_one_finding_per_processor_period_and_check(con, officer):
     ensure(con)
-    run_id = add_run(con, [(LATE, "breach", "BC-3"), (LATE, "breach", "BC-1"), (LATE, "breach", "BC-2"),
-                           ("refusal.no_reason", "warning", "BC-1"), ("deadline.due_soon", "info", "BC-9")])
+    run_id = add_run(con, [(LATE, "major", "BC-3"), (LATE, "major", "BC-1"), (LATE, "major", "BC-2"),
+                           ("refusal.no_reason", "minor", "BC-1"), ("deadline.due_soon", "info", "BC-9")])
     results = raise_from_checks(con, officer, today=TODAY)
     assert sorted(r.outcome for r in results) == ["created", "created"]
     found = findings_by_source(con)
@@ -89,7 +89,7 @@ def test_exceptions_are_grouped_into_one_finding_per_processor_period_and_check(
 
 def test_raising_the_same_run_again_changes_nothing(con, officer):
     ensure(con)
-    add_run(con, [(LATE, "breach", "BC-1")])
+    add_run(con, [(LATE, "major", "BC-1")])
     [first] = raise_from_checks(con, officer, today=TODAY)
     events = len(list_events(con))
     [again] = raise_from_checks(con, officer, today=TODAY)
@@ -99,10 +99,10 @@ def test_raising_the_same_run_again_changes_nothing(con, officer):
 
 def test_a_new_run_adds_its_new_cases_to_the_open_finding_and_keeps_the_history(con, officer):
     ensure(con)
-    first_run = add_run(con, [(LATE, "breach", "BC-1"), (LATE, "breach", "BC-2")])
+    first_run = add_run(con, [(LATE, "major", "BC-1"), (LATE, "major", "BC-2")])
     [first] = raise_from_checks(con, officer, today=TODAY)
     move(con, officer, first.finding_id, "notified")
-    second_run = add_run(con, [(LATE, "breach", "BC-2"), (LATE, "breach", "BC-4")])
+    second_run = add_run(con, [(LATE, "major", "BC-2"), (LATE, "major", "BC-4")])
     [second] = raise_from_checks(con, officer, today=TODAY)
     assert (second.finding_id, second.outcome, second.new_cases) == (first.finding_id, "updated", ("BC-4",))
     finding = queries.get_finding(con, first.finding_id)
@@ -113,11 +113,11 @@ def test_a_new_run_adds_its_new_cases_to_the_open_finding_and_keeps_the_history(
     assert len(queries.list_findings(con)) == 1
 
 
-def test_a_breach_in_a_later_run_raises_the_severity_of_a_warning_finding(con, officer):
+def test_a_major_exception_in_a_later_run_raises_the_severity_of_a_minor_finding(con, officer):
     ensure(con)
-    add_run(con, [("repeat.same_request", "warning", "BC-1")])
+    add_run(con, [("repeat.same_request", "minor", "BC-1")])
     [first] = raise_from_checks(con, officer, today=TODAY)
-    add_run(con, [("repeat.same_request", "warning", "BC-1"), ("repeat.same_request", "breach", "BC-2")])
+    add_run(con, [("repeat.same_request", "minor", "BC-1"), ("repeat.same_request", "major", "BC-2")])
     raise_from_checks(con, officer, today=TODAY)
     finding = queries.get_finding(con, first.finding_id)
     assert finding["severity"] == "high"
@@ -126,10 +126,10 @@ def test_a_breach_in_a_later_run_raises_the_severity_of_a_warning_finding(con, o
 
 def test_a_closed_or_dismissed_finding_is_not_reraised_or_duplicated(con, officer):
     ensure(con)
-    add_run(con, [(LATE, "breach", "BC-1")])
+    add_run(con, [(LATE, "major", "BC-1")])
     [first] = raise_from_checks(con, officer, today=TODAY)
     move(con, officer, first.finding_id, "dismissed", reason="false positive")
-    add_run(con, [(LATE, "breach", "BC-1"), (LATE, "breach", "BC-7")])
+    add_run(con, [(LATE, "major", "BC-1"), (LATE, "major", "BC-7")])
     [again] = raise_from_checks(con, officer, today=TODAY)
     assert (again.finding_id, again.outcome) == (first.finding_id, "skipped")
     assert "is dismissed; reopen it" in (again.note or "")
@@ -140,9 +140,9 @@ def test_a_closed_or_dismissed_finding_is_not_reraised_or_duplicated(con, office
 def test_each_period_and_processor_gets_its_own_finding_and_the_scope_filters_apply(con, officer):
     ensure(con)
     ensure(con, "Appelia SA")
-    add_run(con, [(LATE, "breach", "BC-1")])
-    add_run(con, [(LATE, "breach", "BC-8")], period="2026-11")
-    add_run(con, [(LATE, "breach", "AP-1")], processor="Appelia SA")
+    add_run(con, [(LATE, "major", "BC-1")])
+    add_run(con, [(LATE, "major", "BC-8")], period="2026-11")
+    add_run(con, [(LATE, "major", "AP-1")], processor="Appelia SA")
     assert [r.outcome for r in raise_from_checks(con, officer, PROCESSOR, "2026-11", today=TODAY)] == ["created"]
     assert {(f["processor"], f["period"]) for f in queries.list_findings(con)} == {(PROCESSOR, "2026-11")}
     raise_from_checks(con, officer, today=TODAY)
@@ -152,7 +152,7 @@ def test_each_period_and_processor_gets_its_own_finding_and_the_scope_filters_ap
 
 def test_a_report_level_exception_raises_a_finding_without_cases(con, officer):
     ensure(con)
-    run_id = add_run(con, [("report.late", "breach", None)])
+    run_id = add_run(con, [("report.late", "major", None)])
     raise_from_checks(con, officer, today=TODAY)
     [finding] = queries.list_findings(con)
     assert finding["case_ids"] == [] and finding["clause"] == "Annex II"
@@ -162,8 +162,8 @@ def test_a_report_level_exception_raises_a_finding_without_cases(con, officer):
 
 def test_only_the_newest_run_of_each_check_is_raised(con, officer):
     ensure(con)
-    add_run(con, [(LATE, "breach", "BC-1")])
-    add_run(con, [(LATE, "breach", "BC-2")])  # the re-run no longer lists BC-1
+    add_run(con, [(LATE, "major", "BC-1")])
+    add_run(con, [(LATE, "major", "BC-2")])  # the re-run no longer lists BC-1
     raise_from_checks(con, officer, today=TODAY)
     assert queries.list_findings(con)[0]["case_ids"] == ["BC-2"]
 
@@ -176,9 +176,9 @@ def test_ids_are_numbered_per_year(con, officer):
 
 def test_every_raise_and_change_is_in_the_audit_trail_and_the_chain_holds(con, officer):
     ensure(con)
-    add_run(con, [(LATE, "breach", "BC-1")])
+    add_run(con, [(LATE, "major", "BC-1")])
     [raised] = raise_from_checks(con, officer, today=TODAY)
-    add_run(con, [(LATE, "breach", "BC-2")])
+    add_run(con, [(LATE, "major", "BC-2")])
     raise_from_checks(con, officer, today=TODAY)
     move(con, officer, raised.finding_id, "notified")
     events = [e for e in reversed(list_events(con)) if e["object"] == f"finding:{raised.finding_id}"]

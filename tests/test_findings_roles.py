@@ -35,7 +35,7 @@ def _attempts(finding_id: str) -> dict[str, object]:
 @pytest.mark.parametrize("attempt", list(_attempts("")))
 def test_viewers_and_auditors_may_not_raise_or_update_findings(con, officer, user, attempt):
     ensure(con)
-    add_run(con, [(LATE, "breach", "BC-1")])
+    add_run(con, [(LATE, "major", "BC-1")])
     finding_id = raise_one(con, officer)
     events = len(list_events(con))
     with pytest.raises(PermissionDenied):
@@ -56,7 +56,7 @@ def test_the_refusal_says_who_may_and_what_to_do(con, officer):
 
 def test_a_vendor_manager_raises_moves_answers_and_assigns(con):
     ensure(con)
-    add_run(con, [(LATE, "breach", "BC-1")])
+    add_run(con, [(LATE, "major", "BC-1")])
     [raised] = raise_from_checks(con, VENDOR_MANAGER, today=TODAY)
     move(con, VENDOR_MANAGER, raised.finding_id, "notified")
     respond(con, VENDOR_MANAGER, raised.finding_id, "disputed", "The customer withdrew the request.")

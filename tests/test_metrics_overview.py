@@ -23,7 +23,6 @@ from metrics import kpi
 from metrics.kpi import ReportStatus
 from metrics.overview import (
     MONTHLY_COLUMNS,
-    breaches_by_clause,
     by_clause,
     clause_titles,
     data_version,
@@ -33,6 +32,7 @@ from metrics.overview import (
     median_days,
     monthly,
     months_with_data,
+    non_conformities_by_clause,
     volume_by_type,
 )
 from store.db import connect
@@ -111,10 +111,10 @@ def test_on_time_counts_are_the_answered_cases_and_the_late_response_exceptions(
 def test_breaches_per_processor_and_month_count_the_latest_breach_exceptions(
         demo: duckdb.DuckDBPyConnection) -> None:
     rows = by_key(monthly(demo, processor=None, start=FIRST, end=LAST))
-    breaches = Counter((p, m) for p, m, _, severity, _ in raw_exceptions(demo) if severity == "breach")
+    breaches = Counter((p, m) for p, m, _, severity, _ in raw_exceptions(demo) if severity in ("critical", "major"))
     for key, row in rows.items():
         if row["has_report"]:
-            assert row["breaches"] == breaches[key], key
+            assert row["non_conformities"] == breaches[key], key
 
 
 def submissions_in_readme() -> dict[tuple[str, str], date]:
@@ -139,7 +139,8 @@ def test_report_status_follows_the_readmes_submission_dates(demo: duckdb.DuckDBP
         assert rows[(processor, period)]["report"] == ("late" if submitted > due else "on time"), (processor, period)
     # No Appelia report for September (sample_reports/README.md): a row of its own, flagged missing, without counts.
     gap = rows[(APPELIA, "2026-09")]
-    assert (gap["has_report"], gap["report"], gap["received"], gap["breaches"]) == (False, "missing", None, None)
+    assert (gap["has_report"], gap["report"], gap["received"], gap["non_conformities"]) == (
+        False, "missing", None, None)
     assert len(rows) == len(current) + 1
 
 
@@ -154,7 +155,7 @@ def test_a_report_not_yet_checked_has_its_counts_but_no_check_numbers(demo_files
     assert not has_check_run(con)
     row = by_key(monthly(con, processor=None, start=LAST, end=LAST))[(BELCALL, LAST)]
     assert row["received"] > 0 and not row["checked"]
-    assert (row["late_tested"], row["breaches"], row["report"]) == (None, None, "not checked")
+    assert (row["late_tested"], row["non_conformities"], row["report"]) == (None, None, "not checked")
     con.close()
 
 
@@ -175,15 +176,15 @@ def test_pooled_median_is_over_every_processors_answers_not_a_median_of_medians(
     assert median_days(demo, processor=BELCALL, period="2026-01") is None
 
 
-def test_breaches_by_clause_add_up_to_the_months_breaches_with_the_registers_titles(
+def test_non_conformities_by_clause_add_up_to_the_months_breaches_with_the_registers_titles(
         demo: duckdb.DuckDBPyConnection) -> None:
-    raw = breaches_by_clause(demo, processor=None, period=LAST)
+    raw = non_conformities_by_clause(demo, processor=None, period=LAST)
     titles, problems = clause_titles(demo, raw["processor"])
     table = by_clause(raw, titles)
     expected = Counter(clause for _, period, _, severity, clause in raw_exceptions(demo)
-                       if period == LAST and severity == "breach")
-    assert dict(zip(table["clause"], table["breaches"], strict=True)) == dict(expected)
-    assert list(table["breaches"]) == sorted(table["breaches"], reverse=True)
+                       if period == LAST and severity in ("critical", "major"))
+    assert dict(zip(table["clause"], table["non_conformities"], strict=True)) == dict(expected)
+    assert list(table["non_conformities"]) == sorted(table["non_conformities"], reverse=True)
     # Implementing Decision (EU) 2021/915, Clause 8: "Assistance to the controller"
     assert table.set_index("clause").loc["SCC 8(b)", "title"] == "Assistance to the controller"
     assert problems == []
@@ -224,14 +225,14 @@ def test_load_gives_the_tiles_period_and_the_charted_months(demo: duckdb.DuckDBP
     month = [c for c in raw_cases(demo) if c["period"] == LAST]
     assert tiles.received == sum(in_month(c["received_on"], LAST) for c in month)
     assert tiles.received == int(data.received_by_type()["cases"].sum())
-    assert tiles.breaches == int(data.clauses["breaches"].sum())
+    assert tiles.non_conformities == int(data.clauses["non_conformities"].sum())
     assert tiles.reports == {ReportStatus.ON_TIME: 2}
 
 
 def test_chart_data_is_aggregated_whatever_the_number_of_cases(demo: duckdb.DuckDBPyConnection) -> None:
     def charts() -> tuple[int, int, int, int]:
         data = load(demo, processor=None, start=FIRST, end=LAST, period=LAST, as_of=date(2026, 11, 12))
-        return (len(data.on_time_trend()), len(data.breach_map()), len(data.volume_trend()),
+        return (len(data.on_time_trend()), len(data.non_conformity_map()), len(data.volume_trend()),
                 int(data.volume_trend()["cases"].sum()))
 
     before = charts()
@@ -288,23 +289,25 @@ def test_on_time_rate_refuses_counts_no_run_produces(tested: int, offending: int
 
 def test_pooled_on_time_weights_processors_by_their_answers() -> None:
     rows = [{"has_report": True, "received": 10, "answered": 100, "late_tested": 100, "late_offending": 10,
-             "open_cases": 1, "due_soon": 0, "overdue": 0, "breaches": 10, "report": "on time"},
+             "open_cases": 1, "due_soon": 0, "overdue": 0, "non_conformities": 10, "report": "on time"},
             {"has_report": True, "received": 5, "answered": 10, "late_tested": 10, "late_offending": 0,
-             "open_cases": 2, "due_soon": 1, "overdue": 1, "breaches": 1, "report": "late"}]
+             "open_cases": 2, "due_soon": 1, "overdue": 1, "non_conformities": 1, "report": "late"}]
     tiles = kpi.summarise(rows)
     assert tiles.on_time == pytest.approx(1 - 10 / 110)  # not the mean of 90 % and 100 %
-    assert (tiles.received, tiles.open_cases, tiles.due_soon, tiles.overdue, tiles.breaches) == (15, 3, 1, 1, 11)
+    assert (tiles.received, tiles.open_cases, tiles.due_soon, tiles.overdue, tiles.non_conformities) == (
+        15, 3, 1, 1, 11)
     assert tiles.reports == {ReportStatus.ON_TIME: 1, ReportStatus.LATE: 1}
 
 
 def test_summary_without_any_check_run_has_no_check_numbers() -> None:
     rows = [{"has_report": True, "received": 3, "answered": 2, "late_tested": None, "late_offending": None,
-             "open_cases": 1, "due_soon": None, "overdue": None, "breaches": None, "report": "not checked"},
+             "open_cases": 1, "due_soon": None, "overdue": None, "non_conformities": None, "report": "not checked"},
             {"has_report": False, "received": None, "answered": None, "late_tested": None, "late_offending": None,
-             "open_cases": None, "due_soon": None, "overdue": None, "breaches": float("nan"), "report": "missing"}]
+             "open_cases": None, "due_soon": None, "overdue": None, "non_conformities": float("nan"),
+             "report": "missing"}]
     tiles = kpi.summarise(rows)
-    assert (tiles.received, tiles.on_time, tiles.due_soon, tiles.breaches, tiles.checked) == (3, None, None, None,
-                                                                                              False)
+    assert (tiles.received, tiles.on_time, tiles.due_soon, tiles.non_conformities, tiles.checked) == (
+        3, None, None, None, False)
     assert tiles.reports == {ReportStatus.NOT_CHECKED: 1, ReportStatus.MISSING: 1}
 
 

@@ -54,13 +54,14 @@ def test_draw_json_contract_and_reproducibility(cli_env: CliEnv, demo_db: Path) 
     assert again["case_ids"] == doc["case_ids"] and again["sample_id"] != doc["sample_id"]
 
 
-def test_draw_text_shows_the_seed_and_refuses_breaches_without_a_check_run(cli_env: CliEnv, demo_db: Path) -> None:
+def test_draw_text_shows_the_seed_and_refuses_major_key_items_without_a_check_run(cli_env: CliEnv,
+                                                                                   demo_db: Path) -> None:
     code, out, _ = run_cli("sample", "draw", "--processor", BELCALL, "--period", "2026-10", "--size", "10",
                            "--method", "stratified", "--by", "channel")
     assert code == 0 and "Seed: " in out and "(drawn from the OS)" in out and "stratified by channel" in out
     code, _, err = run_cli("sample", "draw", "--processor", BELCALL, "--period", "2026-10", "--size", "10",
-                           "--key-items", "breaches")
-    assert code == 2 and "run `oversight check` first" in err
+                           "--key-items", "breaches")  # the old name of `major`, still accepted
+    assert code == 2 and "Key items 'major'" in err and "run `oversight check` first" in err
 
 
 def test_list_and_show(cli_env: CliEnv, demo_db: Path) -> None:

@@ -102,17 +102,19 @@ def test_refusals_are_key_items_kept_apart_from_the_random_part(demo) -> None:
     assert f"drawn from the other {332 - len(refusals)} case(s)" in " ".join(result.notes)
 
 
-def test_breach_key_items_without_a_check_run_say_run_the_checks_first(demo) -> None:
+def test_major_key_items_without_a_check_run_say_run_the_checks_first(demo) -> None:
     with pytest.raises(NoCheckRun, match="no check run for this period yet: run `oversight check` first"):
-        draw(demo, size=10, key_items="breaches", seed="x")
+        draw(demo, size=10, key_items="major", seed="x")
 
 
-def test_breach_key_items_are_the_cases_with_a_breach_in_the_latest_results(demo) -> None:
+def test_major_key_items_are_the_cases_with_a_critical_or_major_exception_in_the_latest_results(demo) -> None:
     add_check_run(demo, BELCALL, "2026-10", {"deadline.late_response": ["BC-261007-05", "BC-261013-12"]},
                   {"extension.no_reason": ["BC-261009-01"]})
     run = add_check_run(demo, BELCALL, "2026-10", {"deadline.late_response": ["BC-261013-12"]})
-    result = draw(demo, size=10, key_items="breaches", seed="x")
-    assert result.key_item_ids == ("BC-261013-12",)  # the newer run cleared BC-261007-05; warnings are no key items
+    # add_check_run writes the words of older runs ("breach", "warning"): read as major and minor
+    result = draw(demo, size=10, key_items="major", seed="x")
+    assert result.key_item_ids == ("BC-261013-12",)  # the newer run cleared BC-261007-05; minor ones are no key items
+    assert result.key_items == "major"
     assert demo.execute("SELECT key_item_runs FROM samples").fetchall() == [([1, run],)]
     add_check_run(demo, BELCALL, "2026-10", {"deadline.late_response": ["BC-261011-02"]})
     assert verify_sample(demo, result.sample_id).key_items_match  # recomputed from the runs it was drawn with

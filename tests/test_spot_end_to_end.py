@@ -1,5 +1,5 @@
-"""The whole spot-check flow on the demo reports with the real checks engine: checks → plan → draw (breaches as key
-items) → review → evaluate → findings from the "no" answers → verify."""
+"""The whole spot-check flow on the demo reports with the real checks engine: checks → plan → draw (non-conformities
+as key items) → review → evaluate → findings from the "no" answers → verify."""
 
 from __future__ import annotations
 
@@ -18,21 +18,21 @@ AUDITOR = user("auditor")
 
 def test_checks_plan_draw_review_evaluate_raise_verify(demo) -> None:
     run_checks(demo, user("compliance_officer"), processor=BELCALL, period="2026-10")
-    breaches = {r[0] for r in demo.execute("SELECT DISTINCT case_id FROM latest_exceptions WHERE processor = ? AND "
-                                           "period = '2026-10' AND severity = 'breach' AND case_id IS NOT NULL",
-                                           [BELCALL]).fetchall()}
-    assert breaches, "the demo report has planted breaches"
+    non_conformities = {r[0] for r in demo.execute(
+        "SELECT DISTINCT case_id FROM latest_exceptions WHERE processor = ? AND period = '2026-10' "
+        "AND severity IN ('critical', 'major') AND case_id IS NOT NULL", [BELCALL]).fetchall()}
+    assert non_conformities, "the demo report has planted non-conformities"
     plan = plan_sample("0.95", "0.05")
     sample = draw_sample(demo, AUDITOR, processor=BELCALL, period="2026-10", confidence="0.95", tolerable="0.05",
-                         key_items="breaches", seed="end-to-end")
-    assert set(sample.key_item_ids) == breaches and len(sample.random_part) == plan.n
+                         key_items="major", seed="end-to-end")
+    assert set(sample.key_item_ids) == non_conformities and len(sample.random_part) == plan.n
     for pick in sample.random_part:
         record_reviews(demo, AUDITOR, sample.sample_id, pick.case_id, {i.id: ("yes", None) for i in RUBRIC})
     late = sample.random_part[0].case_id
     record_reviews(demo, AUDITOR, sample.sample_id, late, {"timely": ("no", "answered after the deadline")})
     evaluation = record_evaluation(demo, AUDITOR, sample.sample_id)
     assert next(r for r in evaluation.items if r.item_id == "timely").conclusion == DO_NOT_RELY
-    assert evaluation.key_items_total == len(breaches) and evaluation.key_items_reviewed == 0
+    assert evaluation.key_items_total == len(non_conformities) and evaluation.key_items_reviewed == 0
     raised = raise_from_reviews(demo, user("compliance_officer"), sample.sample_id)
     assert len(raised) == 1
     [(clause, source)] = demo.execute("SELECT clause, source FROM findings").fetchall()

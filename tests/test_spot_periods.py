@@ -85,12 +85,12 @@ def test_a_case_in_both_reports_counts_once_with_its_latest_months_row(demo) -> 
     assert facts is not None and facts["outcome"] == "refused"
 
 
-def test_breach_key_items_come_from_the_latest_checks_of_every_month(demo) -> None:
+def test_major_key_items_come_from_the_latest_checks_of_every_month(demo) -> None:
     september_only = sorted(report_case_ids(demo, "2026-09") - report_case_ids(demo, "2026-10"))[0]
     october_case = sorted(report_case_ids(demo, "2026-10"))[0]
     add_check_run(demo, BELCALL, "2026-09", {"deadline.late_response": [september_only]})
     with pytest.raises(NoCheckRun, match="2026-10"):
-        draw(demo, size=20, seed="k", key_items="breaches")
+        draw(demo, size=20, seed="k", key_items="major")
     add_check_run(demo, BELCALL, "2026-10", {"deadline.late_response": [october_case]})
     result = draw(demo, size=20, seed="k", key_items="breaches")
     assert result.key_item_ids == tuple(sorted([september_only, october_case]))

@@ -65,7 +65,7 @@ def test_old_words_map_to_severities_of_today_and_are_not_written_any_more():
 
 
 def test_every_finding_severity_has_days_to_remedy_in_the_default_profile():
-    assert FINDING_SEVERITIES == tuple(s.value for s in FindingSeverity)
+    assert tuple(s.value for s in FindingSeverity) == FINDING_SEVERITIES
     assert set(load_profile("default").finding_due_days) == set(FINDING_SEVERITIES)
 
 
