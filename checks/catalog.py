@@ -124,6 +124,13 @@ CHECKS: tuple[Check, ...] = (
           applies="id_requested_on IS NOT NULL", offends="id_requested_on - received_on > id_request_within_days",
           details="struct_pack(received_on, id_requested_on, days_after_receipt := id_requested_on - received_on, "
                   "allowed_days := id_request_within_days)"),
+    Check("identity.pause_unevidenced", "Clock paused for identity with no date the ID arrived",
+          "An answered case asked for identification but gives no date on which it was received, so the clock is "
+          "not paused: the period is suspended only until the information is obtained.",
+          MAJOR, "GDPR Art. 12(3), 12(6); EDPB 01/2022 §159", "SCC 8(b)", Source.CASES,
+          applies=f"id_requested_on IS NOT NULL AND {ANSWERED} AND outcome IS DISTINCT FROM 'identity_not_confirmed'",
+          offends="id_received_on IS NULL",
+          details="struct_pack(received_on, id_requested_on, id_received_on, responded_on, outcome, due_on)"),
     # --- Contract service levels (the DPA and its annex) ---
     Check("sla.forwarding_late", "Request forwarded late or not at all",
           "A request the processor may not handle itself was not forwarded within forward_working_days working days "

@@ -110,9 +110,15 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
         paused AS (
             SELECT *,
                    CASE WHEN id_requested_on IS NULL THEN NULL ELSE pause_ok END AS pause_valid,
-                   CAST(CASE WHEN pause_ok THEN greatest(0, coalesce(id_received_on, responded_on, as_of)
-                                                         - id_requested_on)
-                        ELSE 0 END AS INTEGER) AS paused_days
+                   -- EDPB 01/2022 §159: the period is suspended only until the information is obtained, so a
+                   -- pause counts with both dates; a case still waiting for it stays paused until the as-of date,
+                   -- and one answered "identity not confirmed" (never obtained) until the answer. Any other answer
+                   -- without the date the ID arrived gets no pause (identity.pause_unevidenced).
+                   CAST(CASE WHEN NOT pause_ok THEN 0
+                             WHEN id_received_on IS NOT NULL THEN greatest(0, id_received_on - id_requested_on)
+                             WHEN responded_on IS NULL THEN greatest(0, as_of - id_requested_on)
+                             WHEN outcome = 'identity_not_confirmed' THEN greatest(0, responded_on - id_requested_on)
+                             ELSE 0 END AS INTEGER) AS paused_days
             FROM base),
         roster AS (
             SELECT s.processor, s.period, t.agent_id, t.trained_on

@@ -102,8 +102,10 @@ def belcall_cases(ids: CaseIds, customers: Customers) -> list[Case]:
         # report.history_changed: received 24-08 per August, 02-09 per September, hiding a late answer.
         p("BC-260824-01", "08-24", "access", fwd="08-25", resp="09-28",
           overrides={"2026-09": {"received_on": d("09-02"), "forwarded_on": d("09-02")}}),
-        # identity.late_request: ID asked 13 days after receipt.
-        p("BC-260901-01", "09-01", "access", idreq="09-14", idrec="09-18", resp="09-29"),
+        # identity.late_request: ID asked 13 days after receipt; identity.pause_unevidenced: the report leaves out
+        # the date the ID arrived (18-09), so the answer gives no evidence of when the pause ended.
+        p("BC-260901-01", "09-01", "access", idreq="09-14", idrec="09-18", resp="09-29",
+          overrides={"2026-09": {"id_received_on": None}}),
         # refusal.no_reason: partial answer without a reason.
         p("BC-260903-01", "09-03", "access", esc="09-04", resp="09-21", outcome="partially_fulfilled",
           reason=""),
