@@ -24,6 +24,7 @@ from ingest.demo import load_demo
 from ingest.errors import IngestError
 from ingest.pseudonym import resolve_key_path
 from ingest.queries import is_empty
+from store.access import AddressRefused, check_local_mode, is_loopback, known_users
 from store.db import connect, resolve_db_path
 from store.errors import OversightError, StoreError
 from store.identity import Config, User, may, resolve_user, user_for_claims
@@ -144,11 +145,26 @@ def session() -> Session:
         st.error(NO_SIGN_IN.format(path=config.path))
         st.stop()
     try:
+        # Without a sign-in, nobody beyond this machine may reach a page (`oversight dashboard` refuses to start so;
+        # this also holds for a bare `streamlit run`, whose default is every interface).
+        if exposed := _exposed_address():
+            raise AddressRefused(exposed, "nobody signs in here" if config.users else "no users are configured")
         user = resolve_user(config)
+        if not user.access_control:
+            check_local_mode(config, known_users(_connection(str(resolve_db_path().resolve()))))
     except StoreError as exc:
         st.error(str(exc))
         st.stop()
     return Session(config, Mode.NAMED if config.users else Mode.OFF, user)
+
+
+def _exposed_address() -> str | None:
+    """The address the server listens on when it is beyond localhost and this session came over HTTP (AppTest runs
+    pages without a server: no request headers, nothing to expose)."""
+    address = st.get_option("server.address")
+    if is_loopback(address) or not st.context.headers:
+        return None
+    return address or "every interface"
 
 
 def sign_in(config: Config, user: User) -> None:

@@ -46,13 +46,19 @@ class Context:
 
     def open(self) -> tuple[duckdb.DuckDBPyConnection, User, Path]:
         # Imported here: `oversight --help` and the commands without a database must start without DuckDB.
+        from store.access import acting_user
         from store.db import connect, resolve_db_path
-        from store.identity import resolve_user
         from store.users_file import load_config
 
-        user = resolve_user(load_config(self.config), self.user)
+        config = load_config(self.config)
         path = resolve_db_path(self.db)
-        return connect(path), user, path
+        con = connect(path)
+        try:
+            user = acting_user(con, config, self.user)  # a local user only where store.access allows one
+        except BaseException:
+            con.close()
+            raise
+        return con, user, path
 
 
 def fail(message: str) -> NoReturn:

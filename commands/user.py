@@ -11,9 +11,10 @@ import duckdb
 import typer
 
 from commands.common import Format, emit, fail
+from store.access import acting_user
 from store.db import connect, resolve_db_path
 from store.errors import DatabaseLocked, OversightError
-from store.identity import ROLES, Config, resolve_user
+from store.identity import ROLES, Config
 from store.passwords import check_new_password, hash_password
 from store.users_file import DEFAULT_CONFIG, add_user, load_config, resolve_config_path
 
@@ -60,9 +61,10 @@ def add(
     path = _config_path(ctx, config)
     db = resolve_db_path(ctx.obj.db)
     try:
-        acting = resolve_user(load_config(path) if path.exists() else Config(path=None), ctx.obj.user)
+        loaded = load_config(path) if path.exists() else Config(path=None)
         con = connect(db)  # before the password is asked for: a locked database refuses at once
         try:
+            acting = acting_user(con, loaded, ctx.obj.user)
             password_hash = None
             if not no_password:
                 password = _read_password(password_stdin)

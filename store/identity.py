@@ -63,6 +63,10 @@ class Config:
     # Lower-cased e-mail address → user name: the `email` key of a user, or the user's name when it is an address.
     emails: dict[str, str] = field(default_factory=dict)
     inbox: Path | None = None
+    # `[access] mode = "local"`: everyone is the local user with all roles, chosen on purpose (store.access).
+    local_mode: bool = False
+    # `[server] address`: where the dashboard listens; None is localhost only (store.access.listen_address).
+    server_address: str | None = None
 
 
 class SignInFailed(OversightError):

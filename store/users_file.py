@@ -2,7 +2,9 @@
 
 A user is a table ``[users.NAME]`` with ``roles = [...]`` and optionally ``email = "..."`` (how the organisation's
 identity provider names them) and ``password_hash = "scrypt$..."`` (for the dashboard's own sign-in form); ``[paths]
-inbox`` names the inbox folder. Who may do what with those users is store.identity's concern.
+inbox`` names the inbox folder; ``[access] mode = "local"`` chooses working without users, ``[server] address`` where
+the dashboard listens (store.access decides what they allow). Any other table or key is refused, naming it. Who may do
+what with those users is store.identity's concern.
 
 The file is not the database, but a change made by `add_user` is a state change like any other (findings.md, "Audit
 trail"): it appends a "user.added" or "user.changed" event, never with the password or its hash.
@@ -31,6 +33,14 @@ DEFAULT_CONFIG = Path("oversight.toml")
 NEW_FILE_MODE = 0o600  # it holds password hashes
 
 USER_KEYS = ("roles", "email", "password_hash")
+LOCAL_MODE = "local"
+# The top-level tables and, for the plain ones, their keys (text values); None: checked where it is parsed.
+TABLES: dict[str, tuple[str, ...] | None] = {
+    "users": None,
+    "paths": ("inbox",),
+    "access": ("mode",),
+    "server": ("address",),
+}
 USER_NAME = re.compile(r"[\w.@+-]{1,64}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
@@ -62,15 +72,44 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     try:
         data = tomllib.loads(resolved.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"The configuration file {resolved} does not exist. Check --config or OVERSIGHT_CONFIG.") \
+        raise ConfigError(f"The configuration file {resolved} does not exist. Check --config or OVERSIGHT_CONFIG "
+                          "(a deployment never runs without its configuration: access control would be off).") \
             from None
+    except (OSError, UnicodeDecodeError) as exc:  # a folder, no permission, not UTF-8 text
+        raise ConfigError(f"The configuration file {resolved} could not be read ({exc}). Point --config or "
+                          "OVERSIGHT_CONFIG at the UTF-8 TOML file holding the users.") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"The configuration file {resolved} is not valid TOML: {exc}.") from None
+        raise ConfigError(f"The configuration file {resolved} is not valid TOML: {exc}. Correct it; nothing was "
+                          "done.") from None
     return parse_config(data, resolved)
+
+
+def check_known_keys(data: Mapping[str, object], path: Path) -> None:
+    """Refuse a table or key this version does not know, naming it: a misspelt ``[user.x]`` or ``[Users.x]`` must not
+    leave the file without users and so turn access control off (issue 18, "fail closed")."""
+    unknown = sorted(set(data) - set(TABLES))
+    if unknown:
+        raise ConfigError(f"{path}: unknown table(s) or key(s) {', '.join(f'[{t}]' for t in unknown)}; the "
+                          f"configuration knows {', '.join(f'[{t}]' for t in TABLES)} (e.g. [users.NAME]). Correct "
+                          "the spelling; nothing was done.")
+    for table, keys in TABLES.items():
+        section = data.get(table)
+        if section is None or keys is None:
+            continue
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [{table}] must be a table with {', '.join(keys)}.")
+        extra = sorted(set(section) - set(keys))
+        if extra:
+            raise ConfigError(f"{path}: [{table}] has unknown key(s) {', '.join(extra)}; it knows "
+                              f"{', '.join(keys)}. Correct the spelling; nothing was done.")
+        for key in keys:
+            if key in section and not (isinstance(section[key], str) and section[key].strip()):
+                raise ConfigError(f'{path}: [{table}] {key} must be a non-empty text, e.g. {key} = "...".')
 
 
 def parse_config(data: Mapping[str, object], path: Path) -> Config:
     """Validate the parsed TOML of a configuration file; refuse with file, user and reason."""
+    check_known_keys(data, path)
     users: dict[str, tuple[str, ...]] = {}
     hashes: dict[str, str] = {}
     emails: dict[str, str] = {}
@@ -108,8 +147,18 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
                 raise ConfigError(f"{path}: the e-mail address {address} belongs to both [users.{other}] and "
                                   f"[users.{name}]; an identity-provider sign-in must name one user.")
     inbox = (data.get("paths") or {}).get("inbox")
+    mode = (data.get("access") or {}).get("mode")
+    if mode is not None and mode != LOCAL_MODE:
+        raise ConfigError(f'{path}: [access] mode "{mode}" is not known; the only mode to choose is '
+                          f'mode = "{LOCAL_MODE}" (no users, everyone has every role). With users, leave it out.')
+    if mode == LOCAL_MODE and users:
+        raise ConfigError(f'{path}: [access] mode = "{LOCAL_MODE}" gives everyone every role, but users are '
+                          "configured too. Remove the [access] table to sign users in, or the users to work "
+                          "locally.")
+    address = (data.get("server") or {}).get("address")
     return Config(path=path, users=users, password_hashes=hashes, emails=emails,
-                  inbox=Path(inbox) if inbox else None)
+                  inbox=Path(inbox) if inbox else None, local_mode=mode == LOCAL_MODE,
+                  server_address=address.strip() if address else None)
 
 
 def add_user(con: duckdb.DuckDBPyConnection, path: Path, name: str, roles: Sequence[str], *, acting: User,

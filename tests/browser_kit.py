@@ -117,12 +117,12 @@ def running_app(folder: Path, env: Mapping[str, str] | None = None, config: str 
                 secrets: Callable[[str], str] | None = None) -> Iterator[App]:
     """Run `oversight dashboard` on a free port against a database in `folder`; stop it afterwards.
 
-    `config` is the users file (empty: no users, the local user with all roles); `env` adds or overrides variables
-    (e.g. OVERSIGHT_DEMO=0 for an empty start); `secrets`, given the app's URL, returns the text of the only
+    `config` is the users file (empty: local mode chosen, the local user with all roles); `env` adds or overrides
+    variables (e.g. OVERSIGHT_DEMO=0 for an empty start); `secrets`, given the app's URL, returns the text of the only
     secrets.toml the app reads (e.g. the [auth] section st.login needs, whose redirect_uri holds the port).
     """
     require_chromium()
-    (folder / "oversight.toml").write_text(config, encoding="utf-8")
+    (folder / "oversight.toml").write_text(config or '[access]\nmode = "local"\n', encoding="utf-8")
     full_env = {**os.environ, "OVERSIGHT_DB": str(folder / "oversight.duckdb"),
                 "OVERSIGHT_KEY_FILE": str(folder / "oversight.key"), "OVERSIGHT_CONFIG": str(folder / "oversight.toml"),
                 **(env or {})}

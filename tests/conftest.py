@@ -57,6 +57,10 @@ def database_held(path: Path) -> Iterator[subprocess.Popen[str]]:
         holder.wait()
 
 
+# The configuration of a deployment without users, chosen on purpose (store.access: local mode never by accident).
+LOCAL_MODE_CONFIG = '[access]\nmode = "local"\n'
+
+
 def config_file(folder: Path, text: str) -> Path:
     """Write an oversight.toml (users, paths) in `folder` and return its path."""
     path = folder / "oversight.toml"
@@ -244,14 +248,16 @@ class AppEnv:
 
 @pytest.fixture
 def app_env(db_path: Path, key_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppEnv:
-    """Point the dashboard (AppTest runs it in this process) at this test's database and key, with an empty
-    configuration file (no users: the local user has every role), from the repository root as `make run` starts it.
+    """Point the dashboard (AppTest runs it in this process) at this test's database and key, with a configuration
+    file that chooses local mode (no users: the local user has every role; a test that means users writes them over
+    it), from the repository root as `make run` starts it.
 
     The database starts empty, so the dashboard's first start loads the demo reports.
     """
     env = AppEnv(db=db_path, key=key_path, config=db_path.parent / "oversight.toml")
     env.config.parent.mkdir(parents=True, exist_ok=True)
-    env.config.write_text("", encoding="utf-8")  # a stray ./oversight.toml or $OVERSIGHT_CONFIG must not leak in
+    # Chosen, not fallen back to (store.access); and a stray ./oversight.toml or $OVERSIGHT_CONFIG must not leak in.
+    env.config.write_text(LOCAL_MODE_CONFIG, encoding="utf-8")
     monkeypatch.setenv("OVERSIGHT_DB", str(env.db))
     monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(env.key))
     monkeypatch.setenv("OVERSIGHT_CONFIG", str(env.config))

@@ -74,8 +74,8 @@ roles = ["compliance_officer"]
 roles = ["viewer"]
 email = "vera@example.org"
 
-[contracts]
-default = "belcall"
+[server]
+address = "oversight.internal"  # behind the reverse proxy
 """
 
 
