@@ -85,7 +85,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def due_date(received: date, months: int = 1, pause_days: int = 0) -> date:
-    """Art. 12(3) deadline as domain.md §1 counts it: raw date + pause, rolled to a working day."""
+    """Art. 12(3) deadline as docs/deadlines.md counts it: raw date + pause, rolled to a working day."""
     due = add_months(received, months) + timedelta(days=pause_days)
     while not is_working_day(due):
         due += timedelta(days=1)

@@ -1,4 +1,4 @@
-"""Spot checks (spotchecks.md): plan → draw → review → evaluate, each stage a function whose result the next takes.
+"""Spot checks (docs/sampling.md): plan → draw → review → evaluate, each stage a function whose result the next takes.
 
 - bounds.py: upper deviation limits (one-sided Clopper-Pearson; exact hypergeometric).
 - plan.py: how many cases (attribute sampling, AICPA Appendix A).

@@ -1,4 +1,4 @@
-"""Seed commitments: the SHA-256 of a seed, stored before the report arrives (spotchecks.md §2).
+"""Seed commitments: the SHA-256 of a seed, stored before the report arrives (docs/sampling.md, Draw).
 
 Commitment = SHA-256 of the seed's UTF-8 bytes (after draw.normalize_seed, so 12345 and "12345" commit alike),
 as 64 lowercase hex digits. Only the commitment is stored; the auditor keeps the seed until the draw. A later draw

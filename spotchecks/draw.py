@@ -1,6 +1,6 @@
 """Draw: which cases. Seeds, ranks, the population fingerprint and stratum allocation, as pure functions.
 
-Reproducible and verifiable selection (spotchecks.md §2): every case gets the rank
+Reproducible and verifiable selection (docs/sampling.md, Draw): every case gets the rank
 
     rank(seed, case_id) = SHA-256( UTF-8(seed) ‖ 0x1F ‖ UTF-8(case_id) ), as 64 lowercase hex digits
 

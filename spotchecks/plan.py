@@ -1,7 +1,7 @@
 """Plan: how many cases to review (attribute sampling, ISA 530; AICPA Audit Guide "Audit Sampling", Appendix A).
 
 The sample size is the smallest n for which, were the true deviation rate the tolerable rate, seeing at most the
-expected number of deviations would have probability ≤ the risk (1 − confidence) (domain.md §6).
+expected number of deviations would have probability ≤ the risk (1 − confidence) (docs/sampling.md).
 
 Rounding rule for the expected deviations: k = ⌈n × expected⌉, computed exactly on the decimal rates (never in
 floating point, where 200 × 0.035 = 7.000000000000001 would round up to 8). This reproduces AICPA Tables A-1 and

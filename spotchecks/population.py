@@ -22,12 +22,12 @@ from spotchecks.errors import EmptyPopulation, InvalidArgument, NoCheckRun
 from spotchecks.queries import fetch
 from vocab.severity import NON_CONFORMITIES, stored_words
 
-REFUSAL_OUTCOMES = ("refused", "partially_fulfilled")  # spotchecks.md §2: "every refusal", fully or partly
+REFUSAL_OUTCOMES = ("refused", "partially_fulfilled")  # docs/sampling.md, Draw: "every refusal", fully or partly
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Optional restrictions of the population (spotchecks.md §2: request types, outcomes)."""
+    """Optional restrictions of the population (docs/sampling.md, Draw: request types, outcomes)."""
 
     request_types: tuple[str, ...] = ()
     outcomes: tuple[str, ...] = ()
@@ -102,7 +102,7 @@ def _cases(submission_ids: tuple[int, ...]) -> str:
     """The population's cases before filters: one report's rows, or the union of several with each case once."""
     if len(submission_ids) == 1:
         return "(SELECT * FROM cases WHERE submission_id = ($sids::INTEGER[])[1])"
-    # spotchecks.md §2 "period(s)": a case in several reports counts once, with its latest period's row ($sids is
+    # docs/sampling.md, Draw: a case in several reports counts once, with its latest period's row ($sids is
     # ordered oldest period first).
     return """(SELECT * FROM cases WHERE list_contains($sids::INTEGER[], submission_id)
                QUALIFY row_number() OVER (PARTITION BY case_id

@@ -1,7 +1,7 @@
 """Stored samples: draw, enlarge, replace a case (always with a reason). Each is one transaction and one audit event.
 
 The random part of a sample is always: per stratum, the lowest-ranked cases of the population without its key
-items and without the cases replaced out (spotchecks.md §2). A replacement therefore is the next case in rank
+items and without the cases replaced out (docs/sampling.md, Draw). A replacement therefore is the next case in rank
 order, enlarging keeps every case already drawn, and `verify` (verify.py) can recompute all of it.
 """
 
@@ -125,7 +125,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
                 seed: object = None, filters: pop.Filters | None = None) -> DrawResult:
     """Draw a sample: freeze the population, take the key items, rank the rest by seed, store it all.
 
-    `period` is one month or several (spotchecks.md §2 "period(s)"): the population is then the union of their
+    `period` is one month or several (docs/sampling.md, Draw): the population is then the union of their
     current reports, each case once; the result's `period` is the last of them.
     """
     role = require(user, "draw a sample")

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OFFICER = User("olivia", ROLES)
 APPELIA, BELCALL = "Appelia Services SRL", "Belcall Antwerpen BV"
 NO_REPORT = "No report yet — upload one on the Reports page."
-CHART_ROWS = 300  # "a few hundred rows at most" per chart (engineering-notes.md: aggregate in SQL)
+CHART_ROWS = 300  # "a few hundred rows at most" per chart (docs/architecture.md: aggregate in SQL)
 
 
 # Every test runs the dashboard on its db_path, with no users configured (conftest.app_env).

@@ -1,5 +1,5 @@
 """Help text on each rubric item with its legal basis (issue 6): the review form shows it, the Contract page's
-clause evidence carries it, and every item cites the GDPR article domain.md gives for it."""
+clause evidence carries it, and every item cites the GDPR article docs/sampling.md gives for it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tests.spot_demo import BELCALL
 
 ROOT = Path(__file__).resolve().parent.parent
 AUDITOR = User("aude", ("auditor",))
-# domain.md: the article each question rests on (§1 deadline, §1 identity, §2 refusals, §4 the processor's side).
+# docs/sampling.md's rubric table: the article each question rests on.
 ARTICLES = {"recognised": "Art. 12(2)", "identity": "Art. 12(6)", "timely": "Art. 12(3)", "substance": "Art. 12(1)",
             "escalation": "Art. 28(3)(e)", "refusal_notice": "Art. 12(4)", "extension_notice": "Art. 12(3)",
             "minimisation": "Art. 5(1)(c)"}

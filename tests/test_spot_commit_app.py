@@ -1,4 +1,4 @@
-"""Committing to a seed from the Spot checks page (spotchecks.md §2): the seed is shown once, only its SHA-256 is
+"""Committing to a seed from the Spot checks page (docs/sampling.md, Draw): the seed is shown once, only its SHA-256 is
 stored, and a later draw with it says it matches the commitment."""
 
 from __future__ import annotations

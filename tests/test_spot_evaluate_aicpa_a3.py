@@ -2,7 +2,7 @@
 
 Table A-3: statistical sample results evaluation table for tests of controls, upper limits at 5 % risk of
 overreliance (95 % confidence), in percent rounded up to a tenth (transcribed in the jfa R package's
-test-aicpa-appendix-a.R). The limit is the one-sided Clopper-Pearson bound of spotchecks.md §4.
+test-aicpa-appendix-a.R). The limit is the one-sided Clopper-Pearson bound of docs/sampling.md, Evaluate.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A sample whose frozen population spans several periods of one processor (spotchecks.md §2 "period(s)").
+"""A sample whose frozen population spans several periods of one processor (docs/sampling.md, Draw).
 
 Demo data: Belcall's current reports for 2026-09 (submission 6, 330 cases) and 2026-10 (submission 7, 332 cases)
 share the cases still open at the end of September, which the October report lists again with their outcome.

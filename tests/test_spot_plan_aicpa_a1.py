@@ -1,7 +1,7 @@
 """Sample sizes against AICPA Audit Guide "Audit Sampling" (2017), Appendix A, Table A-1 (5 % risk of overreliance).
 
 The whole table, as published (transcribed in the jfa R package's test-aicpa-appendix-a.R, whose binomial
-planning reproduces it); spotchecks.md quotes its first row and 5 %/1 % → 93. Rows: expected deviation rate;
+planning reproduces it); docs/sampling.md quotes its first row and 5 %/1 % → 93. Rows: expected deviation rate;
 columns: tolerable deviation rate. Cells the table leaves empty ("sample size too large") are not listed.
 """
 
