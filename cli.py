@@ -48,7 +48,8 @@ class Lazy:
 COMMANDS: dict[str, Lazy] = {
     "demo": Lazy("commands.reports", "demo", "Load the demo reports from sample_reports/ into the database."),
     "ingest": Lazy("commands.reports", "ingest", "Ingest monthly report files: each loads whole or not at all."),
-    "reports": Lazy("commands.reports", "reports", "List the ingested reports (submissions), current and superseded."),
+    "reports": Lazy("commands.reports", "reports_app",
+                    "List the ingested reports (submissions), current and superseded."),
     "cases": Lazy("commands.reports", "cases",
                   "List current cases (each case's latest reported state) with the canonical field names."),
     "quarantine": Lazy("commands.reports", "quarantine",

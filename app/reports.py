@@ -14,6 +14,7 @@ from app import filters, state
 from app.widgets import Pending, changes_text, report_card, show_result
 from ingest.inbox import inbox_dir, list_inbox, mark_processed
 from ingest.queries import list_reports
+from ingest.reinstate import reinstate
 from ingest.service import IngestResult
 
 ALL = "All"
@@ -131,6 +132,8 @@ def _history_section(ctx: state.Context, processor: str | None, period: str | No
                "its processor and period, which stays here as history.")
     st.dataframe(history_table(reports), hide_index=True, width="stretch", key="history",
                  column_config={"ingested at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    if state.allowed(ctx, "ingest a report"):
+        _reinstate_form(ctx, reports)
     resubmissions = [r for r in reports if r["changes"]]
     if resubmissions:
         with st.expander(f"Resubmission changes ({len(resubmissions)})"):
@@ -139,12 +142,34 @@ def _history_section(ctx: state.Context, processor: str | None, period: str | No
                             f"superseded submission {r['supersedes']}:\n{changes_text(r['changes'])}")
 
 
+def _reinstate_form(ctx: state.Context, reports: list[dict[str, object]]) -> None:
+    """Make an earlier submission current again (the wrong file superseded a good one), with a reason."""
+    earlier = [r for r in reports if r["status"] == "superseded"]
+    if not earlier:
+        return
+    with st.expander("Reinstate an earlier submission"):
+        st.caption("When a resubmission was the wrong file, make the earlier submission the current report again. "
+                   "The current one stays in the history as superseded; the reason goes to the audit trail.")
+        labels = {r["submission_id"]: f"{r['submission_id']} · {r['processor']} {r['period']} · {r['file_name']} "
+                                      f"({r['rows_loaded']} loaded)" for r in earlier}
+        with st.form("reinstate", clear_on_submit=True):
+            chosen = st.selectbox("Submission", list(labels), format_func=labels.get, key="reinstate_submission")
+            reason = st.text_input("Reason", key="reinstate_reason",
+                                   placeholder="e.g. submission 13 was mis-mapped and loaded no case")
+            if st.form_submit_button("Reinstate", type="primary"):
+                with state.user_errors(), ctx.cursor() as cur:
+                    done = reinstate(cur, int(chosen), reason=reason, user=ctx.user)
+                    state.done("reports", f"Submission {done.submission_id} ({done.file_name}) is the current report "
+                                          f"for {done.processor} {done.period} again. Run the checks again.")
+
+
 def render() -> None:
     """Draw the page."""
     st.title("Reports")
     st.caption("The processor's monthly reports: what was read from each file, what was quarantined and why, "
                "and every submission with its resubmissions.")
     ctx = state.context()
+    state.said("reports")
     names, processor, period = filters.sidebar(ctx)
     if state.allowed(ctx, "ingest a report"):
         _upload_section(ctx, names)

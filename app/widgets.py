@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app.resubmit import field_changes_table, preview_panel
 from app.state import Context, user_errors
 from ingest.errors import IngestError
 from ingest.facts import valid_period
@@ -170,7 +171,16 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
             problems.append("map the required fields")
         if problems:
             st.caption(f"To ingest, {', '.join(problems)}.")
-        if not st.button("Ingest", key=f"{item.key}:ingest", type="primary", disabled=bool(problems)):
+        preview_key = f"{item.key}:resubmission"
+        shown: IngestResult | None = st.session_state.get(preview_key)
+        if shown is not None:
+            decision = preview_panel(item.key, shown)
+            if decision is None:
+                return None
+            if not decision:
+                del st.session_state[preview_key]
+                st.rerun()
+        elif not st.button("Ingest", key=f"{item.key}:ingest", type="primary", disabled=bool(problems)):
             return None
         with st.status(f"Ingesting {item.name}…", expanded=False) as status:
             try:
@@ -179,12 +189,17 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
                     result = ingest_report(
                         cur, item.path, user=ctx.user, key_path=ctx.key_path, processor=processor, period=period,
                         submitted_on=submitted if isinstance(submitted, date) and submitted != detected else None,
-                        mapping=mapping, file_name=item.name,
+                        mapping=mapping, file_name=item.name, replace=shown is not None, ask_before_replacing=True,
                     )
             except (StoreError, IngestError):
+                st.session_state.pop(preview_key, None)
                 status.update(label=f"{item.name}: refused, nothing was written", state="error")
                 raise
             status.update(label=f"{item.name}: {result.status}", state="complete")
+        if result.status == "preview":  # a resubmission: shown first, written only when confirmed
+            st.session_state[preview_key] = result
+            st.rerun()
+        st.session_state.pop(preview_key, None)
         st.session_state.pop("_previews", None)
         return result
     return None
@@ -224,6 +239,8 @@ def show_result(ctx: Context, result: IngestResult) -> None:
     if result.changes:
         st.markdown("**What changed against the superseded report**")
         st.markdown(changes_text(result.changes))
+        if result.field_changes:
+            st.dataframe(field_changes_table(result.field_changes), hide_index=True, width="stretch")
     with ctx.cursor() as cur:
         quarantined = list_quarantine(cur, submission_id=result.submission_id, current_only=False)
     if quarantined:

@@ -18,6 +18,8 @@ from ingest.errors import IngestError, InvalidMapping
 from ingest.load import ensure_processor
 from ingest.mapping import load_saved, mapping_as_toml, parse_mapping_file, save_mapping
 from ingest.pseudonym import resolve_key_path
+from ingest.reinstate import reinstate as reinstate_submission
+from ingest.resubmission import ResubmissionRefused
 from ingest.service import IngestResult, ingest_report
 from store import audit
 from store.db import transaction
@@ -57,6 +59,10 @@ def _result_line(r: IngestResult) -> str:
     if r.changes:
         details.append(f"  supersedes the earlier report: {r.changes['added']} added, {r.changes['removed']} removed, "
                        f"{r.changes['changed']} changed")
+        details += [f"  changed {c['case_id']} {c['field']}: {c['before']} -> {c['after']}"
+                    for c in (r.field_changes or [])[:FIELD_CHANGES_SHOWN]]
+        if len(r.field_changes or []) > FIELD_CHANGES_SHOWN:
+            details.append("  ... (all field changes: --format json)")
     if r.extras:
         details.append(f"  kept as extras (not case fields): {', '.join(r.extras)}")
     details += [f"  note: {n}" for n in r.notes]
@@ -70,6 +76,8 @@ def ingest(
     period: Annotated[str | None, typer.Option(help="The month the report covers, YYYY-MM.")] = None,
     submitted_on: Annotated[str | None, typer.Option(help="When the report was received, YYYY-MM-DD.")] = None,
     mapping: Annotated[Path | None, typer.Option(help='Mapping file: "Header" = "field" lines.')] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Let a resubmission that removes cases replace the "
+                                          "current report (one that loads no case is refused anyway).")] = False,
     format: Annotated[IngestFormat, typer.Option("--format", help="Output format.")] = IngestFormat.text,
 ) -> None:
     """Ingest monthly report files: each loads whole or not at all.
@@ -93,10 +101,17 @@ def ingest(
         for file in files:
             try:
                 result = ingest_report(con, file, user=user, key_path=resolve_key_path(path), processor=processor,
-                                       period=period, submitted_on=submitted, mapping=explicit)
+                                       period=period, submitted_on=submitted, mapping=explicit, replace=replace)
             except IngestError as exc:
                 failures.append(str(exc))
-                results.append({"file": file.name, "submission_id": None, "status": "refused", "error": str(exc)})
+                refused: dict[str, object] = {"file": file.name, "submission_id": None, "status": "refused",
+                                              "error": str(exc)}
+                if isinstance(exc, ResubmissionRefused):
+                    refused.update(reason=exc.refusal, replaces=exc.diff.replaces, added=exc.diff.added,
+                                   removed=exc.diff.removed,
+                                   field_changes=[c.as_dict() for c in exc.diff.field_changes],
+                                   truncated=exc.diff.truncated)
+                results.append(refused)
                 continue
             results.append(result.as_dict())
             if format is IngestFormat.text:
@@ -109,10 +124,16 @@ def ingest(
     run(ctx, work)
 
 
+FIELD_CHANGES_SHOWN = 20
+
 REPORT_COLUMNS = ["submission_id", "processor", "period", "kind", "file_name", "submitted_on", "rows_read",
                   "rows_loaded", "rows_quarantined", "rows_skipped", "declared_total", "status"]
 
 
+reports_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+@reports_app.callback(invoke_without_command=True)
 def reports(
     ctx: typer.Context,
     processor: Annotated[str | None, typer.Option(help="Only this processor.")] = None,
@@ -122,7 +143,10 @@ def reports(
     """List the ingested reports (submissions), current and superseded.
 
     Example: oversight reports --processor "Belcall Antwerpen BV" --format json
+    (oversight reports reinstate SUBMISSION_ID --reason TEXT makes an earlier submission current again.)
     """
+    if ctx.invoked_subcommand:
+        return
     run(ctx, lambda con, user, path: emit(queries.list_reports(con, processor, period), format,
                                             REPORT_COLUMNS + (["changes", "notes"] if format is not Format.text
                                                               else [])))
@@ -201,5 +225,28 @@ def mapping_save(
             audit.append_event(con, user=user.name, role=role, action="mapping.saved", obj=f"processor:{processor}",
                                details={"fields": new.headers, "date_order": new.date_order})
         typer.echo(f"Saved {len(new.headers)} header mapping(s) for {processor}.")
+
+    run(ctx, work)
+
+
+@reports_app.command("reinstate")
+def reinstate(
+    ctx: typer.Context,
+    submission_id: Annotated[int, typer.Argument(help="The submission to make current again.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")],
+) -> None:
+    """Make an earlier submission the current report for its processor and month again, with the reason.
+
+    Example: oversight reports reinstate 12 --reason "submission 13 was mis-mapped: 0 cases"
+    """
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        done = reinstate_submission(con, submission_id, reason=reason, user=user)
+        replaced = f"; submission {done.replaced} is superseded by it" if done.replaced else ""
+        typer.echo(f"Submission {done.submission_id} ({done.file_name}) is the current report for {done.processor} "
+                   f"{done.period} again{replaced}.")
+        if done.diff:
+            typer.echo(f"  cases: {done.diff.counts['added']} back or added, {done.diff.counts['removed']} no longer "
+                       f"listed, {done.diff.counts['changed']} changed. Run `oversight check` again: the month's "
+                       "checks were run on the other report.")
 
     run(ctx, work)

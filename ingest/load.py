@@ -1,4 +1,4 @@
-"""Writing a staged report: processors, submissions, supersede and diff, cases, training, quarantine."""
+"""Writing a staged report: processors, submissions, cases, training, quarantine (diffs: ingest/resubmission.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,6 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from ingest.validate import Staged, ident
-from ingest.vocabulary import CASE_FIELDS
-
-# Fields compared when a resubmission is diffed against the report it replaces.
-DIFF_FIELDS = [f.name for f in CASE_FIELDS if f.name != "case_id"]
-DIFF_LIST_LIMIT = 1000
 
 
 def now_utc() -> datetime:
@@ -105,26 +100,6 @@ def part_counts(con: duckdb.DuckDBPyConnection, staged: Staged) -> dict[str, obj
     skipped_n = totals.get("skipped", 0)
     return {"rows_read": loaded + quarantined + skipped_n, "rows_loaded": loaded, "rows_quarantined": quarantined,
             "rows_skipped": skipped_n, "skipped": skipped, "quarantine_reasons": reasons}
-
-
-def diff_cases(con: duckdb.DuckDBPyConnection, old_id: int, new_id: int) -> dict[str, object]:
-    """Compare the cases of a resubmission with the report it supersedes: added, removed, changed."""
-    changed_expr = " OR ".join(f"o.{ident(f)} IS DISTINCT FROM n.{ident(f)}" for f in DIFF_FIELDS)
-    rows = con.execute(
-        f"""SELECT CASE WHEN o.case_id IS NULL THEN 'added' WHEN n.case_id IS NULL THEN 'removed'
-                        ELSE 'changed' END AS change, coalesce(n.case_id, o.case_id) AS case_id
-            FROM (SELECT * FROM cases WHERE submission_id = $old) o
-            FULL OUTER JOIN (SELECT * FROM cases WHERE submission_id = $new) n USING (case_id)
-            WHERE o.case_id IS NULL OR n.case_id IS NULL OR {changed_expr}
-            ORDER BY 1, 2""",
-        {"old": old_id, "new": new_id},
-    ).fetchall()
-    result: dict[str, object] = {}
-    for change in ("added", "removed", "changed"):
-        ids = [case_id for kind, case_id in rows if kind == change]
-        result[change] = len(ids)
-        result[f"{change}_case_ids"] = ids[:DIFF_LIST_LIMIT]
-    return result
 
 
 def to_json(value: object) -> str:

@@ -5,14 +5,15 @@ The CLI and the dashboard both call these functions; tests call them directly.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+import dataclasses
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from ingest import load
-from ingest.errors import AmbiguousHeaders, MissingFact, MissingRequiredColumns, NoHeaderFound
+from ingest import load, resubmission
+from ingest.errors import AmbiguousHeaders, IngestError, MissingFact, MissingRequiredColumns, NoHeaderFound
 from ingest.facts import (
     Fact,
     parse_count,
@@ -35,6 +36,7 @@ from ingest.mapping import (
 )
 from ingest.pseudonym import check_key, load_key
 from ingest.readers import SPARE_COLUMNS, Detected, Grid, Report, drop_loaded, open_report
+from ingest.refusals import record_refusal
 from ingest.validate import STAGE_TABLES, STAGE_TYPES, Rules, Staged, stage
 from store import audit
 from store.db import transaction
@@ -76,7 +78,7 @@ class IngestResult:
     """What happened to one file (the CLI's JSON output is built from it: keep names stable)."""
 
     file: str
-    status: str  # loaded | duplicate | resubmission
+    status: str  # loaded | duplicate | resubmission | preview (a resubmission shown, nothing written)
     submission_id: int | None
     processor: str
     period: str
@@ -91,6 +93,12 @@ class IngestResult:
     notes: list[str] = field(default_factory=list)
     changes: dict[str, object] | None = None
     detected: dict[str, object] = field(default_factory=dict)
+    # A resubmission's case ids added and removed and its field-level changes (issue 12), cut at 10,000 entries.
+    added: list[str] | None = None
+    removed: list[str] | None = None
+    field_changes: list[dict[str, object]] | None = None
+    truncated: bool = False
+    replaces: int | None = None  # the submission a resubmission (or its preview) replaces
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -237,17 +245,37 @@ def _effective_mapping(con: duckdb.DuckDBPyConnection, processor: str | None, ma
 def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key_path: Path,
                   processor: str | None = None, period: str | None = None, submitted_on: date | None = None,
                   mapping: Mapping | None = None, today: date | None = None,
-                  file_name: str | None = None) -> IngestResult:
-    """Ingest one report file in one transaction: loaded, duplicate (nothing written) or resubmission."""
+                  file_name: str | None = None, replace: bool = False,
+                  ask_before_replacing: bool = False) -> IngestResult:
+    """Ingest one report file in one transaction: loaded, duplicate (nothing written) or resubmission.
+
+    A resubmission that removes cases needs `replace`; one that loads no case is refused always. With
+    `ask_before_replacing` (and not `replace`) a resubmission is only previewed: status "preview", nothing written.
+    A refused file leaves one `report.refused` audit event and nothing else.
+    """
     role = require(user, "ingest a report")
-    today = today or date.today()
+    try:
+        return _ingest(con, Path(path), user=user, role=role, key_path=key_path, processor=processor, period=period,
+                       submitted_on=submitted_on, mapping=mapping, today=today or date.today(),
+                       file_name=file_name, replace=replace, ask=ask_before_replacing and not replace)
+    except IngestError as exc:
+        if exc.refusal:
+            details = (exc.details() if isinstance(exc, resubmission.ResubmissionRefused)
+                       else {"processor": processor, "period": period})
+            record_refusal(con, Path(path), file_name=file_name or Path(path).name, user=user.name, role=role,
+                           reason=exc.refusal, details=details)
+        raise
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str, key_path: Path,
+            processor: str | None, period: str | None, submitted_on: date | None, mapping: Mapping | None,
+            today: date, file_name: str | None, replace: bool, ask: bool) -> IngestResult:
     explicit = mapping or Mapping()
-    path = Path(path)
     if period and not valid_period(period):
         raise MissingFact(f"The period '{period}' is not a month in the form YYYY-MM (e.g. 2026-10).")
     with open_report(path, header_score) as report:
         if file_name:
-            report.detected = replace(report.detected, file_name=file_name)
+            report.detected = dataclasses.replace(report.detected, file_name=file_name)
         source = report.detected.file_name
         pre = _plan(report, Mapping(), strict=False)
         pre_facts, _ = _facts(pre, processor, period, submitted_on, today)
@@ -267,10 +295,15 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
         submitted = facts["submitted_on"].value
         duplicate = load.find_duplicate(con, processor_name, report.detected.sha256)
         if duplicate:
+            again = ""
+            if duplicate["status"] != "current":
+                again = (f" That submission was superseded; to make it the current report again: oversight reports "
+                         f"reinstate {duplicate['submission_id']} --reason TEXT (or Reinstate on the Reports page).")
             return IngestResult(
                 source, "duplicate", duplicate["submission_id"], processor_name, str(duplicate["period"]),
                 notes=[f"This exact file (SHA-256 {report.detected.sha256[:12]}…) was already ingested as "
-                       f"submission {duplicate['submission_id']} ({duplicate['file_name']}); nothing was written."],
+                       f"submission {duplicate['submission_id']} ({duplicate['file_name']}); nothing was written."
+                       + again],
                 detected=asdict(report.detected),
             )
         pseudonymiser = load_key(key_path)
@@ -303,6 +336,14 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
                 previous = load.current_submission(con, processor_id, period_value, kind)
                 totals = {k: sum(int(c[k]) for c in counts.values())
                           for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")}
+                diff = None
+                if previous is not None and kind == Part.CASES.value:
+                    diff = resubmission.compare(con, previous, resubmission.submission_cases(previous),
+                                                resubmission.staged_cases(staged[Part.CASES].table))
+                    resubmission.judge(diff, file=source, processor=processor_name, period=period_value,
+                                       rows_quarantined=totals["rows_quarantined"], replace=replace or ask)
+                    if ask:
+                        raise _Previewed(diff)
                 submission_id = load.insert_submission(con, {
                     "processor_id": processor_id, "period": period_value, "kind": kind,
                     "file_name": source, "sha256": report.detected.sha256, "format": report.detected.format,
@@ -319,9 +360,8 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
                     target = "cases" if part is Part.CASES else "training"
                     load.insert_rows(con, submission_id, s, target)
                     load.insert_quarantine(con, submission_id, s, part.value)
-                changes = None
+                changes = diff.summary() if diff else None
                 if previous is not None:
-                    changes = load.diff_cases(con, previous, submission_id) if kind == "cases" else None
                     con.execute("UPDATE submissions SET status = 'superseded', superseded_by = ? "
                                 "WHERE submission_id = ?", [submission_id, previous])
                     con.execute("UPDATE submissions SET changes = ? WHERE submission_id = ?",
@@ -339,6 +379,12 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
                                    details={"processor": processor_name, "period": period_value, "file": source,
                                             "sha256": report.detected.sha256, **totals, "supersedes": previous})
                 _after_write_hook()
+        except _Previewed as shown:
+            return IngestResult(
+                source, "preview", None, processor_name, period_value, **totals, parts=counts,
+                submitted_on=submitted.isoformat(), declared_total=declared.value if declared else None,
+                extras=extras, notes=notes, changes=shown.diff.summary(), detected=asdict(report.detected),
+                **_diff_fields(shown.diff))
         except DuplicateFile as dup:
             return IngestResult(
                 source, "duplicate", dup.submission["submission_id"], processor_name, str(dup.submission["period"]),
@@ -357,7 +403,22 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
             source, status, submission_id, processor_name, period_value, **totals, parts=counts,
             submitted_on=submitted.isoformat(), declared_total=declared.value if declared else None,
             extras=extras, notes=notes, changes=changes, detected=asdict(report.detected),
+            **(_diff_fields(diff) if diff else {}),
         )
+
+
+def _diff_fields(diff: resubmission.Diff) -> dict[str, object]:
+    return {"added": diff.added, "removed": diff.removed,
+            "field_changes": [c.as_dict() for c in diff.field_changes], "truncated": diff.truncated,
+            "replaces": diff.replaces}
+
+
+class _Previewed(Exception):  # control flow, not an error: it rolls the transaction back
+    """The resubmission was only to be shown: nothing is written."""
+
+    def __init__(self, diff: resubmission.Diff) -> None:
+        super().__init__("preview")
+        self.diff = diff
 
 
 class DuplicateFile(Exception):

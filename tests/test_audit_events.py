@@ -83,7 +83,7 @@ def test_every_state_changing_permission_is_audited_or_named_as_a_gap():
     assert set(PERMISSIONS) == set(AUDITED) | set(OUTSIDE_THE_DATABASE)
 
 
-def test_ingest_resubmission_and_mapping_each_append_one_event_and_refusals_none(con, officer, ingest, write_csv):
+def test_ingest_resubmission_mapping_and_refusal_each_append_one_event(con, officer, ingest, write_csv):
     trail = Trail(con)
     first = write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1")])
     ingest(first)
@@ -94,7 +94,8 @@ def test_ingest_resubmission_and_mapping_each_append_one_event_and_refusals_none
     ingest(first)  # the same file again: a duplicate, nothing written
     with pytest.raises(MissingRequiredColumns):
         ingest(write_csv("x_2026-10.csv", ["Dossier nr.;Binnengekomen;Wat", "1;05-10-2026;Inzage"]))
-    assert trail.new() == []
+    # Issue 12: a refused file leaves one report.refused event (name, SHA-256, size, reason; no content).
+    assert trail.new() == [("report.refused", "file:x_2026-10.csv")]
 
     ingest(write_csv("belcall_2026-10_v2.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2")]))
     assert trail.new() == [("report.resubmitted", "submission:2")]

@@ -33,7 +33,8 @@ def test_the_same_file_twice_is_recognised_and_nothing_is_written(con, ingest, w
 def test_a_new_file_for_the_same_period_supersedes_and_reports_what_changed(con, ingest, write_csv):
     ingest(write_csv("v1_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2"), nl_row("BC-3")]))
     second = ingest(write_csv("v2_2026-10.csv", [
-        HEADER_NL, nl_row("BC-1"), nl_row("BC-2", responded="09-10-2026", outcome="Uitgevoerd"), nl_row("BC-4")]))
+        HEADER_NL, nl_row("BC-1"), nl_row("BC-2", responded="09-10-2026", outcome="Uitgevoerd"), nl_row("BC-4")]),
+        replace=True)  # it removes BC-3: refused without (tests/test_resubmission.py)
     assert second.status == "resubmission"
     assert second.changes["added_case_ids"] == ["BC-4"]
     assert second.changes["removed_case_ids"] == ["BC-3"]
