@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from ingest.errors import KeyMismatch
+from store.keys import create_key, read_key
 
 KEY_BYTES = 32
 _BLOCK = 64  # SHA-256 block size (RFC 2104)
@@ -52,17 +52,11 @@ def resolve_key_path(db_path: Path) -> Path:
 
 
 def load_key(path: Path) -> Pseudonymiser:
-    """Read the key file, creating it (mode 0600) on first use."""
+    """Read the key file, creating it (mode 0600) on first use; refuse a weak or exposed key (store.keys)."""
     path = Path(path)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return load_key(path)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(KEY_BYTES) + "\n")
-    return Pseudonymiser(bytes.fromhex(path.read_text().strip()))
+    if not path.is_symlink() and not path.exists():
+        create_key(path)
+    return Pseudonymiser(read_key(path, "pseudonymisation key"))
 
 
 def check_key(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser, key_path: Path) -> None:

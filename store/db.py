@@ -34,10 +34,12 @@ def resolve_db_path(db: str | os.PathLike[str] | None = None) -> Path:
 def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the database and bring its schema up to date."""
     path = resolve_db_path(db)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    new = not read_only and not path.exists()
+    if new:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the WAL DuckDB writes beside it, too
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        with _owner_only(new):
+            con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
@@ -52,9 +54,26 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
             f"The file {path} is not a processor-oversight database this version can open "
             f"({str(exc).splitlines()[0]}). Point --db or OVERSIGHT_DB at another file."
         ) from None
+    if new:
+        os.chmod(path, 0o600)
     if not read_only:
         migrate(con, str(path))
     return con
+
+
+@contextmanager
+def _owner_only(active: bool) -> Iterator[None]:
+    """Create files readable by their owner only while the block runs (DuckDB creates the database file itself, with
+    the process's umask: 0644 on most systems, readable by every local user). The umask is per process, so a file
+    another thread creates meanwhile is also owner-only, which is never less safe."""
+    if not active:
+        yield
+        return
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 @contextmanager

@@ -129,6 +129,7 @@ def copy_demo(files: DemoFiles, db: Path, key: Path | None = None) -> Path:
     shutil.copyfile(files.db, db)
     if key is not None:
         shutil.copyfile(files.key, key)
+        key.chmod(0o600)  # copyfile gives the umask's mode; a key readable by others is refused (store.keys)
     return db
 
 
