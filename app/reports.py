@@ -14,6 +14,7 @@ from app import filters, state
 from app.widgets import Pending, changes_text, report_card, show_result
 from ingest.inbox import inbox_dir, list_inbox, mark_processed
 from ingest.queries import list_reports
+from ingest.received import first_seen
 from ingest.reinstate import reinstate
 from ingest.service import IngestResult
 
@@ -82,13 +83,16 @@ def _inbox_section(ctx: state.Context, names: list[str]) -> None:
         st.caption(f"No files are waiting in the inbox ({folder}). A transfer job can drop reports there, in a "
                    "sub-folder named after the processor; they are offered here for ingest.")
         return
-    st.caption(f"{len(items)} file(s) waiting in {folder}.")
+    st.caption(f"{len(items)} file(s) waiting in {folder}; each counts as received on the day it was first seen here.")
+    with ctx.cursor() as cur:
+        seen = first_seen(cur, items)
     for item in items:
         relative = item.path.relative_to(folder)
         key = f"inbox:{relative}:{item.path.stat().st_mtime_ns}"
         with st.container(border=True):
             st.markdown(f"##### {relative}")
-            result = report_card(ctx, Pending(key, item.path, item.path.name, item.processor), names)
+            result = report_card(ctx, Pending(key, item.path, item.path.name, item.processor,
+                                              seen.get(item.path)), names)
         if result is not None:
             _results()[key] = result
             try:
@@ -112,7 +116,8 @@ def history_table(reports: list[dict[str, object]]) -> pd.DataFrame:
     return pd.DataFrame([{
         "submission": r["submission_id"], "processor": r["processor"], "period": r["period"], "kind": r["kind"],
         "file": r["file_name"], "status": r["status"], "submitted on": r["submitted_on"],
-        "submitted on from": r["submitted_on_source"], "ingested at": r["ingested_at"], "by": r["ingested_by"],
+        "submitted on from": r["submitted_on_source"], "declared sent on": r["declared_submitted_on"],
+        "ingested at": r["ingested_at"], "by": r["ingested_by"],
         "read": r["rows_read"], "loaded": r["rows_loaded"], "quarantined": r["rows_quarantined"],
         "skipped": r["rows_skipped"], "declared": r["declared_total"], "supersedes": r["supersedes"],
         "superseded by": r["superseded_by"], "changes": _changes_summary(r["changes"]),

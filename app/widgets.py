@@ -16,7 +16,6 @@ from ingest.facts import valid_period
 from ingest.mapping import DATE_ORDERS, EXTRA, Mapping, build_mapping, load_saved
 from ingest.queries import list_quarantine
 from ingest.service import (
-    DAY_OF_INGEST,
     IngestResult,
     Preview,
     ingest_report,
@@ -39,6 +38,7 @@ class Pending:
     path: Path
     name: str
     processor: str | None = None  # fixed by the inbox sub-folder
+    received_on: date | None = None  # an inbox file: the day it was first seen there (issue 12 §2)
 
 
 def _field_label(name: str) -> str:
@@ -146,11 +146,16 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
         period = left.text_input("Period (YYYY-MM)", value=str(period_fact.value) if period_fact else "",
                                  key=f"{item.key}:period", placeholder="2026-10").strip()
         left.caption(f"Found in the {period_fact.source}." if period_fact else "Not found in the file: type it.")
-        sub_fact = base.facts.get("submitted_on")
-        detected = sub_fact.value if sub_fact and sub_fact.source != DAY_OF_INGEST else None
-        submitted = right.date_input("Submitted on", value=detected, key=f"{item.key}:submitted", format="YYYY-MM-DD")
-        right.caption(f"Found in the {sub_fact.source}." if detected and sub_fact
-                      else "Not in the file: leave empty to use the day of ingest.")
+        # Issue 12 §2: the report counts from the day it reached the controller, never a day in the future and
+        # never the date the processor wrote on its own summary sheet (shown, kept as declared).
+        today = date.today()
+        received = item.received_on or today
+        submitted = right.date_input("Submitted on", value=received, max_value=today, key=f"{item.key}:submitted",
+                                     format="YYYY-MM-DD", help="The day the file reached you; lateness counts from it.")
+        declared = base.facts.get("declared_submitted_on")
+        right.caption((f"First seen in the inbox on {item.received_on}. " if item.received_on else "")
+                      + (f"The processor's summary sheet says it was sent on {declared.value} (kept as declared)."
+                         if declared else ""))
 
         with ctx.cursor() as cur:
             saved_order = (load_saved(cur, processor).date_order if processor else None) or "dmy"
@@ -188,7 +193,7 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
                 with ctx.cursor() as cur:
                     result = ingest_report(
                         cur, item.path, user=ctx.user, key_path=ctx.key_path, processor=processor, period=period,
-                        submitted_on=submitted if isinstance(submitted, date) and submitted != detected else None,
+                        submitted_on=submitted if isinstance(submitted, date) else None,
                         mapping=mapping, file_name=item.name, replace=shown is not None, ask_before_replacing=True,
                     )
             except (StoreError, IngestError):

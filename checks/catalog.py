@@ -186,12 +186,23 @@ CHECKS: tuple[Check, ...] = (
           applies="has_roster AND agent_id IS NOT NULL", offends="NOT agent_on_roster",
           details="struct_pack(agent_id)"),
     # --- Report quality and completeness ---
+    # Issue 12 §2: lateness is judged on the month's first report that loaded a case, counted from the day it was
+    # received; a correction sent after the due day is reported apart (report.corrected_late), not as lateness.
     Check("report.late", "Report sent late",
-          "The monthly report arrived after day report_due_day of the month after its period.",
+          "The month's first report arrived after day report_due_day of the month after its period.",
           MAJOR, "Contract (reporting annex)", "Annex II", Source.REPORTS,
-          applies="TRUE", offends="submitted_on > report_due_on",
-          details="struct_pack(submitted_on, report_due_on, submitted_on_source, days_late := submitted_on - "
-                  "report_due_on)"),
+          applies="TRUE", offends="first_submitted_on > report_due_on",
+          details="struct_pack(submitted_on := first_submitted_on, report_due_on, "
+                  "submitted_on_source := first_submitted_on_source, submission_id := first_submission_id, "
+                  "declared_submitted_on := first_declared_submitted_on, "
+                  "days_late := first_submitted_on - report_due_on)"),
+    Check("report.corrected_late", "Report corrected after the due day",
+          "The month's report was corrected by a resubmission after day report_due_day of the month after its "
+          "period; the first report's timeliness is report.late's.",
+          INFO, "Contract (reporting annex)", "Annex II", Source.REPORTS,
+          applies="submission_id <> first_submission_id", offends="submitted_on > report_due_on",
+          details="struct_pack(corrected_on := submitted_on, report_due_on, submission_id, first_submission_id, "
+                  "first_submitted_on)"),
     Check("report.rows_quarantined", "Report rows that could not be loaded",
           "The report had rows that could not be loaded (see the quarantine).",
           MINOR, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.REPORTS,

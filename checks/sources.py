@@ -174,6 +174,12 @@ def build_reports(cur: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE _reports AS
         SELECT s.processor, s.period, s.as_of, sub.submission_id, sub.file_name, sub.submitted_on,
                sub.submitted_on_source, sub.rows_quarantined, sub.declared_total, sub.declared_total_source,
+               -- issue 12 §2: the month's first submission that loaded a case (else this one) is judged late or not
+               coalesce(f.submission_id, sub.submission_id) AS first_submission_id,
+               coalesce(f.submitted_on, sub.submitted_on) AS first_submitted_on,
+               coalesce(f.submitted_on_source, sub.submitted_on_source) AS first_submitted_on_source,
+               CASE WHEN f.submission_id IS NULL THEN sub.declared_submitted_on ELSE f.declared_submitted_on END
+                 AS first_declared_submitted_on,
                sub.counts -> '$.cases.quarantine_reasons' AS quarantine_reasons,
                -- the rows the report lists: read minus blank and total lines (exact duplicates and quarantined
                -- rows are rows the processor reported, so they count)
@@ -186,6 +192,9 @@ def build_reports(cur: duckdb.DuckDBPyConnection) -> None:
         JOIN processors pr ON pr.name = s.processor
         JOIN submissions sub ON sub.processor_id = pr.processor_id AND sub.period = s.period
                             AND sub.status = 'current' AND sub.kind = 'cases'
+        LEFT JOIN (SELECT * FROM submissions WHERE kind = 'cases' AND rows_loaded > 0
+                   QUALIFY row_number() OVER (PARTITION BY processor_id, period ORDER BY submission_id) = 1) f
+               ON f.processor_id = pr.processor_id AND f.period = s.period
         JOIN _params p ON p.processor = s.processor""")
 
 

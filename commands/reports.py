@@ -74,7 +74,8 @@ def ingest(
     files: Annotated[list[Path], typer.Argument(help="Report files (CSV or .xlsx).")],
     processor: Annotated[str | None, typer.Option(help="The processor that sent the report.")] = None,
     period: Annotated[str | None, typer.Option(help="The month the report covers, YYYY-MM.")] = None,
-    submitted_on: Annotated[str | None, typer.Option(help="When the report was received, YYYY-MM-DD.")] = None,
+    submitted_on: Annotated[str | None, typer.Option(help="The day the report reached you, YYYY-MM-DD (default: "
+                                                     "today; never in the future). Lateness counts from it.")] = None,
     mapping: Annotated[Path | None, typer.Option(help='Mapping file: "Header" = "field" lines.')] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Let a resubmission that removes cases replace the "
                                           "current report (one that loads no case is refused anyway).")] = False,
@@ -148,8 +149,8 @@ def reports(
     if ctx.invoked_subcommand:
         return
     run(ctx, lambda con, user, path: emit(queries.list_reports(con, processor, period), format,
-                                            REPORT_COLUMNS + (["changes", "notes"] if format is not Format.text
-                                                              else [])))
+                                            REPORT_COLUMNS + (["declared_submitted_on", "changes", "notes"]
+                                                              if format is not Format.text else [])))
 
 
 def cases(

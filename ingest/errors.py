@@ -70,3 +70,9 @@ class ReinstateRefused(IngestError):
     """A submission cannot be made current again: unknown, already current, empty, or no reason given."""
 
     refusal = None
+
+
+class SubmittedInFuture(IngestError):
+    """The date a report was received is after today (issue 12 §2: never in the future)."""
+
+    refusal = None

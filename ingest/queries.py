@@ -33,8 +33,9 @@ def list_reports(con: duckdb.DuckDBPyConnection, processor: str | None = None, p
     result = rows(
         con,
         """SELECT s.submission_id, p.name AS processor, s.period, s.kind, s.file_name, s.format, s.encoding,
-                  s.delimiter, s.sheet, s.header_row, s.submitted_on, s.submitted_on_source, s.declared_total,
-                  s.declared_total_source, s.ingested_at, s.ingested_by, s.rows_read, s.rows_loaded,
+                  s.delimiter, s.sheet, s.header_row, s.submitted_on, s.submitted_on_source,
+                  s.declared_submitted_on, s.declared_total, s.declared_total_source, s.ingested_at, s.ingested_by,
+                  s.rows_read, s.rows_loaded,
                   s.rows_quarantined, s.rows_skipped, CAST(s.counts AS VARCHAR) AS counts, s.extras, s.notes,
                   s.status, s.supersedes, s.superseded_by, CAST(s.changes AS VARCHAR) AS changes, s.sha256
            FROM submissions s JOIN processors p USING (processor_id)

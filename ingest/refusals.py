@@ -7,7 +7,6 @@ someone retrying a broken file does not flood the trail.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,20 +15,10 @@ import duckdb
 from ingest.load import now_utc
 from store import audit
 from store.db import transaction
+from store.files import file_digest
 
 ACTION = "report.refused"
 QUIET_FOR = timedelta(days=1)
-
-
-def file_digest(path: Path) -> tuple[str, int]:
-    """Return the file's SHA-256 (hex) and size in bytes, reading it in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def record_refusal(con: duckdb.DuckDBPyConnection, path: Path, *, file_name: str, user: str, role: str,

@@ -13,7 +13,14 @@ from pathlib import Path
 import duckdb
 
 from ingest import load, resubmission
-from ingest.errors import AmbiguousHeaders, IngestError, MissingFact, MissingRequiredColumns, NoHeaderFound
+from ingest.errors import (
+    AmbiguousHeaders,
+    IngestError,
+    MissingFact,
+    MissingRequiredColumns,
+    NoHeaderFound,
+    SubmittedInFuture,
+)
 from ingest.facts import (
     Fact,
     parse_count,
@@ -87,7 +94,8 @@ class IngestResult:
     rows_quarantined: int = 0
     rows_skipped: int = 0
     parts: dict[str, dict[str, object]] = field(default_factory=dict)
-    submitted_on: str | None = None
+    submitted_on: str | None = None  # the day the controller received the file (issue 12 §2)
+    declared_submitted_on: str | None = None  # the processor's own date, from its summary sheet
     declared_total: int | None = None
     extras: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -204,14 +212,15 @@ def _facts(plan: _Plan, processor: str | None, period: str | None, submitted_on:
     else:
         facts["period"] = None
 
+    # Issue 12 §2: a report counts from the day the controller received it, as the person ingesting says (or
+    # today); the processor's own date on its summary sheet is only a declaration, kept beside it.
     summary_submitted = parse_submitted(plan.summary["submitted_on"]) if "submitted_on" in plan.summary else None
     if submitted_on:
         facts["submitted_on"] = Fact(submitted_on, "argument")
-    elif summary_submitted:
-        facts["submitted_on"] = Fact(summary_submitted, "summary sheet")
     else:
         # Said in the ingest result, not in a preview: the date may still be typed before ingest.
         facts["submitted_on"] = Fact(today, DAY_OF_INGEST)
+    facts["declared_submitted_on"] = Fact(summary_submitted, "summary sheet") if summary_submitted else None
     total = parse_count(plan.summary["declared_total"]) if "declared_total" in plan.summary else None
     facts["declared_total"] = Fact(total, "summary sheet") if total is not None else None
     return facts, notes
@@ -291,8 +300,18 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
                               "not on a summary sheet, in a title row or in the file name.")
         period_value = str(facts["period"].value)
         if facts["submitted_on"].source == DAY_OF_INGEST:
-            notes.append(f"No submission date was given or found in the file; the day of ingest ({today}) was used.")
+            notes.append(f"No date of receipt was given; the day of ingest ({today}) was used.")
         submitted = facts["submitted_on"].value
+        if submitted > today:
+            raise SubmittedInFuture(f"{source}: the date received, {submitted}, is in the future (today is {today}). "
+                                    "Give the day the file reached you, e.g. --submitted-on "
+                                    f"{today.isoformat()}.")
+        declared_on = facts["declared_submitted_on"].value if facts["declared_submitted_on"] else None
+        if declared_on and declared_on != submitted:
+            gap = (submitted - declared_on).days
+            notes.append(f"The processor's summary sheet says the report was sent on {declared_on}, {abs(gap)} "
+                         f"day(s) {'before' if gap > 0 else 'after'} it was received ({submitted}); the report "
+                         "counts from the day it was received, the declared date is kept beside it.")
         duplicate = load.find_duplicate(con, processor_name, report.detected.sha256)
         if duplicate:
             again = ""
@@ -350,6 +369,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
                     "encoding": report.detected.encoding, "delimiter": report.detected.delimiter,
                     "sheet": plan.maps[Part(kind)][0].name, "header_row": headers[Part(kind)].header_row,
                     "submitted_on": submitted, "submitted_on_source": facts["submitted_on"].source,
+                    "declared_submitted_on": declared_on,
                     "declared_total": declared.value if declared else None,
                     "declared_total_source": declared.source if declared else None,
                     "ingested_at": load.now_utc(), "ingested_by": user.name, **totals,
@@ -383,6 +403,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
             return IngestResult(
                 source, "preview", None, processor_name, period_value, **totals, parts=counts,
                 submitted_on=submitted.isoformat(), declared_total=declared.value if declared else None,
+                declared_submitted_on=declared_on.isoformat() if declared_on else None,
                 extras=extras, notes=notes, changes=shown.diff.summary(), detected=asdict(report.detected),
                 **_diff_fields(shown.diff))
         except DuplicateFile as dup:
@@ -402,6 +423,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
         return IngestResult(
             source, status, submission_id, processor_name, period_value, **totals, parts=counts,
             submitted_on=submitted.isoformat(), declared_total=declared.value if declared else None,
+            declared_submitted_on=declared_on.isoformat() if declared_on else None,
             extras=extras, notes=notes, changes=changes, detected=asdict(report.detected),
             **(_diff_fields(diff) if diff else {}),
         )

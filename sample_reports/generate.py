@@ -58,8 +58,9 @@ REPORTS = (
            note="submitted late: 15-09-2026, after day 10"),
     Report(BELCALL, "2026-09", "belcall/belcall_2026-09.csv", date(2026, 10, 5), version="v1",
            note="drops open case BC-260818-01; 3 quarantinable rows; misses 2 cases added in v2"),
-    Report(BELCALL, "2026-09", "belcall/belcall_2026-09_v2.csv", date(2026, 10, 9), version="v2",
-           note="resubmission: adds BC-260928-01 and BC-260929-01, answer of BC-260910-01 12-09 -> 21-09"),
+    Report(BELCALL, "2026-09", "belcall/belcall_2026-09_v2.csv", date(2026, 10, 14), version="v2",
+           note="resubmission after day 10: adds BC-260928-01 and BC-260929-01, answer of BC-260910-01 12-09 -> "
+                "21-09"),
     Report(BELCALL, "2026-10", "belcall/belcall_2026-10.csv", date(2026, 11, 5)),
     Report(APPELIA, "2026-10", "appelia/appelia_2026-10.xlsx", date(2026, 11, 6), declared_off_by=3,
            note="no September report before it; Résumé declares 3 cases more than the sheet holds"),
@@ -255,11 +256,13 @@ def report_rows(cases: Sequence[Case], report: Report) -> list[dict[str, object]
 
 def manifest(reports: Sequence[Report]) -> str:
     lines = ["# Demo reports in the order the demo loads them. Written by sample_reports/generate.py.",
-             "# Appelia's period and submission date come from each workbook's Résumé sheet."]
+             "# Appelia's period comes from each workbook's Résumé sheet. submitted_on is the day the file reached",
+             "# the controller (the Résumé's own date is only declared by the processor, and kept beside it)."]
     for report in reports:
         lines += ["", "[[report]]", f'file = "{report.file}"', f'processor = "{report.profile.name}"']
         if report.file.endswith(".csv"):
-            lines += [f'period = "{report.period}"', f'submitted_on = "{report.submitted_on.isoformat()}"']
+            lines.append(f'period = "{report.period}"')
+        lines.append(f'submitted_on = "{report.submitted_on.isoformat()}"')
         if report.note:
             lines.append(f'note = "{report.note}"')
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ that fails rolls the event back.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -38,3 +39,14 @@ def replace_atomically(path: Path, data: bytes, *, new_file_mode: int) -> Iterat
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """Return the file's SHA-256 (hex) and its size in bytes, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size

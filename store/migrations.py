@@ -331,6 +331,24 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 JOIN latest_check_results r USING (run_id, check_id, processor, period)""",
         ],
     ),
+    (
+        8,
+        "fair timeliness: the processor's declared sending date beside the day received; inbox files first seen",
+        [
+            # Issue 12 §2: a submission counts from the day the controller received it; the date the processor
+            # declares (its summary sheet) is kept beside it, never used instead of it.
+            "ALTER TABLE submissions ADD COLUMN declared_submitted_on DATE",
+            # Before this version the summary sheet's date was used as the submission date: it was a declaration.
+            "UPDATE submissions SET declared_submitted_on = submitted_on WHERE submitted_on_source = 'summary sheet'",
+            # A file in the inbox counts from the day it was first seen there (by content: a renamed copy is the same
+            # file, a changed file is a new one).
+            """CREATE TABLE inbox_files (
+                sha256 VARCHAR PRIMARY KEY,
+                file_name VARCHAR NOT NULL,
+                processor VARCHAR,
+                first_seen_at TIMESTAMP NOT NULL)""",
+        ],
+    ),
 ]
 
 # Numbers may land out of order while several are written at once: the highest counts, and they apply in order.

@@ -260,9 +260,10 @@ def test_a_catalog_check_that_resolves_to_no_clause_of_the_register_is_refused(f
     # No [checks] table: every check falls back to its catalog default, and Annex II is missing.
     refused(standalone(folder, [r for r in ALL_CLAUSES if r != "Annex II"]), "checks.report.late",
             "has no clause", "catalog default 'Annex II' is not in the clause register")
-    # Mapping the two checks elsewhere makes the same register acceptable.
+    # Mapping the three checks elsewhere makes the same register acceptable.
     path = standalone(folder, [r for r in ALL_CLAUSES if r != "Annex II"],
-                      '[checks]\n"report.late" = "SCC 7.6"\n"report.missing" = "SCC 7.6"')
+                      '[checks]\n"report.late" = "SCC 7.6"\n"report.missing" = "SCC 7.6"\n'
+                      '"report.corrected_late" = "SCC 7.6"')
     assert load_profile(path).clause_for_check("report.missing") == "SCC 7.6"
 
 

@@ -145,11 +145,14 @@ def test_manifest_lists_existing_files_in_load_order() -> None:
     assert files.index(BC09) < files.index(BC09V2)
     assert not any("appelia_2026-09" in file for file in files)  # report.missing
     for report in reports:
-        if report["file"].endswith(".csv"):
-            submitted = date.fromisoformat(report["submitted_on"])
+        # Every report says the day it reached the controller (issue 12 §2: never the processor's own date).
+        submitted = date.fromisoformat(report["submitted_on"])
+        if report["file"] == BC09V2:
+            assert submitted == date(2026, 10, 14)  # a correction after day 10: report.corrected_late
+        elif report["file"].endswith(".csv"):
             assert report["processor"] == "Belcall Antwerpen BV" and 3 <= submitted.day <= 9
         else:
-            assert "period" not in report and "submitted_on" not in report
+            assert "period" not in report  # from the Résumé sheet
 
 
 @pytest.mark.parametrize(("check", "file", "case_id", "expected"), PLANTED,
