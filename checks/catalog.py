@@ -55,8 +55,12 @@ class Check:
 
 CRIT, MAJOR, MINOR, INFO = Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, Severity.INFO
 REFUSED = "('refused', 'partially_fulfilled')"
+DISCLOSURE = "('access', 'portability')"  # the request types whose fulfilment hands personal data over
 ANSWERED = "responded_on IS NOT NULL"
-OPEN = "responded_on IS NULL"
+# Closed (a closing date or an outcome) is not answered: a case closed with no answer date is neither answered on
+# time nor open and overdue; response.date_missing says what is missing.
+CLOSED = "(closed_on IS NOT NULL OR outcome IS NOT NULL)"
+OPEN = f"responded_on IS NULL AND NOT {CLOSED}"
 
 
 def _blank(column: str) -> str:
@@ -83,6 +87,18 @@ CHECKS: tuple[Check, ...] = (
           INFO, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
           applies=OPEN, offends="due_on >= as_of AND due_on <= as_of + due_soon_days",
           details="struct_pack(received_on, due_on, as_of, days_left := due_on - as_of)"),
+    Check("response.date_missing", "Closed with no answer date",
+          "The case is closed (it has a closing date or an outcome) but gives no date on which the person was "
+          "answered, so it cannot be shown to have been answered in time.",
+          MAJOR, "GDPR Art. 5(2), 12(3)", "SCC 8(b)", Source.CASES,
+          applies=f"{ANSWERED} OR {CLOSED}", offends="responded_on IS NULL",
+          details="struct_pack(received_on, closed_on, outcome, due_on)"),
+    Check("outcome.unstated", "Outcome not stated",
+          "The report says only that the ticket was closed, not whether the request was granted, refused or "
+          "answered otherwise, so a refusal cannot be told apart and its notices cannot be checked.",
+          MAJOR, "GDPR Art. 5(2), 12(4), 28(3)(h)", "SCC 7.6", Source.CASES,
+          applies="outcome IS NOT NULL", offends="outcome = 'closed'",
+          details="struct_pack(request_type, outcome, responded_on, closed_on)"),
     Check("extension.late_notice", "Extension notified too late",
           "The extension was notified after the one-month due date, so it is invalid and the one-month date stands.",
           MAJOR, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
@@ -106,12 +122,18 @@ CHECKS: tuple[Check, ...] = (
           applies=f"outcome IN {REFUSED}", offends=_blank("refusal_reason"),
           details="struct_pack(outcome, refusal_reason)"),
     # --- Identity (Art. 12(6)) ---
-    Check("identity.not_verified", "Data disclosed without identity verification",
-          "An access or portability request was fulfilled (fully or partly) without the identity being verified.",
-          MAJOR, "GDPR Art. 12(6), 32", "SCC 7.4", Source.CASES,
-          applies="request_type IN ('access', 'portability') AND outcome IN ('fulfilled', 'partially_fulfilled')",
+    Check("identity.not_verified", "Fulfilled without identity verification",
+          "A request of a type the contract has verified (verify_identity_types) was fulfilled, fully or partly, "
+          "without the identity being verified; personal data given to an unverified caller (access, portability) "
+          "is critical, a possible personal data breach.",
+          CRIT, "GDPR Art. 4(12), 5(1)(f), 12(6), 32; Recital 64", "SCC 7.4", Source.CASES,
+          applies="list_contains(verify_identity_types, request_type) "
+                  "AND outcome IN ('fulfilled', 'partially_fulfilled')",
           offends="identity_verified IS NOT TRUE",
-          details="struct_pack(request_type, outcome, identity_verified)"),
+          details="struct_pack(request_type, outcome, identity_verified)",
+          # Art. 4(12): disclosure to the wrong person is itself a personal data breach; a change (erasure,
+          # rectification, restriction) for an unverified caller is a major non-conformity.
+          severity_sql=f"CASE WHEN request_type IN {DISCLOSURE} THEN 'critical' ELSE 'major' END"),
     Check("identity.disproportionate", "Identification asked where none is needed",
           "Identification was requested to stop marketing or withdraw consent, which needs none.",
           MINOR, "GDPR Art. 12(2), 12(6); EDPB 01/2022 §§65-79", "SCC 8(b)", Source.CASES,

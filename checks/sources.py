@@ -116,7 +116,8 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
                    -- without the date the ID arrived gets no pause (identity.pause_unevidenced).
                    CAST(CASE WHEN NOT pause_ok THEN 0
                              WHEN id_received_on IS NOT NULL THEN greatest(0, id_received_on - id_requested_on)
-                             WHEN responded_on IS NULL THEN greatest(0, as_of - id_requested_on)
+                             WHEN responded_on IS NULL AND closed_on IS NULL AND outcome IS NULL
+                                  THEN greatest(0, as_of - id_requested_on)
                              WHEN outcome = 'identity_not_confirmed' THEN greatest(0, responded_on - id_requested_on)
                              ELSE 0 END AS INTEGER) AS paused_days
             FROM base),
@@ -205,7 +206,9 @@ def build_dropped(cur: duckdb.DuckDBPyConnection) -> None:
         SELECT s.processor, s.period, prev.case_id, prev.period AS previous_period, prev.received_on,
                prev.request_type, cur.case_id IS NOT NULL AS still_listed
         FROM _scope s
+        -- open: neither answered nor closed (a case closed with no answer date is response.date_missing's)
         JOIN report_cases prev ON prev.processor = s.processor AND prev.responded_on IS NULL
+             AND prev.closed_on IS NULL AND prev.outcome IS NULL
              AND prev.period = strftime(strptime(s.period, '%Y-%m') - INTERVAL 1 MONTH, '%Y-%m')
         LEFT JOIN report_cases cur ON cur.processor = s.processor AND cur.period = s.period
              AND cur.case_id = prev.case_id""")

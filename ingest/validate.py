@@ -58,6 +58,7 @@ DATE_ORDER_RULES: tuple[tuple[str, str], ...] = (
     ("id_requested_on", "received_on"),
     ("extension_notified_on", "received_on"),
     ("suppressed_on", "received_on"),
+    ("closed_on", "received_on"),
     ("id_received_on", "id_requested_on"),
 )
 

@@ -79,8 +79,12 @@ CASE_FIELDS: tuple[Field, ...] = (
     Field("extension_reason", Kind.TEXT, False, (
         "extension reason", "reason for extension", "reden verlenging", "motif de prolongation")),
     Field("responded_on", Kind.DATE, False, (
-        "responded on", "response date", "closed on", "answered on", "datum antwoord", "beantwoord op",
-        "afgehandeld op", "date de réponse", "répondu le", "clôturé le")),
+        "responded on", "response date", "answered on", "datum antwoord", "beantwoord op",
+        "date de réponse", "répondu le")),
+    # A ticket closed is not a request answered: the day it was closed is not the day the person was answered.
+    Field("closed_on", Kind.DATE, False, (
+        "closed on", "closing date", "afgehandeld op", "gesloten op", "afgesloten op", "clôturé le",
+        "date de clôture")),
     Field("outcome", Kind.ENUM, False, ("outcome", "result", "resultaat", "uitkomst", "résultat", "issue")),
     Field("refusal_reason", Kind.TEXT, False, (
         "refusal reason", "reason for refusal", "reden weigering", "motif du refus")),
@@ -131,12 +135,14 @@ VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
         "in_person": ("balie", "guichet", "in person"),
     },
     "outcome": {
-        "fulfilled": ("uitgevoerd", "toegekend", "afgehandeld", "traité", "accordé", "done", "granted"),
+        "fulfilled": ("uitgevoerd", "toegekend", "accordé", "granted"),
         "partially_fulfilled": ("gedeeltelijk", "partiel", "partially", "partial"),
         "refused": ("geweigerd", "afgewezen", "refusé", "rejected"),
         "no_data": ("geen gegevens", "aucune donnée", "no data found"),
         "withdrawn": ("ingetrokken", "retiré"),
         "identity_not_confirmed": ("identiteit niet bevestigd", "identité non confirmée", "identity not verified"),
+        # A ticket closed, the outcome not stated: "handled" is not "granted" (outcome.unstated).
+        "closed": ("afgehandeld", "gesloten", "afgesloten", "traité", "clôturé", "done"),
     },
     "escalated_to": {
         "dpo": ("functionaris gegevensbescherming", "fg", "dpd", "délégué à la protection des données"),

@@ -20,6 +20,7 @@ BE_HOLIDAYS = holidays.country_holidays("BE", years=range(2025, 2028))
 PROCESSOR_HANDLED = frozenset({"marketing_opt_out", "consent_withdrawal", "rectification"})
 ESCALATE_TYPES = frozenset({"erasure", "objection", "complaint"})
 ESCALATE_OUTCOMES = frozenset({"refused", "partially_fulfilled"})
+VERIFY_TYPES = frozenset({"access", "portability", "erasure", "rectification", "restriction"})
 REFUSAL_OUTCOMES = frozenset({"refused", "partially_fulfilled", "identity_not_confirmed"})
 
 DATE_FIELDS = (

@@ -117,7 +117,7 @@ FR_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
         "other": ("Autre",)},
     "channel": {"phone": ("Téléphone",), "email": ("Courriel",), "web": ("Formulaire",),
                 "letter": ("Courrier",), "chat": ("Chat",)},
-    "outcome": {"fulfilled": ("Traité",), "partially_fulfilled": ("Partiel",), "refused": ("Refusé",),
+    "outcome": {"fulfilled": ("Accordé",), "partially_fulfilled": ("Partiel",), "refused": ("Refusé",),
                 "no_data": ("Aucune donnée",), "withdrawn": ("Retiré",),
                 "identity_not_confirmed": ("Identité non confirmée",)},
     "escalated_to": NL_VALUES["escalated_to"],

@@ -12,7 +12,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sample_reports.cases import ESCALATE_OUTCOMES, ESCALATE_TYPES, PROCESSOR_HANDLED, REFUSAL_OUTCOMES, Case
+from sample_reports.cases import (
+    ESCALATE_OUTCOMES,
+    ESCALATE_TYPES,
+    PROCESSOR_HANDLED,
+    REFUSAL_OUTCOMES,
+    VERIFY_TYPES,
+    Case,
+)
 from sample_reports.profiles import APPELIA, BELCALL
 from sample_reports.scenario import CaseIds, Customers, Profile
 
@@ -39,7 +46,7 @@ def plant(profile: Profile, ids: CaseIds, customers: Customers, case_id: str, re
         subject=customers.reserve(kw["subject"], request_type) if "subject" in kw else customers.pick(request_type),
         language=kw.get("lang", next(iter(profile.languages))),
         summary=kw.get("note", profile.notes[request_type][0]), planted=True,
-        identity_verified=kw.get("verified", True if request_type in ("access", "portability", "erasure") else None),
+        identity_verified=kw.get("verified", True if request_type in VERIFY_TYPES else None),
         id_requested_on=opt(kw.get("idreq")), id_received_on=opt(kw.get("idrec")),
         forwarded_on=opt(kw.get("fwd", received if controller else None)),
         extension_notified_on=opt(kw.get("ext")), responded_on=opt(resp), outcome=outcome,
@@ -128,9 +135,11 @@ def belcall_cases(ids: CaseIds, customers: Customers) -> list[Case]:
         p("BC-260917-01", "09-17", "marketing_opt_out", resp="09-18", overrides={"2026-09": {"case_id": ""}}),
         p("BC-260922-01", "09-22", "marketing_opt_out", subject="KL-118204", resp="09-23",
           note="3e afmelding in drie maanden – klant wordt nog steeds gebeld"),
-        # Resubmission: v2 adds these two rows that v1 left out.
+        # Resubmission: v2 adds these two rows that v1 left out; response.date_missing: the second says how it
+        # ended (Uitgevoerd) but not when the person was answered (30-09).
         p("BC-260928-01", "09-28", "marketing_opt_out", resp="09-29", excluded=("2026-09_v1",)),
-        p("BC-260929-01", "09-29", "rectification", resp="09-30", excluded=("2026-09_v1",)),
+        p("BC-260929-01", "09-29", "rectification", resp="09-30", excluded=("2026-09_v1",),
+          overrides={"2026-09": {"responded_on": None}}),
         # deadline.due_soon: open at 31-10, due 02-11 (01-11 is a Sunday and a holiday).
         p("BC-261001-01", "10-01", "access"),
         p("BC-261002-01", "10-02", "erasure"),
@@ -185,6 +194,8 @@ def appelia_cases(ids: CaseIds, customers: Customers) -> list[Case]:
         p("APS-261013-001", "10-13", "restriction", fwd="10-23", resp="10-29"),
         # sla.escalation_missing: erasure never escalated.
         p("APS-261014-001", "10-14", "erasure", esc=NEVER, resp="10-28"),
-        # training.agent_unknown: y.benali is not on the Formation sheet.
-        p("APS-261019-001", "10-19", "access", agent="y.benali", resp="10-30"),
+        # training.agent_unknown: y.benali is not on the Formation sheet; outcome.unstated: the outcome is
+        # `Traité` (handled), which says the ticket was closed, not whether access was given.
+        p("APS-261019-001", "10-19", "access", agent="y.benali", resp="10-30",
+          overrides={"2026-10": {"outcome": "Traité"}}),
     ]

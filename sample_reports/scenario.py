@@ -15,6 +15,7 @@ from sample_reports.cases import (
     ESCALATE_OUTCOMES,
     ESCALATE_TYPES,
     PROCESSOR_HANDLED,
+    VERIFY_TYPES,
     Case,
     add_working_days,
     is_working_day,
@@ -171,7 +172,10 @@ def handle_at_processor(rng: random.Random, case: Case) -> None:
     elif case.request_type == "consent_withdrawal":
         case.responded_on = received + timedelta(days=rng.randint(0, 4))
     else:
-        case.identity_verified = True if rng.random() < 0.6 else None
+        # A clean processor verifies identity before changing data (rectification: the profile's
+        # verify_identity_types); the draw stays, so the other cases' values do not move.
+        verified = rng.random() < 0.6
+        case.identity_verified = True if verified or case.request_type in VERIFY_TYPES else None
         case.responded_on = received + timedelta(days=rng.randint(1, 8))
         case.outcome = "fulfilled" if rng.random() < 0.9 else "no_data"
 
@@ -187,7 +191,8 @@ def handle_via_controller(rng: random.Random, profile: Profile, case: Case, outc
     if case.request_type in ("access", "portability", "erasure"):
         ask_identity(rng, case)
     else:
-        case.identity_verified = True if rng.random() < 0.5 else None
+        verified = rng.random() < 0.5
+        case.identity_verified = True if verified or case.request_type in VERIFY_TYPES else None
     if outcome in ("refused", "partially_fulfilled", "identity_not_confirmed"):
         case.refusal_reason = rng.choice(profile.refusal_reasons[outcome])
         case.complaint_right_notified = True

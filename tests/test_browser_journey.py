@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import openpyxl
 import pytest
 
+from checks.catalog import CHECKS
 from tests import browser_kit as kit
 
 if TYPE_CHECKING:
@@ -125,11 +126,11 @@ def test_03_checks_run_and_a_non_conformity_opens_on_its_case(page: Page) -> Non
     kit.open_nav(page, "Checks")
     expect(main.get_by_text("No check run for this period yet — run the checks above.")).to_be_visible()
     kit.click(main.get_by_role("button", name="Run the checks"), timeout_ms=60_000)
-    expect(main.get_by_text(re.compile(r"Check run 1: 24 checks on 1 report\(s\) as of 2026-10-31; \d+ exception"))
-           ).to_be_visible()
+    expect(main.get_by_text(re.compile(
+        rf"Check run 1: {len(CHECKS)} checks on 1 report\(s\) as of 2026-10-31; \d+ exception"))).to_be_visible()
     table = main.get_by_test_id("stDataFrame").first
     rows = {row[2]: row for row in kit.grid_rows(table)}
-    assert len(rows) == 24
+    assert len(rows) == len(CHECKS)
     late = rows["deadline.late_response"]
     assert late[0] == "major" and late[4] == "1"  # severity, offending
     assert rows["report.rows_quarantined"][4] == "1"  # the bad date

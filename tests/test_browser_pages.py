@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from checks.catalog import CHECKS
 from checks.runner import run_checks
 from findings.raising import raise_from_checks
 from ingest.demo import load_demo
@@ -107,7 +108,7 @@ def test_the_pages_show_the_months_work(walk: tuple[Page, kit.Reported]) -> None
     main = kit.main(page)
     kit.open_nav(page, "Checks")
     expect(main.get_by_text(f"No period chosen: showing {BELCALL}'s latest report, 2026-10.")).to_be_visible()
-    assert len(kit.grid_rows(main.get_by_test_id("stDataFrame").first)) == 24
+    assert len(kit.grid_rows(main.get_by_test_id("stDataFrame").first)) == len(CHECKS)
     kit.open_nav(page, "Spot checks")  # opens on the Review tab: a sample is under way, its first case reviewed
     expect(main.get_by_role("tab", name="Review")).to_have_attribute("aria-selected", "true")
     expect(main.get_by_text(re.compile(r"^1 of \d+ cases reviewed"))).to_be_visible()

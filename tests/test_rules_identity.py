@@ -3,8 +3,11 @@ and identity is verified wherever data is disclosed or changed."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from findings.raising import raise_from_checks
 from tests.checkkit import assert_offends, assert_passes
-from tests.reportkit import check_file, write_report
+from tests.reportkit import OFFICER, PROCESSOR, check_file, write_report
 
 
 def test_an_identity_pause_needs_the_date_the_id_arrived(con, key_path, tmp_path):
@@ -40,3 +43,30 @@ def test_an_open_case_waiting_for_its_id_stays_paused(con, key_path, tmp_path):
     found = check_file(con, key_path, path, "2026-05")
     assert_passes(found, "deadline.overdue_open", "W-1")
     assert_offends(found, "deadline.overdue_open", "W-2")
+
+
+def test_identity_is_verified_wherever_data_is_disclosed_or_changed(con, key_path, tmp_path):
+    path = write_report(tmp_path, "testcall_2026-10.csv", [
+        # access fulfilled for an unverified caller: personal data handed over, a possible breach (Art. 4(12))
+        {"case_id": "V-1", "received_on": "2026-10-01", "request_type": "access", "identity_verified": False,
+         "forwarded_on": "2026-10-01", "responded_on": "2026-10-09", "outcome": "fulfilled"},
+        # an address changed for an unverified caller: the account-takeover route (Recital 64)
+        {"case_id": "V-2", "received_on": "2026-10-01", "request_type": "rectification",
+         "responded_on": "2026-10-02", "outcome": "fulfilled"},
+        # clean neighbours: the same change for a verified caller; a complaint needs no verification
+        {"case_id": "V-3", "received_on": "2026-10-01", "request_type": "rectification", "identity_verified": True,
+         "responded_on": "2026-10-02", "outcome": "fulfilled"},
+        {"case_id": "V-4", "received_on": "2026-10-01", "request_type": "complaint", "forwarded_on": "2026-10-01",
+         "escalated_on": "2026-10-01", "responded_on": "2026-10-09", "outcome": "fulfilled"},
+    ])
+    found = check_file(con, key_path, path, "2026-10")
+    assert assert_offends(found, "identity.not_verified", "V-1", request_type="access")["severity"] == "critical"
+    assert assert_offends(found, "identity.not_verified", "V-2", request_type="rectification")["severity"] == "major"
+    assert_passes(found, "identity.not_verified", "V-3")
+    assert_passes(found, "identity.not_verified", "V-4")
+    # A critical exception raises a critical finding (the major one a high finding).
+    raise_from_checks(con, OFFICER, PROCESSOR, "2026-10", today=date(2026, 11, 10))
+    [(severity, cases)] = con.execute(
+        "SELECT f.severity, list(c.case_id ORDER BY c.case_id) FROM findings f JOIN finding_cases c USING (finding_id) "
+        "WHERE f.source = 'check:identity.not_verified' GROUP BY ALL").fetchall()
+    assert (severity, cases) == ("critical", ["V-1", "V-2"])

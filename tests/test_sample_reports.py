@@ -43,7 +43,7 @@ PLANTED = [
     ("refusal.no_reason", AP08, "APS-260806-001", {"Résultat": "Refusé", "Motif du refus": ""}),
     ("identity.not_verified", BC07, "BC-260715-01", {"Soort verzoek": "Inzage", "Resultaat": "Uitgevoerd",
                                                      "Identiteit geverifieerd": "no"}),
-    ("identity.not_verified", AP10, "APS-261008-001", {"Type de demande": "Portabilité", "Résultat": "Traité",
+    ("identity.not_verified", AP10, "APS-261008-001", {"Type de demande": "Portabilité", "Résultat": "Accordé",
                                                        "Identité vérifiée": "no"}),
     ("identity.disproportionate", BC08, "BC-260804-02", {"Identificatie gevraagd op": "2026-08-05"}),
     ("identity.disproportionate", AP07, "APS-260720-001", {"Identification demandée le": "2026-07-20"}),

@@ -66,7 +66,7 @@ def test_blank_total_and_identical_rows_are_skipped_and_counted(con, ingest, wri
 def test_values_in_three_languages_map_to_the_vocabulary(con, ingest, write_csv):
     path = write_csv("r_2026-10.csv", [
         "case id,received on,request type,channel,identity verified,complaint right notified,responded on,outcome",
-        "A1,2026-10-05,Accès,Téléphone,oui,non,2026-10-09,Traité",
+        "A1,2026-10-05,Accès,Téléphone,oui,non,2026-10-09,Accordé",
         "A2,05/10/2026,Bel-me-niet,Telefoon,J,nee,09.10.2026,Uitgevoerd",
         "A3,5.10.2026,stop marketing,e-mail,yes,x,2026-10-09 14:32,partially",
         "A4,46300,Plainte,courrier,vrai,faux,,",

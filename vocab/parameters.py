@@ -69,6 +69,11 @@ PARAMETERS: tuple[Parameter, ...] = (
               "Request types that are always escalated to the DPO or legal team (SL 4).", vocabulary="request_type"),
     Parameter("escalate_outcomes", Kind.LIST, ("refused", "partially_fulfilled"),
               "Outcomes that are always escalated to the DPO or legal team (SL 4).", vocabulary="outcome"),
+    Parameter("verify_identity_types", Kind.LIST,
+              ("access", "portability", "erasure", "rectification", "restriction"),
+              "Request types fulfilled only for a verified data subject: disclosure or change of personal data "
+              "for an unverified caller is the account-takeover route (Recital 64; Arts 5(1)(f), 32).",
+              vocabulary="request_type"),
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
