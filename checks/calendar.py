@@ -140,16 +140,19 @@ class Deadlines:
 
 def response_deadlines(received_on: date, cal: WorkingCalendar, *, extension_notified_on: date | None = None,
                        id_requested_on: date | None = None, id_received_on: date | None = None,
-                       id_request_within_days: int = 5) -> Deadlines:
+                       id_request_within_days: int = 5, extension_reason: str | None = None,
+                       extension_requires_reason: bool = False) -> Deadlines:
     """Compute the one- and three-month deadlines of a request under GDPR Art. 12(3) and Reg. 1182/71.
 
-    The extension is valid only when notified on or before the one-month due date (Art. 12(3): "within one month").
+    The extension is valid only when notified on or before the one-month due date (Art. 12(3): "within one month"),
+    and, when `extension_requires_reason` (the profile's switch), only with a reason ("together with the reasons").
     """
     paused = identity_pause(received_on, id_requested_on, id_received_on, id_request_within_days)
     pause_valid = None if id_requested_on is None else 0 <= (id_requested_on - received_on).days \
         <= id_request_within_days
     due = due_date(received_on, 1, cal, paused)
-    extension_valid = None if extension_notified_on is None else extension_notified_on <= due
+    reason_ok = not extension_requires_reason or bool((extension_reason or "").strip())
+    extension_valid = None if extension_notified_on is None else extension_notified_on <= due and reason_ok
     return Deadlines(received_on, due, due_date(received_on, 3, cal, paused), paused, pause_valid,
                      extension_notified_on, extension_valid, cal.label)
 

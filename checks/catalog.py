@@ -105,10 +105,12 @@ CHECKS: tuple[Check, ...] = (
           applies="extension_notified_on IS NOT NULL", offends="extension_notified_on > due_1m",
           details="struct_pack(received_on, extension_notified_on, one_month_due_on := due_1m)"),
     Check("extension.no_reason", "Extension without a reason",
-          "An extension was notified without the reasons the data subject must be given.",
-          MINOR, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
+          "An extension was notified without the reasons the data subject must be given; where the profile requires "
+          "them (extension_requires_reason) the extension does not count and the one-month date stands.",
+          MAJOR, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
           applies="extension_notified_on IS NOT NULL", offends=_blank("extension_reason"),
-          details="struct_pack(received_on, extension_notified_on, extension_reason)"),
+          details="struct_pack(received_on, extension_notified_on, extension_reason, extension_valid, due_on)",
+          severity_sql="CASE WHEN extension_requires_reason THEN 'major' ELSE 'minor' END"),
     Check("refusal.no_complaint_notice", "Refusal without the complaint-right notice",
           "A refusal (full or partial, or for unconfirmed identity) did not tell the person they can complain to the "
           "supervisory authority.",
@@ -118,7 +120,7 @@ CHECKS: tuple[Check, ...] = (
           details="struct_pack(outcome, complaint_right_notified, responded_on)"),
     Check("refusal.no_reason", "Refusal without a reason",
           "A full or partial refusal has no recorded reason (the controller bears the burden of proof).",
-          MINOR, "GDPR Art. 12(4), 12(5)", "SCC 8(b)", Source.CASES,
+          MAJOR, "GDPR Art. 12(4), 12(5)", "SCC 8(b)", Source.CASES,
           applies=f"outcome IN {REFUSED}", offends=_blank("refusal_reason"),
           details="struct_pack(outcome, refusal_reason)"),
     # --- Identity (Art. 12(6)) ---

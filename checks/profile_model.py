@@ -134,9 +134,11 @@ def build_profile(merged: dict[str, Any], path: Path) -> Profile:
                              f"Processors are linked by name: set name = \"{path.stem}\" (the file name).")
     calendar = _calendar(merged.get("calendar", {}), file)
     params = merged.get("parameters", {})
+    # A contract term must be stated; a parameter with a default from the law takes it when left out.
     for parameter in PARAMETERS:
-        if parameter.name not in params:
+        if parameter.name not in params and parameter.required:
             raise _missing(file, f"parameters.{parameter.name}")
+    params = {p.name: params.get(p.name, list(p.default) if p.kind is Kind.LIST else p.default) for p in PARAMETERS}
     due = merged.get("finding_due_days", {})
     for key in FINDING_SEVERITIES:
         if key not in due:
@@ -160,7 +162,8 @@ def build_profile(merged: dict[str, Any], path: Path) -> Profile:
         if item not in rubric:
             raise _missing(file, f"rubric.{item}")
         _resolves(rubric[item], register, file, f"rubric.{item}")
-    canonical = json.dumps(merged, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    # The hash covers the parameters as applied, defaults included: a default that changes changes it too.
+    canonical = json.dumps({**merged, "parameters": params}, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                            default=lambda d: d.isoformat())
     return Profile(
         name=merged["name"], title=merged["title"], description=merged.get("description", ""), path=path,

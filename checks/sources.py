@@ -103,7 +103,8 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
             SELECT c.* EXCLUDE (extras, summary), s.as_of, s.calendar, p.* EXCLUDE (processor),
                    -- EDPB 01/2022 §159: the clock pauses only when ID was asked without undue delay
                    (c.id_requested_on >= c.received_on
-                    AND c.id_requested_on - c.received_on <= p.id_request_within_days) AS pause_ok
+                    AND c.id_requested_on - c.received_on <= p.id_request_within_days) AS pause_ok,
+                   (NOT p.extension_requires_reason OR coalesce(trim(c.extension_reason), '') <> '') AS reason_ok
             FROM report_cases c
             JOIN _scope s USING (processor, period)
             JOIN _params p USING (processor)),
@@ -143,9 +144,11 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
                w1.next_working AS due_1m,
                w3.next_working AS due_3m,
                CASE WHEN b.extension_notified_on IS NULL THEN NULL
-                    ELSE b.extension_notified_on <= w1.next_working END AS extension_valid,
-               -- GDPR Art. 12(3): the extension counts only if notified within the first month
-               CASE WHEN b.extension_notified_on <= w1.next_working THEN w3.next_working
+                    ELSE coalesce(b.extension_notified_on <= w1.next_working AND b.reason_ok, FALSE)
+               END AS extension_valid,
+               -- GDPR Art. 12(3): the extension counts only if notified within the first month "together with
+               -- the reasons for the delay" (when the profile requires a reason, an extension without one is none)
+               CASE WHEN b.extension_notified_on <= w1.next_working AND b.reason_ok THEN w3.next_working
                     ELSE w1.next_working END AS due_on,
                fw.day AS forward_due_on,
                oo.day AS optout_due_on,

@@ -73,10 +73,10 @@ def test_extension_notified_after_first_month_is_invalid_and_the_one_month_date_
     assert_offends(found, "deadline.late_response", "ext-a-day-late", due_on="2026-03-02", extension_valid=False)
 
 
-def test_extension_without_reason_is_minor(con):
+def test_extension_without_reason_is_major_and_no_extension(con):
     found = _found(con)
-    row = assert_offends(found, "extension.no_reason", "ext-no-reason")
-    assert row["severity"] == "minor"
+    row = assert_offends(found, "extension.no_reason", "ext-no-reason", extension_valid=False)
+    assert row["severity"] == "major"
     assert_passes(found, "extension.no_reason", "ext-last-valid-day")
 
 

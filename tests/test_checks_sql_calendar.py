@@ -24,6 +24,7 @@ request = st.fixed_dictionaries({
     "id_asked_after": st.one_of(st.none(), st.integers(0, 9)),
     "id_took": st.integers(0, 45),
     "extension_after": st.one_of(st.none(), st.integers(20, 40)),
+    "extension_reason": st.sampled_from([None, "", "complex request: records in three systems"]),
 })
 
 
@@ -42,13 +43,16 @@ def test_sql_deadlines_equal_the_python_reference(requests):
                 case["id_received_on"] = case["id_requested_on"] + timedelta(days=r["id_took"])
             if r["extension_after"] is not None:
                 case["extension_notified_on"] = received + timedelta(days=r["extension_after"])
+                case["extension_reason"] = r["extension_reason"]
             by_profile[r["profile"]].append(case)
             profile = PROFILES[r["profile"]]
             cal = WorkingCalendar.from_spec(profile.calendar)
             ref = response_deadlines(received, cal, extension_notified_on=case.get("extension_notified_on"),
                                      id_requested_on=case.get("id_requested_on"),
                                      id_received_on=case.get("id_received_on"),
-                                     id_request_within_days=profile.parameters.id_request_within_days)
+                                     id_request_within_days=profile.parameters.id_request_within_days,
+                                     extension_reason=case.get("extension_reason"),
+                                     extension_requires_reason=profile.parameters.extension_requires_reason)
             expected[f"c{i}"] = (ref.due_on, ref.extended_due_on, ref.effective_due_on, ref.paused_days,
                                  cal.nth_working_day_after(received, profile.parameters.forward_working_days),
                                  cal.nth_working_day_after(received, profile.parameters.optout_working_days))

@@ -12,6 +12,7 @@ import pytest
 
 from checks.catalog import CHECKS
 from checks.contract import load_profile
+from checks.errors import InvalidProfile
 from checks.profile_model import Parameters
 from checks.profile_schema import FINDING_SEVERITIES, RUBRIC_ITEMS
 from vocab.parameters import PARAMETERS, SQL_TYPES, Kind
@@ -112,4 +113,19 @@ def test_every_parameter_is_used_and_documented(parameter):
     code = "\n".join(path.read_text(encoding="utf-8") for folder in ("checks", "spotchecks", "findings")
                      for path in (ROOT / folder).glob("*.py"))
     assert parameter.name in code, f"{parameter.name} is declared but no check or service reads it"
-    assert f"`{parameter.name}`" in (ROOT / "contracts" / "README.md").read_text(encoding="utf-8")
+    assert f"| `{parameter.name}` |" in (ROOT / "docs" / "checks.md").read_text(encoding="utf-8"), "documented"
+
+
+def test_a_profile_may_leave_out_a_default_from_the_law_but_not_a_contract_term(tmp_path):
+    text = (ROOT / "contracts" / "default.toml").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    optional = [p for p in PARAMETERS if not p.required]
+    assert optional and all(p.required for p in PARAMETERS if p.kind is Kind.WHOLE)
+    without = "".join(line for line in lines if not any(line.startswith(f"{p.name} =") for p in optional))
+    (tmp_path / "default.toml").write_text(without, encoding="utf-8")
+    lenient = load_profile("default", tmp_path)
+    assert {p.name: getattr(lenient.parameters, p.name) for p in optional} == {p.name: p.default for p in optional}
+    assert lenient.sha256 == load_profile("default").sha256  # the hash covers the parameters as applied
+    (tmp_path / "default.toml").write_text(text.replace("due_soon_days = 7", "# due_soon_days"), encoding="utf-8")
+    with pytest.raises(InvalidProfile, match=r"parameters\.due_soon_days`: is missing"):
+        load_profile("default", tmp_path)

@@ -2,8 +2,12 @@
 
 Profile validation (checks/profile_schema.py), the validated profile (checks/profile_model.py), the run's
 parameter table the check SQL reads (checks/sources.py, one column per parameter) and the Contract page all derive
-from `PARAMETERS`. Adding a parameter is one entry here; tests/test_vocab.py holds the rest of the code and the
-default profile to it.
+from `PARAMETERS`. Adding a parameter is one entry here; tests/test_vocab.py holds the rest of the code, the
+default profile and docs/checks.md to it.
+
+A contract states its service-level numbers (`required`: a profile without one is refused). A parameter that reads
+the law rather than a negotiated number has a default from the law and may be left out, so that a new one needs
+no change to the profiles already written.
 """
 
 from __future__ import annotations
@@ -39,41 +43,48 @@ class Parameter:
     minimum: int = 0               # WHOLE: the smallest value that makes sense
     maximum: int | None = None     # WHOLE: the largest, when there is one
     vocabulary: str | None = None  # LIST: the report-format vocabulary its values come from ("field": case fields)
+    required: bool = False         # a profile must state it (a contract term), else it takes `default`
 
 
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter("forward_working_days", Kind.WHOLE, 2,
               "Working days after receipt to forward a request the processor may not handle itself to the "
-              "controller (SL 2, SCC 8(a))."),
+              "controller (SL 2, SCC 8(a)).", required=True),
     Parameter("optout_working_days", Kind.WHOLE, 5,
               "Working days after receipt for a marketing opt-out to be effective everywhere (SL 3, "
-              "GDPR Art. 21(3))."),
+              "GDPR Art. 21(3)).", required=True),
     Parameter("escalation_working_days", Kind.WHOLE, 2,
-              "Working days after receipt to escalate to the controller's DPO or legal team (SL 4)."),
+              "Working days after receipt to escalate to the controller's DPO or legal team (SL 4).", required=True),
     Parameter("id_request_within_days", Kind.WHOLE, 5,
               "Calendar days after receipt within which asking for ID pauses the deadline; asked later, the "
-              "clock runs on (GDPR Art. 12(6))."),
+              "clock runs on (GDPR Art. 12(6)).", required=True),
     # The due day must exist in every month, February included.
     Parameter("report_due_day", Kind.WHOLE, 10, "Day of the following month by which the monthly report is due (SL 1).",
-              minimum=1, maximum=28),
+              minimum=1, maximum=28, required=True),
     Parameter("training_valid_months", Kind.WHOLE, 12,
-              "Months a GDPR training stays valid for an agent handling requests (SL 5).", minimum=1),
+              "Months a GDPR training stays valid for an agent handling requests (SL 5).", minimum=1, required=True),
     Parameter("due_soon_days", Kind.WHOLE, 7, "Open cases due within this many days of the as-of date are flagged as "
-              "due soon (information)."),
+              "due soon (information).", required=True),
     Parameter("repeat_window_days", Kind.WHOLE, 90,
-              "The same person making the same request again within this many days is flagged.", minimum=1),
+              "The same person making the same request again within this many days is flagged.", minimum=1,
+              required=True),
     Parameter("handled_by_processor", Kind.LIST, ("marketing_opt_out", "consent_withdrawal", "rectification"),
               "Request types the processor may answer itself; every other type is forwarded.",
-              vocabulary="request_type"),
+              vocabulary="request_type", required=True),
     Parameter("escalate_request_types", Kind.LIST, ("erasure", "objection", "complaint"),
-              "Request types that are always escalated to the DPO or legal team (SL 4).", vocabulary="request_type"),
+              "Request types that are always escalated to the DPO or legal team (SL 4).", vocabulary="request_type",
+              required=True),
     Parameter("escalate_outcomes", Kind.LIST, ("refused", "partially_fulfilled"),
-              "Outcomes that are always escalated to the DPO or legal team (SL 4).", vocabulary="outcome"),
+              "Outcomes that are always escalated to the DPO or legal team (SL 4).", vocabulary="outcome",
+              required=True),
     Parameter("verify_identity_types", Kind.LIST,
               ("access", "portability", "erasure", "rectification", "restriction"),
               "Request types fulfilled only for a verified data subject: disclosure or change of personal data "
               "for an unverified caller is the account-takeover route (Recital 64; Arts 5(1)(f), 32).",
               vocabulary="request_type"),
+    Parameter("extension_requires_reason", Kind.SWITCH, True,
+              "An extension counts only when notified with its reasons (GDPR Art. 12(3): \"together with the "
+              "reasons for the delay\"); without one the one-month date stands."),
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
