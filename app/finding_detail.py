@@ -73,31 +73,32 @@ def _forms(ctx: state.Context, f: dict[str, object]) -> None:
         with tab, state.user_errors(), ctx.cursor() as cur:
             if name == "Move":
                 with st.form(f"move:{finding_id}"):
+                    # Issue 12 §3: every key names the finding, so another finding's form never shows this one's.
                     target = st.selectbox("Move to", [m for m in moves if m != Status.DISMISSED],
-                                          format_func=STATUS_LABELS.get)
-                    note = st.text_input("Note (optional)")
+                                          format_func=STATUS_LABELS.get, key=f"move_to:{finding_id}")
+                    note = st.text_input("Note (optional)", key=f"move_note:{finding_id}")
                     if st.form_submit_button("Move"):
                         move(cur, ctx.user, finding_id, target, reason=note)
                         state.done(PAGE, f"{finding_id} moved to {STATUS_LABELS[target]}.")
             elif name == "Dismiss":
                 with st.form(f"dismiss:{finding_id}"):
-                    reason = st.text_area("Reason (required)", placeholder="False positive because … / accepted risk "
-                                                                           "because …")
+                    reason = st.text_area("Reason (required)", key=f"dismiss_reason:{finding_id}",
+                                          placeholder="False positive because … / accepted risk because …")
                     if st.form_submit_button("Dismiss"):
                         move(cur, ctx.user, finding_id, Status.DISMISSED.value, reason=reason)
                         state.done(PAGE, f"{finding_id} dismissed.")
             elif name == "Processor response":
                 with st.form(f"respond:{finding_id}"):
                     answer = st.radio("The processor", [r.value for r in Response], horizontal=True,
-                                      format_func=lambda r: r.replace("_", " "))
-                    text = st.text_area("What the processor wrote")
+                                      format_func=lambda r: r.replace("_", " "), key=f"response:{finding_id}")
+                    text = st.text_area("What the processor wrote", key=f"response_text:{finding_id}")
                     if st.form_submit_button("Record response"):
                         respond(cur, ctx.user, finding_id, answer, text)
                         state.done(PAGE, f"Response recorded on {finding_id}.")
             else:
                 with st.form(f"assign:{finding_id}"):
-                    owner = st.text_input("Owner", value=str(f["owner"] or ""))
-                    due = st.date_input("Due on", value=f["due_on"], format="YYYY-MM-DD")
+                    owner = st.text_input("Owner", value=str(f["owner"] or ""), key=f"owner:{finding_id}")
+                    due = st.date_input("Due on", value=f["due_on"], format="YYYY-MM-DD", key=f"due_on:{finding_id}")
                     if st.form_submit_button("Assign"):
                         assign(cur, ctx.user, finding_id, owner=owner, due_on=due if isinstance(due, date) else None)
                         state.done(PAGE, f"{finding_id} assigned to {owner.strip()}.")

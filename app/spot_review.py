@@ -8,12 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from app import state
+from app.review_form import Item, case_label, next_case, review_form, unsaved_cases
 from findings.raising import raise_from_reviews
 from spotchecks.evaluate import RELY, Evaluation, evaluate_sample, record_evaluation
 from spotchecks.queries import answers, case_deadlines, case_facts
-from spotchecks.review import RUBRIC, record_reviews, rubric_clauses
+from spotchecks.review import RUBRIC, rubric_clauses
 
-ANSWER_LABELS = {"yes": "yes", "no": "no", "na": "not applicable"}
 FACTS = ["case_id", "received_on", "request_type", "channel", "identity_verified", "id_requested_on", "id_received_on",
          "forwarded_on", "escalated_on", "escalated_to", "extension_notified_on", "extension_reason", "responded_on",
          "outcome", "refusal_reason", "complaint_right_notified", "suppressed_on", "agent_id", "language", "summary"]
@@ -27,7 +27,16 @@ def review_section(ctx: state.Context, sample_id: str, processor: str, active: l
     order = sorted(active, key=lambda i: (int(i["answered"]) >= len(RUBRIC), i["part"] != "random",  # type: ignore[call-overload]
                                           i["position"]))
     ids = [str(i["case_id"]) for i in order]
-    case_id = st.selectbox("Case", ids, key=f"spot_case:{sample_id}", help="Cases still to review come first.")
+    unsaved = unsaved_cases(sample_id)
+    if unsaved:
+        st.warning(f"Answers not saved yet on {', '.join(unsaved)}: open the case to save or discard them.",
+                   icon=":material/edit_note:")
+    labels = {str(i["case_id"]): case_label(str(i["case_id"]), int(i["answered"]),  # type: ignore[call-overload]
+                                            int(i.get("applicable", len(RUBRIC))),  # type: ignore[call-overload]
+                                            str(i["case_id"]) in unsaved) for i in order}
+    case_key = f"spot_case:{sample_id}"
+    case_id = st.selectbox("Case", ids, key=case_key, format_func=labels.get,
+                           help="Cases still to review come first; ✔ reviewed, ◐ partly answered, ○ to review.")
     with ctx.cursor() as cur:
         facts = case_facts(cur, sample_id, case_id) or {}
         current = {str(a["item_id"]): a for a in answers(cur, sample_id, case_id)}
@@ -45,27 +54,12 @@ def review_section(ctx: state.Context, sample_id: str, processor: str, active: l
             st.warning(f"{e['severity']}: {e['check_id']} ({e['clause']})", icon=":material/rule:")
         if not facts.get("exceptions"):
             st.caption("No exception on this case in the latest check run.")
-    with right, st.form(f"spot_review:{sample_id}:{case_id}"):
-        given: dict[str, tuple[object, str | None]] = {}
-        for item in RUBRIC:
-            before = current.get(item.id)
-            options = list(ANSWER_LABELS)
-            answer = st.radio(f"{item.question} ({clauses.get(item.id, item.clause)})", options, horizontal=True,
-                              index=options.index(str(before["answer"])) if before else None,
-                              format_func=ANSWER_LABELS.get, key=f"spot_answer:{item.id}", help=item.basis)
-            comment = st.text_input("Comment (required for no)", value=str(before["comment"] or "") if before else "",
-                                    key=f"spot_comment:{item.id}", label_visibility="collapsed",
-                                    placeholder="Comment (required for no)")
-            if answer and (not before or answer != before["answer"] or comment != (before["comment"] or "")):
-                given[item.id] = (answer, comment)
-        if st.form_submit_button("Save review", type="primary", disabled=not state.allowed(ctx, "record a review")):
-            if not given:
-                st.info("Nothing changed.")
-            else:
-                with state.user_errors(), ctx.cursor() as cur:
-                    record_reviews(cur, ctx.user, sample_id, case_id, given)
-                    st.toast(f"Saved {len(given)} answer(s) for {case_id}", icon=":material/done:")
-                    st.rerun()
+    done = {str(i["case_id"]) for i in order if labels[str(i["case_id"])].startswith("✔")}
+    with right:
+        # Issue 12 §3: one case, one form; every key names the sample and the case.
+        review_form(ctx, sample_id, case_id, [Item(i.id, i.question, clauses.get(i.id, i.clause), i.basis)
+                                              for i in RUBRIC],
+                    current, then_open=next_case(ids, case_id, done | {case_id}), case_key=case_key)
 
 
 def evaluation_chart(ev: Evaluation) -> alt.LayerChart:

@@ -164,9 +164,9 @@ def test_04_a_sample_drawn_with_a_seed_is_reviewed_with_a_no(page: Page) -> None
     shot(page, "06-sample-drawn", main.get_by_role("heading", name=f"Seed {SEED}"))
 
     kit.click(main.get_by_role("tab", name="Review"))
-    kit.choose(main, "Case", LATE_CASE)
+    kit.choose(main, "Case", LATE_CASE, exact=False)  # listed with its review marker (issue 12 §3)
     main.get_by_role("radiogroup", name=re.compile(f"^{TIMELY}")).get_by_text("no", exact=True).click()
-    main.locator(".st-key-spot_comment-timely input").fill(COMMENT)
+    main.locator(f".st-key-spot_comment-S-2026-0001-{LATE_CASE}-timely input").fill(COMMENT)
     kit.click(main.get_by_role("button", name="Save review"))
     kit.click(main.get_by_role("tab", name="Evaluate"))
     census_table = main.get_by_test_id("stDataFrame").filter(has_text="cases answered no").first

@@ -55,5 +55,6 @@ def test_the_review_form_shows_each_items_basis_as_help(app_env: AppEnv, demo_fi
     at.switch_page("app/spotchecks.py").run()
     assert not at.exception, at.exception
     assert at.session_state["step"] == "Review" and at.query_params["sample"] == sample_id
+    case = at.selectbox(key=f"spot_case:{sample_id}").value
     for item in RUBRIC:
-        assert at.radio(key=f"spot_answer:{item.id}").help == item.basis
+        assert at.radio(key=f"spot_answer:{sample_id}:{case}:{item.id}").help == item.basis

@@ -126,9 +126,9 @@ def test_the_review_form_records_the_answers(db: Path, sample_id: str) -> None:
     case = at.selectbox(key=f"spot_case:{sample_id}").value
     assert "Review a case" in [s.value for s in at.subheader]
     for item in RUBRIC:
-        at.radio(key=f"spot_answer:{item.id}").set_value("yes")
-    at.radio(key="spot_answer:timely").set_value("no")
-    at.text_input(key="spot_comment:timely").set_value("answered on day 41 without an extension")
+        at.radio(key=f"spot_answer:{sample_id}:{case}:{item.id}").set_value("yes")
+    at.radio(key=f"spot_answer:{sample_id}:{case}:timely").set_value("no")
+    at.text_input(key=f"spot_comment:{sample_id}:{case}:timely").set_value("answered on day 41 without an extension")
     at.button[[b.label for b in at.button].index("Save review")].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     rows = with_db(lambda con: con.execute("SELECT item_id, answer, comment, reviewer FROM current_reviews WHERE "
@@ -139,7 +139,8 @@ def test_the_review_form_records_the_answers(db: Path, sample_id: str) -> None:
 
 def test_a_no_without_comment_is_refused_on_the_page(db: Path, sample_id: str) -> None:
     at = open_page(processor=BELCALL, period="2026-10")
-    at.radio(key="spot_answer:timely").set_value("no")
+    case = at.selectbox(key=f"spot_case:{sample_id}").value
+    at.radio(key=f"spot_answer:{sample_id}:{case}:timely").set_value("no")
     at.button[[b.label for b in at.button].index("Save review")].click().run()
     assert not at.exception
     assert "needs a comment" in "\n".join(str(e.value) for e in at.error)
