@@ -14,7 +14,7 @@ from exports.pack import pack_bytes, pack_file_name
 from exports.scope import known_periods
 from exports.trail import trail_csv, trail_xlsx
 from ingest.queries import processors
-from store import audit
+from store import audit, evidence
 
 PAGE_SIZE = 50
 PACK_KEY = "audit_pack"
@@ -74,13 +74,37 @@ def events_table(events: list[dict[str, object]]) -> pd.DataFrame:
 
 def _chain_banner(status: audit.ChainStatus) -> None:
     if status.intact:
-        st.success(f"Audit trail intact: {status.events} event(s), each holding the hash of the one before. "
-                   f"Newest hash `{status.head or '-'}`: note it down to detect a trail cut short later.",
-                   icon=":material/verified:")
+        unkeyed = (f" Events 1–{status.unkeyed} were written before the chain was keyed (plain SHA-256): anyone who "
+                   "could write the database could have recomputed them." if status.unkeyed else "")
+        st.success(f"Audit trail intact: {status.events} event(s), each holding the keyed hash of the one before. "
+                   f"Newest hash `{status.head or '-'}`: anchor it outside the database (`oversight audit anchor`) "
+                   f"to detect a trail cut short later.{unkeyed}", icon=":material/verified:")
     else:
         st.error(f"Audit trail BROKEN at event {status.broken_at}: {status.reason}. The tool never edits or deletes "
                  "events, so the database was changed from outside it: keep the file as it is, compare it with the "
                  "latest backup and tell the compliance officer.", icon=":material/gpp_bad:")
+
+
+def _data_check(ctx: state.Context) -> None:
+    """Check the trail against the last anchor and the data tables on request (it reads every row: not on each
+    visit)."""
+    if not st.button("Check the data against the trail", icon=":material/policy:",
+                     help="Compares every submission, check run and finding with the digest its events recorded, "
+                          "and the trail with its last anchor."):
+        return
+    with st.spinner("Recomputing the digests…"), ctx.cursor() as cur:
+        found = evidence.verify_trail(cur, ctx.db_path)
+    anchor = (f"the anchor of {found.anchor.anchored_at} ({found.anchor.events} events)" if found.anchor
+              else "no anchor (run `oversight audit anchor` at each month end)")
+    if found.ok:
+        st.success(f"{found.digests_checked} submissions, check runs and findings match what their events recorded; "
+                   f"checked against {anchor}.", icon=":material/verified:")
+        return
+    st.error(f"{len(found.problems)} contradiction(s) between the data and the trail (checked against {anchor}). "
+             "The tool never changes data without an event, so the database was changed from outside it.",
+             icon=":material/gpp_bad:")
+    st.dataframe(pd.DataFrame([{"event": p.seq, "object": p.obj, "what": p.what} for p in found.problems]),
+                 hide_index=True, width="stretch")
 
 
 def _downloads(ctx: state.Context, wanted: audit.EventFilter, status: audit.ChainStatus) -> None:
@@ -158,6 +182,7 @@ def render() -> None:
         actions = audit.distinct_values(cur, "action")
         users = audit.distinct_values(cur, "user_name")
     _chain_banner(status)
+    _data_check(ctx)
     st.sidebar.header("Audit trail")
     action = filters.url_filter("action", "Action", actions)
     user = filters.url_filter("event_user", "User", users)

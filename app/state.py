@@ -25,6 +25,7 @@ from ingest.errors import IngestError
 from ingest.pseudonym import resolve_key_path
 from ingest.queries import is_empty
 from store.access import AddressRefused, check_local_mode, is_loopback, known_users
+from store.audit import use_key_file
 from store.db import connect, resolve_db_path
 from store.errors import OversightError, StoreError
 from store.identity import Config, User, may, resolve_user, user_for_claims
@@ -151,6 +152,7 @@ def session() -> Session:
             raise AddressRefused(exposed, "nobody signs in here" if config.users else "no users are configured")
         user = resolve_user(config)
         if not user.access_control:
+            use_key_file(resolve_db_path().resolve(), config.audit_key_file)
             check_local_mode(config, known_users(_connection(str(resolve_db_path().resolve()))))
     except StoreError as exc:
         st.error(str(exc))
@@ -210,6 +212,7 @@ def context() -> Context:
         st.stop()
     try:
         db_path = resolve_db_path().resolve()
+        use_key_file(db_path, current.config.audit_key_file)
         con = _connection(str(db_path))
     except StoreError as exc:
         st.error(str(exc))

@@ -12,6 +12,7 @@ import typer
 
 from commands.common import Format, emit, fail
 from store.access import acting_user
+from store.audit import use_key_file
 from store.db import connect, resolve_db_path
 from store.errors import DatabaseLocked, OversightError
 from store.identity import ROLES, Config
@@ -62,6 +63,7 @@ def add(
     db = resolve_db_path(ctx.obj.db)
     try:
         loaded = load_config(path) if path.exists() else Config(path=None)
+        use_key_file(db, loaded.audit_key_file)
         con = connect(db)  # before the password is asked for: a locked database refuses at once
         try:
             acting = acting_user(con, loaded, ctx.obj.user)

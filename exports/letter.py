@@ -14,6 +14,7 @@ from exports.output import Produced, record_export
 from exports.scope import Scope, file_slug, resolve_scope
 from exports.sheets_findings import list_for
 from exports.xlsx import Section, Sheet, csv_bytes, workbook_bytes
+from store import audit
 from store.errors import OversightError
 from store.identity import User, require
 
@@ -65,7 +66,8 @@ def _build(con: duckdb.DuckDBPyConnection, user: User, processor: str, fmt: str,
     if fmt == "csv":
         return role, scope, csv_bytes(LETTER_COLUMNS, body), ids
     sheet = Sheet("Open findings", f"Open findings — {scope.processor}",
-                  lines=[["To", scope.processor], ["Date", as_of.isoformat()], ["Open findings", len(body)]],
+                  lines=[["To", scope.processor], ["Date", as_of.isoformat()], ["Open findings", len(body)],
+                         ["Our reference", audit.head_text(con)]],  # an anchor of our trail, held outside it
                   sections=[Section("Findings to answer", LETTER_COLUMNS, body, empty="No open findings.", note=NOTE)])
     return role, scope, workbook_bytes([sheet]), ids
 

@@ -19,6 +19,7 @@ from exports.sheets_report import quarantine_sheet, submission_sheet
 from exports.sheets_samples import month_samples, samples_sheet
 from exports.xlsx import Section, Sheet, workbook_bytes
 from findings.queries import counts
+from store import audit
 from store.identity import User, require
 
 PERMISSION = "export the oversight pack"
@@ -97,7 +98,9 @@ def _build(con: duckdb.DuckDBPyConnection, user: User, processor: str, period: s
     scope = resolve_scope(con, processor, period)
     now = datetime.now(UTC)
     as_of = as_of or now.date()
-    generated = f"{now:%Y-%m-%d %H:%M:%S} UTC by {user.name}; overdue counted as of {as_of.isoformat()}"
+    # The chain's head before this export's own event: the pack anchors the trail outside the database.
+    generated = (f"{now:%Y-%m-%d %H:%M:%S} UTC by {user.name}; overdue counted as of {as_of.isoformat()}; "
+                 f"{audit.head_text(con)}")
     return role, scope, workbook_bytes(pack_sheets(con, scope, generated, as_of))
 
 

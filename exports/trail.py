@@ -15,7 +15,12 @@ def _rows(events: Sequence[dict[str, object]]) -> list[list[object]]:
 def chain_text(status: ChainStatus) -> str:
     """Say in one sentence whether the chain holds, or where it breaks and why."""
     if status.intact:
-        return f"chain intact: {status.events} events" + (f", newest hash {status.head}" if status.head else "")
+        keyed = ""
+        if status.unkeyed:  # docs/audit-trail.md: what an unkeyed event proves
+            keyed = (f" (events 1–{status.unkeyed} have plain SHA-256 hashes, written before the chain was keyed: "
+                     "anyone who could write the database could have recomputed them)")
+        return f"chain intact: {status.events} events" + (f", newest hash {status.head}" if status.head else "") \
+            + keyed
     return f"chain broken at event {status.broken_at}: {status.reason}"
 
 

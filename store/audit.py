@@ -1,15 +1,45 @@
-"""The append-only, hash-chained audit trail (findings.md): every state change appends one event."""
+"""The append-only, hash-chained audit trail (findings.md): every state change appends one event.
+
+Each event's hash is an HMAC-SHA256 keyed with the audit key, a file kept outside the database (`audit.key` beside
+the pseudonymisation key, or ``[paths] audit_key_file``), so someone who can write the database but not read the key
+cannot rewrite an event and recompute the chain. Keyed hashes are written ``hmac-sha256:<hex>``; events written
+before the chain was keyed keep their plain SHA-256 and verify as such (docs/audit-trail.md says what each proves).
+Events about a submission, a check run or a finding also carry the digest of its rows (store.digests).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 
+from store import digests
+from store.errors import StoreError
+from store.keys import create_key, read_key
+
 GENESIS = "0" * 64
+KEYED = "hmac-sha256:"
+KEY_FILE = "audit.key"
+# `[paths] audit_key_file` per database file (store.audit.use_key_file); otherwise the default beside the keys.
+_KEY_FILES: dict[str, Path] = {}
+# An in-memory database lives as long as this process: so does its key.
+_MEMORY_KEY = secrets.token_bytes(32)
+
+
+class AuditKeyMissing(StoreError):
+    """The trail's events are keyed, but the audit key file is not there."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"The audit key {path} is missing, but this database's audit trail was keyed with it, so no "
+                         "event can be added or verified. Restore the key file from its backup (or point [paths] "
+                         "audit_key_file at it); a new key would not match the events already written.")
 
 # The columns an event is shown and exported with; prev_hash and hash let anyone re-walk the chain outside the tool.
 EVENT_COLUMNS = ["seq", "occurred_at", "user_name", "role", "action", "object", "details", "prev_hash", "hash"]
@@ -26,6 +56,8 @@ class ChainStatus:
     # The newest event's hash: noted down outside the database, it also reveals a trail cut short at its end,
     # which the chain alone cannot (the last event has no successor to hold its hash).
     head: str | None = field(default=None, compare=False)
+    # How many events at the start were written before the chain was keyed (plain SHA-256).
+    unkeyed: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -52,9 +84,55 @@ _WHERE = """
 
 
 def _event_hash(prev_hash: str, seq: int, at: str, user: str, role: str, action: str, obj: str,
-                details: str) -> str:
-    payload = json.dumps([prev_hash, seq, at, user, role, action, obj, details], ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+                details: str, key: bytes | None = None) -> str:
+    """The event's hash: HMAC-SHA256 with the audit key (``hmac-sha256:<hex>``), or plain SHA-256 without one (only
+    events written before the chain was keyed)."""
+    payload = json.dumps([prev_hash, seq, at, user, role, action, obj, details], ensure_ascii=False).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(payload).hexdigest()
+    return KEYED + hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file of the connection's database (None in memory)."""
+    cur = con.cursor()
+    try:
+        [(path,)] = cur.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+                                ).fetchall()
+    finally:
+        cur.close()
+    return Path(path).resolve() if path else None
+
+
+def use_key_file(db_path: Path, key_path: Path | None) -> None:
+    """Use `key_path` (``[paths] audit_key_file``) as the audit key of the database `db_path`; None: the default."""
+    if key_path is None:
+        _KEY_FILES.pop(str(Path(db_path).resolve()), None)
+    else:
+        _KEY_FILES[str(Path(db_path).resolve())] = Path(key_path)
+
+
+def key_path_for(db_path: Path) -> Path:
+    """The audit key of a database: as configured, else `audit.key` beside the pseudonymisation key (whose file is
+    $OVERSIGHT_KEY_FILE, else oversight.key beside the database)."""
+    configured = _KEY_FILES.get(str(Path(db_path).resolve()))
+    if configured is not None:
+        return configured
+    pseudonym_key = os.environ.get("OVERSIGHT_KEY_FILE")
+    return (Path(pseudonym_key).parent if pseudonym_key else Path(db_path).parent) / KEY_FILE
+
+
+def _key(con: duckdb.DuckDBPyConnection, *, create: bool) -> bytes | None:
+    """The audit key of the connection's database (created on the first keyed append); None if absent."""
+    db = database_file(con)
+    if db is None:
+        return _MEMORY_KEY
+    path = key_path_for(db)
+    if create and not path.is_symlink() and not path.exists():
+        create_key(path)
+    if not path.is_symlink() and not path.exists():
+        return None
+    return read_key(path, "audit key")
 
 
 def _canonical(details: dict[str, object]) -> str:
@@ -66,15 +144,32 @@ def append_event(con: duckdb.DuckDBPyConnection, *, user: str, role: str, action
     """Append one event inside the caller's transaction and return its sequence number."""
     last = con.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchall()
     seq, prev = (last[0][0] + 1, last[0][1]) if last else (1, GENESIS)
+    # A trail already keyed never gets a new key made for it: that would break every later event.
+    key = _key(con, create=not prev.startswith(KEYED))
+    if key is None:
+        raise AuditKeyMissing(key_path_for(database_file(con) or Path(".")))
     at = datetime.now(UTC).replace(tzinfo=None)
     at_text = at.isoformat(timespec="microseconds")
-    body = _canonical(details or {})
-    digest = _event_hash(prev, seq, at_text, user, role, action, obj, body)
+    details = dict(details or {})
+    if (target := digests.split(obj)) is not None:
+        details["digest"] = digests.digest(con, *target)  # the rows this event wrote, as they stand now
+    body = _canonical(details)
+    digest = _event_hash(prev, seq, at_text, user, role, action, obj, body, key)
     con.execute(
         "INSERT INTO audit_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [seq, at, user, role, action, obj, body, prev, digest],
     )
     return seq
+
+
+def head_text(con: duckdb.DuckDBPyConnection) -> str:
+    """The chain's head as exports carry it: "audit trail event N, hash …" (an anchor the reader keeps)."""
+    cur = con.cursor()
+    try:
+        last = cur.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchall()
+    finally:
+        cur.close()
+    return f"audit trail event {last[0][0]}, hash {last[0][1]}" if last else "audit trail empty"
 
 
 def list_events(con: duckdb.DuckDBPyConnection, *, action: str | None = None, limit: int | None = 1000,
@@ -121,7 +216,11 @@ def distinct_values(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
 
 
 def verify_chain(con: duckdb.DuckDBPyConnection) -> ChainStatus:
-    """Walk the chain from the first event; report the first event whose hashes do not hold."""
+    """Walk the chain from the first event; report the first event whose hashes do not hold.
+
+    Events before the first keyed one may be plain SHA-256 (written before the chain was keyed); after it, an
+    unkeyed event is a forgery by someone without the key.
+    """
     cur = con.cursor()
     try:
         events = cur.execute(
@@ -130,15 +229,26 @@ def verify_chain(con: duckdb.DuckDBPyConnection) -> ChainStatus:
         ).fetchall()
     finally:
         cur.close()
-    prev = GENESIS
+    key = _key(con, create=False) if any(str(e[8]).startswith(KEYED) for e in events) else None
+    prev, unkeyed = GENESIS, 0
     for expected_seq, (seq, at, user, role, action, obj, details, prev_hash, digest) in enumerate(events, 1):
         if seq != expected_seq:
-            return ChainStatus(len(events), False, seq, f"event {expected_seq} is missing (deleted)")
+            return ChainStatus(len(events), False, seq, f"event {expected_seq} is missing (deleted)", unkeyed=unkeyed)
         if prev_hash != prev:
             return ChainStatus(len(events), False, seq, "it does not hold the hash of the event before it "
-                               "(the link was changed)")
+                               "(the link was changed)", unkeyed=unkeyed)
+        keyed = str(digest).startswith(KEYED)
+        if not keyed and prev.startswith(KEYED):
+            return ChainStatus(len(events), False, seq, "it has an unkeyed hash after the keyed chain began "
+                               "(written without the audit key, not by the tool)", unkeyed=unkeyed)
+        if keyed and key is None:
+            return ChainStatus(len(events), False, seq, f"the audit key {key_path_for(database_file(con) or Path())} "
+                               "is missing, so the keyed events cannot be checked (restore it from its backup)",
+                               unkeyed=unkeyed)
         at_text = at.isoformat(timespec="microseconds")
-        if _event_hash(prev_hash, seq, at_text, user, role, action, obj, details) != digest:
-            return ChainStatus(len(events), False, seq, "its content does not match its hash (edited)")
+        if _event_hash(prev_hash, seq, at_text, user, role, action, obj, details, key if keyed else None) != digest:
+            return ChainStatus(len(events), False, seq, "its content does not match its hash (edited)",
+                               unkeyed=unkeyed)
+        unkeyed += not keyed
         prev = digest
-    return ChainStatus(len(events), True, head=prev if events else None)
+    return ChainStatus(len(events), True, head=prev if events else None, unkeyed=unkeyed)

@@ -67,6 +67,8 @@ class Config:
     local_mode: bool = False
     # `[server] address`: where the dashboard listens; None is localhost only (store.access.listen_address).
     server_address: str | None = None
+    # `[paths] audit_key_file`: the audit chain's key (default: audit.key beside the pseudonymisation key).
+    audit_key_file: Path | None = None
 
 
 class SignInFailed(OversightError):

@@ -37,7 +37,7 @@ LOCAL_MODE = "local"
 # The top-level tables and, for the plain ones, their keys (text values); None: checked where it is parsed.
 TABLES: dict[str, tuple[str, ...] | None] = {
     "users": None,
-    "paths": ("inbox",),
+    "paths": ("inbox", "audit_key_file"),
     "access": ("mode",),
     "server": ("address",),
 }
@@ -147,6 +147,7 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
                 raise ConfigError(f"{path}: the e-mail address {address} belongs to both [users.{other}] and "
                                   f"[users.{name}]; an identity-provider sign-in must name one user.")
     inbox = (data.get("paths") or {}).get("inbox")
+    audit_key = (data.get("paths") or {}).get("audit_key_file")
     mode = (data.get("access") or {}).get("mode")
     if mode is not None and mode != LOCAL_MODE:
         raise ConfigError(f'{path}: [access] mode "{mode}" is not known; the only mode to choose is '
@@ -158,7 +159,8 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
     address = (data.get("server") or {}).get("address")
     return Config(path=path, users=users, password_hashes=hashes, emails=emails,
                   inbox=Path(inbox) if inbox else None, local_mode=mode == LOCAL_MODE,
-                  server_address=address.strip() if address else None)
+                  server_address=address.strip() if address else None,
+                  audit_key_file=Path(audit_key) if audit_key else None)
 
 
 def add_user(con: duckdb.DuckDBPyConnection, path: Path, name: str, roles: Sequence[str], *, acting: User,

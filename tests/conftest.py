@@ -124,12 +124,17 @@ class DemoFiles(NamedTuple):
 
 
 def copy_demo(files: DemoFiles, db: Path, key: Path | None = None) -> Path:
-    """Copy a demo database to `db` (and its key to `key` when given); return `db`."""
+    """Copy a demo database to `db` (and its key to `key` when given) with its audit key, which goes where the copy
+    looks for it (store.audit.key_path_for: beside the pseudonymisation key); return `db`."""
     db.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(files.db, db)
     if key is not None:
         shutil.copyfile(files.key, key)
         key.chmod(0o600)  # copyfile gives the umask's mode; a key readable by others is refused (store.keys)
+    audit_key = (key or db).parent / "audit.key"
+    if files.key.with_name("audit.key") != audit_key:
+        shutil.copyfile(files.key.with_name("audit.key"), audit_key)
+    audit_key.chmod(0o600)
     return db
 
 

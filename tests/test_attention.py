@@ -100,6 +100,7 @@ def test_the_non_conformity_count_and_top_clause_are_the_latest_runs(demo: Path)
 
 def test_one_processor_and_raised_findings_leave_only_its_points(demo: Path, tmp_path: Path) -> None:
     shutil.copy(demo / "demo.duckdb", tmp_path / "raised.duckdb")
+    shutil.copy(demo / "audit.key", tmp_path / "audit.key")  # the chain's key goes with the database
     con = connect(tmp_path / "raised.duckdb")
     try:
         raise_from_checks(con, OFFICER, today=TODAY)
@@ -161,8 +162,7 @@ def test_an_unchecked_month_claims_nothing() -> None:
 
 
 def test_the_overview_opens_on_the_story_of_the_demo(app_env: AppEnv, demo: Path) -> None:
-    shutil.copy(demo / "demo.duckdb", app_env.db)
-    shutil.copy(demo / "demo.key", app_env.key)
+    copy_demo(DemoFiles(demo / "demo.duckdb", demo / "demo.key"), app_env.db, app_env.key)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception, at.exception
     shown = "\n".join(str(m.value) for m in at.markdown)

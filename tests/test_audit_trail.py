@@ -36,7 +36,8 @@ def seqs(events: list[dict[str, object]]) -> list[object]:
 def test_events_come_newest_first_with_details_as_a_dict(trail):
     events = audit.list_events(trail)
     assert seqs(events) == [4, 3, 2, 1]
-    assert events[-1]["details"] == {"o": "submission:1"}
+    assert events[-1]["details"]["o"] == "submission:1"
+    assert events[-1]["details"]["digest"].startswith("v1:")  # a submission's rows (store.digests)
     assert list(events[0]) == audit.EVENT_COLUMNS
 
 
@@ -96,7 +97,9 @@ def test_an_empty_trail_is_intact(con):
     ("DELETE FROM audit_events WHERE seq = 1", 2, "event 1 is missing"),
     ("UPDATE audit_events SET prev_hash = repeat('1', 64) WHERE seq = 4", 4, "link was changed"),
     # Re-hashing an edited event does not help: its successor still holds the old hash.
-    ("UPDATE audit_events SET hash = repeat('2', 64) WHERE seq = 3", 3, "edited"),
+    ("UPDATE audit_events SET hash = 'hmac-sha256:' || repeat('2', 64) WHERE seq = 3", 3, "edited"),
+    # A plain SHA-256 after the keyed chain began was made without the key.
+    ("UPDATE audit_events SET hash = repeat('2', 64) WHERE seq = 3", 3, "unkeyed hash after the keyed chain"),
 ])
 def test_tampering_is_found_at_the_first_broken_event(trail, tamper, broken_at, reason):
     trail.execute(tamper)
@@ -110,7 +113,9 @@ def test_a_consistently_rewritten_event_still_breaks_the_link_to_its_successor(t
     [(seq, at, _user, role, action, obj, details, prev)] = trail.execute(
         "SELECT seq, occurred_at, user_name, role, action, object, CAST(details AS VARCHAR), prev_hash "
         "FROM audit_events WHERE seq = 2").fetchall()
-    forged = audit._event_hash(prev, seq, at.isoformat(timespec="microseconds"), "mallory", role, action, obj, details)
+    # Even with the audit key in hand, the rewritten event no longer matches its successor's link.
+    forged = audit._event_hash(prev, seq, at.isoformat(timespec="microseconds"), "mallory", role, action, obj, details,
+                               audit._key(trail, create=False))
     trail.execute("UPDATE audit_events SET user_name = 'mallory', hash = ? WHERE seq = 2", [forged])
     status = audit.verify_chain(trail)
     assert (status.broken_at, status.intact) == (3, False)

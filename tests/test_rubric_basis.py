@@ -4,7 +4,6 @@ clause evidence carries it, and every item cites the GDPR article docs/sampling.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -14,7 +13,7 @@ from spotchecks.review import RUBRIC
 from spotchecks.samples import draw_sample
 from store.db import connect
 from store.identity import User
-from tests.conftest import AppEnv
+from tests.conftest import AppEnv, copy_demo
 from tests.spot_demo import BELCALL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +32,7 @@ def test_every_rubric_item_cites_its_article() -> None:
 
 
 def test_the_contract_pages_evidence_carries_the_items_basis(demo_files: tuple[Path, Path], tmp_path: Path) -> None:
-    shutil.copyfile(demo_files[0], tmp_path / "demo.duckdb")
+    copy_demo(demo_files, tmp_path / "demo.duckdb")
     con = connect(tmp_path / "demo.duckdb")
     try:
         coverage = clause_coverage(con, BELCALL, "2026-10")
@@ -44,8 +43,7 @@ def test_the_contract_pages_evidence_carries_the_items_basis(demo_files: tuple[P
 
 
 def test_the_review_form_shows_each_items_basis_as_help(app_env: AppEnv, demo_files: tuple[Path, Path]) -> None:
-    shutil.copyfile(demo_files[0], app_env.db)
-    shutil.copyfile(demo_files[1], app_env.key)
+    copy_demo(demo_files, app_env.db, app_env.key)
     con = connect(app_env.db)
     try:
         sample_id = draw_sample(con, AUDITOR, processor=BELCALL, period="2026-10", size=5, seed="help").sample_id

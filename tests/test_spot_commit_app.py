@@ -4,13 +4,12 @@ stored, and a later draw with it says it matches the commitment."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from store.db import connect
-from tests.conftest import AppEnv
+from tests.conftest import AppEnv, copy_demo
 from tests.spot_demo import BELCALL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,8 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_a_seed_committed_on_the_page_is_shown_once_and_matched_by_the_draw(
         app_env: AppEnv, demo_files: tuple[Path, Path]) -> None:
-    shutil.copyfile(demo_files[0], app_env.db)
-    shutil.copyfile(demo_files[1], app_env.key)
+    copy_demo(demo_files, app_env.db, app_env.key)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     at.switch_page("app/spotchecks.py").run()
     at.selectbox(key="filter_processor").set_value(BELCALL).run()
