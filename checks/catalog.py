@@ -55,6 +55,7 @@ class Check:
 
 CRIT, MAJOR, MINOR, INFO = Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, Severity.INFO
 REFUSED = "('refused', 'partially_fulfilled')"
+REFUSALS = "('refused', 'partially_fulfilled', 'identity_not_confirmed')"  # Art. 12(4): not acting, fully or partly
 DISCLOSURE = "('access', 'portability')"  # the request types whose fulfilment hands personal data over
 ANSWERED = "responded_on IS NOT NULL"
 # Closed (a closing date or an outcome) is not answered: a case closed with no answer date is neither answered on
@@ -115,9 +116,22 @@ CHECKS: tuple[Check, ...] = (
           "A refusal (full or partial, or for unconfirmed identity) did not tell the person they can complain to the "
           "supervisory authority.",
           MAJOR, "GDPR Art. 12(4)", "SCC 8(b)", Source.CASES,
-          applies="outcome IN ('refused', 'partially_fulfilled', 'identity_not_confirmed')",
+          applies=f"outcome IN {REFUSALS}",
           offends="complaint_right_notified IS NOT TRUE",
           details="struct_pack(outcome, complaint_right_notified, responded_on)"),
+    Check("refusal.no_remedy_notice", "Refusal without the judicial-remedy notice",
+          "A refusal (full or partial, or for unconfirmed identity) did not tell the person they may also seek a "
+          "judicial remedy.",
+          MAJOR, "GDPR Art. 12(4), 79", "SCC 8(b)", Source.CASES,
+          applies=f"outcome IN {REFUSALS}", offends="judicial_remedy_notified IS NOT TRUE",
+          details="struct_pack(outcome, judicial_remedy_notified, responded_on)"),
+    Check("refusal.after_one_month", "Refusal sent after the first month",
+          "A refusal went out after the one-month date, even where the period was extended: our interpretation of "
+          "EDPB 01/2022 §157 and Art. 12(4), whose month for telling the person why the controller does not act "
+          "is not extended.",
+          MINOR, "GDPR Art. 12(4); EDPB 01/2022 §157 (interpretation)", "SCC 8(b)", Source.CASES,
+          applies=f"outcome IN {REFUSALS} AND {ANSWERED}", offends="responded_on > due_1m",
+          details="struct_pack(outcome, received_on, responded_on, one_month_due_on := due_1m, extension_valid)"),
     Check("refusal.no_reason", "Refusal without a reason",
           "A full or partial refusal has no recorded reason (the controller bears the burden of proof).",
           MAJOR, "GDPR Art. 12(4), 12(5)", "SCC 8(b)", Source.CASES,

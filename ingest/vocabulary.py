@@ -91,6 +91,11 @@ CASE_FIELDS: tuple[Field, ...] = (
     Field("complaint_right_notified", Kind.BOOL, False, (
         "complaint right notified", "sa notice", "klachtrecht gemeld", "gewezen op klachtrecht",
         "droit de réclamation notifié", "information cnil/apd", "information apd", "information cnil")),
+    # GDPR Art. 12(4): a refusal also tells the person they may seek a judicial remedy (Art. 79).
+    Field("judicial_remedy_notified", Kind.BOOL, False, (
+        "judicial remedy notified", "court remedy notified", "remedy notice", "rechtsmiddel gemeld",
+        "gewezen op rechtsmiddel", "beroep bij rechter gemeld", "recours juridictionnel notifié",
+        "droit de recours notifié", "information recours")),
     Field("suppressed_on", Kind.DATE, False, (
         "suppressed on", "opt-out effective", "opt out effective on", "uitgeschreven op", "désinscrit le")),
     Field("agent_id", Kind.TEXT, False, (

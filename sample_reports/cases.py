@@ -51,6 +51,7 @@ class Case:
     outcome: str | None = None
     refusal_reason: str | None = None
     complaint_right_notified: bool | None = None
+    judicial_remedy_notified: bool | None = None
     suppressed_on: date | None = None
     summary: str = ""
     priority: str = "Normale"
@@ -116,7 +117,7 @@ def snapshot(case: Case, period: str, tags: set[str]) -> list[dict[str, object]]
         if row[name] is not None and row[name] > end:  # type: ignore[operator]
             row[name] = None
     if row["responded_on"] is None:
-        row.update(outcome=None, refusal_reason=None, complaint_right_notified=None)
+        row.update(outcome=None, refusal_reason=None, complaint_right_notified=None, judicial_remedy_notified=None)
     if row["extension_notified_on"] is None:
         row["extension_reason"] = None
     if row["escalated_on"] is None:

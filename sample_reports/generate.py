@@ -80,6 +80,7 @@ NL_COLUMNS = (
     ("Geëscaleerd naar", "escalated_to"), ("Verlenging gemeld op", "extension_notified_on"),
     ("Reden verlenging", "extension_reason"), ("Datum antwoord", "responded_on"), ("Resultaat", "outcome"),
     ("Reden weigering", "refusal_reason"), ("Klachtrecht gemeld", "complaint_right_notified"),
+    ("Rechtsmiddel gemeld", "judicial_remedy_notified"),
     ("Uitgeschreven op", "suppressed_on"), ("Medewerker", "agent"), ("Taal", "language"),
     ("Notities", "summary"),
 )
@@ -90,7 +91,8 @@ FR_COLUMNS = (
     ("Transmis le", "forwarded_on"), ("Escaladé le", "escalated_on"), ("Escaladé vers", "escalated_to"),
     ("Prolongation notifiée le", "extension_notified_on"), ("Motif de prolongation", "extension_reason"),
     ("Date de réponse", "responded_on"), ("Résultat", "outcome"), ("Motif du refus", "refusal_reason"),
-    ("Droit de réclamation notifié", "complaint_right_notified"), ("Désinscrit le", "suppressed_on"),
+    ("Droit de réclamation notifié", "complaint_right_notified"),
+    ("Recours juridictionnel notifié", "judicial_remedy_notified"), ("Désinscrit le", "suppressed_on"),
     ("Conseiller", "agent"), ("Langue", "language"), ("Commentaire", "summary"),
     ("Priorité", "priority"),  # not a format field: the tool must keep it as an extra
 )

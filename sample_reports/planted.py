@@ -63,6 +63,7 @@ def plant(profile: Profile, ids: CaseIds, customers: Customers, case_id: str, re
     if outcome in REFUSAL_OUTCOMES:
         case.refusal_reason = kw.get("reason", profile.refusal_reasons[outcome][0]) or None
         case.complaint_right_notified = kw.get("complaint", True)
+        case.judicial_remedy_notified = kw.get("remedy", True)
     return case
 
 
@@ -169,8 +170,9 @@ def appelia_cases(ids: CaseIds, customers: Customers) -> list[Case]:
           resp="07-23", note="Pièce d’identité demandée avant désinscription"),
         # sla.answered_without_authorisation (+ forwarding_late: never forwarded).
         p("APS-260722-001", "07-22", "other", fwd=NEVER, resp="07-24"),
-        # Clean reference: extension with reason, answered within 3 months (in October).
-        p("APS-260727-001", "07-27", "access", ext="08-12", resp="10-08"),
+        # Extension with reason, answered within 3 months (in October): in time, but the answer is a partial
+        # refusal, sent after the first month (refusal.after_one_month).
+        p("APS-260727-001", "07-27", "access", ext="08-12", resp="10-08", outcome="partially_fulfilled"),
         # repeat.same_request: CL-53317 asks for access again 70 days later.
         p("APS-260803-001", "08-03", "access", subject="CL-53317", resp="08-20"),
         # refusal.no_reason: refusal without reason.
@@ -185,7 +187,8 @@ def appelia_cases(ids: CaseIds, customers: Customers) -> list[Case]:
         p("APS-261005-001", "10-05", "access"),
         p("APS-261006-001", "10-06", "erasure"),
         # refusal.no_complaint_notice.
-        p("APS-261007-001", "10-07", "objection", esc="10-08", resp="10-22", outcome="refused", complaint=False),
+        p("APS-261007-001", "10-07", "objection", esc="10-08", resp="10-22", outcome="refused", complaint=False,
+          remedy=False),
         # identity.not_verified: portability fulfilled without verified identity.
         p("APS-261008-001", "10-08", "portability", verified=False, resp="10-23", channel="web"),
         p("APS-261012-001", "10-12", "access", subject="CL-53317", resp="10-26",

@@ -196,6 +196,7 @@ def handle_via_controller(rng: random.Random, profile: Profile, case: Case, outc
     if outcome in ("refused", "partially_fulfilled", "identity_not_confirmed"):
         case.refusal_reason = rng.choice(profile.refusal_reasons[outcome])
         case.complaint_right_notified = True
+        case.judicial_remedy_notified = True
 
 
 def escalation_target(rng: random.Random, request_type: str) -> str:

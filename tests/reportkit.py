@@ -79,9 +79,15 @@ def write_workbook(folder: Path, name: str, cases: list[dict[str, object]],
 
 
 def check_file(con: duckdb.DuckDBPyConnection, key_path: Path, path: Path, period: str, *,
-               as_of: str | None = None, submitted_on: date | None = None, processor: str = PROCESSOR) -> Found:
-    """Ingest the file as the processor's report for `period` and run every check on it."""
+               as_of: str | None = None, submitted_on: date | None = None, processor: str = PROCESSOR,
+               quarantined: int = 0) -> Found:
+    """Ingest the file as the processor's report for `period` and run every check on it.
+
+    The file must load with exactly `quarantined` rows quarantined, so that a case a test is about is never
+    silently left out by a typo in its dates.
+    """
     year, month = map(int, period.split("-"))
-    ingest_report(con, path, user=OFFICER, key_path=key_path, processor=processor, period=period,
-                  submitted_on=submitted_on or date(year + month // 12, month % 12 + 1, 5))
+    result = ingest_report(con, path, user=OFFICER, key_path=key_path, processor=processor, period=period,
+                           submitted_on=submitted_on or date(year + month // 12, month % 12 + 1, 5))
+    assert result.rows_quarantined == quarantined, result.parts
     return run(con, processor=processor, period=period, as_of=as_of)

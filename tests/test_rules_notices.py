@@ -63,3 +63,30 @@ def test_a_profile_may_accept_an_extension_without_reasons_then_the_missing_reas
     row = assert_offends(found, "extension.no_reason", "E-1", extension_valid=True, due_on="2026-11-03")
     assert row["severity"] == "minor"
     assert_passes(found, "deadline.late_response", "E-1")
+
+
+def test_a_refusal_tells_of_the_judicial_remedy_too_and_goes_out_in_the_first_month(con, key_path, tmp_path):
+    refusal = {"request_type": "erasure", "identity_verified": True, "outcome": "refused",
+               "refusal_reason": "legal hold: open claim", "complaint_right_notified": True}
+    october = {"received_on": "2026-10-01", "forwarded_on": "2026-10-01", "escalated_on": "2026-10-01",
+               "responded_on": "2026-10-09"}
+    path = write_report(tmp_path, "testcall_2026-10.csv", [
+        # the complaint notice alone is half the notice of Art. 12(4)
+        {"case_id": "N-1", **october, **refusal, "judicial_remedy_notified": False},
+        {"case_id": "N-2", **october, **refusal, "judicial_remedy_notified": True},
+        # validly extended (to 3 Nov), but the refusal went out after the one-month date (3 Sep)
+        {"case_id": "N-3", **EXTENDED, **refusal, "escalated_on": "2026-08-03",
+         "extension_reason": "records held in three systems", "judicial_remedy_notified": True},
+    ])
+    found = check_file(con, key_path, path, "2026-10")
+    row = assert_offends(found, "refusal.no_remedy_notice", "N-1", judicial_remedy_notified=False)
+    assert row["severity"] == "major"
+    assert_passes(found, "refusal.no_remedy_notice", "N-2")
+    assert_passes(found, "refusal.no_remedy_notice", "N-3")
+    late = assert_offends(found, "refusal.after_one_month", "N-3", one_month_due_on="2026-09-03", extension_valid=True)
+    assert late["severity"] == "minor"
+    assert_passes(found, "deadline.late_response", "N-3")
+    assert_passes(found, "refusal.after_one_month", "N-1")
+    assert con.execute("SELECT count(*) FROM quarantine").fetchall() == [(0,)]
+    stored = dict(con.execute("SELECT case_id, judicial_remedy_notified FROM cases").fetchall())
+    assert stored == {"N-1": False, "N-2": True, "N-3": True}  # read from the 'Judicial remedy notified' column
