@@ -12,12 +12,14 @@ from commands.common import DocFormat, Format, dumps, emit, fail, run
 from spotchecks.commitments import commit_seed
 from spotchecks.draw import STRATA_COLUMNS, Allocation, Method
 from spotchecks.errors import SpotCheckError
-from spotchecks.evaluate import Evaluation, record_evaluation
+from spotchecks.evaluate import Evaluation, evaluate_sample
 from spotchecks.plan import Model, plan_sample
 from spotchecks.population import Filters
 from spotchecks.queries import answers, get_sample, list_samples, sample_items
-from spotchecks.review import ITEMS, RUBRIC, record_review, rubric_clauses
-from spotchecks.samples import DrawResult, draw_sample, enlarge_sample, replace_case
+from spotchecks.review import ITEMS, items_for, record_review, record_unable, rubric_clauses
+from spotchecks.samples import DrawResult, NotInPopulation, draw_sample, enlarge_sample, replace_case
+from spotchecks.signoff import sign_off
+from spotchecks.topup import top_up
 from spotchecks.verify import verify_sample
 from store.identity import User
 
@@ -151,7 +153,7 @@ def show_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(he
             typer.echo(dumps({**sample, "items": items, "answers": answers(con, sample_id)}))
             return
         active = [i for i in items if i["status"] == "active"]
-        done = sum(int(i["answered"]) >= len(RUBRIC) for i in active)  # type: ignore[call-overload]
+        done = sum(bool(i["complete"]) for i in active)
         periods = ", ".join(sample["periods"])  # type: ignore[arg-type]
         submissions = ", ".join(map(str, sample["submission_ids"]))  # type: ignore[call-overload]
         typer.echo(f"Sample {sample_id}: {sample['processor']} {periods} (submission {submissions}), "
@@ -190,27 +192,43 @@ def review_command(
     ctx: typer.Context,
     sample_id: Annotated[str, typer.Argument(help="The sample id.")],
     case_id: Annotated[str, typer.Argument(help="A case of the sample.")],
-    item: Annotated[str, typer.Argument(help=f"Rubric item: {', '.join(ITEMS)}.")],
-    answer: Annotated[str, typer.Argument(help="yes, no or na (not applicable).")],
-    comment: Annotated[str | None, typer.Option(help="What was found (required for no).")] = None,
+    item: Annotated[str | None, typer.Argument(help=f"Rubric item: {', '.join(ITEMS)}.")] = None,
+    answer: Annotated[str | None, typer.Argument(
+        help="yes, no, na (n/a: not applicable; needs a reason where the item applies) or unable (could not be "
+             "tested: a deviation).")] = None,
+    comment: Annotated[str | None, typer.Option(help="What was found (required for no, unable and na).")] = None,
+    unable: Annotated[str | None, typer.Option(
+        help="The case could not be tested, and why (e.g. \"case file not supplied\"): every item that applies "
+             "is answered unable.")] = None,
     format: Fmt = DocFormat.text,
 ) -> None:
     """Record a reviewer's answer for one rubric item of one sampled case.
 
     Example: oversight sample review S-2026-0001 BC-261007-05 timely no --comment "answered on day 41"
+    Example: oversight sample review S-2026-0001 BC-261007-05 --unable "case file not supplied"
     """
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        if unable is not None:
+            recorded = record_unable(con, user, sample_id, case_id, unable)
+            typer.echo(f"Recorded for {sample_id} case {case_id}: unable for {len(recorded)} item(s) "
+                       f"({', '.join(r.item_id for r in recorded)}), each a deviation: {unable}.")
+            return
+        if item is None or answer is None:
+            fail("Give the rubric item and the answer (oversight sample review S CASE ITEM ANSWER), or --unable "
+                 "\"why\" for a case that could not be tested.")
         review = record_review(con, user, sample_id, case_id, item, answer, comment)
         sample = get_sample(con, sample_id)
-        clause = rubric_clauses(con, str(sample["processor"]))[item]
-        done = len(answers(con, sample_id, case_id))
+        clause = rubric_clauses(con, str(sample["processor"]))[str(item)]
+        asked = items_for(con, sample_id, case_id)
+        done = sum(str(a["item_id"]) in asked for a in answers(con, sample_id, case_id))
         if format is DocFormat.json:
             typer.echo(dumps({**review.__dict__, "answer": review.answer.value, "clause": clause,
-                              "items_answered": done, "items": len(RUBRIC)}))
+                              "items_answered": done, "items": len(asked), "applicable_items": asked}))
             return
         typer.echo(f"Recorded for {sample_id} case {case_id}: {item} = {review.answer.value}"
-                   + (f" (a deviation, logged against {clause})" if review.answer.value == "no" else "")
-                   + f". {done} of {len(RUBRIC)} items answered for this case.")
+                   + (f" (a deviation, logged against {clause})" if review.answer.value in ("no", "unable")
+                      else "")
+                   + f". {done} of the {len(asked)} items that apply to this case answered.")
 
     run(ctx, work)
 
@@ -218,17 +236,15 @@ def review_command(
 def _evaluation_text(ev: Evaluation) -> None:
     periods = ", ".join(ev.periods) or ev.period
     typer.echo(f"Sample {ev.sample_id} ({ev.processor} {periods}): {ev.cases_reviewed} of {ev.sample_size} cases "
-               f"reviewed from a population of {ev.population_size}; {ev.model}, {ev.confidence:.0%} confidence, "
-               f"tolerable {ev.tolerable:.2%}; {ev.replacements} replacement(s).")
-    emit([{"item": r.item_id, "clause": r.clause, "n": r.n, "k": r.k,
-           "rate": "" if r.rate is None else f"{r.rate:.2%}",
-           "upper_limit": "" if r.upper_limit is None else f"{r.upper_limit:.2%}", "conclusion": r.conclusion}
-          for r in ev.items], Format.text, ["item", "clause", "n", "k", "rate", "upper_limit", "conclusion"])
-    if ev.key_items_total:
-        typer.echo(f"Key items (census, {ev.key_items_reviewed} of {ev.key_items_total} reviewed):")
-        emit([{"item": c.item_id, "clause": c.clause, "n": c.n, "k": c.k, "deviations": ", ".join(c.deviations)}
-              for c in ev.key_items], Format.text, ["item", "clause", "n", "k", "deviations"])
-    typer.echo(ev.conclusion)
+               f"reviewed from a population of {ev.population_size}; {ev.model}, {ev.confidence:.0%} confidence; "
+               f"{ev.key_items_total} key item(s), {ev.top_ups} top-up case(s), {ev.replacements} replacement(s).")
+    emit([{"item": r.item, "clause": r.clause, "applicable": r.applicable, "reviewed": r.reviewed,
+           "deviations": r.deviations, "upper_limit": "" if r.upper_limit is None else f"{r.upper_limit:.2%}",
+           "tolerable": f"{r.tolerable:.2%}", "conclusion": r.conclusion,
+           "more_needed": "" if r.more_needed is None else r.more_needed} for r in ev.items], Format.text,
+         ["item", "clause", "applicable", "reviewed", "deviations", "upper_limit", "tolerable", "conclusion",
+          "more_needed"])
+    typer.echo(f"Verdict: {ev.verdict} (decided by {', '.join(ev.deciding_items) or 'no item'}). {ev.conclusion}")
     for note in ev.notes:
         typer.echo(note)
 
@@ -236,15 +252,44 @@ def _evaluation_text(ev: Evaluation) -> None:
 @sample_app.command("evaluate")
 def evaluate_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(help="The sample id.")],
                      format: Fmt = DocFormat.text) -> None:
-    """Evaluate a sample per rubric item (upper limit against tolerable) and sign the evaluation off.
+    """Evaluate a sample per rubric item (upper limit against the item's tolerable rate); only reads.
 
     Example: oversight sample evaluate S-2026-0001 --format json
     """
-    evaluation = run(ctx, lambda con, user, path: record_evaluation(con, user, sample_id))
+    evaluation = run(ctx, lambda con, user, path: evaluate_sample(con, sample_id))
     if format is DocFormat.json:
         typer.echo(dumps(evaluation.as_dict()))
     else:
         _evaluation_text(evaluation)
+
+
+@sample_app.command("signoff")
+def signoff_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(help="The sample id.")],
+                    format: Fmt = DocFormat.text) -> None:
+    """Sign the sample's evaluation off: recorded as it reads now (refused while cases are unreviewed).
+
+    Example: oversight sample signoff S-2026-0001
+    """
+    evaluation = run(ctx, lambda con, user, path: sign_off(con, user, sample_id))
+    if format is DocFormat.json:
+        typer.echo(dumps(evaluation.as_dict()))
+        return
+    _evaluation_text(evaluation)
+    typer.echo(f"Signed off: the evaluation of {sample_id} is recorded as it reads now, with an audit event.")
+
+
+@sample_app.command("top-up")
+def top_up_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(help="The sample id.")],
+                   item: Annotated[str, typer.Argument(help=f"The rubric item: {', '.join(ITEMS)}.")],
+                   size: Annotated[int | None, typer.Option(help="Cases to add (default: as many as the item "
+                                                                 "needs).")] = None) -> None:
+    """Draw more cases for one rubric item from the cases it applies to (same seed, next in rank order).
+
+    Example: oversight sample top-up S-2026-0001 extension_notice
+    """
+    done = run(ctx, lambda con, user, path: top_up(con, user, sample_id, item, size))
+    typer.echo(f"Added {len(done.case_ids)} case(s) to {sample_id} for {item} (they count only for it): "
+               f"{', '.join(done.case_ids)}. Review them, then evaluate again.")
 
 
 @sample_app.command("commit")
@@ -281,11 +326,15 @@ def enlarge_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument
 @sample_app.command("replace")
 def replace_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(help="The sample id.")],
                     case_id: Annotated[str, typer.Argument(help="The case to take out.")],
-                    reason: Annotated[str, typer.Option(help="Why, e.g. 'case file unavailable'.")]) -> None:
-    """Replace a sampled case, with a reason, by the next case in rank order.
+                    reason: Annotated[str, typer.Option(
+                        help="Why the case is not in the population: "
+                             f"{', '.join(f'{r.name} ({r.value})' for r in NotInPopulation)}.")],
+                    note: Annotated[str | None, typer.Option(help="Details, e.g. the case it duplicates.")] = None,
+                    ) -> None:
+    """Replace a sampled case that is not in the population by the next case in rank order.
 
-    Example: oversight sample replace S-2026-0001 BC-261007-05 --reason "case file unavailable"
+    Example: oversight sample replace S-2026-0001 BC-261007-05 --reason duplicate_entry --note "same as BC-261007-04"
     """
-    done = run(ctx, lambda con, user, path: replace_case(con, user, sample_id, case_id, reason))
+    done = run(ctx, lambda con, user, path: replace_case(con, user, sample_id, case_id, reason, note))
     typer.echo(f"Replaced {done.case_id} by {done.replacement} in {sample_id} ({done.reason}); "
                f"{done.replacements} replacement(s) in this sample.")

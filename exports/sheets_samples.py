@@ -17,11 +17,12 @@ ITEM_COLUMNS = ["sample_id", "case_id", "part", "position", "stratum", "round", 
                 "replaced_because", "request_type", "received_on", "responded_on", "outcome", "agent_id",
                 "answers", "deviations"]
 REVIEW_COLUMNS = ["sample_id", "case_id", "item_id", "answer", "comment", "reviewer", "reviewed_at", "rubric_version"]
-CONCLUSION_COLUMNS = ["sample_id", "model", "confidence", "tolerable", "population_size", "sample_size",
-                      "cases_reviewed", "key_items_total", "key_items_reviewed", "replacements", "relied_on",
+CONCLUSION_COLUMNS = ["sample_id", "model", "confidence", "population_size", "sample_size", "cases_reviewed",
+                      "key_items_total", "key_items_reviewed", "top_ups", "replacements", "verdict", "deciding_items",
                       "conclusion", "notes"]
-EVALUATION_COLUMNS = ["sample_id", "part", "item_id", "clause", "n", "k", "not_applicable", "rate", "upper_limit",
-                      "conclusion", "text", "deviating_cases"]
+EVALUATION_COLUMNS = ["sample_id", "item", "clause", "population", "key_population", "applicable", "reviewed",
+                      "deviations", "upper_limit", "tolerable", "conclusion", "more_needed", "text",
+                      "deviation_case_ids", "not_applicable_case_ids"]
 NO_SAMPLE = "No sample was drawn from this month's cases."
 
 
@@ -56,13 +57,12 @@ def _evaluations(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[list[l
     conclusions, items = [], []
     for sample_id in ids:
         e = evaluate_sample(con, sample_id)
-        conclusions.append([e.sample_id, e.model, e.confidence, e.tolerable, e.population_size, e.sample_size,
-                            e.cases_reviewed, e.key_items_total, e.key_items_reviewed, e.replacements,
-                            "yes" if e.relied_on else "no", e.conclusion, " ".join(e.notes)])
-        items += [[e.sample_id, "random", r.item_id, r.clause, r.n, r.k, r.not_applicable, _ratio(r.rate),
-                   _ratio(r.upper_limit), r.conclusion, r.text, ", ".join(r.deviations)] for r in e.items]
-        items += [[e.sample_id, "key items (census)", k.item_id, k.clause, k.n, k.k, None, None, None,
-                   "census", "", ", ".join(k.deviations)] for k in e.key_items]
+        conclusions.append([e.sample_id, e.model, e.confidence, e.population_size, e.sample_size,
+                            e.cases_reviewed, e.key_items_total, e.key_items_reviewed, e.top_ups, e.replacements,
+                            e.verdict, ", ".join(e.deciding_items), e.conclusion, " ".join(e.notes)])
+        items += [[e.sample_id, r.item, r.clause, r.population, r.key_population, r.applicable, r.reviewed,
+                   r.deviations, _ratio(r.upper_limit), r.tolerable, r.conclusion, r.more_needed, r.text,
+                   ", ".join(r.deviation_case_ids), ", ".join(r.not_applicable_case_ids)] for r in e.items]
     return conclusions, items
 
 
@@ -87,5 +87,7 @@ def samples_sheet(con: duckdb.DuckDBPyConnection, scope: Scope) -> Sheet:
                 empty="No review recorded yet." if ids else NO_SAMPLE),
         Section("Evaluation", CONCLUSION_COLUMNS, conclusions, empty=NO_SAMPLE),
         Section("Evaluation per rubric item", EVALUATION_COLUMNS, evaluation, empty=NO_SAMPLE,
-                note="Upper limit: one-sided upper deviation limit at the plan's confidence; key items are a census."),
+                note="Per item, over the cases it applies to: upper limit = (key items' deviations + the random "
+                     "sample's one-sided upper limit × the item's cases outside the key items) / its cases "
+                     "(docs/sampling.md §4); key items are a census."),
     ])

@@ -76,6 +76,9 @@ def group_reviews(reviews: Iterable[dict[str, object]], sample: dict[str, object
         if r["answer"] == "no" and r["item_id"] in items:
             by_item.setdefault(str(r["item_id"]), []).append(r)
     candidates = []
+    unable = [r for r in reviews if r["answer"] == "unable"]
+    if unable:
+        candidates.append(_unable_candidate(unable, sample))
     for item_id, found in sorted(by_item.items()):
         question, clause = items[item_id]
         cases = {str(r["case_id"]): {"answer": "no", "comment": r.get("comment"), "reviewer": r.get("reviewer"),
@@ -89,6 +92,29 @@ def group_reviews(reviews: Iterable[dict[str, object]], sample: dict[str, object
                          f"\"no\" for {len(cases)} reviewed case(s) to: {question}"),
             severity=SEVERITY_FROM_REVIEW, cases=cases, evidence={"samples": [sample["sample_id"]]}))
     return candidates
+
+
+# SCC 7.6(c): the processor makes available all information needed to demonstrate compliance and allows audits. A
+# case that could not be tested (its file not supplied) is a deviation for each item (ISA 530 ¶11) and, together,
+# one finding against the audit clause (issue 14, item 4).
+AUDIT_CLAUSE = "SCC 7.6"
+
+
+def _unable_candidate(found: list[dict[str, object]], sample: dict[str, object]) -> Candidate:
+    cases: dict[str, dict[str, object]] = {}
+    for r in found:
+        case = cases.setdefault(str(r["case_id"]), {"answer": "unable", "comment": r.get("comment"), "items": [],
+                                                     "reviewer": r.get("reviewer"),
+                                                     "reviewed_at": r.get("reviewed_at")})
+        case["items"].append(str(r["item_id"]))  # type: ignore[union-attr]
+    return Candidate(
+        processor=str(sample["processor"]), period=str(sample["period"]),
+        source=f"spotcheck:{sample['sample_id']}:unable", clause=AUDIT_CLAUSE,
+        title="Spot check: case records not made available for audit",
+        description=(f"The spot check of the {sample['period']} report (sample {sample['sample_id']}) could not "
+                     f"test {len(cases)} sampled case(s) (e.g. the case file was not supplied); each counts as a "
+                     "deviation for every item that applies to it."),
+        severity=SEVERITY_FROM_REVIEW, cases=cases, evidence={"samples": [sample["sample_id"]]})
 
 
 def apply(con: duckdb.DuckDBPyConnection, user: User, role: str, candidates: list[Candidate],
@@ -133,14 +159,16 @@ def raise_from_checks(con: duckdb.DuckDBPyConnection, user: User, processor: str
 
 def raise_from_reviews(con: duckdb.DuckDBPyConnection, user: User, sample_id: object, *,
                        today: date | None = None) -> list[Raised]:
-    """Raise one finding per rubric item answered "no" in a sample's reviews, against the item's clause."""
+    """Raise one finding per rubric item answered "no" in a sample's reviews, against the item's clause, and one
+    against the audit clause for the cases that could not be tested ("unable")."""
     role = require(user, "raise a finding from reviews")
     found = rows(con, "SELECT sample_id, processor, period FROM samples WHERE sample_id = ?", [sample_id])
     if not found:
         raise UnknownSample(sample_id)
     [sample] = found
     reviews = rows(con, "SELECT case_id, item_id, answer, comment, reviewer, reviewed_at, rubric_version "
-                        "FROM current_reviews WHERE sample_id = ? AND answer = 'no' ORDER BY item_id, case_id",
+                        "FROM current_reviews WHERE sample_id = ? AND answer IN ('no', 'unable') "
+                        "ORDER BY item_id, case_id",
                    [sample["sample_id"]])
     items = terms.rubric_items(con, str(sample["processor"]))
     return apply(con, user, role, group_reviews(reviews, sample, items), today or date.today())

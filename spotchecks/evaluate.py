@@ -1,175 +1,140 @@
-"""Evaluate: what the sample says, per rubric item (spotchecks.md §4).
+"""Evaluate: what the sample says, per rubric item (docs/sampling.md §4). Read-only; signoff.py records it.
 
-Random part, per item: n (cases answered yes or no; "na" is outside the item's population), k (answered no), the
-sample deviation rate, the upper deviation limit at the plan's confidence (binomial: one-sided Clopper-Pearson;
-hypergeometric: exact with the random part's N) and the conclusion against the tolerable rate. Key items are a
-census: their deviations count in full, without projection.
+Per item, over the cases it applies to (applicability.py): the random part's applicable cases and the item's top-ups
+(a simple random sample of the item's sub-population outside the key items) and the key items (a census). The
+conclusion per item (`relied_on`, `not_relied_on`, `insufficient` with the cases `more_needed`) is conclusions.py's;
+the verdict names the items that decide it.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 
 import duckdb
 
-from spotchecks.bounds import upper_limit
+from spotchecks import applicability
+from spotchecks.conclusions import INSUFFICIENT, NOT_RELIED_ON, RELIED_ON, ItemConclusion, conclude
 from spotchecks.plan import Model
-from spotchecks.queries import fetch, get_sample
+from spotchecks.queries import fetch
 from spotchecks.review import RUBRICS, rubric_clauses
-from store import audit
-from store.db import transaction
-from store.identity import User, require
+from spotchecks.samples import load
 
-RELY = "rely"
-DO_NOT_RELY = "do not rely"
-NOT_REVIEWED = "not reviewed"
-
-
-@dataclass(frozen=True)
-class ItemResult:
-    """One rubric item over the random part."""
-
-    item_id: str
-    question: str
-    clause: str
-    n: int
-    k: int
-    not_applicable: int
-    rate: float | None
-    upper_limit: float | None
-    conclusion: str  # rely | do not rely | not reviewed
-    text: str
-    deviations: tuple[str, ...]  # case ids answered "no"
-
-
-@dataclass(frozen=True)
-class KeyItemResult:
-    """One rubric item over the key items: a census."""
-
-    item_id: str
-    clause: str
-    n: int
-    k: int
-    deviations: tuple[str, ...]
+# The words of earlier versions, kept for readers of stored evaluations.
+RELY, DO_NOT_RELY, NOT_REVIEWED = RELIED_ON, NOT_RELIED_ON, INSUFFICIENT
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """The sample's evaluation; `conclusion` says in words whether the processor's handling can be relied on."""
+    """The sample's evaluation: one conclusion per rubric item and the verdict they decide."""
 
     sample_id: str
     processor: str
     period: str
     model: str
     confidence: float
-    tolerable: float
+    tolerable: float  # the plan's rate (each item has its own: items[i].tolerable)
     population_size: int  # N of the random part (population without key items)
     sample_size: int  # random cases in the sample (replaced cases excluded)
-    cases_reviewed: int  # random cases with every rubric item answered
+    cases_reviewed: int  # random cases with every item that applies answered
     key_items_total: int
     key_items_reviewed: int
+    top_ups: int  # cases drawn for one item's sub-population
     replacements: int
     rubric_version: str
-    items: tuple[ItemResult, ...]
-    key_items: tuple[KeyItemResult, ...]
-    relied_on: bool
+    items: tuple[ItemConclusion, ...]
+    verdict: str  # relied_on | not_relied_on | insufficient
+    deciding_items: tuple[str, ...]  # the items that decide the verdict
     conclusion: str
     notes: tuple[str, ...] = ()
     periods: tuple[str, ...] = ()  # every period of the population, oldest first; `period` is the last
 
+    @property
+    def relied_on(self) -> bool:
+        return self.verdict == RELIED_ON
+
+    def item(self, item_id: str) -> ItemConclusion:
+        return next(i for i in self.items if i.item == item_id)
+
     def as_dict(self) -> dict[str, object]:
-        return json.loads(json.dumps(asdict(self), default=str))
+        """The JSON of `oversight sample evaluate --format json` (issue 14, "Names and decisions")."""
+        doc = asdict(self)
+        doc["relied_on"] = self.relied_on
+        return json.loads(json.dumps(doc, default=str))
 
 
-def _item_text(n: int, k: int, upper: float | None, tolerable: float, confidence: float) -> tuple[str, str]:
-    if n == 0 or upper is None:
-        return NOT_REVIEWED, "No case answered yes or no yet."
-    if upper <= tolerable:
-        return RELY, (f"{k} deviation(s) in {n}: upper limit {upper:.2%} ≤ tolerable {tolerable:.2%} at "
-                      f"{confidence:.0%} confidence: the processor's handling can be relied on.")
-    return DO_NOT_RELY, (f"{k} deviation(s) in {n}: upper limit {upper:.2%} > tolerable {tolerable:.2%} at "
-                         f"{confidence:.0%} confidence: the processor's handling cannot be relied on.")
+def _verdict(items: list[ItemConclusion]) -> tuple[str, tuple[str, ...], str]:
+    failing = [i.item for i in items if i.conclusion == NOT_RELIED_ON]
+    open_ = [i.item for i in items if i.conclusion == INSUFFICIENT and i.population]
+    if failing:
+        return NOT_RELIED_ON, tuple(failing), (
+            f"The processor's handling cannot be relied on for: {', '.join(failing)} (upper limit above the item's "
+            "tolerable rate).")
+    if open_:
+        more = {i.item: i.more_needed for i in items if i.item in open_}
+        said = ", ".join(f"{k} ({v} more case(s))" if v else f"{k} (reviews to finish)" for k, v in more.items())
+        return INSUFFICIENT, tuple(open_), f"No conclusion yet for: {said}; every other item can be relied on."
+    relied = tuple(i.item for i in items if i.population)
+    return RELIED_ON, relied, ("Every rubric item's upper limit is within its tolerable rate: the processor's "
+                               "handling can be relied on.")
 
 
 def evaluate_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Evaluation:
-    """Evaluate a sample from its current answers (read-only; `record_evaluation` signs it off)."""
-    sample = get_sample(con, sample_id)
+    """Evaluate a sample from its current answers (read-only; signoff.sign_off records it)."""
+    stored = load(con, sample_id)
+    sample = stored.sample
     plan: dict[str, object] = sample["plan"]  # type: ignore[assignment]
     confidence, tolerable = float(plan["confidence"]), float(plan["tolerable"])  # type: ignore[arg-type]
+    expected = float(plan.get("expected") or 0)  # type: ignore[arg-type]
     model = Model(str(plan["model"]))
     rubric = RUBRICS[str(sample["rubric_version"])]
-    clauses = rubric_clauses(con, str(sample["processor"]))
-    items = fetch(con, "SELECT case_id, part FROM active_sample_items WHERE sample_id = ?", [sample_id])
-    parts = {str(i["case_id"]): str(i["part"]) for i in items}
+    processor = str(sample["processor"])
+    clauses = rubric_clauses(con, processor)
+    rates = tolerable_rates(con, processor, tolerable)
+    parts = {str(i["case_id"]): str(i["part"]) for i in stored.items if not i["replacement"]}
     answers = fetch(con, "SELECT case_id, item_id, answer FROM current_reviews WHERE sample_id = ?", [sample_id])
     by_case: dict[str, dict[str, str]] = {}
     for a in answers:
         if str(a["case_id"]) in parts:  # answers on replaced cases no longer count
             by_case.setdefault(str(a["case_id"]), {})[str(a["item_id"])] = str(a["answer"])
+    applies = applicability.for_sample(con, sample_id, list(parts))
+    outside, inside = applicability.population_counts(con, stored.population, processor, stored.key_ids)
     random_ids = [c for c, p in parts.items() if p == "random"]
     key_ids = [c for c, p in parts.items() if p == "key_item"]
-    [counts] = fetch(con, "SELECT count(*) AS n FROM sample_replacements WHERE sample_id = ?", [sample_id])
-    population = int(sample["population_size"]) - len(key_ids)  # type: ignore[call-overload]
-    finite = population if model is Model.hypergeometric else None
+    top_up_ids = [c for c, p in parts.items() if p == "top_up"]
 
-    results, census = [], []
+    items = []
     for item in rubric:
-        clause = clauses.get(item.id, item.clause)
-        said = {c: by_case.get(c, {}).get(item.id) for c in random_ids}
-        no = tuple(sorted(c for c, a in said.items() if a == "no" and item.deviation_on_no))
-        n = sum(a in ("yes", "no") for a in said.values())
-        upper = upper_limit(n, len(no), confidence, finite) if n else None
-        conclusion, text = _item_text(n, len(no), upper, tolerable, confidence)
-        results.append(ItemResult(item.id, item.question, clause, n, len(no),
-                                  sum(a == "na" for a in said.values()), len(no) / n if n else None, upper,
-                                  conclusion, text, no))
-        key_said = {c: by_case.get(c, {}).get(item.id) for c in key_ids}
-        key_no = tuple(sorted(c for c, a in key_said.items() if a == "no" and item.deviation_on_no))
-        census.append(KeyItemResult(item.id, clause, sum(a in ("yes", "no") for a in key_said.values()),
-                                    len(key_no), key_no))
+        def said(ids: list[str], item_id: str = item.id) -> dict[str, str | None]:
+            return {c: by_case.get(c, {}).get(item_id) for c in ids if item_id in applies[c]}
+
+        items.append(conclude(item.id, clauses.get(item.id, item.clause), random=said(random_ids + top_up_ids),
+                              key=said(key_ids), n_random=outside[item.id], n_key=inside[item.id],
+                              tolerable=rates[item.id], confidence=confidence, expected=expected, model=model))
 
     def complete(case_id: str) -> bool:
-        return len(by_case.get(case_id, {})) >= len(rubric)
+        return set(applies[case_id]) <= set(by_case.get(case_id, {}))
 
     reviewed = sum(complete(c) for c in random_ids)
     key_reviewed = sum(complete(c) for c in key_ids)
-    relied = bool(results) and all(r.conclusion == RELY for r in results)
     notes = []
     if reviewed < len(random_ids):
         notes.append(f"{reviewed} of {len(random_ids)} sampled cases are fully reviewed: the evaluation is "
                      "provisional until every case is.")
     if key_reviewed < len(key_ids):
         notes.append(f"{key_reviewed} of {len(key_ids)} key items are fully reviewed.")
-    failing = [r.item_id for r in results if r.conclusion == DO_NOT_RELY]
-    key_deviations = sum(c.k for c in census)
-    if failing:
-        conclusion = (f"The processor's handling cannot be relied on for: {', '.join(failing)} (upper limit above "
-                      f"the tolerable {tolerable:.1%} at {confidence:.0%} confidence).")
-    elif relied:
-        conclusion = (f"Every rubric item's upper limit is at most the tolerable {tolerable:.1%} at "
-                      f"{confidence:.0%} confidence: the processor's handling can be relied on.")
-    else:
-        conclusion = "Not every rubric item has answers yet: no conclusion."
-    if key_deviations:
-        conclusion += f" Key items: {key_deviations} deviation(s), each to be followed up (census)."
-    return Evaluation(sample_id, str(sample["processor"]), str(sample["period"]), model.value, confidence,
-                      tolerable, population, len(random_ids), reviewed, len(key_ids), key_reviewed,
-                      int(counts["n"]), str(sample["rubric_version"]), tuple(results), tuple(census),  # type: ignore[call-overload]
-                      relied, conclusion, tuple(notes), tuple(sample["periods"]))  # type: ignore[arg-type]
+    skipped = sum(len(i.not_applicable_case_ids) for i in items)
+    if skipped:
+        notes.append(f"{skipped} answer(s) say \"not applicable\" for an item that applies from the case's facts; "
+                     "each gives its reason in the review answers.")
+    verdict, deciding, conclusion = _verdict(items)
+    return Evaluation(sample_id, processor, str(sample["period"]), model.value, confidence, tolerable,
+                      int(sample["population_size"]) - len(stored.key_ids), len(random_ids), reviewed,  # type: ignore[call-overload]
+                      len(key_ids), key_reviewed, len(top_up_ids), len(stored.excluded),
+                      str(sample["rubric_version"]), tuple(items), verdict, deciding, conclusion, tuple(notes),
+                      tuple(sample["periods"]))  # type: ignore[arg-type]
 
 
-def record_evaluation(con: duckdb.DuckDBPyConnection, user: User, sample_id: str) -> Evaluation:
-    """Evaluate and sign the evaluation off: stored as it reads now, with an audit event."""
-    role = require(user, "evaluate a sample")
-    evaluation = evaluate_sample(con, sample_id)
-    at = datetime.now(UTC).replace(tzinfo=None)
-    with transaction(con):
-        con.execute("INSERT INTO sample_evaluations VALUES (?, ?, ?, ?, ?)",
-                    [sample_id, at, user.name, evaluation.rubric_version, json.dumps(evaluation.as_dict())])
-        audit.append_event(con, user=user.name, role=role, action="sample.evaluated", obj=f"sample:{sample_id}",
-                           details={"relied_on": evaluation.relied_on, "cases_reviewed": evaluation.cases_reviewed,
-                                    "items": {r.item_id: {"n": r.n, "k": r.k, "upper_limit": r.upper_limit,
-                                                          "conclusion": r.conclusion} for r in evaluation.items}})
-    return evaluation
+def tolerable_rates(con: duckdb.DuckDBPyConnection, processor: str, plan_rate: float) -> dict[str, float]:
+    """The tolerable deviation rate of each rubric item for this processor."""
+    return {item.id: plan_rate for item in RUBRICS[max(RUBRICS)]}

@@ -40,33 +40,33 @@ def list_samples(con: duckdb.DuckDBPyConnection, processor: str | None = None,
 
     `period` keeps the samples whose population includes that month (one of their periods).
     """
-    from spotchecks.review import RUBRIC  # the rubric decides when a case is fully reviewed
-
     found = fetch(
         con,
-        """WITH answered AS (
-               SELECT sample_id, case_id, count(*) AS answers FROM current_reviews GROUP BY ALL)
-           SELECT s.sample_id, s.processor, s.period, coalesce(s.periods, [s.period]) AS periods, s.method,
+        """SELECT s.sample_id, s.processor, s.period, coalesce(s.periods, [s.period]) AS periods, s.method,
                   s.seed, s.population_size, s.fingerprint,
                   s.key_items, s.drawn_at, s.drawn_by, s.rubric_version,
                   count(i.case_id) FILTER (WHERE i.part = 'random') AS random_items,
                   count(i.case_id) FILTER (WHERE i.part = 'key_item') AS key_items_count,
-                  count(i.case_id) FILTER (WHERE a.answers >= $items) AS reviewed,
                   (SELECT count(*) FROM sample_replacements r WHERE r.sample_id = s.sample_id) AS replacements
            FROM samples s
            LEFT JOIN active_sample_items i USING (sample_id)
-           LEFT JOIN answered a ON a.sample_id = i.sample_id AND a.case_id = i.case_id
            WHERE ($processor IS NULL OR s.processor = $processor)
              AND ($period IS NULL OR list_contains(coalesce(s.periods, [s.period]), $period))
            GROUP BY ALL ORDER BY s.drawn_at DESC, s.sample_id DESC""",
-        {"processor": processor, "period": period, "items": len(RUBRIC)},
+        {"processor": processor, "period": period},
     )
+    for sample in found:  # fully reviewed: every item that applies to the case answered (applicability.py)
+        sample["reviewed"] = sum(i["status"] == "active" and bool(i["complete"])
+                                 for i in sample_items(con, str(sample["sample_id"])))
     return found
 
 
 def sample_items(con: duckdb.DuckDBPyConnection, sample_id: str) -> list[dict[str, object]]:
-    """Every case that joined the sample, in order, with its status and how many rubric items are answered."""
-    return fetch(
+    """Every case that joined the sample, in order, with its status, how many rubric items apply to it
+    (`applicable`), how many are answered and whether every one that applies is (`complete`)."""
+    from spotchecks.applicability import for_sample  # it reads samples through this module
+
+    items = fetch(
         con,
         """WITH answered AS (
                SELECT case_id, count(*) AS answered, count(*) FILTER (WHERE answer = 'no') AS deviations
@@ -82,6 +82,11 @@ def sample_items(con: duckdb.DuckDBPyConnection, sample_id: str) -> list[dict[st
            ORDER BY i.part DESC, i.position""",
         {"sid": sample_id},
     )
+    applies = for_sample(con, sample_id, [str(i["case_id"]) for i in items])
+    for i in items:
+        i["applicable"] = len(applies[str(i["case_id"])])
+        i["complete"] = int(i["answered"]) >= i["applicable"]  # type: ignore[call-overload]
+    return items
 
 
 def case_facts(con: duckdb.DuckDBPyConnection, sample_id: str, case_id: str) -> dict[str, object] | None:

@@ -1,6 +1,8 @@
 """Review: the reviewer's answers to the rubric (vocab/rubric.py), append-only.
 
 Each answer is yes / no / na (not applicable), with a comment (required for "no"), the reviewer and the time.
+Only the items that apply to the case (spotchecks/applicability.py, from its facts) are answered; "not applicable"
+on an item that applies needs a reason, which the evaluation reports.
 The rubric is versioned: a sample keeps the version it is reviewed with, and a changed rubric needs a new version.
 """
 
@@ -13,6 +15,7 @@ from enum import StrEnum
 
 import duckdb
 
+from spotchecks import applicability
 from spotchecks.errors import InvalidReview, NotInSample
 from spotchecks.queries import fetch, get_sample
 from store import audit
@@ -25,6 +28,11 @@ class Answer(StrEnum):
     yes = "yes"
     no = "no"
     na = "na"
+    unable = "unable"  # could not be tested (e.g. the case file was not supplied): a deviation, ISA 530 ¶11
+
+    @classmethod
+    def _missing_(cls, value: object) -> Answer | None:
+        return cls.na if value == "n/a" else None
 
 
 def rubric_clauses(con: duckdb.DuckDBPyConnection, processor: str) -> dict[str, str]:
@@ -60,12 +68,15 @@ def _validate(item_id: str, answer: object, comment: str | None) -> tuple[Answer
     try:
         chosen = Answer(str(answer).strip().lower())
     except ValueError:
-        raise InvalidReview(f"The answer for '{item_id}' must be yes, no or na (not applicable), "
+        raise InvalidReview(f"The answer for '{item_id}' must be yes, no, na (n/a: not applicable) or unable, "
                             f"not '{answer}'.") from None
     text = (comment or "").strip() or None
     if chosen is Answer.no and not text:
         raise InvalidReview(f"A \"no\" for '{item_id}' needs a comment saying what was wrong in the case "
                             "(it becomes the evidence of the finding). Add --comment \"...\".")
+    if chosen is Answer.unable and not text:
+        raise InvalidReview(f"\"unable\" for '{item_id}' needs a comment saying why the case could not be tested "
+                            "(e.g. \"case file not supplied\"): it counts as a deviation. Add --comment \"...\".")
     return chosen, text
 
 
@@ -91,6 +102,7 @@ def record_reviews(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, c
         if item[0]["replacement"]:
             raise NotInSample(f"Case '{case_id}' was replaced in sample {sample_id} by {item[0]['replacement']}; "
                               "review that case instead.")
+        _require_applicable(checked, applicability.for_sample(con, sample_id, [case_id])[case_id], case_id)
         recorded = []
         for item_id, (answer, comment) in checked.items():
             con.execute("INSERT INTO reviews (sample_id, case_id, item_id, answer, comment, reviewer, reviewed_at, "
@@ -102,6 +114,35 @@ def record_reviews(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, c
                            details={"case_id": case_id, "answers": {k: v[0].value for k, v in checked.items()},
                                     "rubric_version": version})
     return recorded
+
+
+def items_for(con: duckdb.DuckDBPyConnection, sample_id: str, case_id: str) -> list[str]:
+    """The rubric items that apply to a sampled case (from its facts), in the rubric's order: the ones it is asked."""
+    return list(applicability.for_sample(con, sample_id, [case_id])[case_id])
+
+
+def _require_applicable(checked: Mapping[str, tuple[Answer, str | None]], applies: tuple[str, ...],
+                        case_id: str) -> None:
+    """Refuse answers to items that do not apply to the case, and "not applicable" without a reason where one does."""
+    outside = [item_id for item_id in checked if item_id not in applies]
+    if outside:
+        raise InvalidReview(f"{', '.join(outside)} do(es) not apply to case '{case_id}' (from its facts), so it is "
+                            f"not asked. The items that apply: {', '.join(applies) or 'none'}.")
+    unexplained = [item_id for item_id, (answer, comment) in checked.items() if answer is Answer.na and not comment]
+    if unexplained:
+        raise InvalidReview(f"{', '.join(unexplained)} appl(ies) to case '{case_id}' from its facts: \"not "
+                            "applicable\" needs a reason in the comment (it is reported with the evaluation).")
+
+
+CASE_FILE_NOT_SUPPLIED = "case file not supplied"
+
+
+def record_unable(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, case_id: str,
+                  reason: str = CASE_FILE_NOT_SUPPLIED) -> list[Review]:
+    """Answer every item that applies to the case `unable` (e.g. its case file was not supplied): each is a
+    deviation for its item (ISA 530 ¶11), and together they can raise a finding under the audit clause."""
+    return record_reviews(con, user, sample_id, case_id,
+                          {item_id: (Answer.unable, reason) for item_id in items_for(con, sample_id, case_id)})
 
 
 def record_review(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, case_id: str, item_id: str,

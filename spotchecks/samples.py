@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import duckdb
 
@@ -36,6 +37,11 @@ from store import audit
 from store.db import transaction
 from store.identity import User, require
 
+# The columns a draw writes, in the order of its values (later migrations add columns: never insert positionally).
+SAMPLE_COLUMNS = ("sample_id", "processor", "period", "submission_id", "filters", "population_size", "fingerprint",
+                  "seed", "method", "stratify_by", "allocation", "per_stratum", "requested_n", "plan", "key_items",
+                  "key_item_runs", "commitment", "drawn_at", "drawn_by", "rubric_version", "notes", "periods",
+                  "submission_ids", "key_item_outcomes")
 DEFAULT_CONFIDENCE = "0.95"
 DEFAULT_TOLERABLE = "0.05"
 
@@ -153,14 +159,15 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
         if commitment:
             notes.append(commitment.describe())
         con.execute(
-            "INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO samples ({', '.join(SAMPLE_COLUMNS)}) VALUES ({', '.join('?' * len(SAMPLE_COLUMNS))})",
             [sample_id, processor, population.period, population.submission_id,
              json.dumps(population.filters.as_dict()), population.size, population.fingerprint, chosen_seed,
              design.method.value, design.by,
              design.allocation.value if design.method is Method.stratified else None, design.per,
              plan.n if design.method is not Method.quota else None, json.dumps(plan.as_dict()),
              rule.value if rule else None, runs or None, commitment.commitment if commitment else None,
-             at, user.name, RUBRIC_VERSION, notes, list(population.periods), list(population.submission_ids)],
+             at, user.name, RUBRIC_VERSION, notes, list(population.periods), list(population.submission_ids),
+             list(pop.REFUSAL_OUTCOMES) if rule is KeyItems.refusals else None],
         )
         _insert_items(con, sample_id, "random", picks, 1, 1, at, user.name)
         key_picks = [Pick(case_id, None, rank(chosen_seed, case_id)) for case_id in key_ids]
@@ -289,6 +296,21 @@ def enlarge_sample(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, s
     return new
 
 
+class NotInPopulation(StrEnum):
+    """The only reasons a sampled case is replaced: it is not a member of the population (ISA 530 ¶10; issue 14,
+    item 4). A case that cannot be tested (its file not supplied, say) is not replaced: it is answered `unable`,
+    a deviation (ISA 530 ¶11)."""
+
+    duplicate_entry = "duplicate entry"
+    not_a_request = "not a data-subject request"
+    outside_period = "outside the period"
+
+    @classmethod
+    def _missing_(cls, value: object) -> NotInPopulation | None:
+        text = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+        return next((r for r in cls if text in (r.name, r.value.replace(" ", "_").replace("-", "_"))), None)
+
+
 @dataclass(frozen=True)
 class Replacement:
     """A case taken out of a sample with its reason, and the next case in rank order that took its place."""
@@ -302,13 +324,19 @@ class Replacement:
 
 
 def replace_case(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, case_id: str,
-                 reason: str) -> Replacement:
-    """Replace a sampled case (e.g. its case file is unavailable) by the next case in rank order, with the reason."""
+                 reason: object, note: str | None = None) -> Replacement:
+    """Replace a sampled case that is not in the population (a duplicate entry, not a data-subject request, outside
+    the period) by the next case in rank order; the reason is one of `NotInPopulation`, with an optional note."""
     role = require(user, "replace a sampled case")
-    text = (reason or "").strip()
-    if not text:
-        raise NothingToReplace("A replacement needs a reason (e.g. \"case file unavailable\"): it is recorded "
-                               "and shown with the sample. Give --reason \"...\".")
+    try:
+        why = NotInPopulation(reason)
+    except ValueError:
+        raise NothingToReplace(
+            f"A case is replaced only when it is not in the population: {', '.join(r.value for r in NotInPopulation)} "
+            f"(--reason {'|'.join(r.name for r in NotInPopulation)}), not '{reason}'. A case that cannot be tested "
+            "(its file not supplied, say) stays in the sample and is answered \"unable\", which counts as a "
+            f"deviation: oversight sample review {sample_id} {case_id} --unable \"case file not supplied\".") from None
+    text = why.value + (f": {note.strip()}" if note and note.strip() else "")
     at = _now()
     with transaction(con):
         stored = load(con, sample_id)
@@ -316,6 +344,9 @@ def replace_case(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, cas
         if item is None or item["replacement"]:
             state = "was already replaced" if item else "is not in the sample"
             raise NotInSample(f"Case '{case_id}' {state} in {sample_id}; only its active cases can be replaced.")
+        if item["part"] == "top_up":
+            raise NotInSample(f"Case '{case_id}' was drawn as a top-up of {sample_id}: top-ups are not replaced "
+                              "(they are the next cases of their item in rank order).")
         if item["part"] == "key_item":
             raise NotInSample(f"Case '{case_id}' is a key item of {sample_id}: key items are reviewed in full and "
                               "cannot be swapped. If its file is unavailable, answer its items and say so.")

@@ -13,6 +13,7 @@ import duckdb
 from spotchecks import population as pop
 from spotchecks.draw import fingerprint, select
 from spotchecks.samples import load
+from spotchecks.topup import next_cases, stored_top_ups
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,14 @@ def verify_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Verificatio
                         f"{len(missing)} stored case(s) not among them, {len(unexpected)} of them not stored.")
     if wrong_rank:
         problems.append(f"{len(wrong_rank)} stored rank(s) differ from SHA-256 of seed and case id.")
+    for item_id, drawn in stored_top_ups(con, sample_id).items():
+        # Top-ups: the lowest ranks of the item's cases outside the random part (topup.py), recomputed in Python.
+        again = next_cases(con, stored, item_id, len(drawn), drawn=True)
+        if sorted(again) != sorted(drawn):
+            reproduced = False
+            problems.append(f"The top-up for {item_id} recomputed from seed {sample['seed']} gives other cases than "
+                            f"the {len(drawn)} stored (did the contract profile's lists change which cases it "
+                            "applies to?).")
     processor, periods = str(sample["processor"]), stored.population.periods
     current = [pop.current_report(con, processor, p) for p in periods]
     current_fp: str | None = None

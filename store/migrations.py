@@ -368,6 +368,45 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 first_seen_at TIMESTAMP NOT NULL)""",
         ],
     ),
+    (
+        9,
+        "spot checks: top-ups per rubric item, deviation causes, second reviews, seed reuse, refusal outcomes",
+        [
+            # docs/sampling.md §2: cases drawn for one rubric item's sub-population; they count only for that item.
+            # A case joins sample_items once (part 'top_up'); here once per item it was drawn for.
+            """CREATE TABLE sample_top_ups (
+                sample_id VARCHAR NOT NULL,
+                item_id VARCHAR NOT NULL,
+                case_id VARCHAR NOT NULL,
+                rank VARCHAR NOT NULL,
+                position INTEGER NOT NULL,
+                round INTEGER NOT NULL,
+                drawn_at TIMESTAMP NOT NULL,
+                drawn_by VARCHAR NOT NULL,
+                PRIMARY KEY (sample_id, item_id, case_id))""",
+            # ISA 530 ¶12: the nature and cause of each deviation (a closed list, vocab/rubric.py).
+            "ALTER TABLE reviews ADD COLUMN cause VARCHAR",
+            """CREATE OR REPLACE VIEW current_reviews AS
+                SELECT * FROM reviews
+                QUALIFY row_number() OVER (PARTITION BY sample_id, case_id, item_id ORDER BY review_id DESC) = 1""",
+            # A second, independent review of some cases by another auditor (agreement, Cohen's kappa).
+            "CREATE SEQUENCE second_review_ids START 1",
+            """CREATE TABLE second_reviews (
+                sample_id VARCHAR NOT NULL,
+                case_id VARCHAR NOT NULL,
+                item_id VARCHAR NOT NULL,
+                answer VARCHAR NOT NULL,
+                comment VARCHAR,
+                reviewer VARCHAR NOT NULL,
+                reviewed_at TIMESTAMP NOT NULL,
+                review_id BIGINT NOT NULL DEFAULT nextval('second_review_ids'))""",
+            # Why a seed already used for another population was used again (docs/sampling.md §2).
+            "ALTER TABLE samples ADD COLUMN seed_reuse_reason VARCHAR",
+            # The outcomes `--key-items refusals` took at the draw; NULL: refused and partially_fulfilled (before
+            # identity_not_confirmed counted as a refusal), so older samples verify as they were drawn.
+            "ALTER TABLE samples ADD COLUMN key_item_outcomes VARCHAR[]",
+        ],
+    ),
 ]
 
 # Numbers may land out of order while several are written at once: the highest counts, and they apply in order.

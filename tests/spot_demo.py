@@ -37,3 +37,14 @@ def add_check_run(con: duckdb.DuckDBPyConnection, processor: str, period: str,
                 con.execute("INSERT INTO exceptions VALUES (?, ?, ?, ?, ?, ?, 'SCC 8(b)', '{}')",
                             [run_id, check_id, severity, processor, period, case_id])
     return int(run_id)
+
+
+def answer_all(con: duckdb.DuckDBPyConnection, user_: User, sample_id: str, case_id: str, answer: str = "yes",
+               **overrides: tuple[str, str | None]) -> dict[str, tuple[str, str | None]]:
+    """Answer every rubric item that applies to the case (from its facts) with `answer`; `overrides` per item."""
+    from spotchecks.review import items_for, record_reviews
+
+    given: dict[str, tuple[str, str | None]] = {i: (answer, None) for i in items_for(con, sample_id, case_id)}
+    given.update(overrides)
+    record_reviews(con, user_, sample_id, case_id, given)
+    return given

@@ -24,15 +24,15 @@ from ingest.demo import load_demo, manifest
 from ingest.errors import MissingRequiredColumns
 from ingest.mapping import build_mapping
 from spotchecks.commitments import commit_seed
-from spotchecks.evaluate import record_evaluation
-from spotchecks.review import RUBRIC, record_reviews
 from spotchecks.samples import draw_sample, enlarge_sample, replace_case
+from spotchecks.signoff import sign_off
 from store import audit
 from store.db import connect
 from store.identity import PERMISSIONS, User
 from store.users_file import add_user
 from tests import test_export_pack as pack_tests
 from tests.conftest import HEADER_NL, nl_row, run_cli
+from tests.spot_demo import answer_all
 
 BELCALL = "Belcall Antwerpen BV"
 
@@ -169,12 +169,15 @@ def test_a_month_of_oversight_appends_one_event_per_step(demo, tmp_path: Path):
     enlarge_sample(demo, ann, sample.sample_id, 4)
     step([("sample.enlarged", f"sample:{sample.sample_id}")])
     first, second = sample.random_part[0].case_id, sample.random_part[1].case_id
-    replace_case(demo, ann, sample.sample_id, second, "case file unavailable at the call centre")
+    replace_case(demo, ann, sample.sample_id, second, "duplicate_entry", "listed twice")
     step([("sample.case_replaced", f"sample:{sample.sample_id}")])
-    answers = {item.id: ("yes", None) for item in RUBRIC} | {"substance": ("no", "template answer only")}
-    record_reviews(demo, ann, sample.sample_id, first, answers)
+    answer_all(demo, ann, sample.sample_id, first, substance=("no", "template answer only"))
     step([("sample.reviewed", f"sample:{sample.sample_id}")])
-    record_evaluation(demo, ann, sample.sample_id)
+    for case in [p[0] for p in demo.execute("SELECT case_id FROM active_sample_items WHERE sample_id = ? AND "
+                                            "case_id <> ?", [sample.sample_id, first]).fetchall()]:
+        answer_all(demo, ann, sample.sample_id, case)
+        step([("sample.reviewed", f"sample:{sample.sample_id}")])
+    sign_off(demo, ann, sample.sample_id)
     step([("sample.evaluated", f"sample:{sample.sample_id}")])
 
     raised = raise_from_checks(demo, vera, BELCALL, "2026-10", today=date(2026, 11, 6))

@@ -107,14 +107,15 @@ def test_review_answers_test_the_rubric_items_clause_and_a_no_is_a_deviation(dem
     drawn = draw_sample(demo, AUDITOR, processor=BELCALL, period="2026-10", size=4, seed="coverage-test")
     first, second, third, fourth = (p.case_id for p in drawn.random_part)
     record_reviews(demo, AUDITOR, drawn.sample_id, first, {"timely": ("no", "answered on day 41"),
-                                                           "escalation": ("yes", None)})
+                                                           "minimisation": ("yes", None)})
     record_reviews(demo, AUDITOR, drawn.sample_id, second, {"timely": ("yes", None)})
-    record_reviews(demo, AUDITOR, drawn.sample_id, third, {"timely": ("na", None)})  # not applicable: no evidence
+    # not applicable although it applies: the reason is required
+    record_reviews(demo, AUDITOR, drawn.sample_id, third, {"timely": ("na", "the case file holds no dates")})
     record_reviews(demo, AUDITOR, drawn.sample_id, fourth, {"timely": ("no", "late")})
-    replace_case(demo, AUDITOR, drawn.sample_id, fourth, "case file lost")  # a replaced case's answers do not count
+    replace_case(demo, AUDITOR, drawn.sample_id, fourth, "not_a_request")  # a replaced case's answers do not count
     coverage = clause_coverage(demo, BELCALL, "2026-10")
     assert evidence(coverage, "SCC 8(b)")["timely"] == (2, 1)
-    assert evidence(coverage, "Annex III")["escalation"] == (1, 0)
+    assert evidence(coverage, "SCC 7.4")["minimisation"] == (1, 0)
     assert evidence(coverage, "SCC 8(a)")["recognised"] == (0, 0)
     assert evidence(clause_coverage(demo, BELCALL, "2026-09"), "SCC 8(b)")["timely"] == (0, 0)  # another month
 

@@ -19,12 +19,13 @@ from exports.sheets_checks import NO_RUN
 from exports.xlsx import cell
 from findings.raising import raise_from_checks, raise_from_reviews
 from findings.service import move, raise_finding, respond
-from spotchecks.review import RUBRIC, record_review, record_reviews
+from spotchecks.review import record_review
 from spotchecks.samples import draw_sample
 from store import audit
 from store.errors import PermissionDenied
 from store.identity import ROLES, User
 from tests.conftest import HEADER_NL, nl_row
+from tests.spot_demo import answer_all
 
 BELCALL = "Belcall Antwerpen BV"
 APPELIA = "Appelia Services SRL"
@@ -256,7 +257,7 @@ def test_planted_formulas_in_case_ids_agent_ids_and_names_come_out_as_text(con, 
     add_result(con, "deadline.overdue_open", "major", [hyperlink], tested=1, processor="=1+1 BV",
                details={"agent_id": at_sum})
     sample = draw_sample(con, officer, processor="=1+1 BV", period="2026-10", size=1, seed=1)
-    record_review(con, officer, sample.sample_id, hyperlink, "substance", "no", dde)
+    record_review(con, officer, sample.sample_id, hyperlink, "recognised", "no", dde)
     finding = raise_finding(con, officer, processor="=1+1 BV", period="2026-10", clause="SCC 8(b)", title=hyperlink,
                             severity="high", description=dde, case_ids=[hyperlink])
     respond(con, officer, finding, "disputed", at_sum)
@@ -360,14 +361,14 @@ def month_of_work(demo: duckdb.DuckDBPyConnection) -> dict[str, object]:
     the checks and the review, the first one notified and disputed."""
     sample = draw_sample(demo, OFFICER, processor=BELCALL, period="2026-10", size=5, seed=12345)
     reviewed = sample.random_part[0].case_id
-    answers = {item.id: ("yes", None) for item in RUBRIC} | {"substance": ("no", "standard template only")}
-    record_reviews(demo, OFFICER, sample.sample_id, reviewed, answers)
+    answers = answer_all(demo, OFFICER, sample.sample_id, reviewed, substance=("no", "standard template only"))
     raised = sorted(r.finding_id for r in raise_from_checks(demo, OFFICER, BELCALL, "2026-10",
                                                             today=date(2026, 11, 6)))
     [from_review] = raise_from_reviews(demo, OFFICER, sample.sample_id, today=date(2026, 11, 6))
     move(demo, OFFICER, raised[0], "notified")
     respond(demo, OFFICER, raised[0], "disputed", "Answered by phone within the month.")
-    return {"sample": sample, "reviewed": reviewed, "raised": raised, "from_review": from_review.finding_id}
+    return {"sample": sample, "reviewed": reviewed, "raised": raised, "from_review": from_review.finding_id,
+            "answered": len(answers)}
 
 
 def test_the_samples_sheet_shows_seed_fingerprint_cases_reviews_and_evaluation(demo, month_of_work, tmp_path):
@@ -379,18 +380,21 @@ def test_the_samples_sheet_shows_seed_fingerprint_cases_reviews_and_evaluation(d
     assert row["random_items"] == 5 and row["drawn_by"] == "olivia"
     items = section(wb, "Sampled cases")
     assert [i["case_id"] for i in items] == [p.case_id for p in sample.random_part]
-    assert (items[0]["answers"], items[0]["deviations"]) == (len(RUBRIC), 1)
+    assert (items[0]["answers"], items[0]["deviations"]) == (month_of_work["answered"], 1)
     assert items[0]["request_type"] and items[0]["agent_id"]  # the case's facts from the sampled report
     answers = section(wb, "Review answers")
-    assert len(answers) == len(RUBRIC) and {a["case_id"] for a in answers} == {month_of_work["reviewed"]}
+    assert len(answers) == month_of_work["answered"] and {a["case_id"] for a in answers} == {month_of_work["reviewed"]}
     assert next(a for a in answers if a["item_id"] == "substance")["comment"] == "standard template only"
     [conclusion] = section(wb, "Evaluation")
-    assert (conclusion["relied_on"], conclusion["cases_reviewed"]) == ("no", 1)
-    per_item = {(r["part"], r["item_id"]): r for r in section(wb, "Evaluation per rubric item")}
-    substance, timely = per_item[("random", "substance")], per_item[("random", "timely")]
-    assert (substance["n"], substance["k"], substance["deviating_cases"]) == (1, 1, month_of_work["reviewed"])
-    # One-sided Clopper-Pearson with 0 deviations in 1 case: 1 - 0.05^(1/1) = 0.95 (spotchecks.md §4).
-    assert (timely["n"], timely["k"], timely["upper_limit"]) == (1, 0, 0.95)
+    assert (conclusion["verdict"], conclusion["cases_reviewed"]) == ("not_relied_on", 1)
+    per_item = {r["item"]: r for r in section(wb, "Evaluation per rubric item")}
+    substance, timely = per_item["substance"], per_item["timely"]
+    assert (substance["reviewed"], substance["deviations"]) == (1, 1)
+    assert substance["deviation_case_ids"] == month_of_work["reviewed"]
+    # One-sided Clopper-Pearson with 0 deviations in 1 case: 1 - 0.05^(1/1) = 0.95, projected onto the item's
+    # cases (docs/sampling.md §4); the item then needs more cases.
+    assert (timely["reviewed"], timely["deviations"], timely["conclusion"]) == (1, 0, "insufficient")
+    assert timely["upper_limit"] == pytest.approx(0.95, abs=1e-6)
 
 
 def test_the_findings_sheet_shows_the_months_findings_with_their_history(demo, month_of_work, tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from checks.coverage import Kind, clause_coverage
-from spotchecks.review import RUBRIC
+from spotchecks.review import RUBRIC, items_for
 from spotchecks.samples import draw_sample
 from store.db import connect
 from store.identity import User
@@ -54,5 +54,12 @@ def test_the_review_form_shows_each_items_basis_as_help(app_env: AppEnv, demo_fi
     assert not at.exception, at.exception
     assert at.session_state["step"] == "Review" and at.query_params["sample"] == sample_id
     case = at.selectbox(key=f"spot_case:{sample_id}").value
+    con = connect(app_env.db)
+    try:
+        asked = items_for(con, sample_id, case)  # the form asks only the items that apply (issue 14, item 1)
+    finally:
+        con.close()
+    assert asked
     for item in RUBRIC:
-        assert at.radio(key=f"spot_answer:{sample_id}:{case}:{item.id}").help == item.basis
+        if item.id in asked:
+            assert at.radio(key=f"spot_answer:{sample_id}:{case}:{item.id}").help == item.basis

@@ -7,13 +7,11 @@ import json
 from pathlib import Path
 
 import duckdb
-import pytest
 
-from spotchecks.review import record_review
 from store.db import connect
 from store.identity import User
 from tests.conftest import CliEnv, run_cli
-from tests.spot_demo import BELCALL
+from tests.spot_demo import BELCALL, answer_all
 
 
 def run_json(*args: str) -> object:
@@ -112,14 +110,22 @@ def test_evaluate_json_per_item(cli_env: CliEnv, demo_db: Path) -> None:
     doc = draw("--confidence", "0.95", "--tolerable", "0.05", "--seed", "e")
     con = connect(demo_db)  # 59 reviews through the service; the CLI's own review is tested above
     for case in doc["case_ids"]:
-        record_review(con, User("ann", ("auditor",)), doc["sample_id"], case, "timely", "yes")
+        answer_all(con, User("ann", ("auditor",)), doc["sample_id"], case)
     con.close()
     evaluation = run_json("sample", "evaluate", doc["sample_id"])
-    timely = next(i for i in evaluation["items"] if i["item_id"] == "timely")
-    assert (timely["n"], timely["k"], timely["conclusion"]) == (59, 0, "rely")
-    assert timely["upper_limit"] == pytest.approx(0.0495, abs=5e-5)
+    timely = next(i for i in evaluation["items"] if i["item"] == "timely")
+    assert {"item", "applicable", "reviewed", "deviations", "deviation_case_ids", "upper_limit", "tolerable",
+            "conclusion", "more_needed"} <= set(timely)
+    assert (timely["reviewed"], timely["deviations"], timely["conclusion"]) == (59, 0, "relied_on")
+    assert timely["upper_limit"] <= timely["tolerable"] == 0.05
+    assert evaluation["verdict"] in ("relied_on", "insufficient") and evaluation["sample_id"] == doc["sample_id"]
     code, out, _ = run_cli("sample", "evaluate", doc["sample_id"])
-    assert code == 0 and "timely" in out and "4.95%" in out
+    assert code == 0 and "timely" in out and "Verdict:" in out
+    con = connect(demo_db)
+    assert con.execute("SELECT count(*) FROM sample_evaluations").fetchall() == [(0,)]  # evaluate only reads
+    con.close()
+    code, out, _ = run_cli("sample", "signoff", doc["sample_id"])
+    assert code == 0 and "Signed off" in out
 
 
 def test_commit_prints_the_seed_and_its_commitment_and_a_later_draw_matches_it(cli_env: CliEnv, demo_db: Path) -> None:
@@ -135,7 +141,8 @@ def test_enlarge_and_replace(cli_env: CliEnv, demo_db: Path) -> None:
     doc = draw("--size", "10", "--seed", "grow")
     code, out, _ = run_cli("sample", "enlarge", doc["sample_id"], "--size", "12")
     assert code == 0 and out.startswith("Added 2 case(s)")
-    code, out, _ = run_cli("sample", "replace", doc["sample_id"], doc["case_ids"][0], "--reason", "file unavailable")
-    assert code == 0 and "1 replacement(s)" in out
-    code, _, err = run_cli("sample", "replace", doc["sample_id"], doc["case_ids"][1], "--reason", " ")
-    assert code == 2 and "needs a reason" in err
+    code, out, _ = run_cli("sample", "replace", doc["sample_id"], doc["case_ids"][0], "--reason", "duplicate_entry",
+                           "--note", "same as BC-1")
+    assert code == 0 and "1 replacement(s)" in out and "duplicate entry: same as BC-1" in out
+    code, _, err = run_cli("sample", "replace", doc["sample_id"], doc["case_ids"][1], "--reason", "file unavailable")
+    assert code == 2 and "only when it is not in the population" in err and "unable" in err

@@ -162,26 +162,34 @@ def test_replacement_takes_the_next_case_in_rank_order_with_its_reason_and_is_co
     result = draw(demo, size=10, seed="swap")
     eleventh = draw(demo, size=11, seed="swap").random_part[-1].case_id
     out = result.random_part[3].case_id
-    replaced = replace_case(demo, AUDITOR, result.sample_id, out, "case file unavailable")
-    assert (replaced.replacement, replaced.reason, replaced.replacements) == (eleventh, "case file unavailable", 1)
+    replaced = replace_case(demo, AUDITOR, result.sample_id, out, "duplicate_entry", "same as BC-1")
+    assert (replaced.replacement, replaced.reason, replaced.replacements) == (eleventh, "duplicate entry: same as BC-1",
+                                                                              1)
     items = {i["case_id"]: i for i in sample_items(demo, result.sample_id)}
-    assert items[out]["status"] == "replaced" and items[out]["replaced_because"] == "case file unavailable"
+    assert items[out]["status"] == "replaced" and items[out]["replaced_because"] == "duplicate entry: same as BC-1"
     assert items[eleventh]["replaces"] == out and items[eleventh]["status"] == "active"
-    second = replace_case(demo, AUDITOR, result.sample_id, eleventh, "customer file archived offsite")
+    second = replace_case(demo, AUDITOR, result.sample_id, eleventh, "outside the period", "received in 2025")
     assert second.replacements == 2
     assert verify_sample(demo, result.sample_id).matches
     [event, *_] = list_events(demo, action="sample.case_replaced")
-    assert "customer file archived offsite" in str(event["details"])
+    assert "outside the period: received in 2025" in str(event["details"])
 
 
-def test_replacement_needs_a_reason_and_an_active_random_case(demo) -> None:
+@pytest.mark.parametrize("reason", ["case file unavailable", "  ", "lost"])
+def test_a_case_that_cannot_be_tested_is_not_replaced(demo, reason) -> None:
+    result = draw(demo, size=10, seed="swap")
+    with pytest.raises(NothingToReplace, match="only when it is not in the population") as refused:
+        replace_case(demo, AUDITOR, result.sample_id, result.random_part[0].case_id, reason)
+    assert "answered \"unable\", which counts as a deviation" in str(refused.value)
+    assert "--unable \"case file not supplied\"" in str(refused.value)
+
+
+def test_replacement_needs_an_active_random_case(demo) -> None:
     result = draw(demo, size=10, seed="swap", key_items="refusals")
-    with pytest.raises(NothingToReplace, match="needs a reason"):
-        replace_case(demo, AUDITOR, result.sample_id, result.random_part[0].case_id, "  ")
     with pytest.raises(NotInSample, match="is not in the sample"):
-        replace_case(demo, AUDITOR, result.sample_id, "BC-000000-00", "lost")
+        replace_case(demo, AUDITOR, result.sample_id, "BC-000000-00", "duplicate_entry")
     with pytest.raises(NotInSample, match="key item"):
-        replace_case(demo, AUDITOR, result.sample_id, result.key_item_ids[0], "lost")
+        replace_case(demo, AUDITOR, result.sample_id, result.key_item_ids[0], "not_a_request")
 
 
 def test_verify_recomputes_a_stored_sample(demo) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from checks.runner import run_checks
 from findings.raising import raise_from_reviews
-from spotchecks.evaluate import DO_NOT_RELY, evaluate_sample, record_evaluation
+from spotchecks.conclusions import NOT_RELIED_ON
+from spotchecks.evaluate import evaluate_sample
 from spotchecks.plan import plan_sample
-from spotchecks.review import RUBRIC, record_reviews
+from spotchecks.review import record_reviews
 from spotchecks.samples import draw_sample
 from spotchecks.verify import verify_sample
 from store.audit import verify_chain
-from tests.spot_demo import BELCALL, user
+from tests.spot_demo import BELCALL, answer_all, user
 
 AUDITOR = user("auditor")
 
@@ -27,11 +28,11 @@ def test_checks_plan_draw_review_evaluate_raise_verify(demo) -> None:
                          key_items="major", seed="end-to-end")
     assert set(sample.key_item_ids) == non_conformities and len(sample.random_part) == plan.n
     for pick in sample.random_part:
-        record_reviews(demo, AUDITOR, sample.sample_id, pick.case_id, {i.id: ("yes", None) for i in RUBRIC})
+        answer_all(demo, AUDITOR, sample.sample_id, pick.case_id)
     late = sample.random_part[0].case_id
     record_reviews(demo, AUDITOR, sample.sample_id, late, {"timely": ("no", "answered after the deadline")})
-    evaluation = record_evaluation(demo, AUDITOR, sample.sample_id)
-    assert next(r for r in evaluation.items if r.item_id == "timely").conclusion == DO_NOT_RELY
+    evaluation = evaluate_sample(demo, sample.sample_id)
+    assert evaluation.item("timely").conclusion == NOT_RELIED_ON and evaluation.verdict == NOT_RELIED_ON
     assert evaluation.key_items_total == len(non_conformities) and evaluation.key_items_reviewed == 0
     raised = raise_from_reviews(demo, user("compliance_officer"), sample.sample_id)
     assert len(raised) == 1

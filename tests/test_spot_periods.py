@@ -121,7 +121,7 @@ def test_enlarge_and_replace_work_over_both_months(demo) -> None:
     result = draw(demo, size=20, seed="grow")
     added = enlarge_sample(demo, AUDITOR, result.sample_id, 25)
     assert len(added) == 5
-    swap = replace_case(demo, AUDITOR, result.sample_id, result.random_part[0].case_id, "case file unavailable")
+    swap = replace_case(demo, AUDITOR, result.sample_id, result.random_part[0].case_id, "duplicate_entry")
     assert swap.replacement not in {p.case_id for p in result.random_part} | {p.case_id for p in added}
     assert verify_sample(demo, result.sample_id).matches
 

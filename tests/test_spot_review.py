@@ -11,7 +11,15 @@ import pytest
 
 from spotchecks.errors import InvalidReview, NotInSample, UnknownSample
 from spotchecks.queries import answers, case_facts
-from spotchecks.review import RUBRIC, RUBRIC_VERSION, RUBRICS, record_review, record_reviews, rubric_clauses
+from spotchecks.review import (
+    RUBRIC,
+    RUBRIC_VERSION,
+    RUBRICS,
+    items_for,
+    record_review,
+    record_reviews,
+    rubric_clauses,
+)
 from spotchecks.samples import draw_sample, replace_case
 from store.audit import list_events
 from store.errors import PermissionDenied
@@ -80,8 +88,9 @@ def test_a_whole_case_is_recorded_at_once_or_not_at_all(demo, sample) -> None:
     with pytest.raises(InvalidReview):
         record_reviews(demo, AUDITOR, sample.sample_id, case, {"timely": ("yes", None), "identity": ("no", "")})
     assert demo.execute("SELECT count(*) FROM reviews").fetchall() == [(0,)]
-    record_reviews(demo, AUDITOR, sample.sample_id, case, {item.id: ("yes", None) for item in RUBRIC})
-    assert len(answers(demo, sample.sample_id, case)) == len(RUBRIC)
+    asked = items_for(demo, sample.sample_id, case)
+    record_reviews(demo, AUDITOR, sample.sample_id, case, {i: ("yes", None) for i in asked})
+    assert len(answers(demo, sample.sample_id, case)) == len(asked)
 
 
 def test_key_items_are_reviewed_like_the_random_part(demo, sample) -> None:
@@ -101,7 +110,7 @@ def test_a_case_not_in_the_sample_is_refused(demo, sample) -> None:
 
 def test_a_replaced_case_is_refused_and_points_at_its_replacement(demo, sample) -> None:
     out = sample.random_part[0].case_id
-    replaced = replace_case(demo, AUDITOR, sample.sample_id, out, "case file unavailable")
+    replaced = replace_case(demo, AUDITOR, sample.sample_id, out, "outside_period")
     with pytest.raises(NotInSample, match=f"replaced .* by {replaced.replacement}"):
         record_review(demo, AUDITOR, sample.sample_id, out, "timely", "yes")
 
@@ -119,7 +128,7 @@ def test_no_without_a_comment_is_refused(demo, sample) -> None:
 
 @pytest.mark.parametrize(("item", "answer", "message"), [
     ("speed", "yes", "Unknown rubric item 'speed'"),
-    ("timely", "maybe", "must be yes, no or na"),
+    ("timely", "maybe", "must be yes, no, na \\(n/a: not applicable\\) or unable"),
 ])
 def test_unknown_items_and_answers_are_refused(demo, sample, item, answer, message) -> None:
     with pytest.raises(InvalidReview, match=message):
