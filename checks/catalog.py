@@ -61,6 +61,11 @@ ANSWERED = "responded_on IS NOT NULL"
 # Closed (a closing date or an outcome) is not answered: a case closed with no answer date is neither answered on
 # time nor open and overdue; response.date_missing says what is missing.
 CLOSED = "(closed_on IS NOT NULL OR outcome IS NOT NULL)"
+# GDPR Art. 12(3) sets the month for the rights of Arts 15-22 only (a marketing opt-out is the Art. 21(2)-(3)
+# objection); complaints and other requests get the contract's answer time (sla.complaint_late), and a consent
+# withdrawal (Art. 7(3)) takes effect at once (consent.withdrawal_not_effective).
+STATUTORY = ("request_type IN ('access', 'rectification', 'erasure', 'restriction', 'portability', 'objection', "
+             "'marketing_opt_out')")
 OPEN = f"responded_on IS NULL AND NOT {CLOSED}"
 
 
@@ -74,19 +79,19 @@ CHECKS: tuple[Check, ...] = (
           "The answer went out after the due date: one month from receipt, or three with an extension notified in "
           "the first month; identity pause applied, rolled to the next working day.",
           MAJOR, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
-          applies=ANSWERED, offends="responded_on > due_on",
+          applies=f"{STATUTORY} AND {ANSWERED}", offends="responded_on > due_on",
           details="struct_pack(received_on, responded_on, due_on, days_late := responded_on - due_on, "
                   "extension_valid, paused_days)"),
     Check("deadline.overdue_open", "Open past the deadline",
           "The request is still unanswered on the as-of date and its due date has passed.",
           MAJOR, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
-          applies=OPEN, offends="as_of > due_on",
+          applies=f"{STATUTORY} AND {OPEN}", offends="as_of > due_on",
           details="struct_pack(received_on, due_on, as_of, days_overdue := as_of - due_on, extension_valid, "
                   "paused_days)"),
     Check("deadline.due_soon", "Open and due soon",
           "The request is unanswered and falls due within the profile's due_soon_days after the as-of date.",
           INFO, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
-          applies=OPEN, offends="due_on >= as_of AND due_on <= as_of + due_soon_days",
+          applies=f"{STATUTORY} AND {OPEN}", offends="due_on >= as_of AND due_on <= as_of + due_soon_days",
           details="struct_pack(received_on, due_on, as_of, days_left := due_on - as_of)"),
     Check("response.date_missing", "Closed with no answer date",
           "The case is closed (it has a closing date or an outcome) but gives no date on which the person was "
@@ -203,6 +208,21 @@ CHECKS: tuple[Check, ...] = (
           applies="request_type = 'marketing_opt_out'",
           offends=f"coalesce(suppressed_on > optout_due_on, {ANSWERED} OR as_of > optout_due_on)",
           details="struct_pack(received_on, suppressed_on, optout_due_on, responded_on)"),
+    Check("consent.withdrawal_not_effective", "Consent withdrawal not effective at once",
+          "A withdrawal of consent was not made effective within consent_withdrawal_working_days working days of "
+          "receipt (or was answered without taking effect): withdrawing must be as easy as giving consent, and "
+          "it takes effect at once.",
+          MAJOR, "GDPR Art. 7(3)", "SCC 8(b)", Source.CASES,
+          applies="request_type = 'consent_withdrawal'",
+          offends=f"coalesce(suppressed_on > consent_due_on, {ANSWERED} OR as_of > consent_due_on)",
+          details="struct_pack(received_on, suppressed_on, consent_due_on, responded_on)"),
+    Check("sla.complaint_late", "Complaint answered late",
+          "A complaint or other request outside Arts 15-22 was not answered within the contract's "
+          "complaint_answer_working_days working days of receipt (answered later, or still open after them).",
+          MAJOR, "Contract (service-level annex)", "SCC 8(b)", Source.CASES,
+          applies="request_type IN ('complaint', 'other') AND (responded_on IS NOT NULL OR as_of > complaint_due_on)",
+          offends="coalesce(responded_on, as_of) > complaint_due_on",
+          details="struct_pack(request_type, received_on, responded_on, complaint_due_on, as_of)"),
     Check("repeat.same_request", "The same request again",
           "The same data subject made a request of the same type within repeat_window_days of an earlier one "
           "(major from the third request on, or for marketing opt-outs).",

@@ -152,6 +152,8 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
                     ELSE w1.next_working END AS due_on,
                fw.day AS forward_due_on,
                oo.day AS optout_due_on,
+               cw.day AS consent_due_on,
+               co.day AS complaint_due_on,
                es.day AS escalation_due_on,
                rs.processor IS NOT NULL AS has_roster,
                ra.agent_id IS NOT NULL AS agent_on_roster,
@@ -165,6 +167,8 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
         JOIN _workdays r ON r.calendar = b.calendar AND r.day = b.received_on
         LEFT JOIN _nth fw ON fw.calendar = b.calendar AND fw.idx = r.idx + b.forward_working_days
         LEFT JOIN _nth oo ON oo.calendar = b.calendar AND oo.idx = r.idx + b.optout_working_days
+        LEFT JOIN _nth cw ON cw.calendar = b.calendar AND cw.idx = r.idx + b.consent_withdrawal_working_days
+        LEFT JOIN _nth co ON co.calendar = b.calendar AND co.idx = r.idx + b.complaint_answer_working_days
         LEFT JOIN _nth es ON es.calendar = b.calendar AND es.idx = r.idx + b.escalation_working_days
         LEFT JOIN roster_scopes rs ON rs.processor = b.processor AND rs.period = b.period
         LEFT JOIN roster_agents ra ON ra.processor = b.processor AND ra.period = b.period AND ra.agent_id = b.agent_id

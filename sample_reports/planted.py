@@ -24,6 +24,7 @@ from sample_reports.profiles import APPELIA, BELCALL
 from sample_reports.scenario import CaseIds, Customers, Profile
 
 NEVER = "never"
+WITHDRAWALS = ("marketing_opt_out", "consent_withdrawal")  # take effect in the systems on the day (suppressed_on)
 
 
 def d(month_day: str) -> date:
@@ -50,7 +51,7 @@ def plant(profile: Profile, ids: CaseIds, customers: Customers, case_id: str, re
         id_requested_on=opt(kw.get("idreq")), id_received_on=opt(kw.get("idrec")),
         forwarded_on=opt(kw.get("fwd", received if controller else None)),
         extension_notified_on=opt(kw.get("ext")), responded_on=opt(resp), outcome=outcome,
-        suppressed_on=opt(kw.get("supp", received if request_type == "marketing_opt_out" else None)),
+        suppressed_on=opt(kw.get("supp", received if request_type in WITHDRAWALS else None)),
         overrides=kw.get("overrides", {}), excluded_from=set(kw.get("excluded", ())),
         extra_rows=kw.get("extra", {}),
     )
@@ -85,7 +86,8 @@ def belcall_cases(ids: CaseIds, customers: Customers) -> list[Case]:
         # identity.not_verified: access fulfilled, identity not verified.
         p("BC-260715-01", "07-15", "access", verified=False, resp="07-29", channel="email"),
         # report.rows_quarantined is not triggered by an exact duplicate: the tool skips the copy.
-        p("BC-260720-01", "07-20", "marketing_opt_out", resp="07-21",
+        # consent.withdrawal_not_effective: consent withdrawn, answered the next day, never made effective.
+        p("BC-260720-01", "07-20", "consent_withdrawal", supp=NEVER, resp="07-21",
           extra={"2026-07": [{}]}),
         # report.rows_quarantined (duplicate_conflict): same id twice with a different answer.
         p("BC-260722-01", "07-22", "rectification", resp="07-24",
@@ -179,8 +181,9 @@ def appelia_cases(ids: CaseIds, customers: Customers) -> list[Case]:
         p("APS-260806-001", "08-06", "erasure", resp="08-24", outcome="refused", reason=""),
         # marketing.optout_not_effective: suppressed 28-08, the 13th working day.
         p("APS-260810-001", "08-10", "marketing_opt_out", supp="08-28", resp="08-28"),
-        # deadline.overdue_open: objection open at 31-10, due 25-09.
-        p("APS-260825-001", "08-25", "objection", esc="08-26"),
+        # sla.complaint_late: a complaint still open at 31-10, answer due 22-09 (20 working days; a complaint is
+        # not a right of Arts 15-22, so no statutory month: deadline.overdue_open does not apply).
+        p("APS-260825-001", "08-25", "complaint", esc="08-26"),
         # deadline.late_response seen only in October: received in September (no report), 48 days.
         p("APS-260902-001", "09-02", "access", resp="10-20"),
         # deadline.due_soon: open at 31-10, due 05-11 and 06-11.

@@ -170,6 +170,7 @@ def handle_at_processor(rng: random.Random, case: Case) -> None:
         case.suppressed_on = within_month(received, add_working_days(received, rng.choice((0, 0, 1, 1, 2))))
         case.responded_on = case.suppressed_on + timedelta(days=rng.choice((0, 0, 1, 2, 3)))
     elif case.request_type == "consent_withdrawal":
+        case.suppressed_on = received  # GDPR Art. 7(3): effective at once
         case.responded_on = received + timedelta(days=rng.randint(0, 4))
     else:
         # A clean processor verifies identity before changing data (rectification: the profile's

@@ -69,15 +69,18 @@ def test_the_demo_october_points_are_the_planted_problems(demo: Path) -> None:
     assert texts[0].startswith(f"**{APPELIA}**: no report for **September 2026** (report.missing)")
     assert "the report for **August 2026** came in after the contract's due day (report.late)" in texts[0]
     overdue = planted("deadline.overdue_open", "2026-10")
-    assert texts[1].startswith(f"**{sum(overdue.values())} open cases past their deadline** at the end of "
-                               "October 2026 (deadline.overdue_open")
+    # One statutory case is open past its deadline (BC-260908-01); Appelia's old open case is a complaint, outside
+    # Art. 12(3) (sla.complaint_late), so the link filters Belcall and the month.
+    assert sum(overdue.values()) == 1
+    assert texts[1].startswith("**1 open case past its deadline** at the end of October 2026 (deadline.overdue_open")
     assert all(f"{name} ({n})" in texts[1] for name, n in overdue.items())
     late = planted("deadline.late_response", "2026-10")
     assert texts[2].startswith(f"**{sum(late.values())} answers sent late** in October 2026")
     assert all(name in texts[2] for name in late)
     assert "non-conformities** in October 2026" in texts[3] and "Most are under **" in texts[3]
     assert texts[4].startswith("**No finding open** for the non-conformities of")
-    assert points[1].params == {"period": "2026-10"}  # two processors: the link filters the month only
+    assert points[1].params == {"processor": BELCALL, "period": "2026-10"}  # one processor: the link filters it
+    assert points[2].params == {"period": "2026-10"}  # two processors: the link filters the month only
 
 
 def test_the_non_conformity_count_and_top_clause_are_the_latest_runs(demo: Path) -> None:

@@ -185,7 +185,6 @@ def test_non_conformities_per_check_per_month_count_critical_and_major_rows_only
 def test_open_cases_due_lists_the_current_overdue_and_due_soon_cases(checked: duckdb.DuckDBPyConnection) -> None:
     due = open_cases_due(checked)
     assert [(d["case_id"], d["status"], d["due_on"], d["days_left"]) for d in due] == [
-        ("APS-260825-001", "overdue", date(2026, 9, 25), -36),
         ("BC-260908-01", "overdue", date(2026, 10, 8), -23),
         # 1 November 2026 is a Sunday and All Saints' Day: rolled to Monday 2 November.
         ("BC-261001-01", "due soon", date(2026, 11, 2), 2),
@@ -197,8 +196,7 @@ def test_open_cases_due_lists_the_current_overdue_and_due_soon_cases(checked: du
 
 
 def test_open_cases_due_narrows_by_processor_window_and_date(checked: duckdb.DuckDBPyConnection) -> None:
-    assert [d["case_id"] for d in open_cases_due(checked, APPELIA, within_days=5)] == [
-        "APS-260825-001", "APS-261005-001"]
+    assert [d["case_id"] for d in open_cases_due(checked, APPELIA, within_days=5)] == ["APS-261005-001"]
     later = open_cases_due(checked, BELCALL, as_of=date(2026, 11, 3))
     assert [(d["case_id"], d["status"], d["days_left"]) for d in later] == [
         ("BC-260908-01", "overdue", -26), ("BC-261001-01", "overdue", -1), ("BC-261002-01", "overdue", -1)]

@@ -5,9 +5,9 @@ parameter table the check SQL reads (checks/sources.py, one column per parameter
 from `PARAMETERS`. Adding a parameter is one entry here; tests/test_vocab.py holds the rest of the code, the
 default profile and docs/checks.md to it.
 
-A contract states its service-level numbers (`required`: a profile without one is refused). A parameter that reads
-the law rather than a negotiated number has a default from the law and may be left out, so that a new one needs
-no change to the profiles already written.
+The service-level numbers every contract states are `required` (a profile without one is refused). A parameter
+added since, or one that reads the law rather than a negotiated number, has a default and may be left out, so
+that a new one needs no change to the profiles already written.
 """
 
 from __future__ import annotations
@@ -85,6 +85,12 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("extension_requires_reason", Kind.SWITCH, True,
               "An extension counts only when notified with its reasons (GDPR Art. 12(3): \"together with the "
               "reasons for the delay\"); without one the one-month date stands."),
+    Parameter("complaint_answer_working_days", Kind.WHOLE, 20,
+              "Working days after receipt to answer a complaint or other request outside Arts 15-22, which the "
+              "statutory month does not cover (the contract's answer time)."),
+    Parameter("consent_withdrawal_working_days", Kind.WHOLE, 2,
+              "Working days after receipt for a consent withdrawal to take effect everywhere (GDPR Art. 7(3): at "
+              "once, as easily as consent was given).")
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
