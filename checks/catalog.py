@@ -54,8 +54,12 @@ class Check:
 
 
 CRIT, MAJOR, MINOR, INFO = Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, Severity.INFO
-REFUSED = "('refused', 'partially_fulfilled')"
-REFUSALS = "('refused', 'partially_fulfilled', 'identity_not_confirmed')"  # Art. 12(4): not acting, fully or partly
+# Art. 12(5): a request refused as manifestly unfounded or excessive is a refusal like any other (Art. 12(4)).
+REFUSED = "('refused', 'partially_fulfilled', 'excessive')"
+REFUSALS = "('refused', 'partially_fulfilled', 'identity_not_confirmed', 'excessive')"  # Art. 12(4): not acting
+# Art. 12(5): the controller bears the burden of showing a request excessive and decides on a fee, so these
+# outcomes go to it whatever the contract's lists say.
+CONTROLLER_OUTCOMES = "('excessive', 'fee')"
 DISCLOSURE = "('access', 'portability')"  # the request types whose fulfilment hands personal data over
 ANSWERED = "responded_on IS NOT NULL"
 # Closed (a closing date or an outcome) is not answered: a case closed with no answer date is neither answered on
@@ -189,11 +193,11 @@ CHECKS: tuple[Check, ...] = (
           offends="forwarded_on IS NULL",
           details="struct_pack(request_type, responded_on, forwarded_on)"),
     Check("sla.escalation_missing", "Not escalated",
-          "A request or outcome the contract says must go to the DPO or legal was not escalated (once answered, or "
-          "once the escalation deadline passed).",
+          "A request or outcome the contract says must go to the DPO or legal, or an outcome of Art. 12(5) "
+          "(excessive, fee), was not escalated (once answered, or once the escalation deadline passed).",
           MAJOR, "GDPR Art. 28(3)(e), 38", "Annex III", Source.CASES,
-          applies="(list_contains(escalate_request_types, request_type) OR list_contains(escalate_outcomes, outcome))"
-                  f" AND ({ANSWERED} OR as_of > escalation_due_on)",
+          applies="(list_contains(escalate_request_types, request_type) OR list_contains(escalate_outcomes, outcome)"
+                  f" OR outcome IN {CONTROLLER_OUTCOMES}) AND ({ANSWERED} OR as_of > escalation_due_on)",
           offends="escalated_on IS NULL",
           details="struct_pack(request_type, outcome, escalated_on, escalation_due_on)"),
     Check("sla.escalation_late", "Escalated late",

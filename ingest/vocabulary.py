@@ -146,6 +146,9 @@ VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
         "no_data": ("geen gegevens", "aucune donnée", "no data found"),
         "withdrawn": ("ingetrokken", "retiré"),
         "identity_not_confirmed": ("identiteit niet bevestigd", "identité non confirmée", "identity not verified"),
+        # GDPR Art. 12(5): refused as manifestly unfounded or excessive, or acted on for a reasonable fee.
+        "excessive": ("buitensporig", "kennelijk ongegrond", "excessif", "manifestement infondé"),
+        "fee": ("vergoeding", "frais", "fee charged"),
         # A ticket closed, the outcome not stated: "handled" is not "granted" (outcome.unstated).
         "closed": ("afgehandeld", "gesloten", "afgesloten", "traité", "clôturé", "done"),
     },

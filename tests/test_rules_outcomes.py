@@ -46,3 +46,24 @@ def test_an_outcome_without_an_answer_date_is_a_missing_date(con, key_path, tmp_
     assert_offends(found, "response.date_missing", "D-1", outcome="fulfilled", closed_on=None)
     assert_passes(found, "response.date_missing", "D-2")
     assert_passes(found, "response.date_missing", "D-3")
+
+
+def test_the_outcomes_of_art_12_5_are_escalated_and_an_excessive_request_is_a_refusal(con, key_path, tmp_path):
+    # A French report: "Manifestement infondé" and "Frais" are the controller's decisions (Art. 12(5)).
+    path = tmp_path / "testcall_2026-10.csv"
+    path.write_text("N° dossier;Date de réception;Type de demande;Identité vérifiée;Transmis le;Escaladé le;"
+                    "Date de réponse;Résultat;Motif du refus;Information APD;Recours juridictionnel notifié\n"
+                    "X-1;01/10/2026;Accès;oui;01/10/2026;;09/10/2026;Manifestement infondé;;non;non\n"
+                    "X-2;01/10/2026;Accès;oui;01/10/2026;;09/10/2026;Frais;;;\n"
+                    "X-3;01/10/2026;Accès;oui;01/10/2026;02/10/2026;09/10/2026;Frais;;;\n"
+                    "X-4;01/10/2026;Accès;oui;01/10/2026;;09/10/2026;Accordé;;;\n", encoding="utf-8")
+    found = check_file(con, key_path, path, "2026-10", as_of="2026-10-31")
+    assert dict(con.execute("SELECT case_id, outcome FROM cases").fetchall()) == {
+        "X-1": "excessive", "X-2": "fee", "X-3": "fee", "X-4": "fulfilled"}
+    assert_offends(found, "sla.escalation_missing", "X-1", outcome="excessive")
+    assert_offends(found, "sla.escalation_missing", "X-2", outcome="fee")
+    assert_passes(found, "sla.escalation_missing", "X-3")  # escalated the next day
+    assert_passes(found, "sla.escalation_missing", "X-4")  # access granted: the contract's lists decide
+    for check in ("refusal.no_reason", "refusal.no_complaint_notice", "refusal.no_remedy_notice"):
+        assert_offends(found, check, "X-1")
+        assert_passes(found, check, "X-2")  # acting for a fee is not refusing
