@@ -52,6 +52,8 @@ COMMANDS: dict[str, Lazy] = {
                     "List the ingested reports (submissions), current and superseded."),
     "cases": Lazy("commands.reports", "cases",
                   "List current cases (each case's latest reported state) with the canonical field names."),
+    "case": Lazy("commands.case", "case_app",
+                 "A case's record: its values in every submission, deadlines, exceptions, reviews and findings."),
     "quarantine": Lazy("commands.reports", "quarantine",
                        "List the rows of current reports that could not be loaded, with the reason for each."),
     "mapping": Lazy("commands.reports", "mapping_app", "Show or save the header mapping remembered for a processor."),

@@ -26,6 +26,8 @@ PAGES = [
     (st.Page("app/findings.py", title="Findings", icon=":material/flag:"), None),
     (st.Page("app/contract.py", title="Contract", icon=":material/gavel:"), None),
     (st.Page("app/audit.py", title="Audit trail", icon=":material/history:"), None),
+    # Not in the menu: every case id on the other pages links here (issue 12 §6), and its address is shareable.
+    (st.Page("app/case.py", title="Case", icon=":material/description:", url_path="case", visibility="hidden"), None),
 ]
 
 page = st.navigation(state.visible_pages(state.session(), PAGES))

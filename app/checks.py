@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app import filters, state
+from app.links import linked
 from checks.catalog import BY_ID, CHECKS
 from checks.contract import Clause, Profile, profile_for_processor
 from checks.queries import (
@@ -164,7 +165,9 @@ def _exceptions_section(ctx: state.Context, check_id: str, processor: str, perio
         return
     if len(found) >= EXCEPTION_LIMIT:  # the query stops there: a page never ships every exception of a month
         st.caption(f"Showing the first {EXCEPTION_LIMIT:,} exceptions by case id; the table above counts them all.")
-    st.dataframe(exceptions_frame(check_id, found), hide_index=True, width="stretch", key="check_exceptions")
+    frame, links, order = linked(exceptions_frame(check_id, found), "case id", processor)
+    st.dataframe(frame, hide_index=True, width="stretch", key="check_exceptions", column_config=links,
+                 column_order=order)
 
 
 def _chart_section(ctx: state.Context, processor: str) -> None:
@@ -199,11 +202,12 @@ def _due_section(ctx: state.Context, processor: str, period: str, profile: Profi
                 "run saw.", icon=":material/event_available:")
         return
     st.caption(f"{len(due)} open case(s) as the {period} report left them; days left count from the run's as-of date.")
-    st.dataframe(pd.DataFrame([{
+    frame, links, order = linked(pd.DataFrame([{
         "status": d["status"], "case id": d["case_id"], "request type": d["request_type"],
         "received on": d["received_on"], "due on": d["due_on"], "days left": d["days_left"], "channel": d["channel"],
         "agent": d["agent_id"],
-    } for d in due]), hide_index=True, width="stretch", key="checks_due")
+    } for d in due]), "case id", processor)
+    st.dataframe(frame, hide_index=True, width="stretch", key="checks_due", column_config=links, column_order=order)
 
 
 def _runs_section(ctx: state.Context, processor: str) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app import state
+from app.links import linked
 from findings import queries
 from findings.lifecycle import Response, Status, allowed_moves
 from findings.service import assign, move, respond
@@ -113,7 +114,9 @@ def detail(ctx: state.Context, finding_id: str) -> None:
         total = len(f["case_ids"])  # type: ignore[arg-type]
         left.markdown(f"**Cases** ({total:,})")
         if f["cases"]:
-            left.dataframe(_cases_table(f["cases"]), hide_index=True, width="stretch", key="finding_cases")
+            frame, links, order = linked(_cases_table(f["cases"]), "case", str(f["processor"]))
+            left.dataframe(frame, hide_index=True, width="stretch", key="finding_cases", column_config=links,
+                           column_order=order)
             if total > len(f["cases"]):  # type: ignore[arg-type]
                 left.caption(f"The first {len(f['cases']):,} of {total:,} cases by case id (a page ships at most a "  # type: ignore[arg-type]
                              f"few thousand rows). All of them with their evidence: `oversight findings show "

@@ -144,7 +144,8 @@ def _history_section(ctx: state.Context, processor: str | None, period: str | No
         with st.expander(f"Resubmission changes ({len(resubmissions)})"):
             for r in resubmissions:
                 st.markdown(f"**Submission {r['submission_id']}** ({r['file_name']}, {r['processor']}, {r['period']}) "
-                            f"superseded submission {r['supersedes']}:\n{changes_text(r['changes'])}")
+                            f"superseded submission {r['supersedes']}:\n"
+                            + changes_text(r["changes"], str(r["processor"])))
 
 
 def _reinstate_form(ctx: state.Context, reports: list[dict[str, object]]) -> None:

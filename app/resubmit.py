@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.links import linked
 from ingest.service import IngestResult
 
 SHOWN_IDS = 50
@@ -48,8 +49,9 @@ def preview_panel(key: str, result: IngestResult) -> bool | None:
                        "the month's report.", icon=":material/warning:")
         if result.field_changes:
             st.markdown("**Changed values**")
-            st.dataframe(field_changes_table(result.field_changes), hide_index=True, width="stretch",
-                         key=f"{key}:field_changes")
+            frame, links, order = linked(field_changes_table(result.field_changes), "case id", result.processor)
+            st.dataframe(frame, hide_index=True, width="stretch", key=f"{key}:field_changes", column_config=links,
+                         column_order=order)
         if result.truncated:
             st.caption("Only the first 10,000 entries of each list are shown.")
         left, right = st.columns(2)

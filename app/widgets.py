@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app.links import case_link, linked
 from app.resubmit import field_changes_table, preview_panel
 from app.state import Context, user_errors
 from ingest.errors import IngestError
@@ -243,23 +244,25 @@ def show_result(ctx: Context, result: IngestResult) -> None:
         st.caption(note)
     if result.changes:
         st.markdown("**What changed against the superseded report**")
-        st.markdown(changes_text(result.changes))
+        st.markdown(changes_text(result.changes, result.processor))
         if result.field_changes:
-            st.dataframe(field_changes_table(result.field_changes), hide_index=True, width="stretch")
+            frame, links, order = linked(field_changes_table(result.field_changes), "case id", result.processor)
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=links, column_order=order)
     with ctx.cursor() as cur:
         quarantined = list_quarantine(cur, submission_id=result.submission_id, current_only=False)
     if quarantined:
         st.markdown(f"**Quarantine of submission {result.submission_id}** (rows kept with their reasons, not loaded)")
-        st.dataframe(quarantine_table(quarantined), hide_index=True, width="stretch")
+        frame, links, order = linked(quarantine_table(quarantined), "case id", result.processor)
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=links, column_order=order)
 
 
-def changes_text(changes: dict[str, object]) -> str:
-    """Render a resubmission diff as Markdown lines: counts and case ids."""
+def changes_text(changes: dict[str, object], processor: str) -> str:
+    """Render a resubmission diff as Markdown lines: counts and case ids, each linked to its case."""
     lines = []
     for kind in ("added", "removed", "changed"):
         ids = changes.get(f"{kind}_case_ids") or []
         more = int(changes.get(kind) or 0) - len(ids)
-        listed = ", ".join(map(str, ids)) + (f" and {more} more" if more > 0 else "")
+        listed = ", ".join(case_link(processor, str(i)) for i in ids) + (f" and {more} more" if more > 0 else "")
         lines.append(f"- {kind}: {changes.get(kind, 0)}" + (f" ({listed})" if ids else ""))
     return "\n".join(lines)
 
