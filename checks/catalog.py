@@ -187,9 +187,11 @@ CHECKS: tuple[Check, ...] = (
           offends="coalesce(forwarded_on > forward_due_on, as_of > forward_due_on)",
           details="struct_pack(request_type, received_on, forwarded_on, forward_due_on)"),
     Check("sla.answered_without_authorisation", "Answered by the processor without forwarding",
-          "The processor answered a request it may not handle itself and never forwarded it to the controller.",
+          "The processor answered a request of a type that needs the controller's authorisation "
+          "(authorisation_required_types) and never forwarded it to the controller.",
           MAJOR, "GDPR Art. 28(3)(e)", "SCC 8(a)", Source.CASES,
-          applies=f"NOT list_contains(handled_by_processor, request_type) AND {ANSWERED}",
+          applies="list_contains(authorisation_required_types, request_type) "
+                  f"AND NOT list_contains(handled_by_processor, request_type) AND {ANSWERED}",
           offends="forwarded_on IS NULL",
           details="struct_pack(request_type, responded_on, forwarded_on)"),
     Check("sla.escalation_missing", "Not escalated",

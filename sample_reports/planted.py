@@ -170,7 +170,8 @@ def appelia_cases(ids: CaseIds, customers: Customers) -> list[Case]:
         # identity.disproportionate: ID asked for a marketing opt-out.
         p("APS-260720-001", "07-20", "marketing_opt_out", idreq="07-20", idrec="07-23", supp="07-23",
           resp="07-23", note="Pièce d’identité demandée avant désinscription"),
-        # sla.answered_without_authorisation (+ forwarding_late: never forwarded).
+        # sla.forwarding_late: never forwarded; answered by the processor, which needs no authorisation for
+        # `other` (not a data-subject right: authorisation_required_types).
         p("APS-260722-001", "07-22", "other", fwd=NEVER, resp="07-24"),
         # Extension with reason, answered within 3 months (in October): in time, but the answer is a partial
         # refusal, sent after the first month (refusal.after_one_month).

@@ -54,7 +54,7 @@ PLANTED = [
     ("sla.forwarding_late", AP10, "APS-261013-001", {"Date de réception": "2026-10-13", "Transmis le": "2026-10-23"}),
     ("sla.answered_without_authorisation", BC08, "BC-260817-01", {"Doorgestuurd op": "",
                                                                   "Datum antwoord": "2026-08-26"}),
-    ("sla.answered_without_authorisation", AP07, "APS-260722-001", {"Transmis le": "",
+    ("sla.forwarding_late", AP07, "APS-260722-001", {"Transmis le": "",
                                                                     "Date de réponse": "2026-07-24"}),
     ("sla.escalation_missing", BC09, "BC-260916-01", {"Soort verzoek": "Klacht", "Geëscaleerd op": ""}),
     ("sla.escalation_missing", AP10, "APS-261014-001", {"Type de demande": "Effacement", "Escaladé le": ""}),

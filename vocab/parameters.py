@@ -90,7 +90,13 @@ PARAMETERS: tuple[Parameter, ...] = (
               "statutory month does not cover (the contract's answer time)."),
     Parameter("consent_withdrawal_working_days", Kind.WHOLE, 2,
               "Working days after receipt for a consent withdrawal to take effect everywhere (GDPR Art. 7(3): at "
-              "once, as easily as consent was given).")
+              "once, as easily as consent was given)."),
+    Parameter("authorisation_required_types", Kind.LIST,
+              ("access", "erasure", "restriction", "portability", "objection"),
+              "Request types the processor may not answer unless the controller authorised it (SCC 8(a)): "
+              "sla.answered_without_authorisation applies to these; a complaint or other request is not a "
+              "data-subject right to be notified, and the types the processor handles itself need no "
+              "authorisation.", vocabulary="request_type")
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
