@@ -34,4 +34,4 @@ page = st.navigation(state.visible_pages(state.session(), PAGES))
 # The product's name and icon in the browser tab on every page, the sign-in page included: "Findings · Processor
 # oversight", so a reviewer with ten tabs open can tell them apart.
 st.set_page_config(page_title=f"{page.title} · {PRODUCT}", page_icon=FAVICON, layout="wide")
-page.run()
+state.run_page(page)  # an error shows an error id, never a traceback

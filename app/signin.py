@@ -6,13 +6,7 @@ import streamlit as st
 
 from app import state
 from store.identity import SignInFailed, authenticate
-from store.passwords import Throttle
-
-
-@st.cache_resource
-def _throttle() -> Throttle:
-    """Failed attempts per user name, shared by every session of this server process."""
-    return Throttle()
+from store.throttle import StoreThrottle
 
 
 def _provider(current: state.Session) -> None:
@@ -31,6 +25,8 @@ def _provider(current: state.Session) -> None:
 
 
 def _password(current: state.Session) -> None:
+    if why := st.session_state.pop(state.SIGNED_OUT_KEY, None):
+        st.info(why, icon=":material/timer_off:")
     with st.form("sign_in", clear_on_submit=True):  # a mistyped password is not kept in the session
         name = st.text_input("User name", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
@@ -39,7 +35,8 @@ def _password(current: state.Session) -> None:
         return
     try:
         with st.spinner("Checking…"):
-            user = authenticate(current.config, name, password, _throttle())
+            # Counted in the database: every session and every process serving it shares the limit.
+            user = authenticate(current.config, name, password, StoreThrottle(state.connection()))
     except SignInFailed as exc:
         st.error(str(exc))
         return

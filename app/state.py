@@ -8,8 +8,11 @@ at all (the local user with all roles, and a notice that access control is off).
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,11 +22,13 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
+from streamlit.logger import get_logger
 
 from ingest.demo import load_demo
 from ingest.errors import IngestError
 from ingest.pseudonym import resolve_key_path
 from ingest.queries import is_empty
+from store import sessions
 from store.access import AddressRefused, check_local_mode, is_loopback, known_users
 from store.audit import use_key_file
 from store.db import connect, resolve_db_path
@@ -39,8 +44,13 @@ NO_SIGN_IN = ("Users are configured in {path}, but none of them can sign in to t
               "with `oversight user add NAME --role ROLE`, configure your identity provider in an [auth] section of "
               ".streamlit/secrets.toml, or start the dashboard with OVERSIGHT_USER=NAME to work as one of them.")
 SIGN_IN_PAGE = "app/signin.py"
-# session_state: (user name, password hash) of a password sign-in; a changed hash signs the session out.
+# session_state: the password sign-in (store.sessions.SignedIn); a changed hash signs the session out.
 SIGNED_IN_KEY = "signed_in"
+COOKIE_PENDING_KEY = "sign_in_cookie"  # the new sign-in's secret, until the next run has given it to the browser
+SIGNED_OUT_KEY = "signed_out_because"
+IDLE_MESSAGE = (f"You were signed out after {sessions.IDLE_SECONDS // 60} minutes without activity. Sign in again "
+                "to go on.")
+_LOG = get_logger(__name__)
 
 # Two sessions opening an empty database at once must not both load the demo.
 _DEMO_LOCK = threading.Lock()
@@ -101,6 +111,19 @@ def user_errors(prefix: str = "") -> Iterator[None]:
         st.error(f"{prefix}The file could not be read: {exc}")
 
 
+def run_page(page: st.Page) -> None:
+    """Run a page; an unexpected error shows a message and an error id, never a traceback (the server log holds it
+    under that id, with client.showErrorDetails = "none" in app/streamlit.toml for anything this does not catch)."""
+    try:
+        page.run()
+    except Exception:  # Streamlit's st.stop and st.rerun are BaseExceptions and pass through
+        error_id = secrets.token_hex(4)
+        _LOG.exception("Error %s on the page %s", error_id, page.title)
+        st.error(f"Something went wrong on this page (error {error_id}). Try again; if it happens again, give the "
+                 "error id to whoever runs the dashboard: the server log holds the details under it.",
+                 icon=":material/error:")
+
+
 def done(page: str, message: str) -> None:
     """Rerun so the page shows the changed state, and say what happened there (`said`): what this run drew is
     dropped by st.rerun(), so the message waits in the session for the next run of `page`."""
@@ -137,11 +160,8 @@ def session() -> Session:
         identity = None if user else str(claims.get("email") or claims.get("sub") or "this account")
         return Session(config, Mode.PROVIDER, user, identity)
     if config.password_hashes:
-        signed_in = st.session_state.get(SIGNED_IN_KEY)
-        if signed_in and config.password_hashes.get(signed_in[0]) == signed_in[1]:
-            return Session(config, Mode.PASSWORD, User(signed_in[0], config.users[signed_in[0]]))
-        st.session_state.pop(SIGNED_IN_KEY, None)  # removed from the file, or the password was changed
-        return Session(config, Mode.PASSWORD, None)
+        user = _password_user(config)
+        return Session(config, Mode.PASSWORD, user)
     if config.users and not os.environ.get("OVERSIGHT_USER"):
         st.error(NO_SIGN_IN.format(path=config.path))
         st.stop()
@@ -169,9 +189,53 @@ def _exposed_address() -> str | None:
     return address or "every interface"
 
 
+def _connection_nonce() -> str | None:
+    """The handshake nonce of this run's connection (each new websocket has its own; none under AppTest)."""
+    return st.context.headers.get("Sec-WebSocket-Key")
+
+
+def _password_user(config: Config) -> User | None:
+    """The user signed in with a password in this session, if the sign-in still counts (store.sessions.check)."""
+    signed = st.session_state.get(SIGNED_IN_KEY)
+    if not isinstance(signed, sessions.SignedIn):
+        return None
+    checked = sessions.check(signed, password_hash=config.password_hashes.get(signed.name),
+                             connection=_connection_nonce(), cookie=st.context.cookies.get(sessions.COOKIE),
+                             now=time.monotonic())
+    if checked is sessions.Refusal.BORROWED:
+        # Not for this connection; the browser that holds the cookie keeps its sign-in.
+        _LOG.warning("A connection without the sign-in cookie reached a signed-in session: sign-in not honoured.")
+        return None
+    if isinstance(checked, sessions.Refusal):
+        st.session_state.pop(SIGNED_IN_KEY, None)
+        if checked is sessions.Refusal.IDLE:
+            st.session_state[SIGNED_OUT_KEY] = IDLE_MESSAGE
+        return None
+    st.session_state[SIGNED_IN_KEY] = checked
+    if token := st.session_state.pop(COOKIE_PENDING_KEY, None):
+        _set_cookie(token)
+    return User(checked.name, config.users[checked.name])
+
+
+def _set_cookie(token: str) -> None:
+    """Give the browser the sign-in's secret as a cookie, once (Streamlit has no server-side cookie API): never in
+    the URL, sent back only to this site (SameSite=Strict), over HTTPS only when the page is served so."""
+    value = json.dumps(f"{sessions.COOKIE}={token}; path=/; SameSite=Strict")
+    st.html(f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+            unsafe_allow_javascript=True)
+
+
 def sign_in(config: Config, user: User) -> None:
-    """Remember a password sign-in for this browser session."""
-    st.session_state[SIGNED_IN_KEY] = (user.name, config.password_hashes[user.name])
+    """Remember a password sign-in for this browser session, bound to a fresh secret the browser gets as a cookie.
+
+    Everything the session held before is dropped (as at sign-out), so nothing from before the sign-in carries over.
+    """
+    st.session_state.clear()
+    token = sessions.new_token()
+    st.session_state[SIGNED_IN_KEY] = sessions.SignedIn(user.name, config.password_hashes[user.name],
+                                                        sessions.digest(token), _connection_nonce(),
+                                                        time.monotonic())
+    st.session_state[COOKIE_PENDING_KEY] = token
 
 
 def sign_out(mode: Mode) -> None:
@@ -197,6 +261,11 @@ def visible_pages(current: Session, pages: Sequence[tuple[st.Page, str | None] |
                 *(st.Page(SIGN_IN_PAGE, title="Sign in", url_path=page.url_path, visibility="hidden")
                   for page, _ in entries if page.url_path)]
     return [page for page, needs in entries if needs is None or may(current.user, needs)]
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The process's database connection (for the sign-in page, before there is a page context)."""
+    return _connection(str(resolve_db_path().resolve()))
 
 
 def allowed(ctx: Context, action: str) -> bool:

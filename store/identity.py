@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from store.errors import ConfigError, OversightError, PermissionDenied
-from store.passwords import Throttle, dummy_verify, verify_password
+from store.passwords import AttemptLimit, dummy_verify, verify_password
 
 ROLES = ("compliance_officer", "auditor", "vendor_manager", "viewer")
 
@@ -119,20 +119,22 @@ def user_for_claims(config: Config, claims: Mapping[str, object]) -> User | None
     return User(name=name, roles=config.users[name]) if name else None
 
 
-def authenticate(config: Config, name: str, password: str, throttle: Throttle | None = None) -> User:
-    """Return the user whose password this is, or raise SignInFailed (the same refusal whatever was wrong)."""
+def authenticate(config: Config, name: str, password: str, throttle: AttemptLimit | None = None) -> User:
+    """Return the user whose password this is, or raise SignInFailed (the same refusal whatever was wrong).
+
+    The attempt is counted before any hashing (atomically: concurrent attempts each take one), and every attempt
+    hashes once: a refused name, an unknown name and a wrong password take the same work as a right one, so neither
+    the answer nor its timing tells them apart.
+    """
     name = name.strip()
-    if throttle is not None and throttle.blocked(name):
-        raise SignInFailed()
-    stored = config.password_hashes.get(name)
+    allowed = throttle is None or throttle.attempt(name)
+    stored = config.password_hashes.get(name) if allowed else None
     if stored is None:
         dummy_verify(password)  # as slow as a real check: the answer's timing must not reveal known names
         matched = False
     else:
         matched = verify_password(password, stored)
     if not matched:
-        if throttle is not None:
-            throttle.failed(name)
         raise SignInFailed()
     if throttle is not None:
         throttle.succeeded(name)
