@@ -97,7 +97,7 @@ def exceptions_frame(check_id: str, exceptions: list[dict[str, object]]) -> pd.D
 
     A detail repeating a case fact with the same value is left out; one that differs is kept under its own name.
     """
-    row_severity = BY_ID[check_id].severity_sql is not None  # e.g. repeat.same_request: major from the third
+    row_severity = BY_ID[check_id].severity_sql is not None  # e.g. identity.not_verified: critical for a disclosure
     records = []
     for e in exceptions:
         record = {label: e[name] for name, label in CASE_FACTS.items()}

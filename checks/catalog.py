@@ -229,14 +229,21 @@ CHECKS: tuple[Check, ...] = (
           applies="request_type IN ('complaint', 'other') AND (responded_on IS NOT NULL OR as_of > complaint_due_on)",
           offends="coalesce(responded_on, as_of) > complaint_due_on",
           details="struct_pack(request_type, received_on, responded_on, complaint_due_on, as_of)"),
+    # EDPB 01/2022 §185: asking again is a right, not a breach in itself; it is a heads-up, unless the earlier
+    # request was one whose effect can be seen to fail (repeat.fix_not_held).
     Check("repeat.same_request", "The same request again",
-          "The same data subject made a request of the same type within repeat_window_days of an earlier one "
-          "(major from the third request on, or for marketing opt-outs).",
-          MINOR, "GDPR Art. 12(2), 21(3)", "SCC 8(b)", Source.REPEATS,
+          "The same data subject made a request of the same type within repeat_window_days of an earlier one: "
+          "for information (asking again is the person's right).",
+          INFO, "GDPR Art. 12(2), 12(5); EDPB 01/2022 §185", "SCC 8(b)", Source.REPEATS,
           applies="TRUE", offends="earlier_count >= 1",
-          details="struct_pack(request_type, received_on, earlier_count, earlier_case_ids, window_days)",
-          severity_sql="CASE WHEN earlier_count >= 2 OR request_type = 'marketing_opt_out' THEN 'major' "
-                       "ELSE 'minor' END"),
+          details="struct_pack(request_type, received_on, earlier_count, earlier_case_ids, window_days)"),
+    Check("repeat.fix_not_held", "A fix that did not hold",
+          "The same data subject asked again for a marketing opt-out, an erasure or a rectification that the "
+          "processor had reported fulfilled within repeat_window_days: what was done did not hold.",
+          MAJOR, "GDPR Art. 16, 17, 21(3)", "SCC 8(b)", Source.REPEATS,
+          applies="request_type IN ('marketing_opt_out', 'erasure', 'rectification')",
+          offends="len(earlier_fulfilled_ids) > 0",
+          details="struct_pack(request_type, received_on, earlier_fulfilled_ids, earlier_case_ids, window_days)"),
     Check("training.not_current", "Agent's GDPR training not current",
           "The agent on the case had no GDPR training within training_valid_months months before the case was "
           "received.",

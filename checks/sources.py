@@ -307,7 +307,7 @@ def build_repeats(cur: duckdb.DuckDBPyConnection) -> None:
         known AS (
             -- each candidate once per scope report: its latest state in the reports up to that one
             SELECT h.processor, h.period AS scope_period, rc.case_id, rc.data_subject_ref, rc.request_type,
-                   rc.received_on
+                   rc.received_on, rc.outcome
             FROM candidates k
             JOIN horizon h ON h.processor = k.processor AND h.period = k.scope_period
             JOIN report_cases rc ON rc.processor = k.processor AND rc.case_id = k.case_id
@@ -316,7 +316,10 @@ def build_repeats(cur: duckdb.DuckDBPyConnection) -> None:
             QUALIFY row_number() OVER (PARTITION BY h.processor, h.period, rc.case_id ORDER BY rc.period DESC) = 1),
         matches AS (
             SELECT c.processor, c.period, c.case_id, count(*) AS earlier_count,
-                   list(k.case_id ORDER BY k.received_on, k.case_id) AS earlier_case_ids
+                   list(k.case_id ORDER BY k.received_on, k.case_id) AS earlier_case_ids,
+                   -- the earlier requests the processor reported as done: asked again, the fix did not hold
+                   coalesce(list(k.case_id ORDER BY k.received_on, k.case_id) FILTER (WHERE k.outcome = 'fulfilled'),
+                            []) AS earlier_fulfilled_ids
             FROM scope_cases c
             JOIN known k ON k.processor = c.processor AND k.scope_period = c.period
                  AND k.data_subject_ref = c.data_subject_ref AND k.request_type = c.request_type
@@ -327,7 +330,8 @@ def build_repeats(cur: duckdb.DuckDBPyConnection) -> None:
         -- a report lists a case once (ingest skips exact duplicates and quarantines conflicting rows), so the few
         -- matches join back on the case key rather than every case row being grouped
         SELECT c.processor, c.period, c.case_id, c.request_type, c.received_on, c.window_days,
-               coalesce(m.earlier_count, 0) AS earlier_count, m.earlier_case_ids
+               coalesce(m.earlier_count, 0) AS earlier_count, m.earlier_case_ids,
+               coalesce(m.earlier_fulfilled_ids, []) AS earlier_fulfilled_ids
         FROM scope_cases c
         LEFT JOIN matches m USING (processor, period, case_id)""")
 
