@@ -11,9 +11,13 @@ from app import state
 from app.links import case_link
 from app.review_form import Item, case_label, next_case, review_form, unsaved_cases
 from findings.raising import raise_from_reviews
-from spotchecks.evaluate import RELY, Evaluation, evaluate_sample, record_evaluation
+from spotchecks import signoff
+from spotchecks.conclusions import INSUFFICIENT, NOT_RELIED_ON, RELIED_ON
+from spotchecks.evaluate import Evaluation, evaluate_sample
 from spotchecks.queries import answers, case_deadlines, case_facts
-from spotchecks.review import RUBRIC, rubric_clauses
+from spotchecks.review import CASE_FILE_NOT_SUPPLIED, RUBRIC, items_for, record_unable, rubric_clauses
+from spotchecks.signoff import sign_off
+from spotchecks.topup import top_up
 
 FACTS = ["case_id", "received_on", "request_type", "channel", "identity_verified", "id_requested_on", "id_received_on",
          "forwarded_on", "escalated_on", "escalated_to", "extension_notified_on", "extension_reason", "responded_on",
@@ -25,8 +29,7 @@ def review_section(ctx: state.Context, sample_id: str, processor: str, active: l
     if not active:
         st.info("This sample has no cases to review.")
         return
-    order = sorted(active, key=lambda i: (int(i["answered"]) >= len(RUBRIC), i["part"] != "random",  # type: ignore[call-overload]
-                                          i["position"]))
+    order = sorted(active, key=lambda i: (bool(i["complete"]), i["part"] != "random", i["position"]))
     ids = [str(i["case_id"]) for i in order]
     unsaved = unsaved_cases(sample_id)
     if unsaved:
@@ -42,6 +45,7 @@ def review_section(ctx: state.Context, sample_id: str, processor: str, active: l
         facts = case_facts(cur, sample_id, case_id) or {}
         current = {str(a["item_id"]): a for a in answers(cur, sample_id, case_id)}
         clauses = rubric_clauses(cur, processor)
+        asked = items_for(cur, sample_id, case_id)
     left, right = st.columns([2, 3])
     with left:
         st.markdown(f"**{case_link(processor, case_id)}** (its page: every report's values, deadlines, findings)")
@@ -57,59 +61,82 @@ def review_section(ctx: state.Context, sample_id: str, processor: str, active: l
             st.caption("No exception on this case in the latest check run.")
     done = {str(i["case_id"]) for i in order if labels[str(i["case_id"])].startswith("✔")}
     with right:
+        # Only the items that apply to this case, from its facts (issue 14, item 1); the rest are not asked.
+        skipped = [item.id for item in RUBRIC if item.id not in asked]
+        if skipped:
+            st.caption(f"Not asked (they do not apply to this case's facts): {', '.join(skipped)}.")
+        if asked and state.allowed(ctx, "record a review") and st.button(
+                "Case file not supplied", key=f"spot_unable:{sample_id}:{case_id}", icon=":material/folder_off:",
+                help="Every item that applies is answered \"unable\": each counts as a deviation (ISA 530 ¶11), and "
+                     "together they can raise a finding under the audit clause (SCC 7.6)."):
+            with state.user_errors(), ctx.cursor() as cur:
+                record_unable(cur, ctx.user, sample_id, case_id, CASE_FILE_NOT_SUPPLIED)
+                st.rerun()
         # Issue 12 §3: one case, one form; every key names the sample and the case.
-        review_form(ctx, sample_id, case_id, [Item(i.id, i.question, clauses.get(i.id, i.clause), i.basis)
-                                              for i in RUBRIC],
+        review_form(ctx, sample_id, case_id,
+                    [Item(i.id, i.question, clauses.get(i.id, i.clause), i.basis) for i in RUBRIC if i.id in asked],
                     current, then_open=next_case(ids, case_id, done | {case_id}), case_key=case_key)
 
 
 def evaluation_chart(ev: Evaluation) -> alt.LayerChart:
-    """Upper limit per rubric item against the tolerable rate (8 rows: aggregated before charting)."""
-    frame = pd.DataFrame([{"item": r.item_id, "upper limit": r.upper_limit, "conclusion": r.conclusion}
-                          for r in ev.items if r.upper_limit is not None])
+    """Upper limit per rubric item against its tolerable rate (8 rows: aggregated before charting)."""
+    frame = pd.DataFrame([{"item": r.item, "upper limit": r.upper_limit, "tolerable": r.tolerable,
+                           "conclusion": r.conclusion} for r in ev.items if r.upper_limit is not None])
     bars = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("item:N", sort=None, title="Rubric item"),
         x=alt.X("upper limit:Q", axis=alt.Axis(format="%"), title=f"Upper limit at {ev.confidence:.0%} confidence"),
-        color=alt.Color("conclusion:N", scale=alt.Scale(domain=[RELY, "do not rely"], range=["#2e7d32", "#c62828"])),
-        tooltip=["item", alt.Tooltip("upper limit:Q", format=".2%"), "conclusion"])
-    rule = alt.Chart(pd.DataFrame({"tolerable": [ev.tolerable]})).mark_rule(strokeDash=[4, 4]).encode(
-        x="tolerable:Q", tooltip=[alt.Tooltip("tolerable:Q", format=".2%")])
-    return bars + rule
+        color=alt.Color("conclusion:N", scale=alt.Scale(domain=[RELIED_ON, NOT_RELIED_ON, INSUFFICIENT],
+                                                        range=["#2e7d32", "#c62828", "#9e9e9e"])),
+        tooltip=["item", alt.Tooltip("upper limit:Q", format=".2%"), alt.Tooltip("tolerable:Q", format=".2%"),
+                 "conclusion"])
+    ticks = alt.Chart(frame).mark_tick(color="black", thickness=2).encode(
+        y=alt.Y("item:N", sort=None), x="tolerable:Q", tooltip=[alt.Tooltip("tolerable:Q", format=".2%")])
+    return bars + ticks
 
 
 def evaluation_section(ctx: state.Context, sample_id: str) -> None:
     st.subheader("Evaluation")
     with ctx.cursor() as cur:
         ev = evaluate_sample(cur, sample_id)
-    (st.success if ev.relied_on else st.warning)(ev.conclusion)
+        signed = signoff.status(cur, sample_id)
+    (st.success if ev.relied_on else st.warning)(f"**{ev.verdict}** — {ev.conclusion}")
     for note in ev.notes:
         st.caption(note)
     st.dataframe(pd.DataFrame([{
-        "item": r.item_id, "clause": r.clause, "n": r.n, "k": r.k, "not applicable": r.not_applicable,
-        "rate": r.rate, "upper limit": r.upper_limit, "conclusion": r.conclusion} for r in ev.items]),
+        "item": r.item, "clause": r.clause, "applicable": r.applicable, "reviewed": r.reviewed,
+        "deviations": r.deviations, "upper limit": r.upper_limit, "tolerable": r.tolerable,
+        "conclusion": r.conclusion, "more needed": r.more_needed, "why": r.text} for r in ev.items]),
         hide_index=True, width="stretch", key="spot_evaluation", column_config={
-            "rate": st.column_config.NumberColumn(format="percent"),
+            "tolerable": st.column_config.NumberColumn(format="percent"),
             "upper limit": st.column_config.NumberColumn(format="percent")})
     if any(r.upper_limit is not None for r in ev.items):
         st.altair_chart(evaluation_chart(ev), width="stretch")
-    if ev.key_items_total:
-        st.markdown(f"**Key items** (a census: {ev.key_items_reviewed} of {ev.key_items_total} reviewed; every "
-                    "deviation counts in full)")
-        st.dataframe(pd.DataFrame([{"item": c.item_id, "clause": c.clause, "n": c.n, "k": c.k,
-                                    "cases answered no": ", ".join(c.deviations)} for c in ev.key_items]),
-                     hide_index=True, width="stretch", key="spot_key_census")
-    deviations = [(r.item_id, r.clause, c) for r in ev.items for c in r.deviations] + \
-                 [(c.item_id, c.clause, case) for c in ev.key_items for case in c.deviations]
+    insufficient = [r for r in ev.items if r.conclusion == INSUFFICIENT and r.more_needed]
+    if insufficient and state.allowed(ctx, "draw a sample"):
+        left, right = st.columns([2, 1])
+        choice = left.selectbox("Top up an item (next cases of its sub-population, same seed)",
+                                [r.item for r in insufficient], key="spot_top_up_item",
+                                format_func=lambda i: f"{i}: {ev.item(i).more_needed} more case(s)")
+        if right.button("Draw the top-up", key="spot_top_up") and choice:
+            with state.user_errors(), ctx.cursor() as cur:
+                done = top_up(cur, ctx.user, sample_id, choice)
+                st.toast(f"{len(done.case_ids)} case(s) added for {choice}", icon=":material/add:")
+                st.rerun()
+    deviations = [(r.item, r.clause, c) for r in ev.items for c in r.deviation_case_ids]
     if deviations:
         if state.allowed(ctx, "raise a finding from reviews"):
-            if st.button(f"Raise findings from the {len(deviations)} \"no\" answer(s)", key="spot_raise"):
+            if st.button(f"Raise findings from the {len(deviations)} deviation(s)", key="spot_raise"):
                 with state.user_errors(), st.spinner("Raising findings…"), ctx.cursor() as cur:
                     raise_from_reviews(cur, ctx.user, sample_id)
                     st.success("Findings raised: see the Findings page.", icon=":material/flag:")
         else:
-            st.caption("Each \"no\" becomes a finding against its clause: "
+            st.caption("Each deviation becomes a finding against its clause: "
                        + "; ".join(f"{case} {item} → {clause}" for item, clause, case in deviations))
+    if signed:
+        (st.warning if signed.superseded else st.caption)(
+            f"Signed off {signed.signed_off_at:%Y-%m-%d %H:%M} UTC by {signed.signed_off_by} ({signed.verdict})"
+            + (f"; superseded: {signed.superseded_by} it." if signed.superseded else "."))
     if state.allowed(ctx, "evaluate a sample") and st.button("Sign off this evaluation", key="spot_sign_off"):
         with state.user_errors(), ctx.cursor() as cur:
-            record_evaluation(cur, ctx.user, sample_id)
+            sign_off(cur, ctx.user, sample_id)
             st.success("Evaluation signed off and recorded in the audit trail.", icon=":material/approval:")

@@ -16,8 +16,7 @@ from spotchecks.draw import STRATA_COLUMNS, Allocation, KeyItems, Method
 from spotchecks.plan import Model, Plan, plan_sample
 from spotchecks.population import Filters
 from spotchecks.queries import get_sample, list_samples, population_count, sample_items
-from spotchecks.review import RUBRIC
-from spotchecks.samples import draw_sample, enlarge_sample, replace_case
+from spotchecks.samples import NotInPopulation, draw_sample, enlarge_sample, replace_case
 from spotchecks.verify import verify_sample
 
 SAMPLE_KEY = "spot_sample"
@@ -153,7 +152,7 @@ def _pick_sample(ctx: state.Context, processor: str | None, period: str | None) 
 def _progress(items: list[dict[str, object]]) -> list[dict[str, object]]:
     """The review's progress over the active cases (shown above the tabs); returns the active cases."""
     active = [i for i in items if i["status"] == "active"]
-    done = sum(int(i["answered"]) >= len(RUBRIC) for i in active)  # type: ignore[call-overload]
+    done = sum(bool(i["complete"]) for i in active)
     replaced = len(items) - len(active)
     st.progress(done / len(active) if active else 0.0, text=f"{done} of {len(active)} cases reviewed"
                 + (f" · {replaced} replaced" if replaced else ""))
@@ -172,7 +171,7 @@ def _sample_section(ctx: state.Context, sample_id: str, sample: dict[str, object
         st.caption(note)
     frame, links, order = linked(pd.DataFrame([{
         "#": i["position"], "case": i["case_id"], "part": i["part"], "stratum": i["stratum"], "status": i["status"],
-        "answered": f"{i['answered']}/{len(RUBRIC)}", "no": i["deviations"], "replaces": i["replaces"],
+        "answered": f"{i['answered']}/{i['applicable']}", "no": i["deviations"], "replaces": i["replaces"],
         "replaced because": i["replaced_because"]} for i in items]), "case", str(sample["processor"]))
     st.dataframe(frame, hide_index=True, width="stretch", key="spot_items", column_config=links,
                  column_order=order)
@@ -193,11 +192,15 @@ def _change_section(ctx: state.Context, sample_id: str, sample: dict[str, object
         left, right = st.columns(2)
         randoms = [str(i["case_id"]) for i in active if i["part"] == "random"]
         case = left.selectbox("Case to replace", randoms, key="spot_replace_case")
-        reason = left.text_input("Reason (required)", key="spot_replace_reason",
-                                 placeholder="e.g. case file unavailable")
+        reason = left.selectbox("Not in the population because", list(NotInPopulation), key="spot_replace_reason",
+                                format_func=lambda r: r.value,
+                                help="Only a case that is not in the population is replaced (ISA 530 ¶10). A case "
+                                     "that cannot be tested stays and is answered \"unable\" (a deviation) on the "
+                                     "Review tab.")
+        note = left.text_input("Note (optional)", key="spot_replace_note", placeholder="e.g. same as BC-261007-04")
         if left.button("Replace by the next case in rank order", key="spot_replace") and case:
             with state.user_errors(), ctx.cursor() as cur:
-                done = replace_case(cur, ctx.user, sample_id, case, reason)
+                done = replace_case(cur, ctx.user, sample_id, case, reason, note)
                 st.toast(f"{done.case_id} replaced by {done.replacement}", icon=":material/swap_horiz:")
                 st.rerun()
         if sample["method"] != Method.quota:
