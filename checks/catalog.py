@@ -275,10 +275,14 @@ CHECKS: tuple[Check, ...] = (
           details="struct_pack(corrected_on := submitted_on, report_due_on, submission_id, first_submission_id, "
                   "first_submitted_on)"),
     Check("report.rows_quarantined", "Report rows that could not be loaded",
-          "The report had rows that could not be loaded (see the quarantine).",
+          "The report had rows that could not be loaded (see the quarantine); more than the profile's "
+          "quarantine_major_share of its rows makes the report unusable as evidence, a major non-conformity.",
           MINOR, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.REPORTS,
           applies="TRUE", offends="rows_quarantined > 0",
-          details="struct_pack(rows_quarantined, reasons := quarantine_reasons, file_name)"),
+          details="struct_pack(rows_quarantined, data_rows, share := round(rows_quarantined / data_rows, 4), "
+                  "major_above := quarantine_major_share, reasons := quarantine_reasons, file_name)",
+          severity_sql="CASE WHEN rows_quarantined > quarantine_major_share * data_rows THEN 'major' "
+                       "ELSE 'minor' END"),
     Check("report.totals_mismatch", "Declared total differs from the rows",
           "The total the report declares differs from the number of case rows it contains.",
           MAJOR, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.REPORTS,
@@ -296,7 +300,7 @@ CHECKS: tuple[Check, ...] = (
           details="struct_pack(earlier_period, changed_fields, before := earlier_values, after := current_values)"),
     Check("report.missing", "Monthly report missing",
           "No report at all for a month in which the processor was active (between two reports, or past the due "
-          "day after its last one).",
+          "day after its last one), or a report none of whose rows could be loaded.",
           MAJOR, "Contract (reporting annex)", "Annex II", Source.MISSING,
           applies="TRUE", offends="NOT reported",
           details="struct_pack(missing_period, due_on)"),

@@ -195,7 +195,8 @@ def build_reports(cur: duckdb.DuckDBPyConnection) -> None:
                  - coalesce(CAST(sub.counts ->> '$.cases.skipped.blank' AS INTEGER), 0)
                  - coalesce(CAST(sub.counts ->> '$.cases.skipped.total' AS INTEGER), 0) AS data_rows,
                CAST(CAST(strptime(s.period, '%Y-%m') + INTERVAL 1 MONTH AS DATE) + (p.report_due_day - 1) AS DATE)
-                 AS report_due_on
+                 AS report_due_on,
+               p.quarantine_major_share
         FROM _scope s
         JOIN processors pr ON pr.name = s.processor
         JOIN submissions sub ON sub.processor_id = pr.processor_id AND sub.period = s.period
@@ -251,19 +252,24 @@ def build_missing(cur: duckdb.DuckDBPyConnection) -> None:
     and, after its last report, the months whose due day has passed by the as-of date (not)."""
     cur.execute("""
         CREATE OR REPLACE TEMP TABLE _missing AS
-        WITH reports AS (
-            SELECT DISTINCT p.name AS processor, s.period, CAST(strptime(s.period, '%Y-%m') AS DATE) AS month
+        WITH all_reports AS (
+            SELECT p.name AS processor, s.period, CAST(strptime(s.period, '%Y-%m') AS DATE) AS month,
+                   s.rows_loaded
             FROM submissions s JOIN processors p USING (processor_id)
             WHERE s.status = 'current' AND s.kind = 'cases'),
+        -- a report none of whose rows load reports nothing: its month counts as missing
+        reports AS (SELECT DISTINCT processor, period, month FROM all_reports WHERE rows_loaded > 0),
         bounds AS (
             SELECT sc.processor, sc.period, sc.as_of, pa.report_due_day,
                    CAST(strptime(sc.period, '%Y-%m') AS DATE) AS month,
                    (SELECT max(r.month) FROM reports r WHERE r.processor = sc.processor AND r.period < sc.period)
                      AS previous_month,
-                   (SELECT max(r.period) FROM reports r WHERE r.processor = sc.processor) = sc.period AS is_last
+                   (SELECT max(r.period) FROM all_reports r WHERE r.processor = sc.processor) = sc.period AS is_last,
+                   EXISTS (SELECT 1 FROM reports r WHERE r.processor = sc.processor AND r.period = sc.period)
+                     AS loaded
             FROM _scope sc JOIN _params pa USING (processor)),
         months AS (
-            SELECT processor, period, as_of, report_due_day, period AS missing_period, TRUE AS reported FROM bounds
+            SELECT processor, period, as_of, report_due_day, period AS missing_period, loaded AS reported FROM bounds
             UNION ALL
             SELECT processor, period, as_of, report_due_day, strftime(m, '%Y-%m'), FALSE
             FROM bounds, unnest(generate_series(previous_month + INTERVAL 1 MONTH, month - INTERVAL 1 MONTH,
@@ -278,8 +284,9 @@ def build_missing(cur: duckdb.DuckDBPyConnection) -> None:
                CAST(CAST(strptime(missing_period, '%Y-%m') + INTERVAL 1 MONTH AS DATE) + (report_due_day - 1) AS DATE)
                  AS due_on, as_of
         FROM months
-        -- after the last report, a month counts as missing only once its report's due day has passed
-        WHERE reported OR missing_period < period
+        -- after the last report, a month counts as missing only once its report's due day has passed (a report of
+        -- the month that loaded nothing is missing at once: it came, and holds nothing)
+        WHERE reported OR missing_period <= period
            OR CAST(strptime(missing_period, '%Y-%m') + INTERVAL 1 MONTH AS DATE) + (report_due_day - 1) < as_of""")
 
 

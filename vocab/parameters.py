@@ -96,7 +96,10 @@ PARAMETERS: tuple[Parameter, ...] = (
               "Request types the processor may not answer unless the controller authorised it (SCC 8(a)): "
               "sla.answered_without_authorisation applies to these; a complaint or other request is not a "
               "data-subject right to be notified, and the types the processor handles itself need no "
-              "authorisation.", vocabulary="request_type")
+              "authorisation.", vocabulary="request_type"),
+    Parameter("quarantine_major_share", Kind.SHARE, 0.05,
+              "Share of a report's rows that may be quarantined before report.rows_quarantined is major: above it "
+              "the report is unusable as evidence of the month."),
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
