@@ -77,6 +77,12 @@ def _blank(column: str) -> str:
     return f"coalesce(trim({column}), '') = ''"
 
 
+def _given(*fields: str) -> str:
+    """SQL: the report has the fields a check reads, or the contract does not require them (when it does and the
+    report lacks one, report.field_missing says so once instead of this check for every case)."""
+    return f"NOT list_has_any(missing_required, [{', '.join(repr(f) for f in fields)}])"
+
+
 CHECKS: tuple[Check, ...] = (
     # --- Statutory deadlines (GDPR Art. 12(3); months counted per Reg. 1182/71) ---
     Check("deadline.late_response", "Answered after the deadline",
@@ -118,21 +124,23 @@ CHECKS: tuple[Check, ...] = (
           "An extension was notified without the reasons the data subject must be given; where the profile requires "
           "them (extension_requires_reason) the extension does not count and the one-month date stands.",
           MAJOR, "GDPR Art. 12(3)", "SCC 8(b)", Source.CASES,
-          applies="extension_notified_on IS NOT NULL", offends=_blank("extension_reason"),
+          applies=f"extension_notified_on IS NOT NULL AND {_given('extension_reason')}",
+          offends=_blank("extension_reason"),
           details="struct_pack(received_on, extension_notified_on, extension_reason, extension_valid, due_on)",
           severity_sql="CASE WHEN extension_requires_reason THEN 'major' ELSE 'minor' END"),
     Check("refusal.no_complaint_notice", "Refusal without the complaint-right notice",
           "A refusal (full or partial, or for unconfirmed identity) did not tell the person they can complain to the "
           "supervisory authority.",
           MAJOR, "GDPR Art. 12(4)", "SCC 8(b)", Source.CASES,
-          applies=f"outcome IN {REFUSALS}",
+          applies=f"outcome IN {REFUSALS} AND {_given('complaint_right_notified')}",
           offends="complaint_right_notified IS NOT TRUE",
           details="struct_pack(outcome, complaint_right_notified, responded_on)"),
     Check("refusal.no_remedy_notice", "Refusal without the judicial-remedy notice",
           "A refusal (full or partial, or for unconfirmed identity) did not tell the person they may also seek a "
           "judicial remedy.",
           MAJOR, "GDPR Art. 12(4), 79", "SCC 8(b)", Source.CASES,
-          applies=f"outcome IN {REFUSALS}", offends="judicial_remedy_notified IS NOT TRUE",
+          applies=f"outcome IN {REFUSALS} AND {_given('judicial_remedy_notified')}",
+          offends="judicial_remedy_notified IS NOT TRUE",
           details="struct_pack(outcome, judicial_remedy_notified, responded_on)"),
     Check("refusal.after_one_month", "Refusal sent after the first month",
           "A refusal went out after the one-month date, even where the period was extended: our interpretation of "
@@ -144,7 +152,7 @@ CHECKS: tuple[Check, ...] = (
     Check("refusal.no_reason", "Refusal without a reason",
           "A full or partial refusal has no recorded reason (the controller bears the burden of proof).",
           MAJOR, "GDPR Art. 12(4), 12(5)", "SCC 8(b)", Source.CASES,
-          applies=f"outcome IN {REFUSED}", offends=_blank("refusal_reason"),
+          applies=f"outcome IN {REFUSED} AND {_given('refusal_reason')}", offends=_blank("refusal_reason"),
           details="struct_pack(outcome, refusal_reason)"),
     # --- Identity (Art. 12(6)) ---
     Check("identity.not_verified", "Fulfilled without identity verification",
@@ -152,7 +160,7 @@ CHECKS: tuple[Check, ...] = (
           "without the identity being verified; personal data given to an unverified caller (access, portability) "
           "is critical, a possible personal data breach.",
           CRIT, "GDPR Art. 4(12), 5(1)(f), 12(6), 32; Recital 64", "SCC 7.4", Source.CASES,
-          applies="list_contains(verify_identity_types, request_type) "
+          applies=f"{_given('identity_verified')} AND list_contains(verify_identity_types, request_type) "
                   "AND outcome IN ('fulfilled', 'partially_fulfilled')",
           offends="identity_verified IS NOT TRUE",
           details="struct_pack(request_type, outcome, identity_verified)",
@@ -183,14 +191,14 @@ CHECKS: tuple[Check, ...] = (
           "A request the processor may not handle itself was not forwarded within forward_working_days working days "
           "of receipt.",
           MAJOR, "GDPR Art. 28(3)(e)", "SCC 8(a)", Source.CASES,
-          applies="NOT list_contains(handled_by_processor, request_type)",
+          applies=f"NOT list_contains(handled_by_processor, request_type) AND {_given('forwarded_on')}",
           offends="coalesce(forwarded_on > forward_due_on, as_of > forward_due_on)",
           details="struct_pack(request_type, received_on, forwarded_on, forward_due_on)"),
     Check("sla.answered_without_authorisation", "Answered by the processor without forwarding",
           "The processor answered a request of a type that needs the controller's authorisation "
           "(authorisation_required_types) and never forwarded it to the controller.",
           MAJOR, "GDPR Art. 28(3)(e)", "SCC 8(a)", Source.CASES,
-          applies="list_contains(authorisation_required_types, request_type) "
+          applies=f"{_given('forwarded_on')} AND list_contains(authorisation_required_types, request_type) "
                   f"AND NOT list_contains(handled_by_processor, request_type) AND {ANSWERED}",
           offends="forwarded_on IS NULL",
           details="struct_pack(request_type, responded_on, forwarded_on)"),
@@ -199,7 +207,8 @@ CHECKS: tuple[Check, ...] = (
           "(excessive, fee), was not escalated (once answered, or once the escalation deadline passed).",
           MAJOR, "GDPR Art. 28(3)(e), 38", "Annex III", Source.CASES,
           applies="(list_contains(escalate_request_types, request_type) OR list_contains(escalate_outcomes, outcome)"
-                  f" OR outcome IN {CONTROLLER_OUTCOMES}) AND ({ANSWERED} OR as_of > escalation_due_on)",
+                  f" OR outcome IN {CONTROLLER_OUTCOMES}) AND ({ANSWERED} OR as_of > escalation_due_on)"
+                  f" AND {_given('escalated_on')}",
           offends="escalated_on IS NULL",
           details="struct_pack(request_type, outcome, escalated_on, escalation_due_on)"),
     Check("sla.escalation_late", "Escalated late",
@@ -211,7 +220,7 @@ CHECKS: tuple[Check, ...] = (
           "A marketing opt-out was not suppressed within optout_working_days working days of receipt (or was answered "
           "without any suppression).",
           MAJOR, "GDPR Art. 21(3)", "SCC 8(b)", Source.CASES,
-          applies="request_type = 'marketing_opt_out'",
+          applies=f"request_type = 'marketing_opt_out' AND {_given('suppressed_on')}",
           offends=f"coalesce(suppressed_on > optout_due_on, {ANSWERED} OR as_of > optout_due_on)",
           details="struct_pack(received_on, suppressed_on, optout_due_on, responded_on)"),
     Check("consent.withdrawal_not_effective", "Consent withdrawal not effective at once",
@@ -219,7 +228,7 @@ CHECKS: tuple[Check, ...] = (
           "receipt (or was answered without taking effect): withdrawing must be as easy as giving consent, and "
           "it takes effect at once.",
           MAJOR, "GDPR Art. 7(3)", "SCC 8(b)", Source.CASES,
-          applies="request_type = 'consent_withdrawal'",
+          applies=f"request_type = 'consent_withdrawal' AND {_given('suppressed_on')}",
           offends=f"coalesce(suppressed_on > consent_due_on, {ANSWERED} OR as_of > consent_due_on)",
           details="struct_pack(received_on, suppressed_on, consent_due_on, responded_on)"),
     Check("sla.complaint_late", "Complaint answered late",
@@ -283,6 +292,14 @@ CHECKS: tuple[Check, ...] = (
                   "major_above := quarantine_major_share, reasons := quarantine_reasons, file_name)",
           severity_sql="CASE WHEN rows_quarantined > quarantine_major_share * data_rows THEN 'major' "
                        "ELSE 'minor' END"),
+    Check("report.field_missing", "Report without a field the contract requires",
+          "The report has no column for a field the contract requires (required_fields); one exception for the "
+          "report names the fields, instead of every case failing or passing for want of them.",
+          MAJOR, "GDPR Art. 28(3)(h); contract (reporting annex)", "SCC 7.6", Source.REPORTS,
+          applies="report_fields IS NOT NULL AND len(required_fields) > 0",
+          offends="len(list_filter(required_fields, lambda f: NOT list_contains(report_fields, f))) > 0",
+          details="struct_pack(missing_fields := list_filter(required_fields, "
+                  "lambda f: NOT list_contains(report_fields, f)), file_name)"),
     Check("report.totals_mismatch", "Declared total differs from the rows",
           "The total the report declares differs from the number of case rows it contains.",
           MAJOR, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.REPORTS,

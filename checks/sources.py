@@ -104,10 +104,15 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
                    -- EDPB 01/2022 §159: the clock pauses only when ID was asked without undue delay
                    (c.id_requested_on >= c.received_on
                     AND c.id_requested_on - c.received_on <= p.id_request_within_days) AS pause_ok,
-                   (NOT p.extension_requires_reason OR coalesce(trim(c.extension_reason), '') <> '') AS reason_ok
+                   (NOT p.extension_requires_reason OR coalesce(trim(c.extension_reason), '') <> '') AS reason_ok,
+                   -- the required fields the report's header lacked (report.field_missing says so once): a case
+                   -- check that needs one does not apply, rather than fail or pass for want of the column
+                   list_filter(p.required_fields, lambda f: NOT coalesce(list_contains(
+                       from_json(sub.counts -> '$.cases.fields', '["VARCHAR"]'), f), TRUE)) AS missing_required
             FROM report_cases c
             JOIN _scope s USING (processor, period)
-            JOIN _params p USING (processor)),
+            JOIN _params p USING (processor)
+            JOIN submissions sub ON sub.submission_id = c.submission_id),
         paused AS (
             SELECT *,
                    CASE WHEN id_requested_on IS NULL THEN NULL ELSE pause_ok END AS pause_valid,
@@ -196,7 +201,9 @@ def build_reports(cur: duckdb.DuckDBPyConnection) -> None:
                  - coalesce(CAST(sub.counts ->> '$.cases.skipped.total' AS INTEGER), 0) AS data_rows,
                CAST(CAST(strptime(s.period, '%Y-%m') + INTERVAL 1 MONTH AS DATE) + (p.report_due_day - 1) AS DATE)
                  AS report_due_on,
-               p.quarantine_major_share
+               p.quarantine_major_share, p.required_fields,
+               -- the fields the report's header gave (recorded at ingest; NULL for reports ingested before)
+               from_json(sub.counts -> '$.cases.fields', '["VARCHAR"]') AS report_fields
         FROM _scope s
         JOIN processors pr ON pr.name = s.processor
         JOIN submissions sub ON sub.processor_id = pr.processor_id AND sub.period = s.period

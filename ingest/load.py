@@ -87,7 +87,8 @@ def _file_order(con: duckdb.DuckDBPyConnection, staged: Staged) -> str:
 
 
 def part_counts(con: duckdb.DuckDBPyConnection, staged: Staged) -> dict[str, object]:
-    """Count a staged part: read, loaded, quarantined, skipped, and skipped and quarantined by reason."""
+    """Count a staged part: read, loaded, quarantined, skipped, skipped and quarantined by reason, and the fields
+    its header gave (a contract's required_fields are checked against them: report.field_missing)."""
     totals = dict(con.execute(f"SELECT status, count(*) FROM {staged.table} GROUP BY status").fetchall())
     skipped = dict(con.execute(
         f"SELECT skip, count(*) FROM {staged.table} WHERE status = 'skipped' GROUP BY skip ORDER BY skip"
@@ -99,7 +100,8 @@ def part_counts(con: duckdb.DuckDBPyConnection, staged: Staged) -> dict[str, obj
     loaded, quarantined = totals.get("loaded", 0), totals.get("quarantined", 0)
     skipped_n = totals.get("skipped", 0)
     return {"rows_read": loaded + quarantined + skipped_n, "rows_loaded": loaded, "rows_quarantined": quarantined,
-            "rows_skipped": skipped_n, "skipped": skipped, "quarantine_reasons": reasons}
+            "rows_skipped": skipped_n, "skipped": skipped, "quarantine_reasons": reasons,
+            "fields": list(staged.given)}
 
 
 def to_json(value: object) -> str:

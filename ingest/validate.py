@@ -84,6 +84,7 @@ class Staged:
     extras: dict[str, str]  # output name → raw column
     cells: list[str]  # the raw text columns c0..cN
     notes: list[str]
+    given: tuple[str, ...] = ()  # the fields the header gave a column for (the others are NULL in every row)
 
 
 # The temp tables and types `stage(con, raw, ...)` creates, as suffixes of `raw`.
@@ -204,7 +205,7 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     con.execute(sql, bind(sql, params))
     _apply_duplicates(con, table, raw, (ident('p_' + key), _trim(column[key])), cells, raw_json, params,
                       conflicts=header.part is Part.CASES)
-    return Staged(table, raw, fields, extras, cells, notes)
+    return Staged(table, raw, fields, extras, cells, notes, tuple(mapped))
 
 
 def _apply_duplicates(con: duckdb.DuckDBPyConnection, table: str, raw: str, key: tuple[str, str], cells: list[str],

@@ -4,6 +4,7 @@ not on a clean neighbour, from the file up."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from ingest.service import ingest_report
 from store.identity import ROLES, User
 from tests.checkkit import Found, run
 
+ROOT = Path(__file__).resolve().parents[1]
 OFFICER = User("olivia", ROLES)
 PROCESSOR = "Testcall BV"
 HEADERS = {  # canonical field → the header a processor writes (an alias the format knows)
@@ -91,3 +93,17 @@ def check_file(con: duckdb.DuckDBPyConnection, key_path: Path, path: Path, perio
                            submitted_on=submitted_on or date(year + month // 12, month % 12 + 1, 5))
     assert result.rows_quarantined == quarantined, result.parts
     return run(con, processor=processor, period=period, as_of=as_of)
+
+
+def contracts_with(folder: Path, replacements: dict[str, str]) -> Path:
+    """A copy of the shipped contract profiles whose default profile has these text replacements; point
+    $OVERSIGHT_CONTRACTS at the returned folder."""
+    target = folder / "contracts"
+    shutil.copytree(ROOT / "contracts", target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    default = target / "default.toml"
+    text = default.read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    default.write_text(text, encoding="utf-8")
+    return target

@@ -3,8 +3,8 @@ field the contract requires is missing once, for the report, not case by case.""
 
 from __future__ import annotations
 
-from tests.checkkit import assert_offends, assert_passes
-from tests.reportkit import check_file, write_report
+from tests.checkkit import assert_offends
+from tests.reportkit import check_file, contracts_with, write_report
 
 
 def cases(n: int, bad: int, prefix: str, month: str = "10") -> list[dict[str, object]]:
@@ -35,3 +35,21 @@ def test_a_report_none_of_whose_rows_load_counts_as_missing(con, key_path, tmp_p
                        processor="Void BV", quarantined=3)
     assert_offends(found, "report.missing", None, missing_period="2026-10")
     assert assert_offends(found, "report.rows_quarantined", None, rows_quarantined=3)["severity"] == "major"
+
+
+def test_a_field_the_contract_requires_is_missing_once_for_the_report(con, key_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("OVERSIGHT_CONTRACTS", str(contracts_with(tmp_path, {
+        "required_fields = []": 'required_fields = ["identity_verified", "agent_id"]'})))
+    without = [{"case_id": f"F-{i}", "received_on": "2026-10-01", "request_type": "access",
+                "forwarded_on": "2026-10-01", "responded_on": "2026-10-09", "outcome": "fulfilled",
+                "agent_id": "agent.one"} for i in range(3)]
+    found = check_file(con, key_path, write_report(tmp_path, "nocol_2026-10.csv", without), "2026-10",
+                       processor="Nocol BV")
+    [row] = found.of("report.field_missing")
+    assert (row["case_id"], row["severity"], row["details"]["missing_fields"]) == (None, "major", ["identity_verified"])
+    # ...once, for the report: the identity check does not fail every access case for want of the column
+    assert not found.of("identity.not_verified")
+    complete = check_file(con, key_path, write_report(
+        tmp_path, "full_2026-10.csv", [{**c, "identity_verified": True} for c in without]), "2026-10",
+        processor="Full BV")
+    assert not complete.of("report.field_missing")

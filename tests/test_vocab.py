@@ -44,7 +44,6 @@ def test_vocab_imports_nothing_of_the_project():
 
 @pytest.mark.parametrize("layer, above", [
     ("checks", {"spotchecks", "findings", "exports", "metrics", "commands", "app"}),
-    ("ingest", {"checks", "spotchecks", "findings", "exports", "metrics", "commands", "app"}),
     ("store", {"ingest", "checks", "spotchecks", "findings", "exports", "metrics", "commands", "app"}),
 ])
 def test_a_layer_imports_nothing_above_it(layer, above):

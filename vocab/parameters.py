@@ -100,6 +100,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("quarantine_major_share", Kind.SHARE, 0.05,
               "Share of a report's rows that may be quarantined before report.rows_quarantined is major: above it "
               "the report is unusable as evidence of the month."),
+    Parameter("required_fields", Kind.LIST, (),
+              "Report fields the contract requires (canonical names, e.g. identity_verified): a report without a "
+              "column for one raises report.field_missing once.", vocabulary="field"),
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
