@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/checks.py
 	$(BIN)/python bench/draw.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/limits.py
 
 demo: $(STAMP)
 	$(BIN)/oversight demo

@@ -34,6 +34,7 @@ from store.audit import use_key_file
 from store.db import connect, resolve_db_path
 from store.errors import OversightError, StoreError
 from store.identity import Config, User, may, resolve_user, user_for_claims
+from store.limits import configure as configure_limits
 from store.users_file import load_config
 
 DEMO_MESSAGE = "The demo reports from sample_reports/ were loaded so you can look around."
@@ -152,6 +153,7 @@ def session() -> Session:
     except StoreError as exc:
         st.error(str(exc))
         st.stop()
+    configure_limits(config.limits)  # the report files this server reads
     if provider_configured():
         if not st.user.get("is_logged_in"):
             return Session(config, Mode.PROVIDER, None)

@@ -49,11 +49,13 @@ class Context:
         from store.access import acting_user
         from store.audit import use_key_file
         from store.db import connect, resolve_db_path
+        from store.limits import configure as configure_limits
         from store.users_file import load_config
 
         config = load_config(self.config)
         path = resolve_db_path(self.db)
         use_key_file(path, config.audit_key_file)
+        configure_limits(config.limits)
         con = connect(path)
         try:
             user = acting_user(con, config, self.user)  # a local user only where store.access allows one

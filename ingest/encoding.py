@@ -83,6 +83,7 @@ class Scan:
     c1_from: int = 0
     c1: bool = False
     cp1252_undefined: bool = False
+    newlines: int = 0  # how many line feeds: an upper bound of the rows (ingest/limits.py)
 
 
 def scan(path: Path, text: bool) -> Scan:
@@ -90,7 +91,7 @@ def scan(path: Path, text: bool) -> Scan:
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     valid, has_text, size, head = text, False, 0, b""
-    c1_from, c1, undefined = None, False, False
+    c1_from, c1, undefined, newlines = None, False, False, 0
     # hashlib lets go of the GIL: the hash is computed on a second thread, in chunk order, alongside the checks.
     with path.open("rb") as handle, ThreadPoolExecutor(max_workers=1) as hasher:
         while chunk := handle.read(CHUNK_BYTES):
@@ -99,6 +100,7 @@ def scan(path: Path, text: bool) -> Scan:
             hasher.submit(digest.update, chunk)
             has_text = has_text or bool(chunk.strip())
             if text:
+                newlines += chunk.count(b"\n")
                 valid = valid and _decodes(utf8, chunk, final=False)
                 if not valid:
                     c1_from = size if c1_from is None else c1_from
@@ -106,7 +108,8 @@ def scan(path: Path, text: bool) -> Scan:
                         c1, undefined = True, undefined or _uses(chunk, CP1252_UNDEFINED)
             size += len(chunk)
     valid = valid and _decodes(utf8, b"", final=True)
-    return Scan(digest.hexdigest(), size, head, has_text, valid, size if c1_from is None else c1_from, c1, undefined)
+    return Scan(digest.hexdigest(), size, head, has_text, valid, size if c1_from is None else c1_from, c1, undefined,
+                newlines)
 
 
 def empty_lines(path: Path) -> list[int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -24,11 +25,15 @@ import pyarrow as pa
 
 from ingest.encoding import SAMPLE_BYTES, Scan, binary, empty_lines, encoding_of, scan, transcode
 from ingest.errors import EmptyFile, UnreadableFile
+from ingest.limits import LimitExceeded, check, check_size, check_workbook
+from store.limits import Limits
+from store.limits import current as current_limits
 
 HEAD_ROWS = 30
 DELIMITERS = (";", ",", "\t", "|")
 SPARE_COLUMNS = 8  # rows longer than the header land here and are kept as extras, never cut off
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+LONG_LINE = re.compile(r"Maximum line size of \d+ bytes exceeded\. Actual Size:(\d+) bytes")
 
 Cell = str | None
 HeaderScore = Callable[[list[Cell]], int]  # how many cells of a row read as known headers
@@ -58,6 +63,8 @@ class Grid:
     _encoding: str = "utf-8"  # what DuckDB's read_csv is told
     _empty_lines: list[int] | None = field(default_factory=list)  # None: to be found in the file while it loads
     _arrow: pa.Table | None = None
+    _max_line_bytes: int = Limits().max_line_bytes
+    _file_name: str | None = None  # the report's name, for messages (a transcoded copy has another)
 
     def load(self, con: duckdb.DuckDBPyConnection, table: str, header_index: int, ncols: int) -> None:
         """Create temp view `table` (_r, source_row, c0..cN) over every row after head[header_index].
@@ -101,15 +108,22 @@ class Grid:
         # null padding when a quoted value holds a line break: such a file is read again on one thread.
         sql = (f"CREATE OR REPLACE TEMP TABLE {table}_src AS SELECT * FROM read_csv($path, delim = $delim, "
                f"header = false, skip = $skip, all_varchar = true, auto_detect = false, columns = {columns}, "
-               "null_padding = true, parallel = $parallel, quote = '\"', escape = '\"', encoding = $encoding)")
+               "null_padding = true, parallel = $parallel, quote = '\"', escape = '\"', encoding = $encoding, "
+               "max_line_size = $max_line)")
         params = {"path": str(self._csv_path), "delim": self._delimiter, "skip": header_row,
-                  "encoding": self._encoding, "parallel": True}
+                  "encoding": self._encoding, "parallel": True, "max_line": self._max_line_bytes}
         try:
-            con.execute(sql, params)
-        except duckdb.Error as exc:
-            if "parallel scanner does not support null_padding" not in str(exc):
+            try:
+                con.execute(sql, params)
+            except duckdb.Error as exc:
+                if "parallel scanner does not support null_padding" not in str(exc):
+                    raise
+                con.execute(sql, {**params, "parallel": False})
+        except duckdb.InvalidInputException as exc:
+            if (too_long := LONG_LINE.search(str(exc))) is None:
                 raise
-            con.execute(sql, {**params, "parallel": False})
+            raise LimitExceeded(self._file_name or self._csv_path.name, "max_line_bytes",
+                                f"{int(too_long[1]):,}", self._max_line_bytes) from None
 
     def _load_arrow(self, con: duckdb.DuckDBPyConnection, table: str, header_row: int, names: list[str]) -> None:
         data = self._arrow.slice(header_row)  # rows after the header (row numbers are 1-based)
@@ -184,23 +198,28 @@ def open_report(path: Path, header_score: HeaderScore) -> Iterator[Report]:
     choice of delimiter.
     """
     path = Path(path)
+    limits = current_limits()
+    check_size(path, limits)  # before a byte is read
     with path.open("rb") as handle:
         magic = handle.read(len(ZIP_MAGIC))
     excel = magic.startswith((ZIP_MAGIC, OLE_MAGIC)) or path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
+    if magic.startswith(ZIP_MAGIC):
+        check_workbook(path, limits)  # from the zip's directory, before anything is unzipped
     found = scan(path, text=not excel)
     if not found.has_text:
         raise EmptyFile(f"{path.name} is empty. Export the report again and check that it holds the case list.")
     if excel:
-        yield _open_excel(path, found)
+        yield _open_excel(path, found, limits)
         return
+    check(path.name, "max_rows", found.newlines, limits)
     workdir = Path(tempfile.mkdtemp(prefix="oversight-"))
     try:
-        yield _open_csv(path, found, workdir, header_score)
+        yield _open_csv(path, found, workdir, header_score, limits)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _open_csv(path: Path, found: Scan, workdir: Path, header_score: HeaderScore) -> Report:
+def _open_csv(path: Path, found: Scan, workdir: Path, header_score: HeaderScore, limits: Limits) -> Report:
     encoding, codec, reads_as = encoding_of(path, found)
     csv_path, head, size, lines = path, found.head, found.size, None
     if codec is not None:
@@ -212,15 +231,17 @@ def _open_csv(path: Path, found: Scan, workdir: Path, header_score: HeaderScore)
         if b"\x00" in head:
             raise binary(path)
     text = _head_text(head, size, "utf-8" if reads_as == "utf-8" else "latin-1")
-    delimiter = _choose_delimiter(text, header_score)
+    delimiter = _choose_delimiter(text, header_score)  # on the head only (64 KB): cheap whatever the width
     head_rows, numbers = _parse_head(text, delimiter)
+    # Before the load: every later step works per column (5,000 columns took 97 s of CPU in the probe).
+    check(path.name, "max_columns", max((len(r) for r in head_rows), default=0), limits)
     detected = Detected(path.name, "csv", found.sha256, found.size, encoding, delimiter)
     grid = Grid(None, head_rows, numbers, _csv_path=csv_path, _delimiter=delimiter, _encoding=reads_as,
-                _empty_lines=lines)
+                _empty_lines=lines, _max_line_bytes=limits.max_line_bytes, _file_name=path.name)
     return Report(path, detected, [grid])
 
 
-def _open_excel(path: Path, found: Scan) -> Report:
+def _open_excel(path: Path, found: Scan, limits: Limits) -> Report:
     if found.head.startswith(OLE_MAGIC):
         raise UnreadableFile(
             f"{path.name} is password-protected or in the old .xls format, which cannot be read. "
@@ -231,13 +252,21 @@ def _open_excel(path: Path, found: Scan) -> Report:
         grids = []
         for name in reader.sheet_names:
             table = pa.Table.from_batches([reader.load_sheet(name, header_row=None, dtypes="string", eager=True)])
+            # A sheet without a declared dimension is known only once read; refused before it is used.
+            check(path.name, "max_rows", table.num_rows, limits)
+            check(path.name, "max_columns", table.num_columns, limits)
             head_rows = table.slice(0, HEAD_ROWS).to_pylist()
             head = [[_cell(v) for v in row.values()] for row in head_rows]
             keep = [(i + 1, row) for i, row in enumerate(head) if any(c is not None for c in row)]
             grids.append(Grid(name, [r for _, r in keep], [n for n, _ in keep], _arrow=table))
-    except Exception as exc:  # fastexcel raises several error types for corrupt workbooks
+    except LimitExceeded:
+        raise
+    except BaseException as exc:  # fastexcel raises several error types for corrupt workbooks, and Rust panics
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise  # KeyboardInterrupt, SystemExit: not the workbook's doing
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise UnreadableFile(
-            f"{path.name} could not be read as an Excel workbook ({str(exc).splitlines()[0]}). "
+            f"{path.name} could not be read as an Excel workbook ({first}). "
             "Open it in Excel and save it again as .xlsx, or export the report as CSV."
         ) from None
     return Report(path, Detected(path.name, "xlsx", found.sha256, found.size), grids)

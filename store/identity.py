@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from store.errors import ConfigError, OversightError, PermissionDenied
+from store.limits import Limits
 from store.passwords import AttemptLimit, dummy_verify, verify_password
 
 ROLES = ("compliance_officer", "auditor", "vendor_manager", "viewer")
@@ -69,6 +70,8 @@ class Config:
     server_address: str | None = None
     # `[paths] audit_key_file`: the audit chain's key (default: audit.key beside the pseudonymisation key).
     audit_key_file: Path | None = None
+    # `[limits]`: how large a report file may be (store.limits).
+    limits: Limits = field(default_factory=Limits)
 
 
 class SignInFailed(OversightError):

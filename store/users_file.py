@@ -26,6 +26,7 @@ from store.db import transaction
 from store.errors import ConfigError
 from store.files import replace_atomically
 from store.identity import ROLES, Config, User, require
+from store.limits import parse_limits
 from store.passwords import InvalidPasswordHash, parse_hash
 
 PERMISSION = "manage users"
@@ -40,6 +41,7 @@ TABLES: dict[str, tuple[str, ...] | None] = {
     "paths": ("inbox", "audit_key_file"),
     "access": ("mode",),
     "server": ("address",),
+    "limits": None,  # store.limits.parse_limits
 }
 USER_NAME = re.compile(r"[\w.@+-]{1,64}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -160,7 +162,8 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
     return Config(path=path, users=users, password_hashes=hashes, emails=emails,
                   inbox=Path(inbox) if inbox else None, local_mode=mode == LOCAL_MODE,
                   server_address=address.strip() if address else None,
-                  audit_key_file=Path(audit_key) if audit_key else None)
+                  audit_key_file=Path(audit_key) if audit_key else None,
+                  limits=parse_limits(data.get("limits"), path))
 
 
 def add_user(con: duckdb.DuckDBPyConnection, path: Path, name: str, roles: Sequence[str], *, acting: User,

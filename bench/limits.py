@@ -1,0 +1,72 @@
+"""Hostile-file benchmark (issue 18, item 2; run by `make bench`, never by `make test`).
+
+Builds the hostile files of tests/hostile.py in bench/out/ — a shared-strings zip bomb (1.2 GB once unzipped, about
+1.2 MB on disk), a 5,000-column CSV, a CSV with a 3 MB line — and ingests each in a fresh process as `oversight ingest`
+does, with the default limits. Prints, per file, the seconds the refusal took (from the call, the
+process's imports excluded), the growth of the peak memory (RSS) during it, the whole process's peak, and the message.
+Targets: the bomb refused in under 1 s and 200 MB, the 5,000 columns refused or read in under 2 s.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+from tests.hostile import long_line_csv, wide_csv, zip_bomb  # noqa: E402  (the repository is on the path now)
+
+MEASURED = """
+import json, resource, sys, time
+from datetime import date
+from pathlib import Path
+from ingest.errors import IngestError
+from ingest.service import ingest_report
+from store.db import connect
+from store.identity import ROLES, User
+con = connect(sys.argv[2])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+try:
+    ingest_report(con, Path(sys.argv[1]), user=User("bench", ROLES), key_path=Path(sys.argv[2]).with_suffix(".key"),
+                  processor="Bench BV", submitted_on=date(2026, 11, 5))
+    said = "read"
+except IngestError as exc:
+    said = str(exc)
+print(json.dumps({"seconds": time.perf_counter() - start, "said": said,
+                  "growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+TARGETS = {"zip bomb": (1.0, 200.0), "5,000 columns": (2.0, None), "3 MB line": (2.0, None)}
+
+
+def measure(path: Path) -> dict[str, object]:
+    db = OUT / "limits.duckdb"
+    db.unlink(missing_ok=True)
+    done = subprocess.run([sys.executable, "-c", MEASURED, str(path), str(db)], cwd=ROOT, capture_output=True,
+                          text=True, check=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    return json.loads(done.stdout)
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    files = {"zip bomb": zip_bomb(OUT / "bomb_2026-10.xlsx"), "5,000 columns": wide_csv(OUT / "wide_2026-10.csv"),
+             "3 MB line": long_line_csv(OUT / "long_2026-10.csv")}
+    met = True
+    for name, path in files.items():
+        result = measure(path)
+        seconds_target, memory_target = TARGETS[name]
+        ok = result["seconds"] < seconds_target and (memory_target is None or result["growth_mb"] < memory_target)
+        met = met and ok
+        print(f"{name:14} {path.stat().st_size / 1e6:8.2f} MB on disk  refused in {result['seconds']:.3f} s  "
+              f"memory +{result['growth_mb']:.0f} MB (process peak {result['peak_mb']:.0f} MB)  "
+              f"{'met' if ok else 'NOT met'}\n    {str(result['said'])[:160]}")
+    print("targets:", "met" if met else "NOT met")
+
+
+if __name__ == "__main__":
+    main()
