@@ -25,7 +25,7 @@ STEP = "step"  # the tabs' key and their URL query parameter
 NEXT_STEP = "spot_next_step"  # the tab an action opens on the next run
 PAGE = "spotchecks"  # its key for state.done / state.said
 KEY_ITEM_LABELS = {KeyItems.major: "major: every case with a critical or major exception",
-                   KeyItems.refusals: "refusals: every refused or partly refused case"}
+                   KeyItems.refusals: "refusals: every refused, partly refused or identity-not-confirmed case"}
 COMMITTED = "spot_committed"  # the seed just committed, shown in this session until the user says it is kept
 
 
@@ -86,11 +86,19 @@ def _draw_section(ctx: state.Context, processor: str, months: list[str], plan: P
         types = cols[2].multiselect("Only request types", list(VOCABULARIES["request_type"]), key="spot_types")
         outcomes = cols[3].multiselect("Only outcomes", list(VOCABULARIES["outcome"]), key="spot_outcomes")
         seed = st.text_input("Seed (leave empty for a random one from the operating system)", key="spot_seed")
+        # Off by default: the size shown above is planned for the page's tolerable rate.
+        per_item = st.toggle("Tolerable rate per rubric item from the contract profile", value=False,
+                             key="spot_per_item_rates",
+                             help="On: each item is evaluated against its rate in [tolerable_rates] and the size is "
+                                  "planned for the most demanding item that applies. Off: the plan's tolerable rate "
+                                  "above applies to every item.")
         if st.button("Draw sample", type="primary", key="spot_draw"):
             with state.user_errors(), st.spinner("Ranking the population by the seed…"), ctx.cursor() as cur:
-                objectives = ({"confidence": plan.confidence, "tolerable": plan.tolerable, "expected": plan.expected,
-                               "model": plan.model} if plan else {})
-                result = draw_sample(cur, ctx.user, processor=processor, period=months, size=int(size),
+                objectives = ({"confidence": plan.confidence, "tolerable": None if per_item else plan.tolerable,
+                               "expected": plan.expected, "model": plan.model} if plan else {})
+                # The planned n left as it is: with rates per item the draw plans it for the most demanding item.
+                chosen = None if per_item and plan and int(size) == plan.n else int(size)
+                result = draw_sample(cur, ctx.user, processor=processor, period=months, size=chosen,
                                      method=method, by=by, allocation=allocation, per=int(per), key_items=key_items,
                                      seed=seed.strip() or None, filters=Filters(tuple(types), tuple(outcomes)),
                                      **objectives)

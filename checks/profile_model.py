@@ -26,6 +26,7 @@ from checks.profile_schema import (
     suggest,
 )
 from vocab.parameters import PARAMETERS, Kind
+from vocab.rubric import RUBRIC
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ class Profile:
     clauses: dict[str, Clause]   # the register, in file order
     check_clauses: dict[str, str]  # every catalog check → its effective clause
     rubric_clauses: dict[str, str]
+    # Spot checks: each rubric item's tolerable deviation rate (`[tolerable_rates]`; an item left out takes its
+    # default in vocab/rubric.py).
+    tolerable_rates: dict[str, float]
     finding_due_days: dict[str, int]
     description: str = ""
 
@@ -94,6 +98,7 @@ class Profile:
             "finding_due_days": dict(self.finding_due_days),
             "checks": dict(self.check_clauses),
             "rubric": dict(self.rubric_clauses),
+            "tolerable_rates": dict(self.tolerable_rates),
             "clauses": [asdict(c) for c in self.clauses.values()],
         }
 
@@ -172,6 +177,8 @@ def build_profile(merged: dict[str, Any], path: Path) -> Profile:
                                  for p in PARAMETERS}),
         clauses=register, check_clauses={c: mapped.get(c, ref) for c, ref in defaults.items()},
         rubric_clauses={item: rubric[item] for item in RUBRIC_ITEMS},
+        tolerable_rates={item.id: float(merged.get("tolerable_rates", {}).get(item.id, item.tolerable))
+                         for item in RUBRIC},
         finding_due_days={k: due[k] for k in FINDING_SEVERITIES},
     )
 

@@ -30,7 +30,7 @@ PARTS = ("SCC", "Annex", "Service levels")
 FINDING_SEVERITIES = tuple(s.value for s in FindingSeverity)
 RUBRIC_ITEMS = tuple(ITEMS)
 TOP_KEYS = ("name", "title", "description", "extends", "calendar", "parameters", "finding_due_days", "checks",
-            "rubric", "clauses")
+            "rubric", "tolerable_rates", "clauses")
 CALENDAR_KEYS = ("country", "subdivision", "extra_dates")
 CLAUSE_KEYS = ("ref", "title", "summary", "part")
 PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -194,6 +194,13 @@ def _parameter(parameter: Parameter, value: Any, file: str) -> Any:
     return _whole(value, file, key, parameter.minimum, parameter.maximum)
 
 
+def _rate(value: Any, file: str, key: str) -> float:
+    """A spot-check tolerable deviation rate: a share above 0 and below 1 (no sample can show a rate below 0)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise InvalidProfile(file, key, f"must be a rate above 0 and below 1 (0.05 for 5 %), not {_shown(value)}")
+    return float(value)
+
+
 def _normalised(data: dict[str, Any], file: str) -> dict[str, Any]:
     """Validate one file on its own (keys, types, ranges, vocabularies) and return it in canonical form."""
     _known_keys(data, TOP_KEYS, file, "")
@@ -225,6 +232,10 @@ def _normalised(data: dict[str, Any], file: str) -> dict[str, Any]:
         rubric = _table(data["rubric"], file, "rubric")
         _known_keys(rubric, RUBRIC_ITEMS, file, "rubric.")
         out["rubric"] = {k: _text(v, file, f"rubric.{k}") for k, v in rubric.items()}
+    if "tolerable_rates" in data:
+        rates = _table(data["tolerable_rates"], file, "tolerable_rates")
+        _known_keys(rates, RUBRIC_ITEMS, file, "tolerable_rates.")
+        out["tolerable_rates"] = {k: _rate(v, file, f"tolerable_rates.{k}") for k, v in rates.items()}
     if "clauses" in data:
         out["clauses"] = _clauses(data["clauses"], file)
     return out

@@ -84,7 +84,9 @@ def draw_command(
                                                    "of several months' reports (each case once).")],
     size: Annotated[int | None, typer.Option(help="Number of cases (instead of planning it).")] = None,
     confidence: Annotated[str | None, typer.Option(help="Plan the size: confidence, e.g. 0.95.")] = None,
-    tolerable: Annotated[str | None, typer.Option(help="Plan the size: tolerable deviation rate.")] = None,
+    tolerable: Annotated[str | None, typer.Option(
+        help="Plan the size: tolerable deviation rate for every rubric item (default: the contract profile's "
+             "[tolerable_rates], the size planned for the most demanding item that applies).")] = None,
     expected: Annotated[str, typer.Option(help="Plan the size: expected deviation rate.")] = "0",
     model: Annotated[Model, typer.Option(help="Sampling model of the plan.")] = Model.binomial,
     method: Annotated[Method, typer.Option(help="Selection method.")] = Method.random,
@@ -93,7 +95,8 @@ def draw_command(
     per: Annotated[int | None, typer.Option(help="Quota: cases per agent.")] = None,
     key_items: Annotated[str | None, typer.Option(
         help="Cases always included (a census): major (every case with a critical or major exception in the latest "
-             "checks; 'breaches' is accepted as its old name) or refusals.")] = None,
+             "checks; 'breaches' is accepted as its old name) or refusals (refused, partially fulfilled or "
+             "identity not confirmed).")] = None,
     seed: Annotated[str | None, typer.Option(help="The seed (default: a random one from the OS).")] = None,
     request_type: Annotated[list[str] | None, typer.Option(help="Only these request types (repeatable).")] = None,
     outcome: Annotated[list[str] | None, typer.Option(help="Only these outcomes (repeatable).")] = None,

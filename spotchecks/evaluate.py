@@ -90,7 +90,7 @@ def evaluate_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Evaluatio
     rubric = RUBRICS[str(sample["rubric_version"])]
     processor = str(sample["processor"])
     clauses = rubric_clauses(con, processor)
-    rates = tolerable_rates(con, processor, tolerable)
+    rates = tolerable_rates(plan, tolerable)
     parts = {str(i["case_id"]): str(i["part"]) for i in stored.items if not i["replacement"]}
     answers = fetch(con, "SELECT case_id, item_id, answer FROM current_reviews WHERE sample_id = ?", [sample_id])
     by_case: dict[str, dict[str, str]] = {}
@@ -135,6 +135,8 @@ def evaluate_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Evaluatio
                       tuple(sample["periods"]))  # type: ignore[arg-type]
 
 
-def tolerable_rates(con: duckdb.DuckDBPyConnection, processor: str, plan_rate: float) -> dict[str, float]:
-    """The tolerable deviation rate of each rubric item for this processor."""
-    return {item.id: plan_rate for item in RUBRICS[max(RUBRICS)]}
+def tolerable_rates(plan: dict[str, object], plan_rate: float) -> dict[str, float]:
+    """Each rubric item's tolerable rate, as the draw fixed it (the contract profile's `[tolerable_rates]`, or the
+    rate given for the draw); a sample drawn before rates per item has the plan's rate for every item."""
+    fixed: dict[str, float] = plan.get("tolerable_rates") or {}  # type: ignore[assignment]
+    return {item.id: float(fixed.get(item.id, plan_rate)) for item in RUBRICS[max(RUBRICS)]}

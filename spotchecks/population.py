@@ -20,9 +20,14 @@ from ingest.vocabulary import VOCABULARIES
 from spotchecks.draw import STRATA_COLUMNS, Design, KeyItems, Method, Pick, Stratum
 from spotchecks.errors import EmptyPopulation, InvalidArgument, NoCheckRun
 from spotchecks.queries import fetch
+from vocab.rubric import REFUSAL_OUTCOMES as RUBRIC_REFUSALS
 from vocab.severity import NON_CONFORMITIES, stored_words
 
-REFUSAL_OUTCOMES = ("refused", "partially_fulfilled")  # docs/sampling.md, Draw: "every refusal", fully or partly
+# docs/sampling.md, Draw: "every refusal", fully or partly, or for identity not confirmed, as the checks count it
+# (vocab/rubric.py; issue 14, item 9). Samples drawn before identity_not_confirmed counted stored no outcomes and
+# are recomputed with the two outcomes of their time.
+REFUSAL_OUTCOMES = RUBRIC_REFUSALS
+EARLIER_REFUSAL_OUTCOMES = ("refused", "partially_fulfilled")
 
 
 @dataclass(frozen=True)
@@ -172,7 +177,8 @@ def latest_run_ids(con: duckdb.DuckDBPyConnection, processor: str, period: str |
 
 
 def key_item_ids(con: duckdb.DuckDBPyConnection, population: Population, rule: KeyItems | None,
-                 run_ids: Iterable[int] | None = None) -> tuple[list[str], list[int]]:
+                 run_ids: Iterable[int] | None = None,
+                 refusal_outcomes: Iterable[str] = REFUSAL_OUTCOMES) -> tuple[list[str], list[int]]:
     """The key items of the population, and (for `major`) the check runs they came from.
 
     major: every case of the population with a critical or major exception (a non-conformity) in the latest check
@@ -188,7 +194,7 @@ def key_item_ids(con: duckdb.DuckDBPyConnection, population: Population, rule: K
     if rule is KeyItems.refusals:
         found = fetch(con, f"SELECT case_id FROM {source} AS c WHERE {_WHERE} "
                            "AND list_contains($refusals::VARCHAR[], outcome) ORDER BY case_id",
-                      {**params, "refusals": list(REFUSAL_OUTCOMES)})
+                      {**params, "refusals": list(refusal_outcomes)})
         return [str(r["case_id"]) for r in found], []
     if run_ids is not None:
         runs = list(run_ids)

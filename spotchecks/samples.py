@@ -15,6 +15,7 @@ from enum import StrEnum
 
 import duckdb
 
+from spotchecks import applicability
 from spotchecks import population as pop
 from spotchecks.commitments import CommitmentMatch, match_commitment
 from spotchecks.draw import (
@@ -30,9 +31,9 @@ from spotchecks.draw import (
     rank,
 )
 from spotchecks.errors import InvalidArgument, NothingToReplace, NotInSample, PopulationChanged
-from spotchecks.plan import Model, Plan, plan_sample
+from spotchecks.plan import Model, Plan, parse_rate, plan_sample
 from spotchecks.queries import fetch, get_sample
-from spotchecks.review import RUBRIC_VERSION
+from spotchecks.review import RUBRIC, RUBRIC_VERSION
 from store import audit
 from store.db import transaction
 from store.identity import User, require
@@ -140,8 +141,9 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
     rule = _key_rule(key_items)
     generated = seed in (None, "")
     chosen_seed = new_seed() if generated else normalize_seed(seed)
-    if design.method is not Method.quota and size is None and (confidence is None or tolerable is None):
-        raise InvalidArgument("Say how many cases: give 'size', or 'confidence' and 'tolerable' to plan the size.")
+    if design.method is not Method.quota and size is None and confidence is None:
+        raise InvalidArgument("Say how many cases: give 'size', or 'confidence' to plan the size (with 'tolerable', "
+                              "or without it the contract profile's tolerable rate of each rubric item).")
     notes: list[str] = []
     at = _now()
     with transaction(con):
@@ -151,6 +153,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
         if rule is not None:
             notes.append(f"{len(key_ids)} key item(s) ({rule}) are reviewed in full and kept apart from the "
                          f"random part, which is drawn from the other {sum(sizes.values())} case(s).")
+        rates, tolerable = _item_rates(con, processor, population, key_ids, tolerable, notes)
         plan = _plan(design, size, confidence, tolerable, expected, model, sizes, notes)
         picks = pop.ranked_selection(con, population, chosen_seed, design, _allocation(design, sizes, plan.n),
                                      key_ids)
@@ -164,7 +167,8 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
              json.dumps(population.filters.as_dict()), population.size, population.fingerprint, chosen_seed,
              design.method.value, design.by,
              design.allocation.value if design.method is Method.stratified else None, design.per,
-             plan.n if design.method is not Method.quota else None, json.dumps(plan.as_dict()),
+             plan.n if design.method is not Method.quota else None,
+             json.dumps({**plan.as_dict(), "tolerable_rates": rates}),
              rule.value if rule else None, runs or None, commitment.commitment if commitment else None,
              at, user.name, RUBRIC_VERSION, notes, list(population.periods), list(population.submission_ids),
              list(pop.REFUSAL_OUTCOMES) if rule is KeyItems.refusals else None],
@@ -180,6 +184,28 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
             "commitment": commitment.commitment if commitment else None})
     return DrawResult(sample_id, processor, population.period, chosen_seed, generated, population, design, plan,
                       tuple(picks), rule, tuple(key_ids), commitment, at, tuple(notes))
+
+
+def _item_rates(con: duckdb.DuckDBPyConnection, processor: str, population: pop.Population, key_ids: list[str],
+                tolerable: object, notes: list[str]) -> tuple[dict[str, float], object]:
+    """Each rubric item's tolerable rate for this sample, and the rate the plan sizes it for (issue 14, item 5).
+
+    A rate given for the draw applies to every item; without one, the contract profile's `[tolerable_rates]` do, and
+    the plan is sized for the most demanding item that applies to the cases to draw from.
+    """
+    if tolerable not in (None, ""):
+        rate = float(parse_rate(tolerable, "tolerable"))
+        return {item.id: rate for item in RUBRIC}, tolerable
+    from checks.contract import profile_for_processor
+
+    rates = dict(profile_for_processor(con, processor).tolerable_rates)
+    outside, _ = applicability.population_counts(con, population, processor, key_ids)
+    applying = [item.id for item in RUBRIC if outside[item.id]] or [item.id for item in RUBRIC]
+    demanding = min(applying, key=lambda item_id: rates[item_id])
+    notes.append(f"Sized for {demanding}, the most demanding rubric item that applies to these cases "
+                 f"({rates[demanding]:.0%} tolerable in the contract profile's [tolerable_rates]); each item is "
+                 "evaluated against its own rate.")
+    return rates, str(rates[demanding])
 
 
 def _plan(design: Design, size: int | None, confidence: object, tolerable: object, expected: object, model: object,

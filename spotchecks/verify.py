@@ -51,7 +51,8 @@ def verify_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Verificatio
                         f"{len(cases)} cases with fingerprint {recomputed_fp[:12]}…, stored "
                         f"{sample['population_size']} with {str(sample['fingerprint'])[:12]}….")
     runs = sample["key_item_runs"] if stored.key_rule is not None else None
-    key_ids, _ = pop.key_item_ids(con, stored.population, stored.key_rule, runs)  # type: ignore[arg-type]
+    outcomes = sample.get("key_item_outcomes") or pop.EARLIER_REFUSAL_OUTCOMES
+    key_ids, _ = pop.key_item_ids(con, stored.population, stored.key_rule, runs, outcomes)  # type: ignore[arg-type]
     key_match = sorted(key_ids) == stored.key_ids
     if not key_match:
         problems.append(f"The key items recomputed ({len(key_ids)}) differ from those stored ({len(stored.key_ids)}).")

@@ -95,7 +95,8 @@ def test_quota_takes_k_cases_per_agent(demo) -> None:
 def test_refusals_are_key_items_kept_apart_from_the_random_part(demo) -> None:
     result = draw(demo, size=20, key_items="refusals", seed="x")
     refusals = {r[0] for r in demo.execute("SELECT case_id FROM report_cases WHERE processor = ? AND period = "
-                                           "'2026-10' AND outcome IN ('refused', 'partially_fulfilled')",
+                                           "'2026-10' AND outcome IN ('refused', 'partially_fulfilled', "
+                                           "'identity_not_confirmed')",
                                            [BELCALL]).fetchall()}
     assert refusals and set(result.key_item_ids) == refusals
     assert not refusals & {p.case_id for p in result.random_part} and len(result.random_part) == 20
