@@ -99,11 +99,24 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
     """Create _cases: every case of every report in scope with its deadlines, parameters and training facts."""
     cur.execute("""
         CREATE OR REPLACE TEMP TABLE _cases AS
-        WITH base AS (
-            SELECT c.* EXCLUDE (extras, summary), s.as_of, s.calendar, p.* EXCLUDE (processor),
+        WITH firsts AS (
+            -- the earliest receipt date any report up to this one gave the case
+            SELECT c.processor, c.period, c.case_id, min(e.received_on) AS first_received_on
+            FROM report_cases c
+            JOIN _scope s USING (processor, period)
+            JOIN report_cases e ON e.processor = c.processor AND e.case_id = c.case_id AND e.period <= c.period
+            GROUP BY ALL),
+        base AS (
+            SELECT c.* EXCLUDE (extras, summary, received_on),
+                   -- deadlines run from the earliest receipt date ever reported: a later report that rewrites it
+                   -- (report.history_changed) cannot move them
+                   coalesce(f.first_received_on, c.received_on) AS received_on,
+                   c.received_on AS reported_received_on,
+                   s.as_of, s.calendar, p.* EXCLUDE (processor),
                    -- EDPB 01/2022 §159: the clock pauses only when ID was asked without undue delay
-                   (c.id_requested_on >= c.received_on
-                    AND c.id_requested_on - c.received_on <= p.id_request_within_days) AS pause_ok,
+                   (c.id_requested_on >= coalesce(f.first_received_on, c.received_on)
+                    AND c.id_requested_on - coalesce(f.first_received_on, c.received_on) <= p.id_request_within_days)
+                     AS pause_ok,
                    (NOT p.extension_requires_reason OR coalesce(trim(c.extension_reason), '') <> '') AS reason_ok,
                    -- the required fields the report's header lacked (report.field_missing says so once): a case
                    -- check that needs one does not apply, rather than fail or pass for want of the column
@@ -112,7 +125,8 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
             FROM report_cases c
             JOIN _scope s USING (processor, period)
             JOIN _params p USING (processor)
-            JOIN submissions sub ON sub.submission_id = c.submission_id),
+            JOIN submissions sub ON sub.submission_id = c.submission_id
+            LEFT JOIN firsts f ON f.processor = c.processor AND f.period = c.period AND f.case_id = c.case_id),
         paused AS (
             SELECT *,
                    CASE WHEN id_requested_on IS NULL THEN NULL ELSE pause_ok END AS pause_valid,
@@ -178,7 +192,7 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN roster_scopes rs ON rs.processor = b.processor AND rs.period = b.period
         LEFT JOIN roster_agents ra ON ra.processor = b.processor AND ra.period = b.period AND ra.agent_id = b.agent_id
         LEFT JOIN trained lt ON lt.processor = b.processor AND lt.period = b.period AND lt.agent_id = b.agent_id
-                            AND lt.received_on = b.received_on""")
+                            AND lt.received_on = b.reported_received_on""")
 
 
 def build_reports(cur: duckdb.DuckDBPyConnection) -> None:
@@ -229,28 +243,39 @@ def build_dropped(cur: duckdb.DuckDBPyConnection) -> None:
              AND cur.case_id = prev.case_id""")
 
 
+# Every field a check reads (report.history_changed): a value an earlier report gave that a later one changes or
+# drops is a rewrite; a value appearing is progress. The receipt date and the type never legitimately change.
+HISTORY_FIELDS = ("received_on", "request_type", "identity_verified", "id_requested_on", "id_received_on",
+                  "forwarded_on", "escalated_on", "extension_notified_on", "extension_reason", "responded_on",
+                  "closed_on", "outcome", "refusal_reason", "complaint_right_notified", "judicial_remedy_notified",
+                  "suppressed_on", "agent_id")
+_ALWAYS_GIVEN = ("received_on", "request_type")
+_COMES_TRUE = ("identity_verified",)  # "not yet verified" becoming "verified" (the ID arrived) is progress too
+
+
+def _changed(field: str) -> str:
+    earlier, current = f"earlier_values.{field}", f"current_values.{field}"
+    given = ("" if field in _ALWAYS_GIVEN else f"{earlier} AND " if field in _COMES_TRUE
+             else f"{earlier} IS NOT NULL AND ")
+    return f"CASE WHEN {given}{earlier} IS DISTINCT FROM {current} THEN '{field}' END"
+
+
 def build_history(cur: duckdb.DuckDBPyConnection) -> None:
     """Create _history: each case of a report in scope that an earlier report listed, against the latest such one."""
-    cur.execute("""
+    values = ", ".join(f"{f} := {{t}}.{f}" for f in HISTORY_FIELDS)
+    cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _history AS
         WITH pairs AS (
             SELECT c.processor, c.period, c.case_id, e.period AS earlier_period,
-                   struct_pack(received_on := e.received_on, request_type := e.request_type,
-                               responded_on := e.responded_on) AS earlier_values,
-                   struct_pack(received_on := c.received_on, request_type := c.request_type,
-                               responded_on := c.responded_on) AS current_values
+                   struct_pack({values.format(t="e")}) AS earlier_values,
+                   struct_pack({values.format(t="c")}) AS current_values
             FROM report_cases c
             JOIN _scope s USING (processor, period)
             JOIN report_cases e ON e.processor = c.processor AND e.case_id = c.case_id AND e.period < c.period
             QUALIFY row_number() OVER (PARTITION BY c.processor, c.period, c.case_id ORDER BY e.period DESC) = 1)
         SELECT *,
-               list_filter([
-                   CASE WHEN earlier_values.received_on <> current_values.received_on THEN 'received_on' END,
-                   CASE WHEN earlier_values.request_type <> current_values.request_type THEN 'request_type' END,
-                   -- an answer appearing is progress; an answer changing or disappearing is a rewrite
-                   CASE WHEN earlier_values.responded_on IS NOT NULL
-                         AND earlier_values.responded_on IS DISTINCT FROM current_values.responded_on
-                        THEN 'responded_on' END], lambda f: f IS NOT NULL) AS changed_fields
+               list_filter([{", ".join(_changed(f) for f in HISTORY_FIELDS)}], lambda f: f IS NOT NULL)
+                 AS changed_fields
         FROM pairs""")
 
 

@@ -131,7 +131,7 @@ def test_a_rewritten_history_shows_before_and_after_columns(db_path: Path) -> No
     cases = frame_with(at, "before.received_on")
     assert list(cases["case id"]) == ["BC-260824-01"]
     assert (cases.loc[0, "before.received_on"], cases.loc[0, "after.received_on"]) == ("2026-08-24", "2026-09-02")
-    assert cases.loc[0, "changed_fields"] == "received_on"
+    assert cases.loc[0, "changed_fields"] == "received_on, forwarded_on"  # every field a check reads is compared
 
 
 def test_due_list_shows_open_cases_overdue_or_due_soon(db_path: Path) -> None:
@@ -154,9 +154,9 @@ def test_non_conformities_chart_ships_counts_per_check_and_month_not_cases(db_pa
     assert sorted(set(data["period"])) == ["2026-07", "2026-08", "2026-09", "2026-10"]
     assert len(data) <= 24 * 4  # one row per check and month at most, whatever the number of cases
     assert data.set_index(["period", "check_id"]).loc[("2026-09", "report.case_dropped"), "non_conformities"] == 1
-    # Only critical and major: minor or info checks never appear, unless (repeat.same_request) a row is major.
+    # Only critical and major: minor or info checks never appear, unless a row of theirs is major.
     assert all(BY_ID[c].severity.value in ("critical", "major") or BY_ID[c].severity_sql for c in data["check_id"])
-    assert "repeat.same_request" in set(data["check_id"])
+    assert "repeat.fix_not_held" in set(data["check_id"]) and "repeat.same_request" not in set(data["check_id"])
 
 
 def test_viewer_sees_the_results_but_no_run_button(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
