@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from app import state
-from spotchecks.review import record_reviews
+from spotchecks.review import DEVIATION_CAUSES, record_reviews
 from store.errors import OversightError
 
 # "unable": the case could not be tested, a deviation (issue 14, item 4; ISA 530 ¶11).
@@ -39,6 +39,10 @@ def answer_key(sample_id: str, case_id: str, item_id: str) -> str:
 
 def comment_key(sample_id: str, case_id: str, item_id: str) -> str:
     return f"spot_comment:{sample_id}:{case_id}:{item_id}"
+
+
+def cause_key(sample_id: str, case_id: str, item_id: str) -> str:
+    return f"spot_cause:{sample_id}:{case_id}:{item_id}"
 
 
 def _draft_key(sample_id: str, case_id: str) -> str:
@@ -106,6 +110,8 @@ def _save(ctx: state.Context, sample_id: str, case_id: str, items: Sequence[Item
           saved: Mapping[str, Mapping[str, object]], then_open: str | None, case_key: str) -> None:
     """Button callback: save what was typed for this case (read now, not when the button was drawn)."""
     given = {k: v for k, v in pending(saved, _typed(sample_id, case_id, items)).items() if v[0]}
+    # The cause of each "no" (issue 14, item 8; ISA 530 ¶12), chosen beside its comment.
+    given = {k: (*v, st.session_state.get(cause_key(sample_id, case_id, k))) for k, v in given.items()}
     if not given:
         st.session_state[FLASH] = ("info", f"Nothing to save for {case_id}: no answer changed.")
         return
@@ -143,6 +149,12 @@ def review_form(ctx: state.Context, sample_id: str, case_id: str, items: Sequenc
                  format_func=ANSWER_LABELS.get, key=akey, help=item.basis)
         st.text_input("Comment", key=ckey, label_visibility="collapsed",
                       placeholder="Comment (required for no and unable; for not applicable, the reason)")
+        if st.session_state.get(akey) == "no":
+            causes = list(DEVIATION_CAUSES)
+            was = str(before.get("cause") or "") if before else ""
+            st.selectbox("Cause of the deviation", causes, index=causes.index(was) if was in causes else None,
+                         format_func=DEVIATION_CAUSES.get, key=cause_key(sample_id, case_id, item.id),
+                         placeholder="Cause of the deviation (ISA 530 ¶12)")
         if before:
             st.caption(f"Saved: {ANSWER_LABELS.get(str(before['answer']), before['answer'])} · by "
                        f"{before['reviewer']} · {before['reviewed_at']:%Y-%m-%d %H:%M} UTC")

@@ -111,6 +111,10 @@ def evaluation_section(ctx: state.Context, sample_id: str) -> None:
             "upper limit": st.column_config.NumberColumn(format="percent")})
     if any(r.upper_limit is not None for r in ev.items):
         st.altair_chart(evaluation_chart(ev), width="stretch")
+    if any(ev.deviations_by_cause.values()):
+        st.markdown("**Deviations by cause** (ISA 530 ¶12)")
+        st.dataframe(pd.DataFrame([{"cause": k, "deviations": v} for k, v in ev.deviations_by_cause.items() if v]),
+                     hide_index=True, key="spot_causes")
     insufficient = [r for r in ev.items if r.conclusion == INSUFFICIENT and r.more_needed]
     if insufficient and state.allowed(ctx, "draw a sample"):
         left, right = st.columns([2, 1])

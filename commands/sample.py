@@ -16,7 +16,7 @@ from spotchecks.evaluate import Evaluation, evaluate_sample
 from spotchecks.plan import Model, plan_sample
 from spotchecks.population import Filters
 from spotchecks.queries import answers, get_sample, list_samples, sample_items
-from spotchecks.review import ITEMS, items_for, record_review, record_unable, rubric_clauses
+from spotchecks.review import DEVIATION_CAUSES, ITEMS, items_for, record_review, record_unable, rubric_clauses
 from spotchecks.samples import DrawResult, NotInPopulation, draw_sample, enlarge_sample, replace_case
 from spotchecks.signoff import sign_off
 from spotchecks.topup import top_up
@@ -200,6 +200,8 @@ def review_command(
         help="yes, no, na (n/a: not applicable; needs a reason where the item applies) or unable (could not be "
              "tested: a deviation).")] = None,
     comment: Annotated[str | None, typer.Option(help="What was found (required for no, unable and na).")] = None,
+    cause: Annotated[str | None, typer.Option(
+        help=f"Of a no, the cause: {', '.join(DEVIATION_CAUSES)} (ISA 530 ¶12).")] = None,
     unable: Annotated[str | None, typer.Option(
         help="The case could not be tested, and why (e.g. \"case file not supplied\"): every item that applies "
              "is answered unable.")] = None,
@@ -207,7 +209,7 @@ def review_command(
 ) -> None:
     """Record a reviewer's answer for one rubric item of one sampled case.
 
-    Example: oversight sample review S-2026-0001 BC-261007-05 timely no --comment "answered on day 41"
+    Example: oversight sample review S-2026-0001 BC-261007-05 timely no --comment "answered on day 41" --cause training
     Example: oversight sample review S-2026-0001 BC-261007-05 --unable "case file not supplied"
     """
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
@@ -219,7 +221,7 @@ def review_command(
         if item is None or answer is None:
             fail("Give the rubric item and the answer (oversight sample review S CASE ITEM ANSWER), or --unable "
                  "\"why\" for a case that could not be tested.")
-        review = record_review(con, user, sample_id, case_id, item, answer, comment)
+        review = record_review(con, user, sample_id, case_id, item, answer, comment, cause)
         sample = get_sample(con, sample_id)
         clause = rubric_clauses(con, str(sample["processor"]))[str(item)]
         asked = items_for(con, sample_id, case_id)
@@ -248,6 +250,8 @@ def _evaluation_text(ev: Evaluation) -> None:
          ["item", "clause", "applicable", "reviewed", "deviations", "upper_limit", "tolerable", "conclusion",
           "more_needed"])
     typer.echo(f"Verdict: {ev.verdict} (decided by {', '.join(ev.deciding_items) or 'no item'}). {ev.conclusion}")
+    if any(ev.deviations_by_cause.values()):
+        typer.echo("Deviations by cause: " + ", ".join(f"{k} {v}" for k, v in ev.deviations_by_cause.items() if v))
     for note in ev.notes:
         typer.echo(note)
 

@@ -9,7 +9,7 @@ the verdict names the items that decide it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import duckdb
 
@@ -17,7 +17,7 @@ from spotchecks import applicability
 from spotchecks.conclusions import INSUFFICIENT, NOT_RELIED_ON, RELIED_ON, ItemConclusion, conclude
 from spotchecks.plan import Model
 from spotchecks.queries import fetch
-from spotchecks.review import RUBRICS, rubric_clauses
+from spotchecks.review import DEVIATION_CAUSES, RUBRICS, rubric_clauses
 from spotchecks.samples import load
 
 # The words of earlier versions, kept for readers of stored evaluations.
@@ -48,6 +48,9 @@ class Evaluation:
     conclusion: str
     notes: tuple[str, ...] = ()
     periods: tuple[str, ...] = ()  # every period of the population, oldest first; `period` is the last
+    # ISA 530 ¶12: deviations (of applicable items, active cases) by cause: DEVIATION_CAUSES, "unable" (could not be
+    # tested) and "not stated" (a "no" recorded without its cause).
+    deviations_by_cause: dict[str, int] = field(default_factory=dict)
 
     @property
     def relied_on(self) -> bool:
@@ -92,11 +95,14 @@ def evaluate_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Evaluatio
     clauses = rubric_clauses(con, processor)
     rates = tolerable_rates(plan, tolerable)
     parts = {str(i["case_id"]): str(i["part"]) for i in stored.items if not i["replacement"]}
-    answers = fetch(con, "SELECT case_id, item_id, answer FROM current_reviews WHERE sample_id = ?", [sample_id])
+    answers = fetch(con, "SELECT case_id, item_id, answer, cause FROM current_reviews WHERE sample_id = ?",
+                    [sample_id])
     by_case: dict[str, dict[str, str]] = {}
+    causes: dict[tuple[str, str], str | None] = {}
     for a in answers:
         if str(a["case_id"]) in parts:  # answers on replaced cases no longer count
             by_case.setdefault(str(a["case_id"]), {})[str(a["item_id"])] = str(a["answer"])
+            causes[(str(a["case_id"]), str(a["item_id"]))] = a["cause"]  # type: ignore[assignment]
     applies = applicability.for_sample(con, sample_id, list(parts))
     outside, inside = applicability.population_counts(con, stored.population, processor, stored.key_ids)
     random_ids = [c for c, p in parts.items() if p == "random"]
@@ -127,12 +133,32 @@ def evaluate_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Evaluatio
     if skipped:
         notes.append(f"{skipped} answer(s) say \"not applicable\" for an item that applies from the case's facts; "
                      "each gives its reason in the review answers.")
+    by_cause = _by_cause(items, by_case, causes)
+    if by_cause.get(NOT_STATED):
+        notes.append(f"{by_cause[NOT_STATED]} \"no\" answer(s) give no cause: record it (procedure not followed, "
+                     "system, training, record missing, other; ISA 530 ¶12).")
     verdict, deciding, conclusion = _verdict(items)
     return Evaluation(sample_id, processor, str(sample["period"]), model.value, confidence, tolerable,
                       int(sample["population_size"]) - len(stored.key_ids), len(random_ids), reviewed,  # type: ignore[call-overload]
                       len(key_ids), key_reviewed, len(top_up_ids), len(stored.excluded),
                       str(sample["rubric_version"]), tuple(items), verdict, deciding, conclusion, tuple(notes),
-                      tuple(sample["periods"]))  # type: ignore[arg-type]
+                      tuple(sample["periods"]), by_cause)  # type: ignore[arg-type]
+
+
+NOT_STATED = "not stated"
+
+
+def _by_cause(items: list[ItemConclusion], by_case: dict[str, dict[str, str]],
+              causes: dict[tuple[str, str], str | None]) -> dict[str, int]:
+    """Deviations counted by cause, in the closed list's order (ISA 530 ¶12)."""
+    counts = dict.fromkeys([*DEVIATION_CAUSES, "unable", NOT_STATED], 0)
+    for item in items:
+        for case_id in item.deviation_case_ids:
+            if by_case[case_id][item.item] == "unable":
+                counts["unable"] += 1
+            else:
+                counts[causes.get((case_id, item.item)) or NOT_STATED] += 1
+    return counts
 
 
 def tolerable_rates(plan: dict[str, object], plan_rate: float) -> dict[str, float]:

@@ -115,7 +115,7 @@ def answers(con: duckdb.DuckDBPyConnection, sample_id: str, case_id: str | None 
     """The current answer per case and rubric item (the newest review row of each)."""
     return fetch(
         con,
-        "SELECT case_id, item_id, answer, comment, reviewer, reviewed_at, rubric_version FROM current_reviews "
+        "SELECT case_id, item_id, answer, comment, cause, reviewer, reviewed_at, rubric_version FROM current_reviews "
         "WHERE sample_id = $sid AND ($case IS NULL OR case_id = $case) ORDER BY case_id, item_id",
         {"sid": sample_id, "case": case_id},
     )

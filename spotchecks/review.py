@@ -21,7 +21,7 @@ from spotchecks.queries import fetch, get_sample
 from store import audit
 from store.db import transaction
 from store.identity import User, require
-from vocab.rubric import ITEMS, RUBRIC, RUBRIC_VERSION, RUBRICS, RubricItem  # noqa: F401 (re-exported)
+from vocab.rubric import DEVIATION_CAUSES, ITEMS, RUBRIC, RUBRIC_VERSION, RUBRICS, RubricItem  # noqa: F401
 
 
 class Answer(StrEnum):
@@ -60,6 +60,19 @@ class Review:
     reviewer: str
     reviewed_at: datetime
     rubric_version: str
+    cause: str | None = None  # of a "no": one of DEVIATION_CAUSES
+
+
+def _cause(item_id: str, answer: Answer, cause: object) -> str | None:
+    """A "no" names its cause from the closed list (ISA 530 ¶12); other answers have none. A "no" recorded without
+    one is kept (an answer is never refused for it) and counted as "not stated" until a later answer gives it."""
+    text = str(cause or "").strip().lower().replace(" ", "_")
+    if answer is not Answer.no or not text:
+        return None
+    if text not in DEVIATION_CAUSES:
+        raise InvalidReview(f"A \"no\" for '{item_id}' needs its cause: one of {', '.join(DEVIATION_CAUSES)} "
+                            f"(--cause), not '{cause or ''}'.")
+    return text
 
 
 def _validate(item_id: str, answer: object, comment: str | None) -> tuple[Answer, str | None]:
@@ -81,10 +94,14 @@ def _validate(item_id: str, answer: object, comment: str | None) -> tuple[Answer
 
 
 def record_reviews(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, case_id: str,
-                   answers: Mapping[str, tuple[object, str | None]]) -> list[Review]:
-    """Record answers for one sampled case in one transaction: {item_id: (answer, comment)}; all or none."""
+                   answers: Mapping[str, tuple[object, ...]]) -> list[Review]:
+    """Record answers for one sampled case in one transaction: {item_id: (answer, comment[, cause])}; all or none.
+    A "no" needs a comment and its cause (DEVIATION_CAUSES)."""
     role = require(user, "record a review")
-    checked = {item_id: _validate(item_id, answer, comment) for item_id, (answer, comment) in answers.items()}
+    checked = {item_id: _validate(item_id, given[0], given[1] if len(given) > 1 else None)  # type: ignore[arg-type]
+               for item_id, given in answers.items()}
+    causes = {item_id: _cause(item_id, checked[item_id][0], given[2] if len(given) > 2 else None)
+              for item_id, given in answers.items()}
     if not checked:
         raise InvalidReview("No answers were given: answer at least one rubric item.")
     sample = get_sample(con, sample_id)
@@ -106,12 +123,15 @@ def record_reviews(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, c
         recorded = []
         for item_id, (answer, comment) in checked.items():
             con.execute("INSERT INTO reviews (sample_id, case_id, item_id, answer, comment, reviewer, reviewed_at, "
-                        "rubric_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [sample_id, case_id, item_id, answer.value, comment, user.name, at, version])
-            recorded.append(Review(sample_id, case_id, item_id, answer, comment, user.name, at, version))
+                        "rubric_version, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [sample_id, case_id, item_id, answer.value, comment, user.name, at, version,
+                         causes[item_id]])
+            recorded.append(Review(sample_id, case_id, item_id, answer, comment, user.name, at, version,
+                                   causes[item_id]))
         # The comments stay in the reviews table: they may describe the case, and the trail holds no case notes.
         audit.append_event(con, user=user.name, role=role, action="sample.reviewed", obj=f"sample:{sample_id}",
                            details={"case_id": case_id, "answers": {k: v[0].value for k, v in checked.items()},
+                                    "causes": {k: v for k, v in causes.items() if v},
                                     "rubric_version": version})
     return recorded
 
@@ -146,6 +166,6 @@ def record_unable(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, ca
 
 
 def record_review(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, case_id: str, item_id: str,
-                  answer: object, comment: str | None = None) -> Review:
-    """Record one answer for one rubric item of one sampled case."""
-    return record_reviews(con, user, sample_id, case_id, {item_id: (answer, comment)})[0]
+                  answer: object, comment: str | None = None, cause: str | None = None) -> Review:
+    """Record one answer for one rubric item of one sampled case (a "no" with its comment and cause)."""
+    return record_reviews(con, user, sample_id, case_id, {item_id: (answer, comment, cause)})[0]

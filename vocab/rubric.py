@@ -73,5 +73,15 @@ RUBRIC: tuple[RubricItem, ...] = (
                "necessary"),
 )
 
+# ISA 530 ¶12 and A17: the auditor considers the nature and cause of each deviation. A "no" records one of these,
+# besides its comment (issue 14, item 8); the Evaluate tab and the pack count deviations by cause.
+DEVIATION_CAUSES: dict[str, str] = {
+    "procedure_not_followed": "procedure not followed",
+    "system": "system",
+    "training": "training",
+    "record_missing": "record missing",
+    "other": "other",
+}
+
 RUBRICS: dict[str, tuple[RubricItem, ...]] = {RUBRIC_VERSION: RUBRIC}
 ITEMS = {item.id: item for item in RUBRIC}
