@@ -8,6 +8,7 @@ Every check reads one *source*, a temporary table the runner builds for the run'
 - ``history``  each case of the report that an earlier report listed, with what that earlier report said;
 - ``missing``  the months between the previous report and this one, and after the last one up to the as-of date;
 - ``repeats``  each case with a data subject, and their earlier requests of the same type within the window.
+- ``agents``   each agent of a report (on its cases or the roster), with the cases the agent handled.
 
 A check is three SQL expressions over one row of its source: ``applies`` (the row is tested), ``offends`` (it fails),
 and ``details`` (a struct of the values that make it offend). Zero offending rows = pass. Ids are an interface
@@ -29,6 +30,7 @@ class Source(StrEnum):
     HISTORY = "history"
     MISSING = "missing"
     REPEATS = "repeats"
+    AGENTS = "agents"
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,8 @@ class Check:
 
     @property
     def report_level(self) -> bool:
-        """Report-level exceptions have no case (case_id null in the CLI contract)."""
-        return self.source in (Source.REPORTS, Source.MISSING)
+        """Report-level exceptions have no case (case_id null in the CLI contract); an agent's lists its cases."""
+        return self.source in (Source.REPORTS, Source.MISSING, Source.AGENTS)
 
 
 CRIT, MAJOR, MINOR, INFO = Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, Severity.INFO
@@ -253,18 +255,36 @@ CHECKS: tuple[Check, ...] = (
           applies="request_type IN ('marketing_opt_out', 'erasure', 'rectification')",
           offends="len(earlier_fulfilled_ids) > 0",
           details="struct_pack(request_type, received_on, earlier_fulfilled_ids, earlier_case_ids, window_days)"),
-    Check("training.not_current", "Agent's GDPR training not current",
-          "The agent on the case had no GDPR training within training_valid_months months before the case was "
-          "received.",
-          MAJOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4", Source.CASES,
-          applies="has_roster AND agent_on_roster",
-          offends="last_trained_on IS NULL OR last_trained_on < received_on - to_months(training_valid_months)",
-          details="struct_pack(agent_id, received_on, last_trained_on, valid_months := training_valid_months)"),
-    Check("training.agent_unknown", "Agent not on the training roster",
-          "The agent on the case is not on the processor's training roster.",
+    # Training and confidentiality are about agents: one exception per agent and report, listing the agent's cases.
+    Check("training.roster_missing", "No training roster",
+          "The contract requires the staff roster (roster_required) and the report came without one, so the training "
+          "of the agents who handled the month's requests cannot be checked.",
+          MAJOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4", Source.REPORTS,
+          applies="roster_required", offends="NOT roster_sent",
+          details="struct_pack(file_name)"),
+    Check("training.agent_missing", "Case without an agent",
+          "The case names no agent, so whether it was handled by trained staff bound to confidentiality cannot be "
+          "checked.",
           MINOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4", Source.CASES,
-          applies="has_roster AND agent_id IS NOT NULL", offends="NOT agent_on_roster",
-          details="struct_pack(agent_id)"),
+          applies=f"roster_required AND {_given('agent_id')}", offends="agent_id IS NULL",
+          details="struct_pack(request_type, received_on)"),
+    Check("training.not_current", "Agent's GDPR training not current",
+          "An agent on the roster handled cases with no GDPR training within training_valid_months months before "
+          "they were received.",
+          MAJOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4", Source.AGENTS,
+          applies="has_roster AND on_roster AND len(case_ids) > 0", offends="len(stale_case_ids) > 0",
+          details="struct_pack(agent_id, last_trained_on, valid_months := training_valid_months, "
+                  "cases := stale_case_ids)"),
+    Check("training.agent_unknown", "Agent not on the training roster",
+          "An agent who handled cases is not on the processor's training roster.",
+          MINOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4", Source.AGENTS,
+          applies="has_roster AND len(case_ids) > 0", offends="NOT on_roster",
+          details="struct_pack(agent_id, cases := case_ids)"),
+    Check("confidentiality.not_signed", "No confidentiality undertaking",
+          "An agent on the roster has no date on which they signed a confidentiality undertaking.",
+          MAJOR, "GDPR Art. 28(3)(b), 29, 32(4)", "SCC 7.4(b)", Source.AGENTS,
+          applies="on_roster", offends="confidentiality_signed_on IS NULL",
+          details="struct_pack(agent_id, cases := case_ids)"),
     # --- Report quality and completeness ---
     # Issue 12 §2: lateness is judged on the month's first report that loaded a case, counted from the day it was
     # received; a correction sent after the due day is reported apart (report.corrected_late), not as lateness.

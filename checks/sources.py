@@ -215,7 +215,10 @@ def build_reports(cur: duckdb.DuckDBPyConnection) -> None:
                  - coalesce(CAST(sub.counts ->> '$.cases.skipped.total' AS INTEGER), 0) AS data_rows,
                CAST(CAST(strptime(s.period, '%Y-%m') + INTERVAL 1 MONTH AS DATE) + (p.report_due_day - 1) AS DATE)
                  AS report_due_on,
-               p.quarantine_major_share, p.required_fields,
+               p.quarantine_major_share, p.required_fields, p.roster_required,
+               EXISTS (SELECT 1 FROM submissions t JOIN training tr ON tr.submission_id = t.submission_id
+                       WHERE t.processor_id = pr.processor_id AND t.period = s.period AND t.status = 'current')
+                 AS roster_sent,
                -- the fields the report's header gave (recorded at ingest; NULL for reports ingested before)
                from_json(sub.counts -> '$.cases.fields', '["VARCHAR"]') AS report_fields
         FROM _scope s
@@ -277,6 +280,37 @@ def build_history(cur: duckdb.DuckDBPyConnection) -> None:
                list_filter([{", ".join(_changed(f) for f in HISTORY_FIELDS)}], lambda f: f IS NOT NULL)
                  AS changed_fields
         FROM pairs""")
+
+
+def build_agents(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create _agents: each agent of a report in scope, on its cases or on the roster sent up to it, with the cases
+    the agent handled and those handled without current training (read from _cases)."""
+    cur.execute("""
+        CREATE OR REPLACE TEMP TABLE _agents AS
+        WITH on_cases AS (
+            SELECT processor, period, agent_id, list(case_id ORDER BY case_id) AS case_ids,
+                   list(case_id ORDER BY case_id) FILTER (
+                       WHERE has_roster AND agent_on_roster AND (last_trained_on IS NULL
+                             OR last_trained_on < received_on - to_months(training_valid_months))) AS stale_case_ids,
+                   max(last_trained_on) AS last_trained_on
+            FROM _cases WHERE agent_id IS NOT NULL
+            GROUP BY ALL),
+        roster AS (
+            SELECT s.processor, s.period, t.agent_id, max(t.confidentiality_signed_on) AS confidentiality_signed_on
+            FROM _scope s
+            JOIN processors pr ON pr.name = s.processor
+            JOIN submissions sub ON sub.processor_id = pr.processor_id AND sub.period <= s.period
+                                AND sub.status = 'current'
+            JOIN training t ON t.submission_id = sub.submission_id
+            GROUP BY ALL),
+        agents AS (
+            SELECT processor, period, agent_id, coalesce(c.case_ids, []) AS case_ids,
+                   coalesce(c.stale_case_ids, []) AS stale_case_ids, c.last_trained_on,
+                   r.agent_id IS NOT NULL AS on_roster, r.confidentiality_signed_on
+            FROM on_cases c FULL JOIN roster r USING (processor, period, agent_id))
+        SELECT a.*, EXISTS (SELECT 1 FROM roster x WHERE x.processor = a.processor AND x.period = a.period)
+                      AS has_roster, p.training_valid_months
+        FROM agents a JOIN _params p USING (processor)""")
 
 
 def build_missing(cur: duckdb.DuckDBPyConnection) -> None:
@@ -382,4 +416,5 @@ BUILDERS = {
     "history": build_history,
     "missing": build_missing,
     "repeats": build_repeats,
+    "agents": build_agents,
 }

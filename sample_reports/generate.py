@@ -208,7 +208,7 @@ def appelia_workbook(report: Report, rows: Sequence[dict[str, object]]) -> Workb
     roster.append(["Conseiller", "Date de formation", "Confidentialité signée"])
     for agent, trained, signed in APPELIA_ROSTER:
         roster.append([agent, datetime.combine(trained, datetime.min.time()),
-                       datetime.combine(signed, datetime.min.time())])
+                       datetime.combine(signed, datetime.min.time()) if signed else None])
     for cell in (*roster["B"], *roster["C"]):
         dated(cell, cell.value)
     summary = wb.create_sheet("Résumé")

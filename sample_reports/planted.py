@@ -80,7 +80,8 @@ def belcall_cases(ids: CaseIds, customers: Customers) -> list[Case]:
         # Clean reference: erasure refused with reason and complaint notice, escalated next working day.
         p("BC-260707-01", "07-07", "erasure", esc="07-08", resp="07-21", outcome="refused"),
         # sla.forwarding_late: forwarded 16-07, the 6th working day after receipt.
-        p("BC-260708-01", "07-08", "erasure", fwd="07-16", esc="07-09", resp="07-30"),
+        # training.agent_missing: no Medewerker on the row.
+        p("BC-260708-01", "07-08", "erasure", fwd="07-16", esc="07-09", resp="07-30", agent=""),
         # repeat.same_request: KL-118204 opts out three times within 75 days (each suppressed).
         p("BC-260709-01", "07-09", "marketing_opt_out", subject="KL-118204", resp="07-10"),
         # identity.not_verified: access fulfilled, identity not verified.

@@ -86,7 +86,8 @@ APPELIA = Profile(
     short_bools=0.0,
 )
 
-# Appelia's `Formation` sheet: (agent, GDPR training, confidentiality signed). y.benali is missing.
+# Appelia's `Formation` sheet: (agent, GDPR training, confidentiality signed). y.benali is missing; k.mertens
+# has no confidentiality date.
 # Training dates of the others fall between 2025-11 and 2026-06, so they cover every case from
 # mid-June to October 2026 (trained before receipt and within 12 months).
 APPELIA_ROSTER = (
@@ -99,6 +100,6 @@ APPELIA_ROSTER = (
     ("n.janssens", date(2026, 3, 10), date(2023, 8, 21)),
     ("e.simon", date(2026, 2, 17), date(2024, 4, 2)),
     ("f.laurent", date(2026, 5, 19), date(2024, 10, 7)),
-    ("k.mertens", date(2026, 5, 19), date(2025, 3, 3)),
+    ("k.mertens", date(2026, 5, 19), None),  # no confidentiality undertaking on file (confidentiality.not_signed)
     ("p.renard", date(2025, 4, 22), date(2017, 5, 15)),  # more than 12 months before July 2026
 )

@@ -150,8 +150,8 @@ def test_report_level_exception_has_no_case(checked: duckdb.DuckDBPyConnection) 
 
 def test_exceptions_are_capped_but_counted_in_full(checked: duckdb.DuckDBPyConnection) -> None:
     table = by_id(check_table(checked, APPELIA, "2026-10"))
-    assert table["training.agent_unknown"]["cases_offending"] == 20  # every y.benali case
-    assert len(check_exceptions(checked, "training.agent_unknown", APPELIA, "2026-10", limit=5)) == 5
+    assert table["deadline.due_soon"]["cases_offending"] == 2  # APS-261005-001 and APS-261006-001
+    assert len(check_exceptions(checked, "deadline.due_soon", APPELIA, "2026-10", limit=1)) == 1
 
 
 def test_unknown_check_id_is_refused(checked: duckdb.DuckDBPyConnection) -> None:

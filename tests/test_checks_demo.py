@@ -82,9 +82,11 @@ def test_nothing_is_flagged_that_the_table_does_not_plant(demo_run):
 
 
 def test_training_counts_match_the_table(demo_run):
-    # "every p.renard case (11 / 17 / 9 rows)" and "every y.benali case (20 rows)"
-    per_period = {}
-    for r in demo_run.of("training.not_current"):
-        per_period[r["period"]] = per_period.get(r["period"], 0) + 1
-    assert sorted(per_period.values()) == sorted([11, 17, 9])
-    assert len(demo_run.of("training.agent_unknown")) == 20
+    # One exception per agent and report, listing the agent's cases: p.renard's 11 / 17 / 9 and y.benali's 20.
+    stale = {r["period"]: r["details"] for r in demo_run.of("training.not_current")}
+    assert {d["agent_id"] for d in stale.values()} == {"p.renard"}
+    assert sorted(len(d["cases"]) for d in stale.values()) == sorted([11, 17, 9])
+    assert "APS-260714-001" in stale["2026-07"]["cases"]
+    [unknown] = demo_run.of("training.agent_unknown")
+    assert unknown["details"]["agent_id"] == "y.benali" and len(unknown["details"]["cases"]) == 20
+    assert "APS-261019-001" in unknown["details"]["cases"]

@@ -144,9 +144,13 @@ def test_training_must_be_within_twelve_months_before_receipt(con):
     add_report(con, "2026-04", [{"case_id": "no-roster", "received_on": "2026-04-02", "agent_id": "x"}],
                processor="Rosterless")
     found = run(con)
-    assert_passes(found, "training.not_current", "fresh-on-anniversary")
-    assert_offends(found, "training.not_current", "stale", last_trained_on="2024-01-15")
-    assert_offends(found, "training.not_current", "fresh-expired", last_trained_on="2025-05-01")
-    assert_offends(found, "training.agent_unknown", "newcomer")
-    assert_passes(found, "training.not_current", "newcomer")  # unknown, not untrained
+    # one exception per agent and report, listing the cases handled without current training
+    stale = {(r["period"], r["details"]["agent_id"]): r["details"] for r in found.of("training.not_current")}
+    assert stale[("2026-04", "agent.stale")]["cases"] == ["stale"]
+    assert stale[("2026-04", "agent.stale")]["last_trained_on"] == "2024-01-15"
+    assert stale[("2026-05", "agent.fresh")]["cases"] == ["fresh-expired"]
+    assert ("2026-04", "agent.fresh") not in stale  # trained on the anniversary: still current
+    [unknown] = found.of("training.agent_unknown")
+    assert (unknown["details"]["agent_id"], unknown["details"]["cases"]) == ("agent.new", ["newcomer"])
+    assert ("2026-04", "agent.new") not in stale  # unknown, not untrained
     assert found.results[("training.agent_unknown", "Rosterless", "2026-04")][:2] == (0, 0)

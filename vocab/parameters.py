@@ -103,6 +103,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("required_fields", Kind.LIST, (),
               "Report fields the contract requires (canonical names, e.g. identity_verified): a report without a "
               "column for one raises report.field_missing once.", vocabulary="field"),
+    Parameter("roster_required", Kind.SWITCH, True,
+              "The report comes with the staff training roster (training.roster_missing without it), and every "
+              "case names its agent (training.agent_missing)."),
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
