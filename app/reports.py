@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app import filters, state
+from app.text import literal
 from app.widgets import Pending, changes_text, report_card, show_result
 from ingest.inbox import inbox_dir, list_inbox, mark_processed
 from ingest.queries import list_reports
@@ -60,7 +61,7 @@ def _upload_section(ctx: state.Context, names: list[str]) -> None:
     for upload in files:
         key = f"upload:{upload.file_id}"
         with st.container(border=True):
-            st.markdown(f"##### {upload.name}")
+            st.markdown(f"##### {literal(upload.name)}")
             if key in _results():
                 show_result(ctx, _results()[key])
                 continue
@@ -76,7 +77,7 @@ def _inbox_section(ctx: state.Context, names: list[str]) -> None:
     for key, result in _results().items():
         if key.startswith("inbox:"):
             with st.container(border=True):
-                st.markdown(f"##### {result.file} (from the inbox, moved to processed/)")
+                st.markdown(f"##### {literal(result.file)} (from the inbox, moved to processed/)")
                 show_result(ctx, result)
     items = list_inbox(folder)
     if not items:
@@ -90,7 +91,7 @@ def _inbox_section(ctx: state.Context, names: list[str]) -> None:
         relative = item.path.relative_to(folder)
         key = f"inbox:{relative}:{item.path.stat().st_mtime_ns}"
         with st.container(border=True):
-            st.markdown(f"##### {relative}")
+            st.markdown(f"##### {literal(relative)}")
             result = report_card(ctx, Pending(key, item.path, item.path.name, item.processor,
                                               seen.get(item.path)), names)
         if result is not None:
@@ -143,7 +144,8 @@ def _history_section(ctx: state.Context, processor: str | None, period: str | No
     if resubmissions:
         with st.expander(f"Resubmission changes ({len(resubmissions)})"):
             for r in resubmissions:
-                st.markdown(f"**Submission {r['submission_id']}** ({r['file_name']}, {r['processor']}, {r['period']}) "
+                st.markdown(f"**Submission {r['submission_id']}** ({literal(r['file_name'])}, "
+                            f"{literal(r['processor'])}, {r['period']}) "
                             f"superseded submission {r['supersedes']}:\n"
                             + changes_text(r["changes"], str(r["processor"])))
 

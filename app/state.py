@@ -24,6 +24,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.logger import get_logger
 
+from app.text import literal
 from ingest.demo import load_demo
 from ingest.errors import IngestError
 from ingest.pseudonym import resolve_key_path
@@ -301,10 +302,11 @@ def _sidebar_user(current: Session) -> None:
     if current.mode is Mode.PROVIDER:
         email = st.user.get("email")
         shown = st.user.get("name") or email or user.name
-        st.sidebar.caption(f"Signed in as **{shown}**" + (f" ({email})" if email and email != shown else "")
-                           + f" · user {user.name}: {roles}")
+        st.sidebar.caption(f"Signed in as **{literal(shown)}**"
+                           + (f" ({literal(email)})" if email and email != shown else "")
+                           + f" · user {literal(user.name)}: {roles}")
     else:
-        st.sidebar.caption(f"Working as **{user.name}** ({roles})")
+        st.sidebar.caption(f"Working as **{literal(user.name)}** ({roles})")
     if not user.access_control:
         st.sidebar.warning(ACCESS_OFF, icon=":material/lock_open:")
     if current.mode in (Mode.PROVIDER, Mode.PASSWORD) and st.sidebar.button(

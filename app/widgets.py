@@ -12,6 +12,7 @@ import streamlit as st
 from app.links import case_link, linked
 from app.resubmit import field_changes_table, preview_panel
 from app.state import Context, user_errors
+from app.text import literal
 from ingest.errors import IngestError
 from ingest.facts import valid_period
 from ingest.mapping import DATE_ORDERS, EXTRA, Mapping, build_mapping, load_saved
@@ -133,7 +134,7 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
         first = _inspect(ctx, item.path, item.processor)
         if item.processor:
             processor: str | None = item.processor
-            st.markdown(f"Processor: **{processor}** (from the inbox sub-folder)")
+            st.markdown(f"Processor: **{literal(processor)}** (from the inbox sub-folder)")
         else:
             found = first.facts.get("processor")
             processor = processor_input(item.key, existing, str(found.value) if found else None)
