@@ -25,6 +25,7 @@ PAGES = [
     (st.Page("app/spotchecks.py", title="Spot checks", icon=":material/fact_check:"), None),
     (st.Page("app/findings.py", title="Findings", icon=":material/flag:"), None),
     (st.Page("app/contract.py", title="Contract", icon=":material/gavel:"), None),
+    (st.Page("app/processors.py", title="Processors", icon=":material/domain:"), None),
     (st.Page("app/audit.py", title="Audit trail", icon=":material/history:"), None),
     # Not in the menu: every case id on the other pages links here (issue 12 §6), and its address is shareable.
     (st.Page("app/case.py", title="Case", icon=":material/description:", url_path="case", visibility="hidden"), None),

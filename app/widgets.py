@@ -13,9 +13,11 @@ from app.links import case_link, linked
 from app.resubmit import field_changes_table, preview_panel
 from app.state import Context, user_errors
 from app.text import literal
+from checks.profiles import list_profiles
 from ingest.errors import IngestError
 from ingest.facts import valid_period
 from ingest.mapping import DATE_ORDERS, EXTRA, Mapping, build_mapping, load_saved
+from ingest.onboarding import registered_profile
 from ingest.queries import list_quarantine
 from ingest.service import (
     IngestResult,
@@ -74,6 +76,22 @@ def processor_input(key: str, existing: list[str], default: str | None) -> str |
     name = st.text_input("New processor name", value=default or "", key=f"{key}:new_processor",
                          placeholder="e.g. Belcall Antwerpen BV")
     return name.strip() or None
+
+
+def profile_input(ctx: Context, key: str, processor: str | None) -> tuple[str | None, bool]:
+    """A new processor's contract profile, asked, never assumed (issue 12 §5); (None, True) for a registered one."""
+    if not processor:
+        return None, False
+    with ctx.cursor() as cur:
+        current = registered_profile(cur, processor)
+    if current is not None:
+        st.caption(f"Contract profile: **{current}** (from the processor register).")
+        return None, True
+    chosen = st.selectbox("Contract profile of this new processor", list_profiles(), index=None,
+                          key=f"{key}:profile", placeholder="Which contract applies to it?",
+                          help="Its due day, holidays, service levels and clause register; it is added to the "
+                               "processor register with it.")
+    return chosen, False
 
 
 def _detected_line(preview: Preview) -> str:
@@ -140,6 +158,7 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
             processor = processor_input(item.key, existing, str(found.value) if found else None)
             if found:
                 st.caption(f"The {found.source} names the processor '{found.value}'.")
+        new_profile, registered = profile_input(ctx, item.key, processor)
         base = _inspect(ctx, item.path, processor) if processor and processor != item.processor else first
         st.caption(_detected_line(base))
 
@@ -170,6 +189,8 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
         problems = []
         if not processor:
             problems.append("choose the processor")
+        elif not registered and not new_profile:
+            problems.append("choose the new processor's contract profile")
         if not valid_period(period):
             problems.append("give the period as YYYY-MM")
         if any(part.missing for part in final.parts):
@@ -197,6 +218,7 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
                         cur, item.path, user=ctx.user, key_path=ctx.key_path, processor=processor, period=period,
                         submitted_on=submitted if isinstance(submitted, date) else None,
                         mapping=mapping, file_name=item.name, replace=shown is not None, ask_before_replacing=True,
+                        profile=new_profile, ask_profile=True,
                     )
             except (StoreError, IngestError):
                 st.session_state.pop(preview_key, None)

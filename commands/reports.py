@@ -11,18 +11,21 @@ from typing import Annotated
 import duckdb
 import typer
 
+from checks.profiles import list_profiles, load_profile
 from commands.common import Format, emit, fail, json_default, run
 from ingest import queries
 from ingest.demo import load_demo
 from ingest.errors import IngestError, InvalidMapping
 from ingest.load import ensure_processor
 from ingest.mapping import load_saved, mapping_as_toml, parse_mapping_file, save_mapping
+from ingest.onboarding import UnknownProcessor
 from ingest.pseudonym import resolve_key_path
 from ingest.reinstate import reinstate as reinstate_submission
 from ingest.resubmission import ResubmissionRefused
 from ingest.service import IngestResult, ingest_report
 from store import audit
 from store.db import transaction
+from store.errors import OversightError
 from store.identity import User, require
 
 mapping_app = typer.Typer(help="Show or save the header mapping remembered for a processor.", no_args_is_help=True)
@@ -77,6 +80,8 @@ def ingest(
     submitted_on: Annotated[str | None, typer.Option(help="The day the report reached you, YYYY-MM-DD (default: "
                                                      "today; never in the future). Lateness counts from it.")] = None,
     mapping: Annotated[Path | None, typer.Option(help='Mapping file: "Header" = "field" lines.')] = None,
+    profile: Annotated[str | None, typer.Option(help="The contract profile of a processor's first report (then "
+                                                "optional; when given, it must be the processor's profile).")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Let a resubmission that removes cases replace the "
                                           "current report (one that loads no case is refused anyway).")] = False,
     format: Annotated[IngestFormat, typer.Option("--format", help="Output format.")] = IngestFormat.text,
@@ -96,15 +101,19 @@ def ingest(
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         fail(f"No such file: {', '.join(missing)}. Check the path and try again.")
+    if profile is not None:
+        _known_profile(profile)
 
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
         results, failures = [], []
         for file in files:
             try:
                 result = ingest_report(con, file, user=user, key_path=resolve_key_path(path), processor=processor,
-                                       period=period, submitted_on=submitted, mapping=explicit, replace=replace)
+                                       period=period, submitted_on=submitted, mapping=explicit, replace=replace,
+                                       profile=profile, ask_profile=True)
             except IngestError as exc:
-                failures.append(str(exc))
+                failures.append(str(exc) + (f" Profiles: {', '.join(list_profiles())}."
+                                            if isinstance(exc, UnknownProcessor) else ""))
                 refused: dict[str, object] = {"file": file.name, "submission_id": None, "status": "refused",
                                               "error": str(exc)}
                 if isinstance(exc, ResubmissionRefused):
@@ -126,6 +135,14 @@ def ingest(
 
 
 FIELD_CHANGES_SHOWN = 20
+
+
+def _known_profile(name: str) -> None:
+    """Refuse a --profile that names no loadable contract profile, listing the ones there are."""
+    try:
+        load_profile(name)
+    except OversightError as exc:
+        fail(f"{exc} Profiles: {', '.join(list_profiles())}.")
 
 REPORT_COLUMNS = ["submission_id", "processor", "period", "kind", "file_name", "submitted_on", "rows_read",
                   "rows_loaded", "rows_quarantined", "rows_skipped", "declared_total", "status"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from datetime import date
@@ -154,7 +155,9 @@ def raise_from_checks(con: duckdb.DuckDBPyConnection, user: User, processor: str
                            "AND ($period IS NULL OR period = $period) ORDER BY processor, period, check_id, case_id",
                       {"processor": processor, "period": period})
     titles = {c.id: (c.title, c.description) for c in CHECKS}
-    return apply(con, user, role, group_exceptions(exceptions, titles), today or date.today())
+    candidates = [dataclasses.replace(c, clause=terms.check_clause(con, c.processor, c.source.split(":", 1)[1]))
+                  for c in group_exceptions(exceptions, titles)]
+    return apply(con, user, role, candidates, today or date.today())
 
 
 def raise_from_reviews(con: duckdb.DuckDBPyConnection, user: User, sample_id: object, *,

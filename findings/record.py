@@ -122,16 +122,23 @@ def update(con: duckdb.DuckDBPyConnection, *, user: str, role: str, existing: di
     evidence = _merged(old_evidence or {}, candidate.evidence)
     severity = higher(Severity(existing["severity"]), candidate.severity)
     new_cases = add_cases(con, finding_id, candidate.cases)
-    if not new_cases and evidence == old_evidence and severity.value == existing["severity"]:
+    moved = candidate.clause != existing["clause"]  # the processor's profile maps the source elsewhere now
+    if not new_cases and evidence == old_evidence and severity.value == existing["severity"] and not moved:
         return Raised(finding_id, "unchanged")
-    con.execute("UPDATE findings SET evidence = ?, severity = ?, updated_at = ? WHERE finding_id = ?",
-                [to_json(evidence), severity.value, now_utc(), finding_id])
+    con.execute("UPDATE findings SET evidence = ?, severity = ?, clause = ?, updated_at = ? WHERE finding_id = ?",
+                [to_json(evidence), severity.value, candidate.clause, now_utc(), finding_id])
+    status = str(existing["status"])
+    if moved:  # issue 12 §5: the old and the new clause in the finding's history
+        log(con, user=user, role=role, finding_id=finding_id, action="clause_moved", from_status=status,
+            to_status=status, details={"clause": {"from": existing["clause"], "to": candidate.clause},
+                                       "source": candidate.source})
     added = {k: [v for v in values if v not in (old_evidence or {}).get(k, [])] for k, values in evidence.items()}
     details: dict[str, object] = {"case_ids": new_cases, "evidence": {k: v for k, v in added.items() if v}}
     if severity.value != existing["severity"]:
         details["severity"] = {"from": existing["severity"], "to": severity.value}
-    log(con, user=user, role=role, finding_id=finding_id, action="evidence_added", from_status=str(existing["status"]),
-        to_status=str(existing["status"]), details=details)
+    if new_cases or evidence != old_evidence or severity.value != existing["severity"]:
+        log(con, user=user, role=role, finding_id=finding_id, action="evidence_added", from_status=status,
+            to_status=status, details=details)
     return Raised(finding_id, "updated", tuple(new_cases))
 
 

@@ -29,3 +29,8 @@ def rubric_items(con: duckdb.DuckDBPyConnection, processor: str) -> dict[str, tu
     clauses = rubric_clauses(con, processor)
     return {item.id: (item.question, clauses[item.id]) for item in ITEMS.values() if item.deviation_on_no}
 
+
+def check_clause(con: duckdb.DuckDBPyConnection, processor: str, check_id: str) -> str:
+    """Return the clause the processor's current profile logs a check's exceptions against (issue 12 §5: after a
+    profile change, findings follow the new profile's mapping, not the one of the run that found them)."""
+    return _profile(con, processor).clause_for_check(check_id)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import load, resubmission
+from ingest import load, onboarding, resubmission
 from ingest.errors import (
     AmbiguousHeaders,
     IngestError,
@@ -255,18 +255,24 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
                   processor: str | None = None, period: str | None = None, submitted_on: date | None = None,
                   mapping: Mapping | None = None, today: date | None = None,
                   file_name: str | None = None, replace: bool = False,
-                  ask_before_replacing: bool = False) -> IngestResult:
+                  ask_before_replacing: bool = False, profile: str | None = None,
+                  ask_profile: bool = False) -> IngestResult:
     """Ingest one report file in one transaction: loaded, duplicate (nothing written) or resubmission.
 
     A resubmission that removes cases needs `replace`; one that loads no case is refused always. With
     `ask_before_replacing` (and not `replace`) a resubmission is only previewed: status "preview", nothing written.
     A refused file leaves one `report.refused` audit event and nothing else.
+
+    The first report of a processor not in the register registers it with `profile`; with `ask_profile` (the CLI
+    and the dashboard: a person must say which contract applies) it is refused without one. For a registered
+    processor a `profile` given must be its current one.
     """
     role = require(user, "ingest a report")
     try:
         return _ingest(con, Path(path), user=user, role=role, key_path=key_path, processor=processor, period=period,
                        submitted_on=submitted_on, mapping=mapping, today=today or date.today(),
-                       file_name=file_name, replace=replace, ask=ask_before_replacing and not replace)
+                       file_name=file_name, replace=replace, ask=ask_before_replacing and not replace,
+                       profile=profile, ask_profile=ask_profile)
     except IngestError as exc:
         if exc.refusal:
             details = (exc.details() if isinstance(exc, resubmission.ResubmissionRefused)
@@ -278,7 +284,8 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
 
 def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str, key_path: Path,
             processor: str | None, period: str | None, submitted_on: date | None, mapping: Mapping | None,
-            today: date, file_name: str | None, replace: bool, ask: bool) -> IngestResult:
+            today: date, file_name: str | None, replace: bool, ask: bool, profile: str | None,
+            ask_profile: bool) -> IngestResult:
     explicit = mapping or Mapping()
     if period and not valid_period(period):
         raise MissingFact(f"The period '{period}' is not a month in the form YYYY-MM (e.g. 2026-10).")
@@ -292,6 +299,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
             raise MissingFact(f"{source}: which processor sent this report? Give it with --processor NAME (or pick "
                               "it on the Reports page); the file has no summary sheet naming it.")
         processor_name = str(pre_facts["processor"].value)
+        onboarding.profile_for_report(con, processor_name, profile, required=ask_profile)
         effective = _effective_mapping(con, processor_name, explicit)
         plan = _plan(report, effective, strict=True)
         facts, notes = _facts(plan, processor_name, period, submitted_on, today)
@@ -351,7 +359,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
                 if raced := load.find_duplicate(con, processor_name, report.detected.sha256):
                     raise DuplicateFile(raced)
                 check_key(con, pseudonymiser, key_path)
-                processor_id = load.ensure_processor(con, processor_name)
+                processor_id, registered = onboarding.processor_for_report(con, user=user.name, role=role,
+                                                                           name=processor_name, profile=profile)
                 previous = load.current_submission(con, processor_id, period_value, kind)
                 totals = {k: sum(int(c[k]) for c in counts.values())
                           for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")}
@@ -397,7 +406,9 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
                                    action="report.resubmitted" if previous else "report.ingested",
                                    obj=f"submission:{submission_id}",
                                    details={"processor": processor_name, "period": period_value, "file": source,
-                                            "sha256": report.detected.sha256, **totals, "supersedes": previous})
+                                            "sha256": report.detected.sha256, **totals, "supersedes": previous,
+                                            **({"registered_processor": {"profile": profile}} if registered
+                                               else {})})
                 _after_write_hook()
         except _Previewed as shown:
             return IngestResult(

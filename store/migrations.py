@@ -407,6 +407,19 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "ALTER TABLE samples ADD COLUMN key_item_outcomes VARCHAR[]",
         ],
     ),
+    (
+        10,
+        "the processor register: who the processor is and which contract profile applies",
+        [
+            # Issue 12 §5: processors are onboarded, not guessed. The register holds who the processor is; the due
+            # day, calendars and service levels stay in its contract profile (processors.profile).
+            "ALTER TABLE processors ADD COLUMN country VARCHAR",
+            "ALTER TABLE processors ADD COLUMN language VARCHAR",
+            "ALTER TABLE processors ADD COLUMN contacts VARCHAR[]",
+            "ALTER TABLE processors ADD COLUMN registered_by VARCHAR",
+            "ALTER TABLE processors ADD COLUMN updated_at TIMESTAMP",
+        ],
+    ),
 ]
 
 # Numbers may land out of order while several are written at once: the highest counts, and they apply in order.

@@ -67,6 +67,8 @@ def upload(at: AppTest, name: str, content: bytes, processor: str, *, new: bool 
     if new:
         main_widget(at.main.selectbox, "Processor").set_value(NEW_PROCESSOR).run()
         main_widget(at.text_input, "New processor name").set_value(processor).run()
+        # Issue 12 §5: a new processor's contract profile is asked, never assumed.
+        main_widget(at.main.selectbox, "Contract profile of this new processor").set_value("default").run()
     else:
         main_widget(at.main.selectbox, "Processor").set_value(processor).run()
     main_widget(at.date_input, "Submitted on").set_value(date(2026, 12, 3)).run()
@@ -181,7 +183,10 @@ def test_inbox_file_is_ingested_and_moved_to_processed(db_path: Path) -> None:
     at = start()
     assert "Processor: **Contactpunt Gent NV** (from the inbox sub-folder)" in messages(at.markdown)
     main_widget(at.date_input, "Submitted on").set_value(date(2026, 12, 3)).run()
+    main_widget(at.main.selectbox, "Contract profile of this new processor").set_value("nl").run()
     press_ingest(at)
+    assert with_db(lambda con: con.execute("SELECT profile FROM processors WHERE name = 'Contactpunt Gent NV'")
+                   .fetchall()) == [("nl",)]
     assert "loaded as submission" in messages(at.success)
     assert not waiting.exists()
     assert (db_path.parent / "inbox" / "processed" / "Contactpunt Gent NV" / "contactpunt_2026-11.csv").exists()

@@ -17,9 +17,11 @@ from tests.conftest import HEADER_NL, CliEnv, nl_row, run_cli
 def three_events(cli_env: CliEnv, write_csv) -> Path:
     """Three audited changes: an ingest, a resubmission and a mapping saved."""
     october = write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1")])
-    assert run_cli("ingest", str(october), "--processor", "Belcall", "--submitted-on", "2026-11-05")[0] == 0
+    assert run_cli("ingest", "--profile", "default",
+                   str(october), "--processor", "Belcall", "--submitted-on", "2026-11-05")[0] == 0
     again = write_csv("belcall_2026-10_v2.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2")])
-    assert run_cli("ingest", str(again), "--processor", "Belcall", "--submitted-on", "2026-11-06")[0] == 0
+    assert run_cli("ingest", "--profile", "default",
+                   str(again), "--processor", "Belcall", "--submitted-on", "2026-11-06")[0] == 0
     mapping = write_csv("mapping.toml", ['"Dossier nr." = "case_id"'])
     assert run_cli("mapping", "save", str(mapping), "--processor", "Belcall")[0] == 0
     return cli_env.db
@@ -105,7 +107,8 @@ def test_list_says_when_the_limit_cuts_the_list(three_events):
 def test_list_csv_is_safe_from_formula_injection(cli_env, write_csv, monkeypatch):
     monkeypatch.setenv("OVERSIGHT_USER", '=HYPERLINK("http://x","y")')  # no users configured: any name goes
     report = write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1")])
-    assert run_cli("ingest", str(report), "--processor", "Belcall", "--submitted-on", "2026-11-05")[0] == 0
+    assert run_cli("ingest", "--profile", "default",
+                   str(report), "--processor", "Belcall", "--submitted-on", "2026-11-05")[0] == 0
     code, out, _ = run_cli("audit", "list", "--format", "csv")
     [header, row] = list(csv.reader(io.StringIO(out)))
     assert code == 0

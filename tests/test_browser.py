@@ -79,6 +79,7 @@ def test_upload_and_ingest_in_a_real_browser(page: Page) -> None:
     kit.after_click(page)
     kit.choose(main, "Processor", "New processor…")
     kit.fill(main, "New processor name", "Contactpunt Gent NV")
+    kit.choose(main, "Contract profile of this new processor", "nl")  # asked, never assumed (issue 12 §5)
     expect(main.get_by_text("Found in the title row.")).to_be_visible()
     kit.click(main.get_by_role("button", name="Ingest"))
     expect(main.get_by_text("contactpunt_2026-11.csv: loaded as submission")).to_be_visible()

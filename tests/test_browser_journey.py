@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import openpyxl
 import pytest
 
+from app.links import case_url
 from checks.catalog import CHECKS
 from tests import browser_kit as kit
 
@@ -95,6 +96,7 @@ def test_02_upload_asks_for_the_unknown_header_and_ingests_once_mapped(page: Pag
     expect(main.get_by_label("Period (YYYY-MM)")).to_have_value(PERIOD)  # from the file name
     expect(main.get_by_role("button", name="Ingest")).to_be_disabled()
     kit.fill(main, "New processor name", PROCESSOR)
+    kit.choose(main, "Contract profile of this new processor", "default")  # asked, never assumed (issue 12 §5)
     expect(main.get_by_text("To ingest, map the required fields.")).to_be_visible()
     shot(page, "02-mapping-form", main.get_by_text("Map the columns"))
 
@@ -111,7 +113,7 @@ def test_02_upload_asks_for_the_unknown_header_and_ingests_once_mapped(page: Pag
     tables = main.get_by_test_id("stDataFrame")
     counts, quarantine, history = (kit.grid_rows(tables.nth(i)) for i in range(3))
     assert counts == [["cases", "6", "5", "1", "bad_date: 1", "0", ""]]  # read, loaded, quarantined, reasons, skipped
-    assert quarantine == [["6", "cases", "CG-2610-005", "bad_date",
+    assert quarantine == [["6", "cases", case_url(PROCESSOR, "CG-2610-005"), "bad_date",
                            "Binnengekomen (received_on) '31/02/2026' is not a date"]]
     assert history[0][:6] == ["1", PROCESSOR, PERIOD, "cases", "contactpunt_2026-10.csv", "current"]
     shot(page, "03-ingested-with-quarantine", main.get_by_text("Quarantine of submission 1"))
@@ -142,7 +144,8 @@ def test_03_checks_run_and_a_non_conformity_opens_on_its_case(page: Page) -> Non
     cases = kit.grid_rows(main.get_by_test_id("stDataFrame").nth(1))
     assert len(cases) == 1
     case_id, received, request_type, responded, _outcome, due, days_late, *_ = cases[0]
-    assert (case_id, received, request_type, responded) == (LATE_CASE, "2026-10-01", "access", "2026-11-20")
+    assert (case_id, received, request_type, responded) == (case_url(PROCESSOR, LATE_CASE), "2026-10-01", "access",
+                                                            "2026-11-20")  # the id links to the Case page
     assert (due, days_late) == ("2026-11-02", "18")
     shot(page, "05-non-conformity-case", heading)
 
@@ -192,7 +195,8 @@ def test_05_the_finding_moves_to_notified(page: Page) -> None:
     kit.choose(main, "Finding", finding_id, exact=False)
     expect(main.get_by_role("heading", name=re.compile(f"^{finding_id} · "))).to_be_visible()
     cases = kit.grid_rows(main.get_by_test_id("stDataFrame").filter(has_text=LATE_CASE).first)
-    assert [(case, evidence) for case, _added, evidence in cases] == [(LATE_CASE, f"review by root: {COMMENT}")]
+    assert [(case, evidence) for case, _added, evidence in cases] == [(case_url(PROCESSOR, LATE_CASE),
+                                                                       f"review by root: {COMMENT}")]
     shot(page, "08-finding-open", main.get_by_role("heading", name=re.compile(f"^{finding_id} · ")))
 
     form = main.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Move", exact=True))

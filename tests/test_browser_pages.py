@@ -40,7 +40,7 @@ BELCALL = "Belcall Antwerpen BV"
 # Every page of dashboard.PAGES, in the navigation's order, and the README screenshot each one makes.
 PAGES = {"Overview": "overview.png", "Reports": "reports.png", "Checks": "checks.png",
          "Spot checks": "spot-checks.png", "Findings": "findings.png", "Contract": "contract.png",
-         "Audit trail": "audit-trail.png"}
+         "Processors": "processors.png", "Audit trail": "audit-trail.png"}
 
 
 def prepare_month(folder: Path) -> None:

@@ -15,7 +15,8 @@ from tests.conftest import HEADER_NL, database_held, nl_row, run_cli
 
 def test_ingest_json_contract(cli_env, write_csv):
     path = write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2", received="31/02/2026")])
-    code, out, _ = run_cli("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05",
+    code, out, _ = run_cli("ingest", "--profile", "default",
+                           str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05",
                            "--format", "json")
     assert code == 0
     [doc] = json.loads(out)
@@ -23,13 +24,14 @@ def test_ingest_json_contract(cli_env, write_csv):
         == {"file": "belcall_2026-10.csv", "status": "loaded", "rows_read": 2, "rows_loaded": 1,
             "rows_quarantined": 1, "rows_skipped": 0}
     assert isinstance(doc["submission_id"], int)
-    code, out, _ = run_cli("ingest", str(path), "--processor", "Belcall", "--format", "json")
+    code, out, _ = run_cli("ingest", "--profile", "default", str(path), "--processor", "Belcall", "--format", "json")
     assert json.loads(out)[0]["status"] == "duplicate"
 
 
 def test_cases_json_uses_canonical_names_and_iso_dates(cli_env, write_csv):
     path = write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1", responded="09-10-2026", outcome="Uitgevoerd")])
-    assert run_cli("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05")[0] == 0
+    assert run_cli("ingest", "--profile", "default",
+                   str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05")[0] == 0
     code, out, _ = run_cli("cases", "--processor", "Belcall", "--period", "2026-10", "--format", "json")
     [case] = json.loads(out)
     assert code == 0
@@ -40,7 +42,7 @@ def test_cases_json_uses_canonical_names_and_iso_dates(cli_env, write_csv):
 
 def test_quarantine_and_reports_outputs(cli_env, write_csv):
     path = write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("=HYPERLINK()", kind="Adres")])
-    run_cli("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05")
+    run_cli("ingest", "--profile", "default", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-05")
     code, out, _ = run_cli("quarantine", "--format", "json")
     [row] = json.loads(out)
     assert code == 0 and row["reasons"] == ["unknown_value"] and row["source_row"] == 3
@@ -53,7 +55,7 @@ def test_quarantine_and_reports_outputs(cli_env, write_csv):
 
 def test_refused_file_exits_non_zero_with_a_message_and_no_traceback(cli_env, write_csv):
     path = write_csv("x_2026-10.csv", ["Dossier nr.;Binnengekomen;Wat", "1;05-10-2026;Inzage"])
-    code, out, err = run_cli("ingest", str(path), "--processor", "Belcall")
+    code, out, err = run_cli("ingest", "--profile", "default", str(path), "--processor", "Belcall")
     assert code == 2
     assert '"Dossier nr."' in err and "case_id" in err and "--mapping FILE" in err
     assert "Traceback" not in err + out
@@ -63,9 +65,11 @@ def test_mapping_file_maps_unknown_headers_and_is_remembered(cli_env, write_csv,
     mapping = tmp_path / "map.toml"
     mapping.write_text('"Dossier nr." = "case_id"\n"Binnengekomen" = "received_on"\n"Wat" = "request_type"\n')
     first = write_csv("x_2026-10.csv", ["Dossier nr.;Binnengekomen;Wat", "1;05-10-2026;Inzage"])
-    assert run_cli("ingest", str(first), "--processor", "Belcall", "--mapping", str(mapping))[0] == 0
+    assert run_cli("ingest", "--profile", "default",
+                   str(first), "--processor", "Belcall", "--mapping", str(mapping))[0] == 0
     second = write_csv("x_2026-11.csv", ["Dossier nr.;Binnengekomen;Wat", "2;05-11-2026;Klacht"])
-    code, out, err = run_cli("ingest", str(second), "--processor", "Belcall", "--submitted-on", "2026-11-28")
+    code, out, err = run_cli("ingest", "--profile", "default",
+                             str(second), "--processor", "Belcall", "--submitted-on", "2026-11-28")
     assert code == 0, err
     code, out, _ = run_cli("mapping", "show", "--processor", "Belcall")
     assert '"Dossier nr." = "case_id"' in out

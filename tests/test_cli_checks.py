@@ -48,7 +48,8 @@ def test_deadline_refusals_are_messages_with_exit_code_2(args, message):
 def test_check_json_contract_and_stored_run(cli_env, write_csv):
     rows = [HEADER_NL, nl_row("BC-1", received="01-09-2026"), nl_row("BC-2")]
     path = write_csv("belcall_2026-10.csv", rows)
-    assert run_cli("ingest", str(path), "--processor", "Belcall", "--submitted-on", "2026-11-12")[0] == 0
+    assert run_cli("ingest", "--profile", "default",
+                   str(path), "--processor", "Belcall", "--submitted-on", "2026-11-12")[0] == 0
     code, out, err = run_cli("check", "--format", "json")
     assert code == 0, err
     found = json.loads(out)

@@ -54,7 +54,8 @@ def test_a_weak_or_exposed_pseudonymisation_key_is_refused_and_nothing_is_writte
                                                                                   mode: int, said: str) -> None:
     key = key_file(tmp_path, text, mode)
     db = tmp_path / "data" / "oversight.duckdb"
-    done = oversight("ingest", str(report(tmp_path)), "--processor", "Belcall Antwerpen BV", cwd=tmp_path,
+    done = oversight("ingest", "--profile", "default",
+                     str(report(tmp_path)), "--processor", "Belcall Antwerpen BV", cwd=tmp_path,
                      env={"OVERSIGHT_DB": str(db), "OVERSIGHT_KEY_FILE": str(key)})
     assert done.returncode == 2, done.stdout + done.stderr
     assert said in done.stderr and "Traceback" not in done.stderr
@@ -81,7 +82,8 @@ def test_a_key_that_is_a_folder_or_a_link_is_refused(tmp_path: Path) -> None:
 def test_the_database_its_folder_and_the_key_are_created_owner_only(tmp_path: Path) -> None:
     db = tmp_path / "data" / "oversight.duckdb"
     key = tmp_path / "data" / "oversight.key"
-    done = oversight("ingest", str(report(tmp_path)), "--processor", "Belcall Antwerpen BV", cwd=tmp_path,
+    done = oversight("ingest", "--profile", "default",
+                     str(report(tmp_path)), "--processor", "Belcall Antwerpen BV", cwd=tmp_path,
                      env={"OVERSIGHT_DB": str(db), "OVERSIGHT_KEY_FILE": str(key)})
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(db.stat().st_mode) == 0o600

@@ -133,15 +133,18 @@ def test_a_refused_file_leaves_one_event_without_content_per_user_and_day(con, i
 
 
 def test_cli_refuses_a_shrinking_resubmission_with_exit_2_and_replace_lets_it_through(cli_env, write_csv):
-    run_cli("ingest", str(write_csv("v1_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2")])),
+    run_cli("ingest", "--profile", "default",
+            str(write_csv("v1_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2")])),
             "--processor", CONTACTIA, "--submitted-on", "2026-11-05")
     smaller = str(write_csv("v2_2026-10.csv", [HEADER_NL, nl_row("BC-1", kind="Verwijdering")]))
-    code, out, err = run_cli("ingest", smaller, "--processor", CONTACTIA, "--submitted-on", "2026-11-06",
+    code, out, err = run_cli("ingest", "--profile", "default",
+                             smaller, "--processor", CONTACTIA, "--submitted-on", "2026-11-06",
                              "--format", "json")
     assert code == 2 and "remove 1 case(s) (BC-2)" in err
     refused = json.loads(out)[0]
     assert refused["status"] == "refused" and refused["removed"] == ["BC-2"]
-    code, out, _ = run_cli("ingest", smaller, "--processor", CONTACTIA, "--submitted-on", "2026-11-06",
+    code, out, _ = run_cli("ingest", "--profile", "default",
+                           smaller, "--processor", CONTACTIA, "--submitted-on", "2026-11-06",
                            "--replace", "--format", "json")
     done = json.loads(out)[0]
     assert code == 0 and done["status"] == "resubmission"
@@ -152,9 +155,11 @@ def test_cli_refuses_a_shrinking_resubmission_with_exit_2_and_replace_lets_it_th
 
 
 def test_cli_reinstate_and_reports_alone_still_lists(cli_env, write_csv):
-    run_cli("ingest", str(write_csv("v1_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2")])),
+    run_cli("ingest", "--profile", "default",
+            str(write_csv("v1_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2")])),
             "--processor", CONTACTIA, "--submitted-on", "2026-11-05")
-    run_cli("ingest", str(write_csv("v2_2026-10.csv", [HEADER_NL, nl_row("BC-1")])), "--processor", CONTACTIA,
+    run_cli("ingest", "--profile", "default",
+            str(write_csv("v2_2026-10.csv", [HEADER_NL, nl_row("BC-1")])), "--processor", CONTACTIA,
             "--submitted-on", "2026-11-06", "--replace")
     code, out, _ = run_cli("reports", "reinstate", "1", "--reason", "v2 dropped BC-2 by mistake")
     assert code == 0 and "Submission 1 (v1_2026-10.csv) is the current report for Contactia BV 2026-10 again" in out

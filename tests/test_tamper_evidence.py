@@ -59,7 +59,8 @@ def ingested(tmp_path: Path) -> tuple[dict[str, str], Path]:
            "OVERSIGHT_KEY_FILE": str(tmp_path / "keys" / "oversight.key")}
     for name, rows in (("belcall_2026-09.csv", ["BC-1", "BC-2"]), ("belcall_2026-10.csv", ["BC-3"])):
         (tmp_path / name).write_text("\n".join([HEADER_NL, *(nl_row(r) for r in rows)]) + "\n", encoding="utf-8")
-        done = oversight("ingest", str(tmp_path / name), "--processor", BELCALL, env=env, cwd=tmp_path)
+        done = oversight("ingest", "--profile", "default",
+                         str(tmp_path / name), "--processor", BELCALL, env=env, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
     return env, tmp_path
 
@@ -76,7 +77,8 @@ def test_the_chain_is_keyed_with_audit_key_beside_the_pseudonymisation_key(inges
     config.write_text(f'[access]\nmode = "local"\n[paths]\naudit_key_file = "{folder / "vault" / "chain.key"}"\n',
                       encoding="utf-8")
     other = {**env, "OVERSIGHT_DB": str(folder / "other.duckdb"), "OVERSIGHT_CONFIG": str(config)}
-    assert oversight("ingest", str(folder / "belcall_2026-10.csv"), "--processor", BELCALL, env=other,
+    assert oversight("ingest", "--profile", "default",
+                     str(folder / "belcall_2026-10.csv"), "--processor", BELCALL, env=other,
                      cwd=folder).returncode == 0
     assert (folder / "vault" / "chain.key").exists()
     assert verify(other, folder)[0] == 0
@@ -192,7 +194,8 @@ def test_a_purge_that_lists_what_it_removed_is_accounted_for(ingested, monkeypat
 def test_a_missing_key_refuses_appending_and_verify_says_what_to_do(ingested) -> None:
     env, folder = ingested
     (folder / "keys" / "audit.key").rename(folder / "audit.key.bak")
-    done = oversight("ingest", str(folder / "belcall_2026-10.csv"), "--processor", "Other BV", env=env, cwd=folder)
+    done = oversight("ingest", "--profile", "default",
+                     str(folder / "belcall_2026-10.csv"), "--processor", "Other BV", env=env, cwd=folder)
     assert done.returncode == 2 and "The audit key" in done.stderr and "Restore the key file" in done.stderr
     code, doc = verify(env, folder)
     assert code == 1 and doc["broken_at"] == 1 and "is missing" in str(doc["reason"])
@@ -236,7 +239,7 @@ def test_the_pack_and_the_letter_carry_the_chain_head(checked_demo: duckdb.DuckD
 
 def test_the_anchor_refuses_a_broken_chain(cli_env: CliEnv, write_csv) -> None:
     report = write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1")])
-    assert run_cli("ingest", str(report), "--processor", BELCALL)[0] == 0
+    assert run_cli("ingest", "--profile", "default", str(report), "--processor", BELCALL)[0] == 0
     second_process(cli_env.db, "UPDATE audit_events SET user_name = 'mallory'")
     code, _, err = run_cli("audit", "anchor")
     assert code == 1 and "Not anchored" in err

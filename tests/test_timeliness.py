@@ -59,7 +59,7 @@ def test_a_date_received_in_the_future_is_refused_and_nothing_is_written(con, in
 
 def test_cli_refuses_a_future_submitted_on_with_exit_2(cli_env, write_csv):
     path = write_csv("b_2026-10.csv", [HEADER_NL, nl_row("BC-1")])
-    code, _, err = run_cli("ingest", str(path), "--processor", "Belcall", "--submitted-on",
+    code, _, err = run_cli("ingest", "--profile", "default", str(path), "--processor", "Belcall", "--submitted-on",
                            (date.today() + timedelta(days=3)).isoformat())
     assert code == 2 and "is in the future" in err
 
@@ -122,7 +122,8 @@ def test_reports_page_offers_the_inbox_files_first_seen_day(app_report):
 
 
 def test_cli_reports_json_gives_the_declared_date_beside_the_date_received(cli_env):
-    run_cli("ingest", str(APPELIA_08), "--processor", "Appelia Services SRL", "--submitted-on", "2026-09-18")
+    run_cli("ingest", "--profile", "default",
+            str(APPELIA_08), "--processor", "Appelia Services SRL", "--submitted-on", "2026-09-18")
     code, out, _ = run_cli("reports", "--format", "json")
     [report] = json.loads(out)
     assert code == 0 and (report["submitted_on"], report["declared_submitted_on"]) == ("2026-09-18", "2026-09-15")
