@@ -207,7 +207,7 @@ CHECKS: tuple[Check, ...] = (
     Check("sla.escalation_missing", "Not escalated",
           "A request or outcome the contract says must go to the DPO or legal, or an outcome of Art. 12(5) "
           "(excessive, fee), was not escalated (once answered, or once the escalation deadline passed).",
-          MAJOR, "GDPR Art. 28(3)(e), 38", "Annex III", Source.CASES,
+          MAJOR, "GDPR Art. 28(3)(e)", "Annex III", Source.CASES,
           applies="(list_contains(escalate_request_types, request_type) OR list_contains(escalate_outcomes, outcome)"
                   f" OR outcome IN {CONTROLLER_OUTCOMES}) AND ({ANSWERED} OR as_of > escalation_due_on)"
                   f" AND {_given('escalated_on')}",
@@ -282,7 +282,7 @@ CHECKS: tuple[Check, ...] = (
           details="struct_pack(agent_id, cases := case_ids)"),
     Check("confidentiality.not_signed", "No confidentiality undertaking",
           "An agent on the roster has no date on which they signed a confidentiality undertaking.",
-          MAJOR, "GDPR Art. 28(3)(b), 29, 32(4)", "SCC 7.4(b)", Source.AGENTS,
+          MAJOR, "GDPR Art. 28(3)(b), 29, 32(4)", "SCC 7.4", Source.AGENTS,
           applies="on_roster", offends="confidentiality_signed_on IS NULL",
           details="struct_pack(agent_id, cases := case_ids)"),
     # --- Report quality and completeness ---
