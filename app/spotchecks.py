@@ -17,6 +17,7 @@ from spotchecks.plan import Model, Plan, plan_sample
 from spotchecks.population import Filters
 from spotchecks.queries import get_sample, list_samples, population_count, sample_items
 from spotchecks.samples import NotInPopulation, draw_sample, enlarge_sample, replace_case
+from spotchecks.seeds import check_seed
 from spotchecks.verify import verify_sample
 
 SAMPLE_KEY = "spot_sample"
@@ -86,6 +87,9 @@ def _draw_section(ctx: state.Context, processor: str, months: list[str], plan: P
         types = cols[2].multiselect("Only request types", list(VOCABULARIES["request_type"]), key="spot_types")
         outcomes = cols[3].multiselect("Only outcomes", list(VOCABULARIES["outcome"]), key="spot_outcomes")
         seed = st.text_input("Seed (leave empty for a random one from the operating system)", key="spot_seed")
+        reuse = st.text_input("Reason for reusing the seed (only when it was used for another population)",
+                              key="spot_seed_reuse", help="A seed used for another month or other cases is refused "
+                              "without a reason; the reason is stored with the sample and shown in the pack.")
         # Off by default: the size shown above is planned for the page's tolerable rate.
         per_item = st.toggle("Tolerable rate per rubric item from the contract profile", value=False,
                              key="spot_per_item_rates",
@@ -101,6 +105,7 @@ def _draw_section(ctx: state.Context, processor: str, months: list[str], plan: P
                 result = draw_sample(cur, ctx.user, processor=processor, period=months, size=chosen,
                                      method=method, by=by, allocation=allocation, per=int(per), key_items=key_items,
                                      seed=seed.strip() or None, filters=Filters(tuple(types), tuple(outcomes)),
+                                     seed_reuse_reason=reuse.strip() or None,
                                      **objectives)
                 st.session_state[SAMPLE_KEY] = result.sample_id
                 st.query_params["sample"] = result.sample_id
@@ -175,6 +180,9 @@ def _sample_section(ctx: state.Context, sample_id: str, sample: dict[str, object
                f"population {sample['population_size']} "
                f"cases, fingerprint `{sample['fingerprint']}`, method {sample['method']}. Anyone can re-draw it "
                f"from the seed: `oversight sample verify {sample_id}`.")
+    with ctx.cursor() as cur:
+        seed = check_seed(cur, sample_id)
+    (st.warning if seed.marked else st.caption)(f"Seed: {seed.status.value}. {seed.describe()}")
     for note in sample["notes"] or []:  # type: ignore[attr-defined]
         st.caption(note)
     frame, links, order = linked(pd.DataFrame([{

@@ -18,6 +18,7 @@ from spotchecks.population import Filters
 from spotchecks.queries import answers, get_sample, list_samples, sample_items
 from spotchecks.review import DEVIATION_CAUSES, ITEMS, items_for, record_review, record_unable, rubric_clauses
 from spotchecks.samples import DrawResult, NotInPopulation, draw_sample, enlarge_sample, replace_case
+from spotchecks.seeds import check_seed
 from spotchecks.signoff import sign_off
 from spotchecks.topup import top_up
 from spotchecks.verify import verify_sample
@@ -98,6 +99,8 @@ def draw_command(
              "checks; 'breaches' is accepted as its old name) or refusals (refused, partially fulfilled or "
              "identity not confirmed).")] = None,
     seed: Annotated[str | None, typer.Option(help="The seed (default: a random one from the OS).")] = None,
+    seed_reuse_reason: Annotated[str | None, typer.Option(
+        help="Why a seed already used for another population is used again (required then).")] = None,
     request_type: Annotated[list[str] | None, typer.Option(help="Only these request types (repeatable).")] = None,
     outcome: Annotated[list[str] | None, typer.Option(help="Only these outcomes (repeatable).")] = None,
     format: Fmt = DocFormat.text,
@@ -111,6 +114,7 @@ def draw_command(
         result = draw_sample(con, user, processor=processor, period=period, size=size, confidence=confidence,
                              tolerable=tolerable, expected=expected, model=model, method=method, by=by,
                              allocation=allocation, per=per, key_items=key_items, seed=seed,
+                             seed_reuse_reason=seed_reuse_reason,
                              filters=Filters(tuple(request_type or ()), tuple(outcome or ())))
         if format is DocFormat.json:
             typer.echo(dumps(result.as_dict()))
@@ -153,7 +157,8 @@ def show_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(he
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
         sample, items = get_sample(con, sample_id), sample_items(con, sample_id)
         if format is DocFormat.json:
-            typer.echo(dumps({**sample, "items": items, "answers": answers(con, sample_id)}))
+            typer.echo(dumps({**sample, "items": items, "answers": answers(con, sample_id),
+                              "seed_check": check_seed(con, sample_id).as_dict()}))
             return
         active = [i for i in items if i["status"] == "active"]
         done = sum(bool(i["complete"]) for i in active)
@@ -164,6 +169,8 @@ def show_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(he
                    f"by {sample['drawn_by']}.")
         typer.echo(f"Seed: {sample['seed']}; population {sample['population_size']} cases, fingerprint "
                    f"{sample['fingerprint']}.")
+        seed = check_seed(con, sample_id)
+        typer.echo(("Seed marked: " if seed.marked else "") + seed.describe())
         typer.echo(f"{done} of {len(active)} cases fully reviewed; "
                    f"{sum(i['status'] == 'replaced' for i in items)} replaced.")
         emit(items, Format.text, ITEM_COLUMNS)

@@ -8,11 +8,13 @@ from exports.scope import Scope
 from exports.xlsx import Section, Sheet
 from spotchecks.evaluate import evaluate_sample
 from spotchecks.queries import answers, get_sample, list_samples, sample_items
+from spotchecks.seeds import check_seed
 from store.db import rows
 
 SAMPLE_COLUMNS = ["sample_id", "method", "stratify_by", "allocation", "per_stratum", "key_items", "requested_n",
                   "random_items", "key_item_cases", "replacements", "population_size", "fingerprint", "seed",
-                  "commitment", "filters", "submission_id", "rubric_version", "drawn_at", "drawn_by", "notes"]
+                  "seed_status", "seed_reused_with", "seed_reuse_reason", "commitment", "filters", "submission_id",
+                  "rubric_version", "drawn_at", "drawn_by", "notes"]
 ITEM_COLUMNS = ["sample_id", "case_id", "part", "position", "stratum", "round", "replaces", "status", "replaced_by",
                 "replaced_because", "request_type", "received_on", "responded_on", "outcome", "agent_id",
                 "answers", "deviations"]
@@ -31,8 +33,36 @@ NO_SAMPLE = "No sample was drawn from this month's cases."
 def month_samples(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, object]]:
     """Return the samples drawn from the month's cases, by id: the stored sample with its item counts."""
     counts = sorted(list_samples(con, scope.processor, scope.period), key=lambda s: str(s["sample_id"]))
-    return [{**get_sample(con, str(c["sample_id"])), "random_items": c["random_items"],
-             "key_item_cases": c["key_items_count"], "replacements": c["replacements"]} for c in counts]
+    out = []
+    for c in counts:
+        seed = check_seed(con, str(c["sample_id"]))
+        out.append({**get_sample(con, str(c["sample_id"])), "random_items": c["random_items"],
+                    "key_item_cases": c["key_items_count"], "replacements": c["replacements"],
+                    "seed_status": seed.status.value + (" (marked)" if seed.marked else ""),
+                    "seed_reused_with": ", ".join(seed.reused_with)})
+    return out
+
+
+DRAW_COLUMNS = ["sample_id", "round", "what", "cases", "at", "by", "seed", "seed_status"]
+
+
+def _draws(con: duckdb.DuckDBPyConnection, samples: list[dict[str, object]]) -> list[list[object]]:
+    """Every draw of the month's samples: the draw itself, each enlargement, replacement and top-up (issue 14,
+    item 6: every draw of the month, not only the last)."""
+    out: list[list[object]] = []
+    for s in samples:
+        found = rows(con, """SELECT round, min(added_at) AS at, any_value(added_by) AS by, count(*) AS cases,
+                                    string_agg(DISTINCT part, ', ') AS parts, bool_or(replaces IS NOT NULL) AS replacing
+                             FROM sample_items WHERE sample_id = $s AND part <> 'top_up' GROUP BY round
+                             UNION ALL
+                             SELECT round, min(drawn_at), any_value(drawn_by), count(*), 'top-up: ' || item_id, false
+                             FROM sample_top_ups WHERE sample_id = $s GROUP BY round, item_id
+                             ORDER BY round""", {"s": s["sample_id"]})
+        for r in found:
+            what = ("draw" if r["round"] == 1 else "replacement" if r["replacing"] else
+                    str(r["parts"]) if str(r["parts"]).startswith("top-up") else "enlargement")
+            out.append([s["sample_id"], r["round"], what, r["cases"], r["at"], r["by"], s["seed"], s["seed_status"]])
+    return out
 
 
 def _items(con: duckdb.DuckDBPyConnection, sample: dict[str, object]) -> list[dict[str, object]]:
@@ -86,6 +116,10 @@ def samples_sheet(con: duckdb.DuckDBPyConnection, scope: Scope) -> Sheet:
         Section("Samples", SAMPLE_COLUMNS, body, empty=NO_SAMPLE,
                 note="Each case's rank is SHA-256(seed, case id): the same seed and population (fingerprint = "
                      "SHA-256 of the sorted case ids) give the same sample; `oversight sample verify` re-derives it."),
+        Section("Draws", DRAW_COLUMNS, _draws(con, samples), empty=NO_SAMPLE,
+                note="Every draw of the month's samples: the draw, each enlargement, replacement and top-up, with "
+                     "the seed and whether it was committed before the report arrived or used for another "
+                     "population (marked)."),
         Section("Sampled cases", ITEM_COLUMNS, [[i[c] for c in ITEM_COLUMNS] for i in items], empty=NO_SAMPLE),
         Section("Review answers", REVIEW_COLUMNS, [[r[c] for c in REVIEW_COLUMNS] for r in reviews],
                 empty="No review recorded yet." if ids else NO_SAMPLE),

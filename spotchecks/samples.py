@@ -15,7 +15,7 @@ from enum import StrEnum
 
 import duckdb
 
-from spotchecks import applicability
+from spotchecks import applicability, seeds
 from spotchecks import population as pop
 from spotchecks.commitments import CommitmentMatch, match_commitment
 from spotchecks.draw import (
@@ -30,7 +30,7 @@ from spotchecks.draw import (
     normalize_seed,
     rank,
 )
-from spotchecks.errors import InvalidArgument, NothingToReplace, NotInSample, PopulationChanged
+from spotchecks.errors import InvalidArgument, InvalidSeed, NothingToReplace, NotInSample, PopulationChanged
 from spotchecks.plan import Model, Plan, parse_rate, plan_sample
 from spotchecks.queries import fetch, get_sample
 from spotchecks.review import RUBRIC, RUBRIC_VERSION
@@ -42,7 +42,7 @@ from store.identity import User, require
 SAMPLE_COLUMNS = ("sample_id", "processor", "period", "submission_id", "filters", "population_size", "fingerprint",
                   "seed", "method", "stratify_by", "allocation", "per_stratum", "requested_n", "plan", "key_items",
                   "key_item_runs", "commitment", "drawn_at", "drawn_by", "rubric_version", "notes", "periods",
-                  "submission_ids", "key_item_outcomes")
+                  "submission_ids", "key_item_outcomes", "seed_reuse_reason")
 DEFAULT_CONFIDENCE = "0.95"
 DEFAULT_TOLERABLE = "0.05"
 
@@ -65,6 +65,7 @@ class DrawResult:
     commitment: CommitmentMatch | None
     drawn_at: datetime
     notes: tuple[str, ...] = field(default=())
+    seed_check: seeds.SeedCheck | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The JSON interface of `oversight sample draw` (architecture.md)."""
@@ -83,6 +84,7 @@ class DrawResult:
             str(self.key_items), "plan": self.plan.as_dict(), "seed_generated": self.seed_generated,
             "commitment": self.commitment.as_dict() if self.commitment else None,
             "drawn_at": self.drawn_at, "notes": list(self.notes),
+            "seed_check": self.seed_check.as_dict() if self.seed_check else None,
         }
 
 
@@ -129,7 +131,8 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
                 size: int | None = None, confidence: object = None, tolerable: object = None, expected: object = 0,
                 model: object = Model.binomial, method: object = Method.random, by: str | None = None,
                 allocation: object = "proportional", per: int | None = None, key_items: object = None,
-                seed: object = None, filters: pop.Filters | None = None) -> DrawResult:
+                seed: object = None, filters: pop.Filters | None = None,
+                seed_reuse_reason: str | None = None) -> DrawResult:
     """Draw a sample: freeze the population, take the key items, rank the rest by seed, store it all.
 
     `period` is one month or several (docs/sampling.md, Draw): the population is then the union of their
@@ -161,6 +164,17 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
         commitment = match_commitment(con, chosen_seed, population.ingested_at)
         if commitment:
             notes.append(commitment.describe())
+        reused = seeds.other_populations(con, chosen_seed, population.fingerprint)
+        reason = (seed_reuse_reason or "").strip() or None
+        if reused and not reason:
+            raise InvalidSeed(f"The seed '{chosen_seed}' was used for another population ({', '.join(reused)}): the "
+                              "two samples' cases would depend on each other. Leave the seed out for a new one, or "
+                              "give the reason for reusing it (--seed-reuse-reason \"...\").")
+        status = (seeds.SeedStatus.committed if commitment and commitment.before_report else
+                  seeds.SeedStatus.late if commitment else seeds.SeedStatus.uncommitted)
+        check = seeds.SeedCheck("", status, tuple(reused), reason if reused else None)
+        if check.marked:
+            notes.append(check.describe())
         con.execute(
             f"INSERT INTO samples ({', '.join(SAMPLE_COLUMNS)}) VALUES ({', '.join('?' * len(SAMPLE_COLUMNS))})",
             [sample_id, processor, population.period, population.submission_id,
@@ -171,7 +185,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
              json.dumps({**plan.as_dict(), "tolerable_rates": rates}),
              rule.value if rule else None, runs or None, commitment.commitment if commitment else None,
              at, user.name, RUBRIC_VERSION, notes, list(population.periods), list(population.submission_ids),
-             list(pop.REFUSAL_OUTCOMES) if rule is KeyItems.refusals else None],
+             list(pop.REFUSAL_OUTCOMES) if rule is KeyItems.refusals else None, check.reuse_reason],
         )
         _insert_items(con, sample_id, "random", picks, 1, 1, at, user.name)
         key_picks = [Pick(case_id, None, rank(chosen_seed, case_id)) for case_id in key_ids]
@@ -181,9 +195,10 @@ def draw_sample(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, p
             "submission_id": population.submission_id, "submission_ids": list(population.submission_ids),
             "population_size": population.size, "fingerprint": population.fingerprint, "seed": chosen_seed,
             "seed_generated": generated, "method": design.describe(), "n": len(picks), "key_items": len(key_ids),
-            "commitment": commitment.commitment if commitment else None})
+            "commitment": commitment.commitment if commitment else None, "seed_status": status.name,
+            "seed_reused_with": list(reused), "seed_reuse_reason": check.reuse_reason})
     return DrawResult(sample_id, processor, population.period, chosen_seed, generated, population, design, plan,
-                      tuple(picks), rule, tuple(key_ids), commitment, at, tuple(notes))
+                      tuple(picks), rule, tuple(key_ids), commitment, at, tuple(notes), check)
 
 
 def _item_rates(con: duckdb.DuckDBPyConnection, processor: str, population: pop.Population, key_ids: list[str],

@@ -206,7 +206,7 @@ def test_verify_detects_a_changed_population(demo, write_csv, key_path) -> None:
     result = draw(demo, size=40, seed="check", processor=BELCALL, period="2026-10")
     path = write_csv("belcall_2026-10_v3.csv", [HEADER_NL, nl_row("BC-261001-99", received="01-10-2026")])
     ingest_report(demo, path, user=user("compliance_officer"), key_path=key_path, processor=BELCALL,
-                  period="2026-10", submitted_on=date(2026, 11, 20))
+                  period="2026-10", submitted_on=date(2026, 11, 20), replace=True)  # it removes cases
     check = verify_sample(demo, result.sample_id)
     assert not check.matches
     assert check.reproduced  # the draw itself still follows from the report it was drawn from

@@ -64,7 +64,7 @@ def test_periods_are_taken_in_any_order_once_each(demo) -> None:
 def test_same_seed_same_sample_and_the_one_month_sample_differs(demo) -> None:
     first = draw(demo, size=30, seed=777)
     again = draw(demo, size=30, seed="777")
-    october = draw(demo, size=30, seed=777, period="2026-10")
+    october = draw(demo, size=30, seed=777, period="2026-10", seed_reuse_reason="comparing the populations")
     assert [p.case_id for p in first.random_part] == [p.case_id for p in again.random_part]
     assert first.population.fingerprint == again.population.fingerprint != october.population.fingerprint
     assert [p.case_id for p in first.random_part] != [p.case_id for p in october.random_part]
@@ -79,7 +79,7 @@ def test_a_case_in_both_reports_counts_once_with_its_latest_months_row(demo) -> 
         "AND case_id NOT IN (SELECT case_id FROM report_cases WHERE processor = ? AND period = '2026-10')",
         [BELCALL, BELCALL]).fetchall()[0][0]
     assert refused.population.size == october_refused + september_only_refused
-    refusals = draw(demo, size=5, seed="r", key_items="refusals")
+    refusals = draw(demo, size=5, seed="r", key_items="refusals", seed_reuse_reason="the same seed on purpose")
     assert OPEN_IN_SEPTEMBER_REFUSED_IN_OCTOBER in refusals.key_item_ids
     facts = case_facts(demo, refusals.sample_id, OPEN_IN_SEPTEMBER_REFUSED_IN_OCTOBER)
     assert facts is not None and facts["outcome"] == "refused"
@@ -107,7 +107,7 @@ def test_verify_matches_then_reports_a_resubmitted_month(demo, write_csv, key_pa
     assert check.fingerprint_current == check.fingerprint_stored
     path = write_csv("belcall_2026-09_v3.csv", [HEADER_NL, nl_row("BC-260901-99", received="01-09-2026")])
     ingest_report(demo, path, user=user("compliance_officer"), key_path=key_path, processor=BELCALL,
-                  period="2026-09", submitted_on=date(2026, 11, 20))
+                  period="2026-09", submitted_on=date(2026, 11, 20), replace=True)  # it removes cases
     check = verify_sample(demo, result.sample_id)
     assert not check.matches and check.reproduced  # the draw still follows from the reports it was drawn from
     assert check.fingerprint_current != check.fingerprint_stored
