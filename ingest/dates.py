@@ -40,14 +40,18 @@ def parse_date_text(text: str, date_order: str = "dmy") -> date | None:
     return None
 
 
-def sql_date(column: str, date_order: str) -> str:
-    """Return a DuckDB expression reading `column` (trimmed text) as a DATE, NULL when it is not a date."""
+def sql_date(column: str, date_order: str, serials: bool = True) -> str:
+    """Return a DuckDB expression reading `column` (trimmed text) as a DATE, NULL when it is not a date.
+
+    `serials`: whether an Excel serial number is a date. Only in a workbook: in a CSV's text, 45678 is a number.
+    """
     day, month = _local_groups(date_order)
+    serial = (f"WHEN regexp_full_match({column}, '{EXCEL_SERIAL_PATTERN}') "
+              f"THEN DATE '1899-12-30' + CAST(CAST({column} AS DOUBLE) AS INTEGER) " if serials else "")
     return (
         f"CASE WHEN regexp_full_match({column}, '{ISO_PATTERN}') "
         f"THEN try_cast(regexp_replace({column}, '{ISO_PATTERN}', '\\1-\\2-\\3') AS DATE) "
         f"WHEN regexp_full_match({column}, '{LOCAL_PATTERN}') "
         f"THEN try_cast(regexp_replace({column}, '{LOCAL_PATTERN}', '\\3-\\{month}-\\{day}') AS DATE) "
-        f"WHEN regexp_full_match({column}, '{EXCEL_SERIAL_PATTERN}') "
-        f"THEN DATE '1899-12-30' + CAST(CAST({column} AS DOUBLE) AS INTEGER) END"
+        f"{serial}END"
     )

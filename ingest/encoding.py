@@ -22,6 +22,8 @@ CHUNK_BYTES = 8 * 1024 * 1024
 # Windows-1252 and Latin-1 differ only in 0x80-0x9F; of those, Windows-1252 leaves five bytes undefined.
 C1_BYTES = bytes(range(0x80, 0xA0))
 CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
+HIGH_BYTES = bytes(range(0x80, 0x100))
+MIXED_WINDOW = 4 * 1024 * 1024  # how far past the first non-UTF-8 byte UTF-8 text is looked for
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -84,6 +86,7 @@ class Scan:
     c1: bool = False
     cp1252_undefined: bool = False
     newlines: int = 0  # how many line feeds: an upper bound of the rows (ingest/limits.py)
+    nul_at: int | None = None  # the offset of the first NUL byte (none in text, unless it is UTF-16)
 
 
 def scan(path: Path, text: bool) -> Scan:
@@ -91,7 +94,7 @@ def scan(path: Path, text: bool) -> Scan:
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     valid, has_text, size, head = text, False, 0, b""
-    c1_from, c1, undefined, newlines = None, False, False, 0
+    c1_from, c1, undefined, newlines, nul_at = None, False, False, 0, None
     # hashlib lets go of the GIL: the hash is computed on a second thread, in chunk order, alongside the checks.
     with path.open("rb") as handle, ThreadPoolExecutor(max_workers=1) as hasher:
         while chunk := handle.read(CHUNK_BYTES):
@@ -101,6 +104,8 @@ def scan(path: Path, text: bool) -> Scan:
             has_text = has_text or bool(chunk.strip())
             if text:
                 newlines += chunk.count(b"\n")
+                if nul_at is None and (at := chunk.find(b"\x00")) >= 0:
+                    nul_at = size + at
                 valid = valid and _decodes(utf8, chunk, final=False)
                 if not valid:
                     c1_from = size if c1_from is None else c1_from
@@ -109,7 +114,7 @@ def scan(path: Path, text: bool) -> Scan:
             size += len(chunk)
     valid = valid and _decodes(utf8, b"", final=True)
     return Scan(digest.hexdigest(), size, head, has_text, valid, size if c1_from is None else c1_from, c1, undefined,
-                newlines)
+                newlines, nul_at)
 
 
 def empty_lines(path: Path) -> list[int]:
@@ -144,10 +149,15 @@ def encoding_of(path: Path, found: Scan) -> tuple[str, str | None, str]:
         # UTF-16 without a byte-order mark: ASCII text has its zero bytes on one side.
         codec = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
         return "utf-16", codec, "utf-8"
-    if b"\x00" in found.head:
-        raise binary(path)
+    if found.nul_at is not None:
+        raise binary(path, line_of(path, found.nul_at))
     if found.utf8:
         return "utf-8", None, "utf-8"
+    if (line := mixed_encoding_line(path)) is not None:
+        raise UnreadableFile(
+            f"{path.name} mixes encodings: line {line} is not UTF-8, while other lines are. Read as one encoding, "
+            "part of it would turn into wrong characters. Export the whole report again in one encoding (CSV "
+            "UTF-8, or Excel .xlsx), or correct line {line}.".replace("{line}", str(line)))
     uses_c1, undefined = found.c1, found.cp1252_undefined
     if found.c1_from:  # the UTF-8 that came before the first invalid byte was not looked at yet
         before = _c1_bytes(path, found.c1_from)
@@ -193,7 +203,49 @@ def transcode(path: Path, codec: str, target: Path) -> list[int]:
     return lines.lines()
 
 
-def binary(path: Path) -> UnreadableFile:
+def binary(path: Path, line: int | None = None) -> UnreadableFile:
     """The refusal of a file that is not text."""
-    return UnreadableFile(f"{path.name} is not a text file (it contains binary data). "
+    where = f" on line {line}" if line is not None else ""
+    return UnreadableFile(f"{path.name} is not a text file (it contains binary data{where}, a NUL byte). "
                           "Send the report as CSV or Excel (.xlsx).")
+
+
+def line_of(path: Path, offset: int) -> int:
+    """The 1-based line of the byte at `offset`."""
+    newlines = 0
+    with path.open("rb") as handle:
+        while offset > 0 and (chunk := handle.read(min(CHUNK_BYTES, offset))):
+            newlines += chunk.count(b"\n")
+            offset -= len(chunk)
+    return newlines + 1
+
+
+def mixed_encoding_line(path: Path) -> int | None:
+    """The line of the first byte that is not UTF-8, when the file also holds UTF-8 text beyond ASCII (before that
+    byte, or in the next MIXED_WINDOW bytes); None for a file in one 8-bit encoding throughout.
+
+    A UTF-8 export with one line pasted from a Windows-1252 source used to be read whole as Windows-1252: every
+    accented letter of the UTF-8 lines became two wrong ones, silently (issue 18). Looked for near the first invalid
+    byte only, so a long single-encoding file costs one window, not a second pass.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, non_ascii_before = 0, False
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            pending = len(decoder.getstate()[0])  # bytes of a character split across the previous chunk's end
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                bad = offset - pending + exc.start  # the error counts from the held-back bytes
+                non_ascii_before = non_ascii_before or _uses(chunk[: max(exc.start - pending, 0)], HIGH_BYTES)
+                break
+            non_ascii_before = non_ascii_before or _uses(chunk, HIGH_BYTES)
+            offset += len(chunk)
+        else:
+            return None
+        handle.seek(bad)
+        window = handle.read(MIXED_WINDOW).decode("utf-8", errors="replace").replace("\ufffd", "")
+    # What is left beyond ASCII, once the replacement characters are gone, decoded from valid UTF-8 sequences.
+    valid_after = len(window.encode("ascii", errors="ignore")) < len(window)
+    return line_of(path, bad) if non_ascii_before or valid_after else None
+

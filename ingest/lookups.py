@@ -60,7 +60,8 @@ class Lookup:
         return f"CAST({value} AS BOOLEAN)" if kind is Kind.BOOL else value
 
 
-def build(con: duckdb.DuckDBPyConnection, raw: str, columns: dict[str, tuple[str, Kind]], date_order: str) -> Lookup:
+def build(con: duckdb.DuckDBPyConnection, raw: str, columns: dict[str, tuple[str, Kind]], date_order: str,
+          serials: bool = True) -> Lookup:
     """Count the coded columns' distinct texts into `{raw}_values` and read each once.
 
     columns: field → (cN, kind) for date, enum and boolean fields. Enum and boolean texts are mapped
@@ -79,7 +80,8 @@ def build(con: duckdb.DuckDBPyConnection, raw: str, columns: dict[str, tuple[str
     order = [text for (text,) in con.execute(f"SELECT unnest(enum_range(NULL::{type_name}))").fetchall()]
     read = {
         text: (trimmed, value) for text, trimmed, value in con.execute(
-            f"SELECT raw, trimmed, {sql_date('trimmed', date_order)} FROM (SELECT DISTINCT raw, {_TRIMMED} AS trimmed "
+            f"SELECT raw, trimmed, {sql_date('trimmed', date_order, serials)} FROM (SELECT DISTINCT raw, "
+            f"{_TRIMMED} AS trimmed "
             f"FROM {raw}_values WHERE list_contains($f, field))", {"f": fields}).fetchall()
     }
     params: dict[str, list[object]] = {"lk_trimmed": [read[t][0] for t in order]}

@@ -335,7 +335,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
             )
         pseudonymiser = load_key(key_path)
         rules = Rules(period_bounds(period_value)[1], submitted, effective.date_order or "dmy",
-                      pseudonymiser.ipad, pseudonymiser.opad)
+                      pseudonymiser.ipad, pseudonymiser.opad, serial_dates=report.detected.format == "xlsx")
         staged: dict[Part, Staged] = {}
         headers: dict[Part, HeaderMap] = {}
         try:

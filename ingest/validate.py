@@ -1,8 +1,8 @@
 """Row rules, in SQL over the raw text table: parse, classify (skipped / quarantined / loaded), give reasons.
 
 Every data row ends in exactly one status, so rows read = loaded + quarantined + skipped. Reason codes
-(report-format.md): missing_required, bad_date, unknown_value, date_order, future_date, out_of_period,
-duplicate_conflict. Skip reasons: blank, total, duplicate_row (identical to an earlier row).
+(report-format.md): missing_required, bad_date, unknown_value, date_order, future_date, implausible_date,
+out_of_period, duplicate_conflict. Skip reasons: blank, total, duplicate_row (identical to an earlier row).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class Reason(Enum):
     UNKNOWN_VALUE = "unknown_value"
     DATE_ORDER = "date_order"
     FUTURE_DATE = "future_date"
+    IMPLAUSIBLE_DATE = "implausible_date"
     OUT_OF_PERIOD = "out_of_period"
     DUPLICATE_CONFLICT = "duplicate_conflict"
 
@@ -49,6 +50,8 @@ class Skip(Enum):
     TOTAL = "total"
     DUPLICATE_ROW = "duplicate_row"
 
+
+PLAUSIBLE_FROM = date(2000, 1, 1)
 
 # Dates that cannot come before the date of receipt, and the pause that cannot end before it starts.
 DATE_ORDER_RULES: tuple[tuple[str, str], ...] = (
@@ -72,6 +75,7 @@ class Rules:
     date_order: str
     ipad: bytes
     opad: bytes
+    serial_dates: bool = True  # an Excel serial number is a date only in a workbook (ingest.dates.sql_date)
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,7 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     labels.update({int(c[1:]): f"column_{int(c[1:]) + 1}" for c in spare})
 
     lookup = lookups.build(con, raw, {n: (column[n], f.kind) for n, f in mapped.items() if f.kind in CODED},
-                           rules.date_order)
+                           rules.date_order, rules.serial_dates)
     dates = [n for n, f in mapped.items() if f.kind is Kind.DATE]
     notes += lookups.ambiguity_notes(con, raw, {n: header.headers[header.columns[n]].strip() for n in dates},
                                      rules.date_order)
@@ -281,8 +285,8 @@ def _field_rules(header: HeaderMap, mapped: dict[str, Field], column: dict[str, 
             positions.append(f"{lookup.position(column[name])} AS {position}")
             parsed.append(f"{lookup.trimmed(position)} AS {col}, {lookup.value(name, f.kind, position)} AS {value}")
         elif f.kind is Kind.DATE:  # too many distinct texts for a lookup: read row by row
-            parsed.append(f"{_trim(column[name])} AS {col}, {sql_date(_trim(column[name]), rules.date_order)} "
-                          f"AS {value}")
+            parsed.append(f"{_trim(column[name])} AS {col}, "
+                          f"{sql_date(_trim(column[name]), rules.date_order, rules.serial_dates)} AS {value}")
         elif f.kind in (Kind.ENUM, Kind.BOOL):  # likewise, by the spellings that mean something
             parsed.append(f"{_trim(column[name])} AS {col}, {lookup.spelled(name, f.kind, col)} AS {value}")
         elif name == "data_subject_ref":
@@ -297,6 +301,11 @@ def _field_rules(header: HeaderMap, mapped: dict[str, Field], column: dict[str, 
             checks.append((f"{value} > $submitted", Reason.FUTURE_DATE,
                            f"format('{{}} {{}} is after the report was submitted ({{}})', ${label_param}, "
                            f"{value}, $submitted)"))
+            # A request handled under the GDPR (applicable since 2018) cannot date from before 2000: 0001-01-01
+            # or 1900-01-01 is a placeholder or a typo, and such a date stopped every check in the probe.
+            checks.append((f"{value} < DATE '{PLAUSIBLE_FROM.isoformat()}'", Reason.IMPLAUSIBLE_DATE,
+                           f"format('{{}} {{}} is before {PLAUSIBLE_FROM.year}: not a plausible date', "
+                           f"${label_param}, {value})"))
         elif f.kind in (Kind.ENUM, Kind.BOOL):
             known = ", ".join(VOCABULARIES[ENUM_VOCABULARY.get(name, "boolean")])
             params[f"known_{name}"] = known if f.kind is Kind.ENUM else "yes/no, ja/nee, oui/non"

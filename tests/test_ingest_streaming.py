@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest import encoding, lookups
+from ingest.errors import UnreadableFile
 from ingest.pseudonym import Pseudonymiser, sql_pseudonym
 from tests.conftest import HEADER_NL, nl_row
 
@@ -125,9 +126,9 @@ def test_values_read_row_by_row_above_the_lookup_limit_read_the_same(con, ingest
     row_by_row = ingest(write_csv("b_2026-10.csv", [*lines, nl_row("BC-9")]))
     first, second = _dump(con, looked_up.submission_id), _dump(con, row_by_row.submission_id)
     assert second[0][:len(first[0])] == first[0] and second[1] == first[1]
-    # 31/02/2026 and x are not dates; 45950 is Excel's 2025-10-20, before the date received; Adreswijziging
+    # 31/02/2026 and x are not dates, nor is 45950 in a CSV (an Excel serial only in a workbook); Adreswijziging
     # and misschien are no known values.
-    assert looked_up.parts["cases"]["quarantine_reasons"] == {"bad_date": 2, "date_order": 1, "unknown_value": 1}
+    assert looked_up.parts["cases"]["quarantine_reasons"] == {"bad_date": 3, "unknown_value": 1}
     read = con.execute("SELECT request_type, identity_verified FROM cases WHERE case_id IN ('BC-0', 'BC-2') "
                        "ORDER BY case_id, submission_id").fetchall()
     assert read == [("access", True), ("access", True), ("complaint", False), ("complaint", False)]
@@ -181,13 +182,13 @@ def test_a_large_report_is_stored_in_file_order_without_losing_a_row(con, ingest
 
 
 @pytest.mark.parametrize("chunk", [16, 8 * 1024 * 1024])
-def test_a_file_that_stops_being_utf8_is_read_as_windows_1252_throughout(con, ingest, tmp_path, monkeypatch, chunk):
-    # "€" in UTF-8 is E2 82 AC; the é further down is a lone Windows-1252 byte, so the file is not UTF-8
-    # and its first line must be read the same way as the rest (0x82 is Windows-1252's low quote).
+def test_a_file_that_stops_being_utf8_is_refused_naming_the_line(con, ingest, tmp_path, monkeypatch, chunk):
+    # "€" in UTF-8 is E2 82 AC; the é further down is a lone Windows-1252 byte. Read as Windows-1252 throughout,
+    # the first line would turn into "5 â‚¬" (issue 18: mixed encodings are refused, never silently transcoded).
     monkeypatch.setattr(encoding, "CHUNK_BYTES", chunk)
     path = tmp_path / "r_2026-10.csv"
     path.write_bytes((HEADER_NL + ";Notities\n" + nl_row("BC-1") + ";5 €\n").encode("utf-8")
                      + (nl_row("BC-2") + ";café\n").encode("cp1252"))
-    result = ingest(path)
-    assert result.detected["encoding"] == "cp1252"
-    assert con.execute("SELECT summary FROM cases ORDER BY case_id").fetchall() == [("5 â‚¬",), ("café",)]
+    with pytest.raises(UnreadableFile, match="mixes encodings: line 3 is not UTF-8"):
+        ingest(path)
+    assert con.execute("SELECT count(*) FROM cases").fetchall() == [(0,)]

@@ -42,13 +42,15 @@ def oversight(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subpr
 
 
 MEASURED = """
-import json, resource, sys, time
+import json, re, sys, time
 from pathlib import Path
 from ingest.errors import IngestError
 from ingest.service import inspect_report
 from store.db import connect
+def peak_kb():  # this program's own high-water mark (ru_maxrss also counts the parent's, inherited at fork)
+    return int(re.search(r"VmHWM:\\s*(\\d+)", open("/proc/self/status").read())[1])
 con = connect(sys.argv[2])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 start = time.perf_counter()
 try:
     inspect_report(con, Path(sys.argv[1]), processor="Belcall Antwerpen BV")
@@ -56,7 +58,7 @@ try:
 except IngestError as exc:
     said = str(exc)
 print(json.dumps({"seconds": time.perf_counter() - start, "said": said, "before_kb": before,
-                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "peak_kb": peak_kb()}))
 """
 
 

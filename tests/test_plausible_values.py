@@ -1,0 +1,75 @@
+"""Plausible values only (issue 18, item 3, the parts built): dates before 2000 quarantined, a number in a CSV's date
+column not read as an Excel serial, NUL bytes and mixed encodings refused naming the line; and one processor's
+placeholder date no longer stops the checks of every processor. Real report files, ingested as the CLI does."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from checks.runner import run_checks
+from ingest.errors import UnreadableFile
+from store.identity import ROLES, User
+from tests.conftest import HEADER_NL, nl_row
+
+OFFICER = User("olivia", ROLES)
+
+
+def reasons(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    return {case: list(r) for case, r in con.execute("SELECT case_id, reasons FROM quarantine").fetchall()}
+
+
+def test_dates_before_2000_are_quarantined_as_implausible(con, ingest, write_csv) -> None:
+    result = ingest(write_csv("belcall_2026-10.csv", [
+        HEADER_NL, nl_row("BC-1"), nl_row("BC-2", received="01-01-0001"), nl_row("BC-3", received="01-01-1900"),
+        nl_row("BC-4", responded="01-01-1999", outcome="Toegekend")]))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 3)
+    found = reasons(con)
+    assert found["BC-2"] == ["implausible_date"] and found["BC-3"] == ["implausible_date"]
+    assert "implausible_date" in found["BC-4"]
+    [(message,)] = con.execute("SELECT messages[1] FROM quarantine WHERE case_id = 'BC-2'").fetchall()
+    assert message == "Datum ontvangst (received_on) 0001-01-01 is before 2000: not a plausible date"
+
+
+def test_a_placeholder_date_in_one_report_does_not_stop_the_checks_of_another(con, ingest, write_csv) -> None:
+    ingest(write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2", received="01-01-0001")]))
+    ingest(write_csv("appelia_2026-10.csv", [HEADER_NL, nl_row("AP-1")]), processor="Appelia Services SRL")
+    run = run_checks(con, OFFICER, as_of=date(2026, 11, 30))
+    assert run.errors == 0
+    assert {r.processor for r in run.results} == {"Belcall Antwerpen BV", "Appelia Services SRL"}
+
+
+def test_a_number_in_a_csv_date_column_is_not_an_excel_serial(con, ingest, write_csv) -> None:
+    ingest(write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2", received="46300")]))
+    assert reasons(con)["BC-2"] == ["bad_date"]
+
+
+def test_a_nul_byte_is_refused_naming_its_line(ingest, tmp_path: Path) -> None:
+    path = tmp_path / "belcall_2026-10.csv"
+    lines = [HEADER_NL, *(nl_row(f"BC-{i}") for i in range(1, 2000))]
+    lines[1500] = lines[1500].replace("Inzage", "Inz\x00age")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UnreadableFile, match=r"binary data on line 1501, a NUL byte"):
+        ingest(path)
+
+
+@pytest.mark.parametrize("first", ["utf-8", "cp1252"])
+def test_mixed_encodings_are_refused_naming_the_line(ingest, tmp_path: Path, first: str) -> None:
+    second = "cp1252" if first == "utf-8" else "utf-8"
+    path = tmp_path / "belcall_2026-10.csv"
+    body = (HEADER_NL + "\n" + nl_row("BC-1").replace("AG-07", "Müller") + "\n").encode(first)
+    body += (nl_row("BC-2").replace("AG-07", "Dupré") + "\n").encode(second)
+    path.write_bytes(body)
+    line = 3 if first == "utf-8" else 2  # the first line that is not UTF-8
+    with pytest.raises(UnreadableFile, match=rf"mixes encodings: line {line} is not UTF-8"):
+        ingest(path)
+
+
+def test_a_file_in_one_8_bit_encoding_is_still_read(con, ingest, tmp_path: Path) -> None:
+    path = tmp_path / "belcall_2026-10.csv"
+    path.write_bytes(("\n".join([HEADER_NL, nl_row("BC-1").replace("AG-07", "Dupré €")]) + "\n").encode("cp1252"))
+    assert ingest(path).rows_loaded == 1
+    assert con.execute("SELECT agent_id FROM cases").fetchall() == [("Dupré €",)]
