@@ -89,3 +89,19 @@ def population_counts(con: duckdb.DuckDBPyConnection, population: pop.Population
         outside[str(row["item_id"])] = int(row["outside"])  # type: ignore[call-overload]
         inside[str(row["item_id"])] = int(row["inside"])  # type: ignore[call-overload]
     return outside, inside
+
+
+def stratum_counts(con: duckdb.DuckDBPyConnection, population: pop.Population, processor: str,
+                   key_ids: Iterable[str], design: pop.Design) -> dict[str, dict[str | None, int]]:
+    """Per rubric item and stratum, how many cases outside the key items it applies to (the N_h of each stratum)."""
+    source = (f"(SELECT *, {pop._stratum_sql(design)} AS stratum_ FROM {pop._cases(population.submission_ids)} AS b "
+              f"WHERE {pop._WHERE} AND NOT list_contains($keys::VARCHAR[], case_id))")
+    pairs = " UNION ALL ".join(f"SELECT stratum_, '{item.id}' AS item_id FROM {source} AS c WHERE ({item.applies})"
+                               for item in RUBRIC)
+    found = fetch(con, f"SELECT item_id, stratum_ AS stratum, count(*) AS n FROM ({pairs}) GROUP BY ALL",
+                  {**pop._params(population.submission_ids, population.filters), "keys": list(key_ids),
+                   **bindings(con, processor)})
+    out: dict[str, dict[str | None, int]] = {item.id: {} for item in RUBRIC}
+    for row in found:
+        out[str(row["item_id"])][row["stratum"]] = int(row["n"])  # type: ignore[index, call-overload]
+    return out

@@ -151,3 +151,94 @@ def conclude(item: str, clause: str, *, random: Mapping[str, str | None], key: M
 
 def _pct(value: float | None) -> str:
     return "unknown" if value is None else f"{value:.2%}"
+
+
+@dataclass(frozen=True)
+class StratumEvidence:
+    """One stratum of an item's population outside the key items: its size and the answers of its sampled cases."""
+
+    name: str | None
+    size: int  # N_h: cases of the stratum the item applies to
+    answers: Mapping[str, str | None]  # case id → current answer (None: not answered yet)
+
+    @property
+    def reviewed(self) -> int:
+        return sum(a in ANSWERED for a in self.answers.values())
+
+    @property
+    def deviations(self) -> int:
+        return sum(a in DEVIATING for a in self.answers.values())
+
+
+def projected_deviations(strata: list[StratumEvidence]) -> float | None:
+    """The stratified estimate of the deviations in the strata: Σ N_h × k_h / n_h (ISA 530 A.1 ¶4: each stratum
+    projected by its own size); None when a non-empty stratum has no reviewed case."""
+    total = 0.0
+    for s in strata:
+        if s.size == 0:
+            continue
+        if s.reviewed == 0:
+            return None
+        total += s.size * s.deviations / s.reviewed
+    return total
+
+
+def stratified_upper(strata: list[StratumEvidence], confidence: float, model: Model) -> float | None:
+    """An upper limit on the deviations in the strata at `confidence`: Σ N_h × U_h, each stratum's one-sided limit at
+    1 − (1 − confidence) / H for the H strata still sampled (Bonferroni: the H limits hold together with probability
+    at least `confidence`); a stratum reviewed in full counts exactly. None when a non-empty stratum has no reviewed
+    case: no sound combined bound exists then."""
+    sampled = [s for s in strata if s.size and s.reviewed < s.size]
+    if any(s.size and s.reviewed == 0 for s in strata):
+        return None
+    each = 1 - (1 - confidence) / max(1, len(sampled))
+    total = 0.0
+    for s in strata:
+        if s.size:
+            total += _random_upper(s.reviewed, s.deviations, s.size, each, model) * s.size
+    return total
+
+
+def conclude_stratified(item: str, clause: str, *, strata: list[StratumEvidence], key: Mapping[str, str | None],
+                        n_key: int, tolerable: float, confidence: float,
+                        model: Model = Model.binomial) -> ItemConclusion:
+    """Conclude one item of a stratified or per-agent sample: each stratum evaluated on its own and projected by its
+    size, the key items a census; relied on only under a sound combined bound (stratified_upper)."""
+    random = {c: a for s in strata for c, a in s.answers.items()}
+    said = {**random, **key}
+    deviating = tuple(sorted(c for c, a in said.items() if a in DEVIATING))
+    skipped = tuple(sorted(c for c, a in said.items() if a == "na"))
+    k_key = sum(a in DEVIATING for a in key.values())
+    pending_key = sum(a is None for a in key.values()) + max(0, n_key - len(key))
+    outside = sum(s.size for s in strata)
+    total = outside + n_key
+    reviewed = sum(s.reviewed for s in strata) + sum(a in ANSWERED for a in key.values())
+    unreviewed = sum(a is None for a in random.values()) + pending_key
+    bound = stratified_upper(strata, confidence, model)
+    upper = None if bound is None or total == 0 else min(1.0, (k_key + pending_key + bound) / total)
+    empty = [s.name or "(none)" for s in strata if s.size and s.reviewed == 0]
+    common = dict(item=item, clause=clause, applicable=len(said), reviewed=reviewed, deviations=len(deviating),
+                  deviation_case_ids=deviating, not_applicable_case_ids=skipped, upper_limit=upper,
+                  tolerable=tolerable, needed=None, population=total, key_population=n_key,
+                  census=all(s.reviewed >= s.size for s in strata))
+    if total == 0:
+        return ItemConclusion(**common, conclusion=INSUFFICIENT, more_needed=0,  # type: ignore[arg-type]
+                              text="No case of the population is one this item applies to: nothing to conclude.")
+    if upper is None:
+        return ItemConclusion(**common, conclusion=INSUFFICIENT, more_needed=len(empty),  # type: ignore[arg-type]
+                              text=f"No sound combined bound: the stratum/strata {', '.join(empty)} hold cases this "
+                                   "item applies to but none of them is reviewed, so nothing can be said of them; "
+                                   "no overall conclusion (review or add a case in each).")
+    projected = projected_deviations(strata) or 0.0
+    rate = (k_key + projected) / total
+    said_text = (f"{len(deviating)} deviation(s) in {reviewed}; projected by stratum size {rate:.2%}; combined upper "
+                 f"limit {upper:.2%} (each of {len(strata)} strata at its own limit, Bonferroni) against "
+                 f"{tolerable:.2%}")
+    if upper <= tolerable and not unreviewed:
+        return ItemConclusion(**common, conclusion=RELIED_ON, more_needed=None,  # type: ignore[arg-type]
+                              text=said_text + ": can be relied on.")
+    if unreviewed:
+        return ItemConclusion(**common, conclusion=INSUFFICIENT, more_needed=0,  # type: ignore[arg-type]
+                              text=said_text + f"; {unreviewed} applicable case(s) still to review.")
+    return ItemConclusion(**common, conclusion=NOT_RELIED_ON, more_needed=None,  # type: ignore[arg-type]
+                          text=said_text + ": cannot be relied on (enlarge the sample to narrow the bound).")

@@ -14,7 +14,16 @@ from dataclasses import asdict, dataclass, field
 import duckdb
 
 from spotchecks import applicability
-from spotchecks.conclusions import INSUFFICIENT, NOT_RELIED_ON, RELIED_ON, ItemConclusion, conclude
+from spotchecks.conclusions import (
+    INSUFFICIENT,
+    NOT_RELIED_ON,
+    RELIED_ON,
+    ItemConclusion,
+    StratumEvidence,
+    conclude,
+    conclude_stratified,
+)
+from spotchecks.draw import Method
 from spotchecks.plan import Model
 from spotchecks.queries import fetch
 from spotchecks.review import DEVIATION_CAUSES, RUBRICS, rubric_clauses
@@ -109,13 +118,26 @@ def evaluate_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Evaluatio
     key_ids = [c for c, p in parts.items() if p == "key_item"]
     top_up_ids = [c for c, p in parts.items() if p == "top_up"]
 
+    stratified = stored.design.method is not Method.random
+    if stratified:  # ISA 530 A.1 ¶4: each stratum evaluated on its own and projected by its size
+        sizes = applicability.stratum_counts(con, stored.population, processor, stored.key_ids, stored.design)
+        stratum_of = {str(i["case_id"]): i["stratum"] for i in stored.items}
     items = []
     for item in rubric:
         def said(ids: list[str], item_id: str = item.id) -> dict[str, str | None]:
             return {c: by_case.get(c, {}).get(item_id) for c in ids if item_id in applies[c]}
 
-        items.append(conclude(item.id, clauses.get(item.id, item.clause), random=said(random_ids + top_up_ids),
-                              key=said(key_ids), n_random=outside[item.id], n_key=inside[item.id],
+        clause = clauses.get(item.id, item.clause)
+        if stratified:
+            answers_in = said(random_ids)
+            strata = [StratumEvidence(name, size, {c: a for c, a in answers_in.items() if stratum_of[c] == name})
+                      for name, size in sorted(sizes[item.id].items(), key=lambda s: (s[0] is None, s[0] or ""))]
+            items.append(conclude_stratified(item.id, clause, strata=strata, key=said(key_ids),
+                                             n_key=inside[item.id], tolerable=rates[item.id],
+                                             confidence=confidence, model=model))
+            continue
+        items.append(conclude(item.id, clause, random=said(random_ids + top_up_ids),
+                              key=said(key_ids), n_key=inside[item.id], n_random=outside[item.id],
                               tolerable=rates[item.id], confidence=confidence, expected=expected, model=model))
 
     def complete(case_id: str) -> bool:
@@ -137,6 +159,10 @@ def evaluate_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Evaluatio
     if by_cause.get(NOT_STATED):
         notes.append(f"{by_cause[NOT_STATED]} \"no\" answer(s) give no cause: record it (procedure not followed, "
                      "system, training, record missing, other; ISA 530 ¶12).")
+    if stratified:
+        notes.append(f"{stored.design.describe()}: each item is evaluated per stratum and projected to the population "
+                     "by stratum size; its upper limit combines the strata's limits (Bonferroni), and where a "
+                     "stratum has no reviewed case no overall reliance is given.")
     verdict, deciding, conclusion = _verdict(items)
     return Evaluation(sample_id, processor, str(sample["period"]), model.value, confidence, tolerable,
                       int(sample["population_size"]) - len(stored.key_ids), len(random_ids), reviewed,  # type: ignore[call-overload]
