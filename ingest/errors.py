@@ -76,3 +76,9 @@ class SubmittedInFuture(IngestError):
     """The date a report was received is after today (issue 12 §2: never in the future)."""
 
     refusal = None
+
+
+class ImplausibleFact(IngestError):
+    """A report-level fact holds a value it cannot have (a negative or out-of-range total)."""
+
+    refusal = "implausible_value"

@@ -69,10 +69,24 @@ def summary_facts(grid: Grid) -> dict[str, str]:
     return facts
 
 
+MAX_COUNT = 2**31 - 1  # the INTEGER columns that store counts
+
+
 def parse_count(text: str) -> int | None:
-    """Read a declared total: '412', '412.0', 'Totaal: 412'."""
-    m = re.search(r"\d+(?:[.,]0+)?", str(text))
-    return int(float(m[0].replace(",", "."))) if m else None
+    """Read a declared total: '412', '412.0', 'Totaal: 412'; None when there is no count (see `implausible_count`).
+
+    A minus sign belongs to the number: '-333' is not 333 (issue 18).
+    """
+    m = re.search(r"(?:(?<![\w])-\s*)?\d+(?:[.,]0+)?", str(text))
+    if not m:
+        return None
+    value = int(float(re.sub(r"\s", "", m[0]).replace(",", ".")))
+    return value if 0 <= value <= MAX_COUNT else None
+
+
+def implausible_count(text: str) -> bool:
+    """Whether a text holds a number that cannot be a count of cases (negative, or beyond what is stored)."""
+    return parse_count(text) is None and re.search(r"\d", str(text)) is not None
 
 
 def parse_submitted(text: str) -> date | None:

@@ -15,6 +15,7 @@ import duckdb
 from ingest import load, onboarding, resubmission
 from ingest.errors import (
     AmbiguousHeaders,
+    ImplausibleFact,
     IngestError,
     MissingFact,
     MissingRequiredColumns,
@@ -22,7 +23,9 @@ from ingest.errors import (
     SubmittedInFuture,
 )
 from ingest.facts import (
+    MAX_COUNT,
     Fact,
+    implausible_count,
     parse_count,
     parse_period,
     parse_submitted,
@@ -221,7 +224,12 @@ def _facts(plan: _Plan, processor: str | None, period: str | None, submitted_on:
         # Said in the ingest result, not in a preview: the date may still be typed before ingest.
         facts["submitted_on"] = Fact(today, DAY_OF_INGEST)
     facts["declared_submitted_on"] = Fact(summary_submitted, "summary sheet") if summary_submitted else None
-    total = parse_count(plan.summary["declared_total"]) if "declared_total" in plan.summary else None
+    total_text = plan.summary.get("declared_total")
+    if total_text is not None and implausible_count(total_text):
+        raise ImplausibleFact(f"The summary sheet declares a total of '{total_text}' cases: not a number of cases "
+                              f"(it must be 0 to {MAX_COUNT:,}). Ask the processor to correct the summary sheet; "
+                              "nothing was written.")
+    total = parse_count(total_text) if total_text is not None else None
     facts["declared_total"] = Fact(total, "summary sheet") if total is not None else None
     return facts, notes
 

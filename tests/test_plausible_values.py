@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from checks.runner import run_checks
-from ingest.errors import UnreadableFile
+from ingest.errors import ImplausibleFact, UnreadableFile
 from store.identity import ROLES, User
 from tests.conftest import HEADER_NL, nl_row
 
@@ -73,3 +73,30 @@ def test_a_file_in_one_8_bit_encoding_is_still_read(con, ingest, tmp_path: Path)
     path.write_bytes(("\n".join([HEADER_NL, nl_row("BC-1").replace("AG-07", "Dupré €")]) + "\n").encode("cp1252"))
     assert ingest(path).rows_loaded == 1
     assert con.execute("SELECT agent_id FROM cases").fetchall() == [("Dupré €",)]
+
+
+def summary_workbook(path: Path, total: object) -> Path:
+    """A report as Excel with a cases sheet and a summary sheet declaring `total`."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    cases = book.active
+    cases.title = "Dossiers"
+    for line in (HEADER_NL, nl_row("BC-1"), nl_row("BC-2")):
+        cases.append(line.split(";"))
+    summary = book.create_sheet("Samenvatting")
+    summary.append(["Verwerker", "Belcall Antwerpen BV"])
+    summary.append(["Periode", "2026-10"])
+    summary.append(["Totaal dossiers", total])
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("total", ["-333", -333, 2**31, "99999999999"])
+def test_a_negative_or_out_of_range_total_is_refused(ingest, tmp_path: Path, total: object) -> None:
+    with pytest.raises(ImplausibleFact, match=r"declares a total of '.*' cases: not a number of cases"):
+        ingest(summary_workbook(tmp_path / "belcall_2026-10.xlsx", total))
+
+
+def test_a_plausible_total_is_still_read(ingest, tmp_path: Path) -> None:
+    assert ingest(summary_workbook(tmp_path / "belcall_2026-10.xlsx", "Totaal: 2")).declared_total == 2
