@@ -25,6 +25,7 @@ from checks.queries import (
     report_status,
 )
 from checks.runner import RunResult, run_checks
+from checks.wording import fill
 from ingest.facts import period_bounds
 from store.errors import OversightError
 
@@ -77,6 +78,11 @@ def _run_section(ctx: state.Context, processor: str | None, period: str | None) 
         done = st.session_state.get(RUN_MESSAGE)
         if done and done[0] == scope:  # stays while the user looks around the same scope
             st.success(done[1], icon=":material/done_all:")
+
+
+def rule_text(description: str, profile: Profile | None) -> str:
+    """A check's rule with the profile's values filled in (the rule as written when no profile could be read)."""
+    return fill(description, profile.parameters) if profile else description
 
 
 def _clause_text(ref: object, title: object) -> str:
@@ -141,6 +147,8 @@ def _table_section(ctx: state.Context, processor: str, period: str, profile: Pro
     register: Mapping[str, Clause] | None = profile.clauses if profile else None
     with ctx.cursor() as cur:
         table = check_table(cur, processor, period, register, profile.check_clauses if profile else None)
+    for row in table:  # issue 12 §8: the rule with the processor's values, never a parameter's name
+        row["description"] = rule_text(str(row["description"]), profile)
     event = st.dataframe(
         results_frame(table), hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun",
         selection_mode="single-row", height=ROW_PX * (len(table) + 1) + 3,  # every check without scrolling
@@ -154,10 +162,11 @@ def _table_section(ctx: state.Context, processor: str, period: str, profile: Pro
     return str(table[selected[0]]["check_id"]) if selected else None
 
 
-def _exceptions_section(ctx: state.Context, check_id: str, processor: str, period: str) -> None:
+def _exceptions_section(ctx: state.Context, check_id: str, processor: str, period: str,
+                        profile: Profile | None) -> None:
     check = BY_ID[check_id]
     st.subheader(f"{check.title} ({check_id})")
-    st.caption(f"{check.description} Basis: {check.basis}.")
+    st.caption(f"{rule_text(check.description, profile)} Basis: {check.basis}.")
     with ctx.cursor() as cur:
         found = check_exceptions(cur, check_id, processor, period)
     if not found:
@@ -254,7 +263,7 @@ def render() -> None:
     if _run_state(ctx, processor, period):
         selected = _table_section(ctx, processor, period, profile)
         if selected:
-            _exceptions_section(ctx, selected, processor, period)
+            _exceptions_section(ctx, selected, processor, period, profile)
         _due_section(ctx, processor, period, profile)
     _chart_section(ctx, processor)
     _runs_section(ctx, processor)

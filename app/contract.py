@@ -26,6 +26,7 @@ from checks.coverage import ClauseCoverage, Coverage, Kind, Status, clause_cover
 from checks.profile_files import PERMISSION as EDIT
 from checks.profile_files import read_profile_file, save_profile, validate_profile_text
 from checks.queries import latest_period
+from checks.wording import fill
 from vocab.parameters import BY_NAME as PARAMETER_BY_NAME
 
 PAGE = "contract"  # its key for state.done / state.said
@@ -66,13 +67,15 @@ def parameters_frame(profile: Profile) -> pd.DataFrame:
     } for name, value in values.items()])
 
 
-def register_frame(coverage: Coverage, only_evidenced: bool) -> pd.DataFrame:
-    """The clause register with, per clause, what evidences it and what that showed this month."""
+def register_frame(coverage: Coverage, only_evidenced: bool, parameters: object = None) -> pd.DataFrame:
+    """The clause register with, per clause, what evidences it and what that showed this month; a clause's summary
+    reads with the profile's `parameters` filled in (issue 12 §8)."""
     def ids(c: ClauseCoverage, kind: Kind, tested: bool = False) -> str:
         return ", ".join(e.id for e in (c.tested_by if tested else c.evidence) if e.kind is kind)
 
     return pd.DataFrame([{
-        "clause": c.clause.ref, "title": c.clause.title, "part": c.clause.part, "summary": c.clause.summary,
+        "clause": c.clause.ref, "title": c.clause.title, "part": c.clause.part,
+        "summary": fill(c.clause.summary, parameters) if parameters is not None else c.clause.summary,
         "checks": ids(c, Kind.CHECK), "rubric items": ids(c, Kind.RUBRIC),
         "tested by": ", ".join(e.id for e in c.tested_by), "status": c.status.value, "result": result_text(c),
         "open findings": ", ".join(c.open_findings),
@@ -161,7 +164,8 @@ def _coverage_section(ctx: state.Context, processor: str, period: str | None, pr
     cols[4].metric("Open findings", sum(len(c.open_findings) for c in clauses))
     _coverage_chart(coverage)
     only = st.toggle("Only clauses evidenced by a check or rubric item", key="contract_only_evidenced")
-    st.dataframe(register_frame(coverage, only), hide_index=True, width="stretch", key="contract_register",
+    st.dataframe(register_frame(coverage, only, profile.parameters), hide_index=True, width="stretch",
+                 key="contract_register",
                  column_config={"status": st.column_config.TextColumn(help="What this month's evidence says"),
                                 "result": st.column_config.TextColumn(width="medium"),
                                 "tested by": st.column_config.TextColumn(
@@ -181,7 +185,7 @@ def _coverage_section(ctx: state.Context, processor: str, period: str | None, pr
                            format_func=labels.__getitem__, key="contract_clause",
                            help="The checks and rubric items logged against the clause, with their legal basis.")
         chosen = coverage.by_ref(ref)
-        st.caption(chosen.clause.summary)
+        st.caption(fill(chosen.clause.summary, profile.parameters))
         st.dataframe(evidence_frame(chosen), hide_index=True, width="stretch", key="contract_evidence",
                      column_config={"what it tests": st.column_config.TextColumn(width="large")})
 

@@ -9,6 +9,7 @@ import duckdb
 import typer
 
 from checks.contract import Profile, link_processor, load_profile, profile_overview
+from checks.wording import fill
 from commands.common import DocFormat, Format, dumps, emit, fail, run
 from store.errors import OversightError
 from store.identity import User
@@ -86,5 +87,5 @@ def _as_text(p: Profile) -> str:
     lines += ["", f"clause register ({len(p.clauses)} clauses):"]
     ref_width = max(len(ref) for ref in p.clauses)
     for clause in p.clauses.values():
-        lines.append(f"  {clause.ref.ljust(ref_width)}  {clause.title}: {clause.summary}")
+        lines.append(f"  {clause.ref.ljust(ref_width)}  {clause.title}: {fill(clause.summary, p.parameters)}")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from exports.scope import Scope
 from exports.xlsx import Section, Sheet
 from findings.lifecycle import DONE_STATES
 from findings.queries import list_findings
+from findings.terms import worded
 from store.db import rows
 
 FINDING_COLUMNS = ["finding_id", "period", "clause", "title", "severity", "status", "source", "case_ids", "owner",
@@ -23,6 +24,8 @@ def list_for(con: duckdb.DuckDBPyConnection, processor: str, period: str | None,
              open_only: bool = False) -> list[dict[str, object]]:
     """Return the processor's findings (of one month, or all), by id, with case ids and overdue as of the date."""
     found = list_findings(con, processor=processor, period=period, as_of=as_of)
+    for f in found:  # issue 12 §8: a finding raised before the wording was filled in reads with its values too
+        f["description"] = worded(con, processor, str(f["description"]))
     if open_only:
         found = [f for f in found if f["status"] not in DONE_STATES]
     return sorted(found, key=lambda f: str(f["finding_id"]))

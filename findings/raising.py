@@ -155,7 +155,8 @@ def raise_from_checks(con: duckdb.DuckDBPyConnection, user: User, processor: str
                            "AND ($period IS NULL OR period = $period) ORDER BY processor, period, check_id, case_id",
                       {"processor": processor, "period": period})
     titles = {c.id: (c.title, c.description) for c in CHECKS}
-    candidates = [dataclasses.replace(c, clause=terms.check_clause(con, c.processor, c.source.split(":", 1)[1]))
+    candidates = [dataclasses.replace(c, clause=terms.check_clause(con, c.processor, c.source.split(":", 1)[1]),
+                                      description=terms.worded(con, c.processor, c.description))
                   for c in group_exceptions(exceptions, titles)]
     return apply(con, user, role, candidates, today or date.today())
 

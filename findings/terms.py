@@ -5,7 +5,9 @@ from __future__ import annotations
 import duckdb
 
 from checks.contract import Clause, Profile, profile_for_processor
+from checks.wording import fill
 from spotchecks.review import ITEMS, rubric_clauses
+from store.errors import OversightError
 
 
 def _profile(con: duckdb.DuckDBPyConnection, processor: str) -> Profile:
@@ -30,7 +32,17 @@ def rubric_items(con: duckdb.DuckDBPyConnection, processor: str) -> dict[str, tu
     return {item.id: (item.question, clauses[item.id]) for item in ITEMS.values() if item.deviation_on_no}
 
 
+
 def check_clause(con: duckdb.DuckDBPyConnection, processor: str, check_id: str) -> str:
     """Return the clause the processor's current profile logs a check's exceptions against (issue 12 §5: after a
     profile change, findings follow the new profile's mapping, not the one of the run that found them)."""
     return _profile(con, processor).clause_for_check(check_id)
+
+
+def worded(con: duckdb.DuckDBPyConnection, processor: str, text: str) -> str:
+    """Return a rule text with the processor's profile values in place of parameter names (issue 12 §8); as it is
+    when the profile cannot be read (the export still goes out; the Contract page says what is wrong)."""
+    try:
+        return fill(text, _profile(con, processor).parameters)
+    except OversightError:
+        return text

@@ -16,6 +16,8 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Element
 
 from checks.catalog import BY_ID, CHECKS
+from checks.profiles import load_profile
+from checks.wording import fill
 from tests.conftest import with_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,7 +99,9 @@ def test_running_the_checks_lists_every_catalog_check(db_path: Path) -> None:
     assert row["offending"] == 2  # BC-261001-01, BC-261002-01
     assert row["clause"] == "SCC 8(b) — Assistance to the controller"  # Implementing Decision 2021/915, Clause 8
     assert row["basis"] == "GDPR Art. 12(3)"
-    assert row["rule"] == BY_ID["deadline.due_soon"].description
+    # Issue 12 §8: the rule with the profile's value, not the parameter's name.
+    assert row["rule"] == fill(BY_ID["deadline.due_soon"].description, load_profile("default").parameters)
+    assert "within the profile's 7 days after" in row["rule"]
     assert "Check run 1 by" in messages(at.caption)
     stored = with_db(lambda con: con.execute("SELECT processor, period, as_of, checks_run FROM check_runs").fetchall())
     assert stored == [(BELCALL, "2026-10", date(2026, 10, 31), len(CHECKS))]

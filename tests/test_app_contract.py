@@ -111,7 +111,7 @@ def test_only_evidenced_clauses_on_request_and_a_clauses_evidence_with_its_basis
                                                               "Annex II", "Annex III"]
     at.selectbox(key="contract_clause").set_value("Annex II").run()
     evidence = frame(at, "evidence").set_index("id")
-    assert set(evidence.index) == {"report.late", "report.missing"}
+    assert set(evidence.index) == {"report.late", "report.corrected_late", "report.missing"}
     assert evidence.loc["report.late", "basis"] == BY_ID["report.late"].basis
 
 
