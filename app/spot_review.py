@@ -12,6 +12,7 @@ from app.links import case_link
 from app.review_form import Item, case_label, next_case, review_form, unsaved_cases
 from findings.raising import raise_from_reviews
 from spotchecks import signoff
+from spotchecks.agreement import agreement
 from spotchecks.conclusions import INSUFFICIENT, NOT_RELIED_ON, RELIED_ON
 from spotchecks.evaluate import Evaluation, evaluate_sample
 from spotchecks.queries import answers, case_deadlines, case_facts
@@ -136,11 +137,18 @@ def evaluation_section(ctx: state.Context, sample_id: str) -> None:
         else:
             st.caption("Each deviation becomes a finding against its clause: "
                        + "; ".join(f"{case} {item} → {clause}" for item, clause, case in deviations))
+    with ctx.cursor() as cur:
+        agreed = agreement(cur, sample_id)
+    if agreed:
+        st.markdown("**Second review** (another auditor's independent answers: agreement and Cohen's kappa)")
+        st.dataframe(pd.DataFrame([{"item": a.item, "cases": a.cases, "agreement": a.agreement, "kappa": a.kappa,
+                                    "note": a.note} for a in agreed]), hide_index=True, key="spot_agreement",
+                     column_config={"agreement": st.column_config.NumberColumn(format="percent")})
     if signed:
         (st.warning if signed.superseded else st.caption)(
             f"Signed off {signed.signed_off_at:%Y-%m-%d %H:%M} UTC by {signed.signed_off_by} ({signed.verdict})"
             + (f"; superseded: {signed.superseded_by} it." if signed.superseded else "."))
     if state.allowed(ctx, "evaluate a sample") and st.button("Sign off this evaluation", key="spot_sign_off"):
         with state.user_errors(), ctx.cursor() as cur:
-            sign_off(cur, ctx.user, sample_id)
+            sign_off(cur, ctx.user, sample_id, users=ctx.config.users)
             st.success("Evaluation signed off and recorded in the audit trail.", icon=":material/approval:")

@@ -9,6 +9,7 @@ import duckdb
 import typer
 
 from commands.common import DocFormat, Format, dumps, emit, fail, run
+from spotchecks.agreement import record_second_review
 from spotchecks.commitments import commit_seed
 from spotchecks.draw import STRATA_COLUMNS, Allocation, Method
 from spotchecks.errors import SpotCheckError
@@ -257,6 +258,10 @@ def _evaluation_text(ev: Evaluation) -> None:
          ["item", "clause", "applicable", "reviewed", "deviations", "upper_limit", "tolerable", "conclusion",
           "more_needed"])
     typer.echo(f"Verdict: {ev.verdict} (decided by {', '.join(ev.deciding_items) or 'no item'}). {ev.conclusion}")
+    for a in ev.agreement:
+        typer.echo(f"Second review, {a['item']}: {a['cases']} case(s), agreement "
+                   f"{'' if a['agreement'] is None else format(a['agreement'], '.0%')}, kappa "
+                   f"{a['note'] if a['kappa'] is None else format(a['kappa'], '.2f')}")
     if any(ev.deviations_by_cause.values()):
         typer.echo("Deviations by cause: " + ", ".join(f"{k} {v}" for k, v in ev.deviations_by_cause.items() if v))
     for note in ev.notes:
@@ -284,12 +289,33 @@ def signoff_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument
 
     Example: oversight sample signoff S-2026-0001
     """
-    evaluation = run(ctx, lambda con, user, path: sign_off(con, user, sample_id))
+    from store.users_file import load_config
+
+    users = load_config(ctx.obj.config).users  # four eyes: who else could sign off
+    evaluation = run(ctx, lambda con, user, path: sign_off(con, user, sample_id, users=users))
     if format is DocFormat.json:
         typer.echo(dumps(evaluation.as_dict()))
         return
     _evaluation_text(evaluation)
     typer.echo(f"Signed off: the evaluation of {sample_id} is recorded as it reads now, with an audit event.")
+
+
+@sample_app.command("second-review")
+def second_review_command(
+    ctx: typer.Context,
+    sample_id: Annotated[str, typer.Argument(help="The sample id.")],
+    case_id: Annotated[str, typer.Argument(help="A case of the sample.")],
+    item: Annotated[str, typer.Argument(help=f"Rubric item: {', '.join(ITEMS)}.")],
+    answer: Annotated[str, typer.Argument(help="yes, no, na or unable, as the second reviewer finds it.")],
+    comment: Annotated[str | None, typer.Option(help="What was found (required for no and unable).")] = None,
+) -> None:
+    """Record another auditor's independent answer for a case already reviewed (agreement, Cohen's kappa).
+
+    Example: oversight --user bo sample second-review S-2026-0001 BC-261007-05 timely yes
+    """
+    run(ctx, lambda con, user, path: record_second_review(con, user, sample_id, case_id, {item: (answer, comment)}))
+    typer.echo(f"Second review recorded for {sample_id} case {case_id}: {item} = {answer}. It never changes the "
+               "evaluation; the Evaluate tab and oversight sample evaluate show the agreement.")
 
 
 @sample_app.command("top-up")

@@ -21,6 +21,7 @@ ITEM_COLUMNS = ["sample_id", "case_id", "part", "position", "stratum", "round", 
 REVIEW_COLUMNS = ["sample_id", "case_id", "item_id", "answer", "comment", "cause", "reviewer", "reviewed_at",
                   "rubric_version"]
 CAUSE_COLUMNS = ["sample_id", "cause", "deviations"]
+AGREEMENT_COLUMNS = ["sample_id", "item", "cases", "agreement", "kappa", "note"]
 CONCLUSION_COLUMNS = ["sample_id", "model", "confidence", "population_size", "sample_size", "cases_reviewed",
                       "key_items_total", "key_items_reviewed", "top_ups", "replacements", "verdict", "deciding_items",
                       "conclusion", "notes"]
@@ -85,9 +86,10 @@ def _answers(con: duckdb.DuckDBPyConnection, sample_id: str) -> list[dict[str, o
 
 
 def _evaluations(con: duckdb.DuckDBPyConnection, ids: list[str]
-                 ) -> tuple[list[list[object]], list[list[object]], list[list[object]]]:
-    """Return the evaluation's conclusions, its rows per rubric item and its deviations by cause (read-only)."""
-    conclusions, items, causes = [], [], []
+                 ) -> tuple[list[list[object]], list[list[object]], list[list[object]], list[list[object]]]:
+    """Return the evaluation's conclusions, its rows per rubric item, its deviations by cause and the second
+    review's agreement (read-only)."""
+    conclusions, items, causes, agreed = [], [], [], []
     for sample_id in ids:
         e = evaluate_sample(con, sample_id)
         conclusions.append([e.sample_id, e.model, e.confidence, e.population_size, e.sample_size,
@@ -97,7 +99,8 @@ def _evaluations(con: duckdb.DuckDBPyConnection, ids: list[str]
                    r.deviations, _ratio(r.upper_limit), r.tolerable, r.conclusion, r.more_needed, r.text,
                    ", ".join(r.deviation_case_ids), ", ".join(r.not_applicable_case_ids)] for r in e.items]
         causes += [[e.sample_id, cause, n] for cause, n in e.deviations_by_cause.items() if n]
-    return conclusions, items, causes
+        agreed += [[e.sample_id, a["item"], a["cases"], a["agreement"], a["kappa"], a["note"]] for a in e.agreement]
+    return conclusions, items, causes, agreed
 
 
 def _ratio(value: float | None) -> float | None:
@@ -111,7 +114,7 @@ def samples_sheet(con: duckdb.DuckDBPyConnection, scope: Scope) -> Sheet:
     body = [["; ".join(s["notes"] or []) if c == "notes" else s[c] for c in SAMPLE_COLUMNS] for s in samples]
     items = [i for s in samples for i in _items(con, s)]
     reviews = [a for sample_id in ids for a in _answers(con, sample_id)]
-    conclusions, evaluation, causes = _evaluations(con, ids)
+    conclusions, evaluation, causes, agreed = _evaluations(con, ids)
     return Sheet("Samples", f"Spot checks — {scope.processor}, {scope.period}", sections=[
         Section("Samples", SAMPLE_COLUMNS, body, empty=NO_SAMPLE,
                 note="Each case's rank is SHA-256(seed, case id): the same seed and population (fingerprint = "
@@ -128,6 +131,10 @@ def samples_sheet(con: duckdb.DuckDBPyConnection, scope: Scope) -> Sheet:
                 note="Per item, over the cases it applies to: upper limit = (key items' deviations + the random "
                      "sample's one-sided upper limit × the item's cases outside the key items) / its cases "
                      "(docs/sampling.md §4); key items are a census."),
+        Section("Second review", AGREEMENT_COLUMNS, agreed,
+                empty="No case reviewed twice." if ids else NO_SAMPLE,
+                note="Another auditor's independent answers for some cases: the share answered alike and Cohen's "
+                     "kappa (agreement beyond chance; undefined when both always gave one and the same answer)."),
         Section("Deviations by cause", CAUSE_COLUMNS, causes, empty="No deviation." if ids else NO_SAMPLE,
                 note="ISA 530 ¶12: the cause a reviewer recorded with each \"no\"; unable: the case could not be "
                      "tested; not stated: a \"no\" recorded without its cause."),

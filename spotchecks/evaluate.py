@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 import duckdb
 
 from spotchecks import applicability
+from spotchecks.agreement import agreement as second_review_agreement
 from spotchecks.conclusions import (
     INSUFFICIENT,
     NOT_RELIED_ON,
@@ -60,6 +61,8 @@ class Evaluation:
     # ISA 530 ¶12: deviations (of applicable items, active cases) by cause: DEVIATION_CAUSES, "unable" (could not be
     # tested) and "not stated" (a "no" recorded without its cause).
     deviations_by_cause: dict[str, int] = field(default_factory=dict)
+    # Item 7: a second auditor's agreement per item (agreement.py), when some cases were reviewed twice.
+    agreement: tuple[dict[str, object], ...] = ()
 
     @property
     def relied_on(self) -> bool:
@@ -168,7 +171,8 @@ def evaluate_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Evaluatio
                       int(sample["population_size"]) - len(stored.key_ids), len(random_ids), reviewed,  # type: ignore[call-overload]
                       len(key_ids), key_reviewed, len(top_up_ids), len(stored.excluded),
                       str(sample["rubric_version"]), tuple(items), verdict, deciding, conclusion, tuple(notes),
-                      tuple(sample["periods"]), by_cause)  # type: ignore[arg-type]
+                      tuple(sample["periods"]), by_cause,  # type: ignore[arg-type]
+                      tuple(asdict(a) for a in second_review_agreement(con, sample_id)))
 
 
 NOT_STATED = "not stated"

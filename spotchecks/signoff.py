@@ -1,14 +1,16 @@
 """Sign-off: an evaluation recorded as it reads, by whom, once every sampled case is reviewed (docs/sampling.md §4).
 
 `oversight sample signoff S` and the Evaluate tab's button both call `sign_off`. It is refused while a case of the
-sample still has an item to answer; the evaluation is stored as a frozen snapshot (`sample_evaluations`) with an
-audit event; a later review answer, replacement or top-up supersedes it (`status` says so), and signing off again
-records the new reading.
+sample still has an item to answer, and (four eyes, issue 14 item 7) to anyone who reviewed the sample's cases when
+another configured user holds the auditor or compliance officer role. The evaluation is stored as a frozen snapshot
+(`sample_evaluations`) with an audit event; a later review answer, replacement or top-up supersedes it (`status`
+says so), and signing off again records the new reading.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -48,10 +50,27 @@ def unreviewed(con: duckdb.DuckDBPyConnection, sample_id: str) -> list[str]:
     return [str(i["case_id"]) for i in sample_items(con, sample_id) if i["status"] == "active" and not i["complete"]]
 
 
-def sign_off(con: duckdb.DuckDBPyConnection, user: User, sample_id: str) -> Evaluation:
-    """Record the sample's evaluation as it reads now; refused while a case is unreviewed."""
+FOUR_EYES_ROLES = ("auditor", "compliance_officer")
+
+
+def reviewers(con: duckdb.DuckDBPyConnection, sample_id: str) -> list[str]:
+    """Everyone who answered for the sample's cases, first or second review."""
+    found = fetch(con, "SELECT reviewer FROM reviews WHERE sample_id = $s UNION SELECT reviewer FROM second_reviews "
+                       "WHERE sample_id = $s ORDER BY 1", {"s": sample_id})
+    return [str(r["reviewer"]) for r in found]
+
+
+def sign_off(con: duckdb.DuckDBPyConnection, user: User, sample_id: str, *,
+             users: Mapping[str, Iterable[str]]) -> Evaluation:
+    """Record the sample's evaluation as it reads now; refused while a case is unreviewed, and to a reviewer of the
+    sample when another of the configured `users` (name → roles) could sign off instead (four eyes)."""
     role = require(user, "evaluate a sample")
     get_sample(con, sample_id)
+    others = sorted(name for name, roles in users.items()
+                    if name != user.name and set(roles) & set(FOUR_EYES_ROLES))
+    if others and user.name in reviewers(con, sample_id):
+        raise SignOffRefused(f"{user.name} reviewed cases of {sample_id}, so another person signs its evaluation off "
+                             f"(four eyes): {', '.join(others)} hold(s) the auditor or compliance officer role.")
     missing = unreviewed(con, sample_id)
     if missing:
         raise SignOffRefused(f"Sample {sample_id} cannot be signed off: {len(missing)} case(s) still have items to "

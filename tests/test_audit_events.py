@@ -45,9 +45,9 @@ AUDITED: dict[str, set[str]] = {
     "edit a contract profile": {"profile.changed"},
     "run the checks": {"checks.run"},
     "commit a seed": {"seed.committed"},
-    "draw a sample": {"sample.drawn", "sample.enlarged"},
+    "draw a sample": {"sample.drawn", "sample.enlarged", "sample.topped_up"},
     "replace a sampled case": {"sample.case_replaced"},
-    "record a review": {"sample.reviewed"},
+    "record a review": {"sample.reviewed", "sample.second_reviewed"},
     "evaluate a sample": {"sample.evaluated"},
     "raise a finding": {"finding.raised", "finding.evidence_added"},
     "raise a finding from reviews": {"finding.raised"},
@@ -177,7 +177,7 @@ def test_a_month_of_oversight_appends_one_event_per_step(demo, tmp_path: Path):
                                             "case_id <> ?", [sample.sample_id, first]).fetchall()]:
         answer_all(demo, ann, sample.sample_id, case)
         step([("sample.reviewed", f"sample:{sample.sample_id}")])
-    sign_off(demo, ann, sample.sample_id)
+    sign_off(demo, ann, sample.sample_id, users={})
     step([("sample.evaluated", f"sample:{sample.sample_id}")])
 
     raised = raise_from_checks(demo, vera, BELCALL, "2026-10", today=date(2026, 11, 6))

@@ -168,7 +168,7 @@ def test_the_json_gives_the_issues_fields_per_item(demo, demo_case) -> None:
 def test_evaluating_only_reads_and_signing_off_records_a_snapshot(demo, demo_case) -> None:
     evaluate_sample(demo, demo_case.sample_id)
     assert demo.execute("SELECT count(*) FROM sample_evaluations").fetchall() == [(0,)]
-    evaluation = sign_off(demo, AUDITOR, demo_case.sample_id)
+    evaluation = sign_off(demo, AUDITOR, demo_case.sample_id, users={})
     [(stored,)] = demo.execute("SELECT result FROM sample_evaluations WHERE sample_id = ?",
                                [demo_case.sample_id]).fetchall()
     assert json.loads(stored) == evaluation.as_dict()
@@ -180,11 +180,11 @@ def test_evaluating_only_reads_and_signing_off_records_a_snapshot(demo, demo_cas
     later = status(demo, demo_case.sample_id)
     assert later.superseded and "1 review answer(s)" in later.superseded_by
     with pytest.raises(PermissionDenied, match="may not evaluate a sample"):
-        sign_off(demo, user("viewer"), demo_case.sample_id)
+        sign_off(demo, user("viewer"), demo_case.sample_id, users={})
 
 
 def test_sign_off_is_refused_while_cases_are_unreviewed(demo) -> None:
     sample = draw_sample(demo, AUDITOR, processor=BELCALL, period="2026-10", size=3, seed="early")
     answer_all(demo, AUDITOR, sample.sample_id, sample.random_part[0].case_id)
     with pytest.raises(SignOffRefused, match="2 case\\(s\\) still have items to answer"):
-        sign_off(demo, AUDITOR, sample.sample_id)
+        sign_off(demo, AUDITOR, sample.sample_id, users={})
