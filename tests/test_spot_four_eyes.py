@@ -44,7 +44,7 @@ def test_kappa_is_undefined_when_both_always_give_one_answer_and_says_so() -> No
 
 
 def test_a_reviewer_may_not_sign_off_when_another_auditor_could(demo, reviewed) -> None:
-    with pytest.raises(SignOffRefused, match="ann reviewed cases of S-2026-0001, so another person signs .*: bo"):
+    with pytest.raises(SignOffRefused, match=r"ann reviewed cases of S-2026-0001, so another person signs .*: bo"):
         sign_off(demo, ANN, reviewed.sample_id, users=USERS)
     assert sign_off(demo, BO, reviewed.sample_id, users=USERS).sample_id == reviewed.sample_id
     # Alone (or with no other auditor or compliance officer) the reviewer signs off.
