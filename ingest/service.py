@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import load, onboarding, resubmission
+from ingest import load, names, onboarding, resubmission
 from ingest.errors import (
     AmbiguousHeaders,
     ImplausibleFact,
@@ -306,7 +306,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
         if pre_facts["processor"] is None:
             raise MissingFact(f"{source}: which processor sent this report? Give it with --processor NAME (or pick "
                               "it on the Reports page); the file has no summary sheet naming it.")
-        processor_name = str(pre_facts["processor"].value)
+        # One processor however its name is typed; a look-alike of a registered one is a question (ingest/names.py).
+        processor_name = names.resolve(con, str(pre_facts["processor"].value))
         onboarding.profile_for_report(con, processor_name, profile, required=ask_profile)
         effective = _effective_mapping(con, processor_name, explicit)
         plan = _plan(report, effective, strict=True)

@@ -12,6 +12,7 @@ import pytest
 
 from checks.runner import run_checks
 from ingest.errors import ImplausibleFact, UnreadableFile
+from ingest.names import SimilarProcessor
 from store.identity import ROLES, User
 from tests.conftest import HEADER_NL, nl_row
 
@@ -100,3 +101,20 @@ def test_a_negative_or_out_of_range_total_is_refused(ingest, tmp_path: Path, tot
 
 def test_a_plausible_total_is_still_read(ingest, tmp_path: Path) -> None:
     assert ingest(summary_workbook(tmp_path / "belcall_2026-10.xlsx", "Totaal: 2")).declared_total == 2
+
+
+@pytest.mark.parametrize("typed", ["Belcall Antwerpen BV ", "belcall antwerpen bv", "Belcall\u200b Antwerpen  BV",
+                                   "Ｂｅｌｃａｌｌ Antwerpen BV"])
+def test_a_processor_name_typed_another_way_is_the_same_processor(con, ingest, write_csv, typed: str) -> None:
+    ingest(write_csv("belcall_2026-09.csv", [HEADER_NL, nl_row("BC-1", received="05-09-2026")]), period="2026-09")
+    ingest(write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-2")]), processor=typed)
+    assert con.execute("SELECT name FROM processors").fetchall() == [("Belcall Antwerpen BV",)]
+
+
+@pytest.mark.parametrize("typed", ["Bеlcall Antwerpen BV", "Belcal Antwerpen BV"])  # a Cyrillic е; a typo
+def test_a_look_alike_processor_name_asks_which_one_is_meant(con, ingest, write_csv, typed: str) -> None:
+    ingest(write_csv("belcall_2026-09.csv", [HEADER_NL, nl_row("BC-1", received="05-09-2026")]), period="2026-09")
+    with pytest.raises(SimilarProcessor, match="looks like 'Belcall Antwerpen BV'"):
+        ingest(write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-2")]), processor=typed)
+    assert con.execute("SELECT count(*) FROM processors").fetchall() == [(1,)]
+    ingest(write_csv("appelia_2026-10.csv", [HEADER_NL, nl_row("AP-1")]), processor="Appelia Services SRL")
