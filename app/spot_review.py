@@ -3,6 +3,9 @@ rubric item with the findings it raises (spotchecks.md §4-§5)."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -17,6 +20,7 @@ from spotchecks.conclusions import INSUFFICIENT, NOT_RELIED_ON, RELIED_ON
 from spotchecks.evaluate import Evaluation, evaluate_sample
 from spotchecks.queries import answers, case_deadlines, case_facts
 from spotchecks.review import CASE_FILE_NOT_SUPPLIED, RUBRIC, items_for, record_unable, rubric_clauses
+from spotchecks.review_sheet import read_sheet, write_sheet
 from spotchecks.signoff import sign_off
 from spotchecks.topup import top_up
 
@@ -30,6 +34,7 @@ def review_section(ctx: state.Context, sample_id: str, processor: str, active: l
     if not active:
         st.info("This sample has no cases to review.")
         return
+    _offline_section(ctx, sample_id)
     order = sorted(active, key=lambda i: (bool(i["complete"]), i["part"] != "random", i["position"]))
     ids = [str(i["case_id"]) for i in order]
     unsaved = unsaved_cases(sample_id)
@@ -77,6 +82,37 @@ def review_section(ctx: state.Context, sample_id: str, processor: str, active: l
         review_form(ctx, sample_id, case_id,
                     [Item(i.id, i.question, clauses.get(i.id, i.clause), i.basis) for i in RUBRIC if i.id in asked],
                     current, then_open=next_case(ids, case_id, done | {case_id}), case_key=case_key)
+
+
+SHEET = "spot_review_sheet"  # session key: (sample id, file name, bytes) of the sheet prepared for download
+
+
+def _offline_section(ctx: state.Context, sample_id: str) -> None:
+    """Review offline (issue 14, item 10): the sample's review sheet to download, and an answered one to upload;
+    the same service functions as `oversight sample review-sheet` and `review-import`."""
+    with st.expander("Review offline: download the review sheet (.xlsx), upload it answered"):
+        prepared = st.session_state.get(SHEET)
+        if prepared and prepared[0] == sample_id:
+            st.download_button(f"Download {prepared[1]}", data=prepared[2], file_name=prepared[1],
+                               icon=":material/download:", key="spot_sheet_download",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        elif st.button("Prepare the review sheet", key="spot_sheet_prepare", icon=":material/table:"):
+            with state.user_errors(), tempfile.TemporaryDirectory() as folder, ctx.cursor() as cur:
+                path = Path(folder) / f"review-{sample_id}.xlsx"
+                write_sheet(cur, sample_id, path)
+                st.session_state[SHEET] = (sample_id, path.name, path.read_bytes())
+                st.rerun()
+        if not state.allowed(ctx, "record a review"):
+            return
+        uploaded = st.file_uploader("Answered review sheet", type=["xlsx"], key=f"spot_sheet_upload:{sample_id}")
+        if uploaded is not None and st.button("Import the answers", key="spot_sheet_import", type="primary"):
+            with state.user_errors(), tempfile.TemporaryDirectory() as folder, ctx.cursor() as cur:
+                path = Path(folder) / "answered.xlsx"
+                path.write_bytes(uploaded.getvalue())
+                done = read_sheet(cur, ctx.user, sample_id, path)
+                st.session_state.pop(SHEET, None)
+                st.success(f"Recorded {done.answers} changed answer(s) for {len(done.cases)} case(s).",
+                           icon=":material/upload:")
 
 
 def evaluation_chart(ev: Evaluation) -> alt.LayerChart:

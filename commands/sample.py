@@ -311,11 +311,39 @@ def second_review_command(
 ) -> None:
     """Record another auditor's independent answer for a case already reviewed (agreement, Cohen's kappa).
 
-    Example: oversight --user bo sample second-review S-2026-0001 BC-261007-05 timely yes
+    Example: oversight sample second-review S-2026-0001 BC-261007-05 timely yes   (as another auditor: --user)
     """
     run(ctx, lambda con, user, path: record_second_review(con, user, sample_id, case_id, {item: (answer, comment)}))
     typer.echo(f"Second review recorded for {sample_id} case {case_id}: {item} = {answer}. It never changes the "
                "evaluation; the Evaluate tab and oversight sample evaluate show the agreement.")
+
+
+@sample_app.command("review-sheet")
+def review_sheet_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(help="The sample id.")],
+                         out: Annotated[Path, typer.Option("--out", help="The .xlsx file to write.")]) -> None:
+    """Write a sample's cases as an .xlsx sheet to answer offline (one row per case, a column per rubric item).
+
+    Example: oversight sample review-sheet S-2026-0001 --out review.xlsx
+    """
+    from spotchecks.review_sheet import write_sheet
+
+    cases = run(ctx, lambda con, user, path: write_sheet(con, sample_id, out))
+    typer.echo(f"Wrote {out}: {cases} case(s) of {sample_id}; items that do not apply are marked and locked. "
+               f"Answer yes, no, n/a or unable, then: oversight sample review-import {sample_id} {out}")
+
+
+@sample_app.command("review-import")
+def review_import_command(ctx: typer.Context, sample_id: Annotated[str, typer.Argument(help="The sample id.")],
+                          file: Annotated[Path, typer.Argument(help="The answered review sheet (.xlsx).")]) -> None:
+    """Read an answered review sheet back: all of it validated first, then each changed answer recorded.
+
+    Example: oversight sample review-import S-2026-0001 review.xlsx
+    """
+    from spotchecks.review_sheet import read_sheet
+
+    done = run(ctx, lambda con, user, path: read_sheet(con, user, sample_id, file))
+    typer.echo(f"Recorded {done.answers} changed answer(s) for {len(done.cases)} case(s) of {sample_id}"
+               + (f": {', '.join(done.cases)}." if done.cases else " (nothing changed)."))
 
 
 @sample_app.command("top-up")
