@@ -64,7 +64,7 @@ def _url_flag(name: str, label: str) -> bool:
 
 
 def _summarise(results: list[Raised]) -> str:
-    tally = {o: sum(r.outcome == o for r in results) for o in ("created", "updated", "unchanged", "skipped")}
+    tally = {o: sum(r.outcome == o for r in results) for o in ("created", "updated", "merged", "unchanged", "skipped")}
     notes = " ".join(r.note for r in results if r.note)
     return ", ".join(f"{n} {o}" for o, n in tally.items() if n) + (f". {notes}" if notes else ".")
 

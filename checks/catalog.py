@@ -17,7 +17,7 @@ and ``details`` (a struct of the values that make it offend). Zero offending row
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from vocab.severity import Severity
@@ -48,6 +48,8 @@ class Check:
     offends: str       # SQL boolean: this tested row offends
     details: str       # SQL struct_pack(...) of the values that make it offend
     severity_sql: str | None = None  # SQL giving a row's severity when it depends on the row (else `severity`)
+    # Issue 12 §7: the spot-check rubric item that asks the same question of a case (vocab/rubric.py), or None
+    rubric_item: str | None = None
 
     @property
     def report_level(self) -> bool:
@@ -342,6 +344,24 @@ CHECKS: tuple[Check, ...] = (
           applies="TRUE", offends="NOT reported",
           details="struct_pack(missing_period, due_on)"),
 )
+
+# Issue 12 §7, one problem, one finding: the rubric item each check corresponds to. A spot-check "no" on that item
+# and this check's exception on the same case and clause are one problem, so they belong to one finding
+# (findings/merging.py). Checks with no counterpart in the rubric are left out.
+RUBRIC_ITEMS: dict[str, str] = {
+    "deadline.late_response": "timely",
+    "deadline.overdue_open": "timely",
+    "extension.late_notice": "extension_notice",
+    "extension.no_reason": "extension_notice",
+    "refusal.no_complaint_notice": "refusal_notice",
+    "refusal.no_remedy_notice": "refusal_notice",
+    "refusal.no_reason": "refusal_notice",
+    "identity.not_verified": "identity",
+    "identity.disproportionate": "identity",
+    "sla.escalation_missing": "escalation",
+    "sla.escalation_late": "escalation",
+}
+CHECKS = tuple(replace(check, rubric_item=RUBRIC_ITEMS.get(check.id)) for check in CHECKS)
 
 BY_ID: dict[str, Check] = {check.id: check for check in CHECKS}
 

@@ -66,7 +66,7 @@ def _print_raised(con: duckdb.DuckDBPyConnection, results: list[Raised], format:
     if not records:
         typer.echo(empty)
     for rec in records:
-        added = f" (+{len(rec['new_case_ids'])} case(s))" if rec["outcome"] == "updated" else ""
+        added = (f" (+{len(rec['new_case_ids'])} case(s))" if rec["outcome"] in ("updated", "merged") else "")
         typer.echo(f"{rec['outcome']}{added}: {_line(rec)}")
         if rec["note"]:
             typer.echo(f"  {rec['note']}")

@@ -20,6 +20,7 @@ from findings.lifecycle import (
     due_date,
     higher,
 )
+from findings.merging import absorb
 from findings.record import Candidate, Raised, create, find_same, update
 from store.db import rows, transaction
 from store.identity import User, may, require
@@ -129,7 +130,13 @@ def apply(con: duckdb.DuckDBPyConnection, user: User, role: str, candidates: lis
     owner = user.name if may(user, "move a finding") else None
     results = []
     with transaction(con):
-        for candidate in candidates:
+        for raised in candidates:
+            # Issue 12 §7: cases a paired open finding already holds (same case, clause and check ↔ item pairing)
+            # are recorded there; the rest of the candidate goes on as before.
+            candidate, merged = absorb(con, user=user.name, role=role, candidate=raised)
+            results += merged
+            if candidate is None:
+                continue
             existing = find_same(con, candidate)
             if existing is None:
                 due_on = due_date(candidate.severity, today, due_days[candidate.processor])

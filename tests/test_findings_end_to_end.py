@@ -32,12 +32,14 @@ def test_ingest_check_raise_review_raise_and_close(con, officer, write_csv, inge
 
     sample = draw_sample(con, officer, processor=PROCESSOR, period="2026-10", size=3, seed="42")
     record_review(con, officer, sample.sample_id, "BC-2", "timely", "no", "answered after 46 days")
+    # The same problem, seen by the check and by the reviewer: one finding, the review recorded on it (issue 12 §7).
     [spot] = raise_from_reviews(con, officer, sample.sample_id, today=date(2026, 12, 1))
-    assert queries.get_finding(con, spot.finding_id)["source"] == f"spotcheck:{sample.sample_id}:timely"
+    assert (spot.finding_id, spot.outcome) == (late["finding_id"], "merged")
+    assert queries.get_finding(con, spot.finding_id)["source"] == "check:deadline.late_response"
 
+    respond(con, officer, spot.finding_id, "accepted", "Deadline alerts added to the CRM.")
     for status in ("notified", "remediation_planned", "remediated", "closed"):
         move(con, officer, late["finding_id"], status)
-    respond(con, officer, spot.finding_id, "accepted", "Deadline alerts added to the CRM.")
     assert queries.get_finding(con, late["finding_id"])["status"] == "closed"
     assert not any(f["finding_id"] == late["finding_id"]
                    for f in queries.list_findings(con, overdue=True, as_of=date(2027, 6, 1)))
