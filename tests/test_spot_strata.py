@@ -2,8 +2,10 @@
 upper limit that is sound (Bonferroni over the strata), and no overall reliance where no sound bound exists.
 
 The projection is the stratified estimator of a total, Σ N_h × k_h / n_h (Cochran, Sampling Techniques, 3rd ed.,
-1977, ch. 5, stratified random sampling); the cases below are worked by hand in the comments (no published worked
-example of an attribute sample's stratified projection is transcribed here yet)."""
+1977, ch. 5, stratified random sampling). The published worked example is Derks et al. (2022), Table 1: three strata
+of N = 8, 11 and 11 items with 2 of 6, 1 of 7 and 0 of 7 sampled items in error, as jfa transcribes it
+(tests/testthat/test-evaluation.R, "Test frequentist binomial stratification with summary statistics (Derks et al.,
+2022, Table 1)": no pooling, mle = (k / n) · N / ΣN; complete pooling, mle = Σk / Σn)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,17 @@ AUDITOR = user("auditor")
 def stratum(name: str, size: int, reviewed: int, deviations: int) -> StratumEvidence:
     answers = {f"{name}-{i}": ("no" if i < deviations else "yes") for i in range(reviewed)}
     return StratumEvidence(name, size, answers)
+
+
+def test_the_projection_matches_the_published_example_of_derks_et_al_2022_table_1() -> None:
+    strata = [stratum("1", 8, 6, 2), stratum("2", 11, 7, 1), stratum("3", 11, 7, 0)]
+    # No pooling (projected by stratum size): (8 × 2/6 + 11 × 1/7 + 11 × 0/7) / 30 = 0.14127; pooled: 3/20 = 0.15.
+    assert projected_deviations(strata) / 30 == pytest.approx((2 / 6 * 8 + 1 / 7 * 11 + 0 / 7 * 11) / 30)
+    assert projected_deviations(strata) / 30 == pytest.approx(0.141270, abs=5e-7)
+    assert sum(s.deviations for s in strata) / sum(s.reviewed for s in strata) == 0.15
+    item = conclude_stratified("timely", "SCC 8(b)", strata=strata, key={}, n_key=0, tolerable=0.03,
+                               confidence=0.95)
+    assert "projected by stratum size 14.13%" in item.text and item.conclusion == "not_relied_on"
 
 
 def test_equal_allocation_is_projected_by_stratum_size_not_pooled() -> None:
