@@ -119,6 +119,52 @@ def test_02_upload_asks_for_the_unknown_header_and_ingests_once_mapped(page: Pag
     shot(page, "03-ingested-with-quarantine", main.get_by_text("Quarantine of submission 1"))
 
 
+def pick_processor_in_newest_card(page: Page, main: Locator) -> None:
+    """Choose the processor in the newest upload card (earlier cards may still show theirs)."""
+    box = main.get_by_role("combobox", name="Processor", exact=True).last
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.get_by_role("option", name=PROCESSOR, exact=True).click()
+    kit.after_click(page)
+
+
+def test_02b_a_bad_resubmission_is_refused_and_the_good_report_reinstated(page: Page) -> None:
+    """Issue 12 §1: a file that loads no case cannot replace the month; a shrinking one is previewed and replaces it
+    only when confirmed; the earlier submission is made current again, with a reason."""
+    from playwright.sync_api import expect
+
+    main = kit.main(page)
+    upload = main.get_by_test_id("stFileUploaderDropzoneInput")
+    bad = REPORT.replace(b";01/10/2026;", b";31/02/2026;").replace(b";06/10/2026;", b";31/02/2026;") \
+        .replace(b";13/10/2026;", b";31/02/2026;").replace(b";20/10/2026;", b";31/02/2026;") \
+        .replace(b";27/10/2026;", b";31/02/2026;")
+    upload.set_input_files(files=[{"name": "contactpunt_2026-10_bad.csv", "mimeType": "text/csv", "buffer": bad}])
+    kit.after_click(page)
+    pick_processor_in_newest_card(page, main)
+    kit.click(main.get_by_role("button", name="Ingest", exact=True).last)
+    expect(main.get_by_text("loads no case").first).to_be_visible()  # refused: a report with no cases
+    shot(page, "03b-bad-resubmission-refused", main.get_by_text("loads no case").first)
+
+    smaller = b"\n".join(line for line in REPORT.split(b"\n") if not line.startswith(b"CG-2610-006"))
+    upload.set_input_files(files=[{"name": "contactpunt_2026-10_v2.csv", "mimeType": "text/csv", "buffer": smaller}])
+    kit.after_click(page)
+    pick_processor_in_newest_card(page, main)
+    kit.click(main.get_by_role("button", name="Ingest", exact=True).last)
+    expect(main.get_by_text("would replace the current report (submission 1)")).to_be_visible()
+    expect(main.get_by_text("Removed: CG-2610-006")).to_be_visible()
+    kit.click(main.get_by_role("button", name="Replace the current report"))
+    expect(main.get_by_text("contactpunt_2026-10_v2.csv: loaded as submission 2, a resubmission")).to_be_visible()
+
+    main.get_by_text("Reinstate an earlier submission").click()
+    kit.after_click(page)
+    kit.choose(main, "Submission", "1 · ", exact=False)
+    main.get_by_label("Reason", exact=True).fill("v2 dropped CG-2610-006 by mistake")  # no Enter: it submits
+    kit.click(main.get_by_role("button", name="Reinstate", exact=True))
+    expect(main.get_by_text(f"Submission 1 (contactpunt_2026-10.csv) is the current report for {PROCESSOR} "
+                            f"{PERIOD} again")).to_be_visible()
+    shot(page, "03c-submission-reinstated", main.get_by_text("Submission history"))
+
+
 def test_03_checks_run_and_a_non_conformity_opens_on_its_case(page: Page) -> None:
     from playwright.sync_api import expect
 
