@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.links import linked
+from app.links import case_link, linked
 from ingest.service import IngestResult
 
 SHOWN_IDS = 50
@@ -22,10 +22,10 @@ def field_changes_table(changes: list[dict[str, object]]) -> pd.DataFrame:
                         columns=["case id", "field", "before", "after"])
 
 
-def _ids(ids: list[str] | None, total: object) -> str:
+def _ids(processor: str, ids: list[str] | None, total: object) -> str:
     ids = ids or []
     more = int(total or 0) - min(len(ids), SHOWN_IDS)
-    return ", ".join(ids[:SHOWN_IDS]) + (f" and {more} more" if more > 0 else "")
+    return ", ".join(case_link(processor, i) for i in ids[:SHOWN_IDS]) + (f" and {more} more" if more > 0 else "")
 
 
 def preview_panel(key: str, result: IngestResult) -> bool | None:
@@ -43,9 +43,10 @@ def preview_panel(key: str, result: IngestResult) -> bool | None:
         if result.rows_quarantined:
             st.caption(f"{result.rows_quarantined} row(s) of the new file would be quarantined.")
         if result.added:
-            st.markdown(f"Added: {_ids(result.added, changes.get('added'))}")
+            st.markdown(f"Added: {_ids(result.processor, result.added, changes.get('added'))}")
         if result.removed:
-            st.warning(f"Removed: {_ids(result.removed, changes.get('removed'))}. These cases would no longer be in "
+            st.warning(f"Removed: {_ids(result.processor, result.removed, changes.get('removed'))}. These cases would "
+                       "no longer be in "
                        "the month's report.", icon=":material/warning:")
         if result.field_changes:
             st.markdown("**Changed values**")

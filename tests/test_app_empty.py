@@ -16,6 +16,8 @@ NEXT_STEP = {
     "app/findings.py": "upload one on the Reports page and run the checks",
     "app/contract.py": "upload one on the Reports page",
     "app/audit.py": "ingest a report on the Reports page first",
+    "app/processors.py": "add one below, or upload its first report on the Reports page",
+    "app/case.py": "upload one on the Reports page",
 }
 
 

@@ -151,7 +151,7 @@ def test_02b_a_bad_resubmission_is_refused_and_the_good_report_reinstated(page: 
     pick_processor_in_newest_card(page, main)
     kit.click(main.get_by_role("button", name="Ingest", exact=True).last)
     expect(main.get_by_text("would replace the current report (submission 1)")).to_be_visible()
-    expect(main.get_by_text("Removed: CG-2610-006")).to_be_visible()
+    expect(main.get_by_role("alert").get_by_role("link", name="CG-2610-006")).to_be_visible()  # removed, linked
     kit.click(main.get_by_role("button", name="Replace the current report"))
     expect(main.get_by_text("contactpunt_2026-10_v2.csv: loaded as submission 2, a resubmission")).to_be_visible()
 

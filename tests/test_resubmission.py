@@ -183,7 +183,8 @@ def test_reports_page_previews_a_resubmission_and_writes_only_when_confirmed(app
     ingest_button.click().run()
     assert not at.exception
     assert "would replace the current report (submission 1)" in " ".join(m.value for m in at.markdown)
-    assert "Removed: BC-2" in " ".join(w.value for w in at.warning)
+    assert "Removed: [BC-2](case?case_id=BC-2&processor=Belcall%20Antwerpen%20BV)" in " ".join(
+        w.value for w in at.warning)  # each id links to its Case page (§6)
     table = next(d.value for d in at.dataframe if {"field", "before", "after"} <= set(d.value.columns))
     assert table.to_dict("records") == [{"case id": "BC-1", "field": "complaint_right_notified", "before": "",
                                          "after": "True", "_case_page": "case?case_id=BC-1&processor=Belcall%20"
