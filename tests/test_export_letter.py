@@ -29,10 +29,11 @@ AS_OF = date(2026, 11, 28)
 
 @pytest.fixture
 def findings(demo: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Belcall's October findings from the checks, one of them closed and one dismissed, one with a response."""
+    """Belcall's October findings from the checks, one of them closed and two dismissed, one with a response."""
     raised = {r.finding_id: r for r in raise_from_checks(demo, OFFICER, BELCALL, "2026-10", today=date(2026, 11, 6))}
     ids = sorted(raised)
-    late, overdue, optout, quarantined = ids[:4]
+    late, overdue, optout, quarantined, roster = ids
+    move(demo, OFFICER, roster, "dismissed", reason="the roster is sent apart, by e-mail, under this contract")
     for status in ("notified", "remediation_planned", "remediated", "closed"):
         move(demo, OFFICER, optout, status)
     move(demo, OFFICER, quarantined, "dismissed", reason="false positive: the row was a test line")
