@@ -17,6 +17,7 @@ from ingest.errors import (
     AmbiguousHeaders,
     ImplausibleFact,
     IngestError,
+    InvalidMapping,
     MissingFact,
     MissingRequiredColumns,
     NoHeaderFound,
@@ -254,6 +255,19 @@ def inspect_report(con: duckdb.DuckDBPyConnection, path: Path, *, processor: str
         return Preview(report.detected, _part_plans(plan), plan.ignored, facts, notes)
 
 
+def check_pattern(pattern: str | None) -> str | None:
+    """Refuse a customer-reference pattern DuckDB's regular expressions (RE2) cannot read, naming it."""
+    if pattern is None:
+        return None
+    try:
+        duckdb.sql("SELECT regexp_full_match('', ?)", params=[pattern]).fetchall()
+    except duckdb.Error as exc:
+        raise InvalidMapping(f"The customer-reference pattern {pattern!r} is not a regular expression RE2 reads "
+                             f"({str(exc).splitlines()[0]}). Correct data_subject_ref_pattern in the profile.") \
+            from None
+    return pattern
+
+
 def _effective_mapping(con: duckdb.DuckDBPyConnection, processor: str | None, mapping: Mapping | None) -> Mapping:
     saved = load_saved(con, processor) if processor else Mapping()
     return (mapping or Mapping()).merged_over(saved)
@@ -264,7 +278,7 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
                   mapping: Mapping | None = None, today: date | None = None,
                   file_name: str | None = None, replace: bool = False,
                   ask_before_replacing: bool = False, profile: str | None = None,
-                  ask_profile: bool = False) -> IngestResult:
+                  ask_profile: bool = False, ref_pattern: str | None = None) -> IngestResult:
     """Ingest one report file in one transaction: loaded, duplicate (nothing written) or resubmission.
 
     A resubmission that removes cases needs `replace`; one that loads no case is refused always. With
@@ -273,14 +287,16 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
 
     The first report of a processor not in the register registers it with `profile`; with `ask_profile` (the CLI
     and the dashboard: a person must say which contract applies) it is refused without one. For a registered
-    processor a `profile` given must be its current one.
+    processor a `profile` given must be its current one. `ref_pattern` (a regular expression: the profile's
+    data_subject_ref_pattern) marks customer references wherever they land: extras and quarantined raw values that
+    match it are stored as their pseudonyms.
     """
     role = require(user, "ingest a report")
     try:
         return _ingest(con, Path(path), user=user, role=role, key_path=key_path, processor=processor, period=period,
                        submitted_on=submitted_on, mapping=mapping, today=today or date.today(),
                        file_name=file_name, replace=replace, ask=ask_before_replacing and not replace,
-                       profile=profile, ask_profile=ask_profile)
+                       profile=profile, ask_profile=ask_profile, ref_pattern=check_pattern(ref_pattern))
     except IngestError as exc:
         if exc.refusal:
             details = (exc.details() if isinstance(exc, resubmission.ResubmissionRefused)
@@ -293,7 +309,7 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
 def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str, key_path: Path,
             processor: str | None, period: str | None, submitted_on: date | None, mapping: Mapping | None,
             today: date, file_name: str | None, replace: bool, ask: bool, profile: str | None,
-            ask_profile: bool) -> IngestResult:
+            ask_profile: bool, ref_pattern: str | None = None) -> IngestResult:
     explicit = mapping or Mapping()
     if period and not valid_period(period):
         raise MissingFact(f"The period '{period}' is not a month in the form YYYY-MM (e.g. 2026-10).")
@@ -344,7 +360,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
             )
         pseudonymiser = load_key(key_path)
         rules = Rules(period_bounds(period_value)[1], submitted, effective.date_order or "dmy",
-                      pseudonymiser.ipad, pseudonymiser.opad, serial_dates=report.detected.format == "xlsx")
+                      pseudonymiser.ipad, pseudonymiser.opad, serial_dates=report.detected.format == "xlsx",
+                      ref_pattern=ref_pattern)
         staged: dict[Part, Staged] = {}
         headers: dict[Part, HeaderMap] = {}
         try:

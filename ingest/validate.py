@@ -76,6 +76,9 @@ class Rules:
     ipad: bytes
     opad: bytes
     serial_dates: bool = True  # an Excel serial number is a date only in a workbook (ingest.dates.sql_date)
+    # A regular expression for the processor's customer references (a profile's data_subject_ref_pattern): a cell
+    # kept as an extra or as a quarantined row's raw value that matches it is stored as its pseudonym.
+    ref_pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,16 +171,20 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     bad_sql = "coalesce(" + " OR ".join(f"({cond})" for cond, _, _ in checks) + ", false)" if checks else "false"
     reason_sql = ", ".join(f"CASE WHEN {cond} THEN '{reason.value}' END" for cond, reason, _ in checks)
     message_sql = ", ".join(f"CASE WHEN {cond} THEN {msg} END" for cond, _, msg in checks)
+    if rules.ref_pattern:
+        params["ref_pattern"] = rules.ref_pattern
     extras_sql = (
-        "json_object(" + ", ".join(f"$x{i}, {_trim(col)}" for i, col in enumerate(extras.values())) + ")"
-        if extras else "NULL"
+        "json_object(" + ", ".join(f"$x{i}, {_kept(_trim(col), rules)}" for i, col in enumerate(extras.values()))
+        + ")" if extras else "NULL"
     )
     params.update({f"x{i}": name for i, name in enumerate(extras)})
-    # A quarantined row keeps its raw values, labelled by header; the customer reference only as its pseudonym.
+    # A quarantined row keeps its raw values, labelled by header; the customer reference only as its pseudonym, in
+    # its own column or, shifted by a stray delimiter, in any other (ref_pattern).
     raw_pairs = []
     for i, (index, label) in enumerate(sorted(labels.items())):
         params[f"h{i}"] = label
-        cell = "p_data_subject_ref" if column.get("data_subject_ref") == f"c{index}" else _trim(f"c{index}")
+        cell = ("p_data_subject_ref" if column.get("data_subject_ref") == f"c{index}"
+                else _kept(_trim(f"c{index}"), rules))
         raw_pairs.append(f"$h{i}, {cell}")
     raw_json = f"json_object({', '.join(raw_pairs)})"
     values = ", ".join(ident("p_" + f.name) if f.name in mapped else f"NULL AS {ident('p_' + f.name)}"
@@ -243,6 +250,13 @@ def _apply_duplicates(con: duckdb.DuckDBPyConnection, table: str, raw: str, key:
             SELECT _r FROM {dups} WHERE NOT is_dup AND k IN (
                 SELECT k FROM {dups} WHERE NOT is_dup AND k IS NOT NULL GROUP BY k HAVING count(*) > 1))"""
     con.execute(sql, bind(sql, params))
+
+
+def _kept(cell: str, rules: Rules) -> str:
+    """A cell as it is kept outside the typed fields: its pseudonym when it looks like a customer reference."""
+    if not rules.ref_pattern:
+        return cell
+    return f"CASE WHEN regexp_full_match({cell}, $ref_pattern) THEN {sql_pseudonym(cell)} ELSE {cell} END"
 
 
 def _trim(column: str) -> str:

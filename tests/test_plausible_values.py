@@ -118,3 +118,35 @@ def test_a_look_alike_processor_name_asks_which_one_is_meant(con, ingest, write_
         ingest(write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-2")]), processor=typed)
     assert con.execute("SELECT count(*) FROM processors").fetchall() == [(1,)]
     ingest(write_csv("appelia_2026-10.csv", [HEADER_NL, nl_row("AP-1")]), processor="Appelia Services SRL")
+
+
+REF = r"KL-\d{6}"  # the demo profile's customer references, KL-100234
+
+
+def test_a_reference_shifted_into_another_column_is_kept_as_its_pseudonym(con, ingest, write_csv, key_path) -> None:
+    from ingest.pseudonym import load_key
+
+    # A stray ; in the case id pushes every cell one column to the right: the reference lands under Kanaal.
+    shifted = nl_row("BC-2").replace("BC-2;", "BC-2;x;", 1)
+    ingest(write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1"), shifted]), ref_pattern=REF)
+    [(raw,)] = con.execute("SELECT CAST(raw AS VARCHAR) FROM quarantine").fetchall()
+    assert "KL-100234" not in raw
+    assert load_key(key_path).pseudonym("KL-100234") in raw
+
+
+def test_a_reference_column_with_an_unknown_header_is_kept_as_its_pseudonym(con, ingest, write_csv,
+                                                                            key_path) -> None:
+    from ingest.pseudonym import load_key
+
+    header = HEADER_NL.replace("Klantnummer", "Ref. klant")  # not a known alias: kept as an extra
+    ingest(write_csv("belcall_2026-10.csv", [header, nl_row("BC-1")]), ref_pattern=REF)
+    [(extras,)] = con.execute("SELECT CAST(extras AS VARCHAR) FROM cases").fetchall()
+    assert "KL-100234" not in extras and load_key(key_path).pseudonym("KL-100234") in extras
+    assert "AG-07" in con.execute("SELECT agent_id FROM cases").fetchall()[0][0]  # other values stay as they are
+
+
+def test_a_reference_pattern_that_is_no_regular_expression_is_refused(ingest, write_csv) -> None:
+    from ingest.errors import InvalidMapping
+
+    with pytest.raises(InvalidMapping, match="not a regular expression"):
+        ingest(write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1")]), ref_pattern="KL-(")
