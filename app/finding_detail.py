@@ -58,6 +58,31 @@ def _summary(f: dict[str, object]) -> None:
                 icon=":material/forum:")
 
 
+DRAFTS = "finding_drafts"  # session key: widget key -> text typed and not yet used
+
+
+def draft_input(label: str, key: str) -> str:
+    """A text input whose unsaved text survives opening another finding (kept in the session under its key)."""
+    drafts: dict[str, str] = st.session_state.setdefault(DRAFTS, {})
+    if key not in st.session_state:
+        st.session_state[key] = drafts.get(key, "")
+    value = str(st.text_input(label, key=key))
+    if value.strip():
+        drafts[key] = value
+    else:
+        drafts.pop(key, None)
+    return value
+
+
+def forget_draft(key: str) -> None:
+    st.session_state.setdefault(DRAFTS, {}).pop(key, None)
+
+
+def unsaved_notes() -> list[str]:
+    """The findings with a note typed and not used in this session."""
+    return sorted(k.split(":", 1)[1] for k, v in st.session_state.get(DRAFTS, {}).items() if v.strip())
+
+
 def _forms(ctx: state.Context, f: dict[str, object]) -> None:
     finding_id = str(f["finding_id"])
     moves = [s.value for s in allowed_moves(Status(f["status"]))]
@@ -73,13 +98,17 @@ def _forms(ctx: state.Context, f: dict[str, object]) -> None:
     for name, tab in zip(tabs, st.tabs(tabs), strict=True):
         with tab, state.user_errors(), ctx.cursor() as cur:
             if name == "Move":
-                with st.form(f"move:{finding_id}"):
-                    # Issue 12 §3: every key names the finding, so another finding's form never shows this one's.
+                # Issue 12 §3: every key names the finding, so another finding's form never shows this one's; a
+                # note typed and not used stays with its finding for the session, and is named when another is open.
+                with st.container(border=True, key=f"move_form:{finding_id}"):
                     target = st.selectbox("Move to", [m for m in moves if m != Status.DISMISSED],
                                           format_func=STATUS_LABELS.get, key=f"move_to:{finding_id}")
-                    note = st.text_input("Note (optional)", key=f"move_note:{finding_id}")
-                    if st.form_submit_button("Move"):
+                    note = draft_input("Note (optional)", f"move_note:{finding_id}")
+                    if note.strip():
+                        st.caption("This note is not saved until the finding is moved.")
+                    if st.button("Move", key=f"move:{finding_id}"):
                         move(cur, ctx.user, finding_id, target, reason=note)
+                        forget_draft(f"move_note:{finding_id}")
                         state.done(PAGE, f"{finding_id} moved to {STATUS_LABELS[target]}.")
             elif name == "Dismiss":
                 with st.form(f"dismiss:{finding_id}"):

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app import filters, state
-from app.finding_detail import PAGE, STATUS_LABELS, detail
+from app.finding_detail import PAGE, STATUS_LABELS, detail, unsaved_notes
 from exports.letter import PERMISSION as LETTER_PERMISSION
 from exports.letter import letter_bytes, letter_file_name
 from exports.pack import PERMISSION as PACK_PERMISSION
@@ -164,7 +164,12 @@ def _pick(found: list[dict[str, object]]) -> str | None:
         st.session_state[PICK] = st.query_params.get("finding")
     if st.session_state[PICK] not in ids:
         st.session_state[PICK] = None
-    picked = st.selectbox("Finding", ids, key=PICK, format_func=lambda i: f"{i} · {titles[i]}",
+    drafted = unsaved_notes()
+    if drafted:
+        st.warning(f"A note typed and not used yet on {', '.join(drafted)}: open the finding to move it, or clear the "
+                   "note.", icon=":material/edit_note:")
+    picked = st.selectbox("Finding", ids, key=PICK,
+                          format_func=lambda i: f"{i} · {titles[i]}" + (" · unsaved note" if i in drafted else ""),
                           placeholder="Choose a finding (or click its row) to see and follow it up")
     if picked:
         st.query_params["finding"] = picked

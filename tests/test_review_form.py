@@ -122,3 +122,21 @@ def test_findings_forms_are_keyed_per_finding(checked_demo_db: Path, app_env: Ap
     assert at.text_input(key=f"move_note:{first}").value == ""
     with pytest.raises(KeyError):
         at.text_input(key=f"move_note:{second}")
+
+
+def test_a_move_note_not_used_stays_with_its_finding_and_is_named(checked_demo_db: Path, app_env: AppEnv) -> None:
+    from findings.raising import raise_from_checks
+
+    created = with_db(lambda con: raise_from_checks(con, User("olivia", ("compliance_officer",)), period="2026-10"))
+    first, second = sorted(f.finding_id for f in created)[:2]
+    at = open_dashboard_page("app/findings.py", finding=first)
+    at.text_input(key=f"move_note:{first}").set_value("sent with the October pack").run()
+    assert "This note is not saved until the finding is moved." in [c.value for c in at.caption]
+    at.selectbox(key="finding_pick").set_value(second).run()
+    assert any(f"A note typed and not used yet on {first}" in w.value for w in at.warning)
+    assert at.text_input(key=f"move_note:{second}").value == ""
+    at.selectbox(key="finding_pick").set_value(first).run()
+    assert at.text_input(key=f"move_note:{first}").value == "sent with the October pack"
+    click(at, "Move")
+    assert f"{first} moved to notified." in [s.value for s in at.success]
+    assert not [w for w in at.warning if "A note typed" in w.value]
