@@ -23,8 +23,8 @@ import pytest
 from tests.browser_kit import chromium, free_port, require_chromium, started, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["app", "checks", "commands", "contracts", "exports", "findings", "ingest", "metrics", "sample_reports",
-            "spotchecks", "store", "vocab"]
+PACKAGES = ["app", "casefile", "checks", "commands", "contracts", "exports", "findings", "ingest", "metrics",
+            "registry", "sample_reports", "spotchecks", "store", "vocab"]
 
 
 @dataclass(frozen=True)
