@@ -13,6 +13,7 @@ from app.links import case_link, linked
 from app.resubmit import field_changes_table, preview_panel
 from app.state import Context, user_errors
 from app.text import literal
+from checks.contract import reference_pattern
 from checks.profiles import list_profiles
 from ingest.errors import IngestError
 from ingest.facts import valid_period
@@ -219,6 +220,7 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
                         submitted_on=submitted if isinstance(submitted, date) else None,
                         mapping=mapping, file_name=item.name, replace=shown is not None, ask_before_replacing=True,
                         profile=new_profile, ask_profile=True,
+                        ref_pattern_for=lambda name: reference_pattern(cur, name, new_profile),
                     )
             except (StoreError, IngestError):
                 st.session_state.pop(preview_key, None)

@@ -35,6 +35,15 @@ def profile_for_processor(con: duckdb.DuckDBPyConnection, processor: str,
     return load_profile(found[0]["profile"] if found else DEFAULT_PROFILE, directory)
 
 
+def reference_pattern(con: duckdb.DuckDBPyConnection, processor: str, profile: str | None = None,
+                      directory: Path | None = None) -> str | None:
+    """The customer-reference pattern of a processor's profile (`profile`: the one named for a processor not yet
+    registered); ingest_report calls it once it knows the report's processor."""
+    found = rows(con, "SELECT profile FROM processors WHERE name = ?", [processor])
+    name = found[0]["profile"] if found else profile or DEFAULT_PROFILE
+    return load_profile(str(name), directory).data_subject_ref_pattern
+
+
 def link_processor(con: duckdb.DuckDBPyConnection, user: User, processor: str, profile: str,
                    directory: Path | None = None) -> None:
     """Link a processor to a contract profile (audited); the profile must load without error."""

@@ -78,6 +78,9 @@ class Profile:
     tolerable_rates: dict[str, float]
     finding_due_days: dict[str, int]
     description: str = ""
+    # The processor's customer references (a regular expression); ingest stores any cell matching it as its
+    # pseudonym, wherever it lands (docs/report-format.md, "Pseudonymous").
+    data_subject_ref_pattern: str | None = None
 
     def clause_for_check(self, check_id: str) -> str:
         """Return the clause a check's exceptions are logged against under this contract."""
@@ -96,6 +99,7 @@ class Profile:
                          "label": self.calendar.label()},
             "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.parameters).items()},
             "finding_due_days": dict(self.finding_due_days),
+            "data_subject_ref_pattern": self.data_subject_ref_pattern,
             "checks": dict(self.check_clauses),
             "rubric": dict(self.rubric_clauses),
             "tolerable_rates": dict(self.tolerable_rates),
@@ -180,6 +184,7 @@ def build_profile(merged: dict[str, Any], path: Path) -> Profile:
         tolerable_rates={item.id: float(merged.get("tolerable_rates", {}).get(item.id, item.tolerable))
                          for item in RUBRIC},
         finding_due_days={k: due[k] for k in FINDING_SEVERITIES},
+        data_subject_ref_pattern=merged.get("data_subject_ref_pattern"),
     )
 
 

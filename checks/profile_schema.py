@@ -16,6 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from checks.errors import InvalidProfile
 from ingest.vocabulary import CASE_FIELDS, VOCABULARIES
 from vocab.parameters import BY_NAME as PARAMETER_BY_NAME
@@ -30,7 +32,7 @@ PARTS = ("SCC", "Annex", "Service levels")
 FINDING_SEVERITIES = tuple(s.value for s in FindingSeverity)
 RUBRIC_ITEMS = tuple(ITEMS)
 TOP_KEYS = ("name", "title", "description", "extends", "calendar", "parameters", "finding_due_days", "checks",
-            "rubric", "tolerable_rates", "clauses")
+            "rubric", "tolerable_rates", "clauses", "data_subject_ref_pattern")
 CALENDAR_KEYS = ("country", "subdivision", "extra_dates")
 CLAUSE_KEYS = ("ref", "title", "summary", "part")
 PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -201,6 +203,17 @@ def _rate(value: Any, file: str, key: str) -> float:
     return float(value)
 
 
+def _pattern(value: Any, file: str, key: str) -> str:
+    """A regular expression as ingest applies it (DuckDB's RE2), matching whole cell values."""
+    text = _text(value, file, key)
+    try:
+        duckdb.sql("SELECT regexp_full_match('', ?)", params=[text]).fetchall()
+    except duckdb.Error as exc:
+        raise InvalidProfile(file, key, f"is not a regular expression ({str(exc).splitlines()[0]})",
+                             'Write it as RE2 reads it, e.g. data_subject_ref_pattern = "KL-[0-9]{6}".') from None
+    return text
+
+
 def _normalised(data: dict[str, Any], file: str) -> dict[str, Any]:
     """Validate one file on its own (keys, types, ranges, vocabularies) and return it in canonical form."""
     _known_keys(data, TOP_KEYS, file, "")
@@ -210,6 +223,8 @@ def _normalised(data: dict[str, Any], file: str) -> dict[str, Any]:
             out[key] = _text(data[key], file, key)
     if "description" in data:
         out["description"] = _text(data["description"], file, "description", empty=True)
+    if "data_subject_ref_pattern" in data:
+        out["data_subject_ref_pattern"] = _pattern(data["data_subject_ref_pattern"], file, "data_subject_ref_pattern")
     if "calendar" in data:
         cal = _table(data["calendar"], file, "calendar")
         _known_keys(cal, CALENDAR_KEYS, file, "calendar.")

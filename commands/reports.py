@@ -11,6 +11,7 @@ from typing import Annotated
 import duckdb
 import typer
 
+from checks.contract import reference_pattern
 from checks.profiles import list_profiles, load_profile
 from commands.common import Format, emit, fail, json_default, run
 from ingest import queries
@@ -110,7 +111,8 @@ def ingest(
             try:
                 result = ingest_report(con, file, user=user, key_path=resolve_key_path(path), processor=processor,
                                        period=period, submitted_on=submitted, mapping=explicit, replace=replace,
-                                       profile=profile, ask_profile=True)
+                                       profile=profile, ask_profile=True,
+                                       ref_pattern_for=lambda name: reference_pattern(con, name, profile))
             except IngestError as exc:
                 failures.append(str(exc) + (f" Profiles: {', '.join(list_profiles())}."
                                             if isinstance(exc, UnknownProcessor) else ""))

@@ -6,6 +6,7 @@ The CLI and the dashboard both call these functions; tests call them directly.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -278,7 +279,8 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
                   mapping: Mapping | None = None, today: date | None = None,
                   file_name: str | None = None, replace: bool = False,
                   ask_before_replacing: bool = False, profile: str | None = None,
-                  ask_profile: bool = False, ref_pattern: str | None = None) -> IngestResult:
+                  ask_profile: bool = False, ref_pattern: str | None = None,
+                  ref_pattern_for: Callable[[str], str | None] | None = None) -> IngestResult:
     """Ingest one report file in one transaction: loaded, duplicate (nothing written) or resubmission.
 
     A resubmission that removes cases needs `replace`; one that loads no case is refused always. With
@@ -289,14 +291,16 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
     and the dashboard: a person must say which contract applies) it is refused without one. For a registered
     processor a `profile` given must be its current one. `ref_pattern` (a regular expression: the profile's
     data_subject_ref_pattern) marks customer references wherever they land: extras and quarantined raw values that
-    match it are stored as their pseudonyms.
+    match it are stored as their pseudonyms. `ref_pattern_for(processor)` gives it once the report's processor is
+    known (the caller reads it from the processor's contract profile, which lives above ingest).
     """
     role = require(user, "ingest a report")
     try:
         return _ingest(con, Path(path), user=user, role=role, key_path=key_path, processor=processor, period=period,
                        submitted_on=submitted_on, mapping=mapping, today=today or date.today(),
                        file_name=file_name, replace=replace, ask=ask_before_replacing and not replace,
-                       profile=profile, ask_profile=ask_profile, ref_pattern=check_pattern(ref_pattern))
+                       profile=profile, ask_profile=ask_profile, ref_pattern=check_pattern(ref_pattern),
+                       ref_pattern_for=ref_pattern_for)
     except IngestError as exc:
         if exc.refusal:
             details = (exc.details() if isinstance(exc, resubmission.ResubmissionRefused)
@@ -309,7 +313,8 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
 def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str, key_path: Path,
             processor: str | None, period: str | None, submitted_on: date | None, mapping: Mapping | None,
             today: date, file_name: str | None, replace: bool, ask: bool, profile: str | None,
-            ask_profile: bool, ref_pattern: str | None = None) -> IngestResult:
+            ask_profile: bool, ref_pattern: str | None = None,
+            ref_pattern_for: Callable[[str], str | None] | None = None) -> IngestResult:
     explicit = mapping or Mapping()
     if period and not valid_period(period):
         raise MissingFact(f"The period '{period}' is not a month in the form YYYY-MM (e.g. 2026-10).")
@@ -325,6 +330,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
         # One processor however its name is typed; a look-alike of a registered one is a question (ingest/names.py).
         processor_name = names.resolve(con, str(pre_facts["processor"].value))
         onboarding.profile_for_report(con, processor_name, profile, required=ask_profile)
+        if ref_pattern is None and ref_pattern_for is not None:
+            ref_pattern = check_pattern(ref_pattern_for(processor_name))
         effective = _effective_mapping(con, processor_name, explicit)
         plan = _plan(report, effective, strict=True)
         facts, notes = _facts(plan, processor_name, period, submitted_on, today)

@@ -150,3 +150,28 @@ def test_a_reference_pattern_that_is_no_regular_expression_is_refused(ingest, wr
 
     with pytest.raises(InvalidMapping, match="not a regular expression"):
         ingest(write_csv("belcall_2026-10.csv", [HEADER_NL, nl_row("BC-1")]), ref_pattern="KL-(")
+
+
+def test_the_profiles_reference_pattern_protects_an_unknown_reference_column(cli_env, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from tests.conftest import ROOT, run_cli
+
+    contracts = shutil.copytree(ROOT / "contracts", tmp_path / "contracts")
+    (contracts / "belcall.toml").write_text('name = "belcall"\nextends = "default"\ntitle = "Belcall"\n'
+                                            'data_subject_ref_pattern = "KL-[0-9]{6}"\n', encoding="utf-8")
+    monkeypatch.setenv("OVERSIGHT_CONTRACTS", str(contracts))
+    report = tmp_path / "belcall_2026-10.csv"
+    report.write_text("\n".join([HEADER_NL.replace("Klantnummer", "Ref. klant"), nl_row("BC-1")]) + "\n",
+                      encoding="utf-8")
+    code, out, err = run_cli("ingest", str(report), "--processor", "Belcall Antwerpen BV", "--profile", "belcall",
+                             "--submitted-on", "2026-11-05")
+    assert code == 0, err
+    assert "KL-100234" not in cli_env.db.read_bytes().decode("latin-1")
+    code, out, _ = run_cli("cases", "--format", "json")
+    assert "KL-100234" not in out and code == 0
+    (contracts / "broken.toml").write_text('name = "broken"\nextends = "default"\ntitle = "B"\n'
+                                           'data_subject_ref_pattern = "KL-("\n', encoding="utf-8")
+    code, _, err = run_cli("profile", "show", "broken")
+    assert code == 2 and "data_subject_ref_pattern" in err and "not a regular expression" in err
