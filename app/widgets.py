@@ -17,7 +17,7 @@ from checks.contract import reference_pattern
 from checks.profiles import list_profiles
 from ingest.errors import IngestError
 from ingest.facts import valid_period
-from ingest.mapping import DATE_ORDERS, EXTRA, Mapping, build_mapping, load_saved
+from ingest.mapping import DATE_ORDERS, EXTRA, PERSONAL, Mapping, build_mapping, load_saved
 from ingest.onboarding import registered_profile
 from ingest.queries import list_quarantine
 from ingest.service import (
@@ -49,6 +49,8 @@ class Pending:
 def _field_label(name: str) -> str:
     if name == EXTRA:
         return "keep as extra"
+    if name == PERSONAL:
+        return "keep as extra, pseudonymised (personal data)"
     return f"{name} (required)" if name in _REQUIRED else name
 
 
@@ -137,7 +139,7 @@ def mapping_form(key: str, preview: Preview, processor: str | None, saved_order:
         choices: dict[str, str] = {}
         for part, header in unmapped:
             fields = CASE_FIELDS if part.part == "cases" else TRAINING_FIELDS
-            options = [EXTRA, *(f.name for f in fields if f.name not in part.columns)]
+            options = [EXTRA, PERSONAL, *(f.name for f in fields if f.name not in part.columns)]
             choices[header] = st.selectbox(f'"{header}"', options, format_func=_field_label,
                                            key=f"{key}:map:{part.part}:{header}")
         order = st.radio("Dates in this report are written", DATE_ORDERS, index=DATE_ORDERS.index(saved_order),

@@ -23,6 +23,8 @@ from ingest.vocabulary import (
 )
 
 EXTRA = "extra"  # a mapping target that keeps the column as an extra (never a canonical field)
+# An extra that holds personal data (a second customer number, a phone number): kept only as its pseudonym.
+PERSONAL = "personal"
 DATE_ORDERS = ("dmy", "mdy")
 
 MAPPING_SYNTAX = (
@@ -30,7 +32,8 @@ MAPPING_SYNTAX = (
     "per header:\n"
     '    "Dossier nr." = "case_id"\n'
     '    "Binnengekomen" = "received_on"\n'
-    '(use "extra" to keep a column as an extra; add [options] date_order = "mdy" if dates are month-first).'
+    '(use "extra" to keep a column as an extra, "personal" to keep it only as its pseudonym; add [options] '
+    'date_order = "mdy" if dates are month-first).'
 )
 
 
@@ -69,6 +72,7 @@ class HeaderMap:
     extras: dict[int, str]  # column index → header text
     unmapped: list[str]
     missing: list[str]
+    personal: frozenset[int] = frozenset()  # extras mapped to PERSONAL: kept only as their pseudonyms
 
 
 KNOWN_FIELDS = {f.name for f in CASE_FIELDS} | {f.name for f in TRAINING_FIELDS}
@@ -94,10 +98,10 @@ def parse_mapping_file(path: Path) -> Mapping:
 def build_mapping(headers: dict[str, str], date_order: str | None = None, *, source: str = "mapping") -> Mapping:
     """Validate header → field choices and return them as a Mapping."""
     for header, target in headers.items():
-        if target not in KNOWN_FIELDS and target != EXTRA:
+        if target not in KNOWN_FIELDS and target not in (EXTRA, PERSONAL):
             raise InvalidMapping(
                 f'{source}: "{header}" maps to "{target}", which is not a field. The fields are: '
-                f"{', '.join(sorted(KNOWN_FIELDS))}, or \"{EXTRA}\".\n\n{MAPPING_SYNTAX}"
+                f"{', '.join(sorted(KNOWN_FIELDS))}, \"{EXTRA}\" or \"{PERSONAL}\".\n\n{MAPPING_SYNTAX}"
             )
     if date_order is not None and date_order not in DATE_ORDERS:
         raise InvalidMapping(f'{source}: date_order must be "dmy" (day first) or "mdy" (month first).')
@@ -110,13 +114,13 @@ def _field_for(cell: Cell, aliases: dict[str, str], mapping: Mapping, allowed: s
     key = label_key(cell)
     target = mapping.headers.get(key)
     if target is not None:
-        return target if target in allowed else None
+        return target if target in allowed or target == PERSONAL else None
     return aliases.get(key)
 
 
 def row_score(cells: list[Cell], aliases: dict[str, str], mapping: Mapping, allowed: set[str]) -> int:
     """Count the distinct fields a row's cells map to."""
-    return len({f for c in cells if (f := _field_for(c, aliases, mapping, allowed))})
+    return len({f for c in cells if (f := _field_for(c, aliases, mapping, allowed)) and f != PERSONAL})
 
 
 _PARTS: dict[Part, tuple[tuple[Field, ...], dict[str, str]]] = {
@@ -173,15 +177,18 @@ def map_header(grid: Grid, part: Part, header_index: int, mapping: Mapping, sour
     cells = grid.head[header_index]
     columns: dict[str, int] = {}
     extras: dict[int, str] = {}
+    personal: set[int] = set()
     unmapped: list[str] = []
     for i, cell in enumerate(cells):
         if cell is None:
             continue
         target = _field_for(cell, aliases, mapping, allowed)
-        if target is None or target == EXTRA:
+        if target is None or target in (EXTRA, PERSONAL):
             extras[i] = cell.strip()
             if target is None:
                 unmapped.append(cell.strip())
+            if target == PERSONAL:
+                personal.add(i)
             continue
         if target in columns:
             first = cells[columns[target]]
@@ -192,7 +199,7 @@ def map_header(grid: Grid, part: Part, header_index: int, mapping: Mapping, sour
         columns[target] = i
     missing = [f.name for f in fields if f.required and f.name not in columns]
     header_map = HeaderMap(part, header_index, grid.head_rows[header_index], [c or "" for c in cells], columns,
-                           extras, unmapped, missing)
+                           extras, unmapped, missing, frozenset(personal))
     if missing:
         raise MissingRequiredColumns(missing_message(source, header_map), missing=missing, unmapped=unmapped)
     return header_map

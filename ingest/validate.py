@@ -173,9 +173,10 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     message_sql = ", ".join(f"CASE WHEN {cond} THEN {msg} END" for cond, _, msg in checks)
     if rules.ref_pattern:
         params["ref_pattern"] = rules.ref_pattern
+    personal = {f"c{i}" for i in header.personal}
     extras_sql = (
-        "json_object(" + ", ".join(f"$x{i}, {_kept(_trim(col), rules)}" for i, col in enumerate(extras.values()))
-        + ")" if extras else "NULL"
+        "json_object(" + ", ".join(f"$x{i}, {_kept(_trim(col), rules, col in personal)}"
+                                   for i, col in enumerate(extras.values())) + ")" if extras else "NULL"
     )
     params.update({f"x{i}": name for i, name in enumerate(extras)})
     # A quarantined row keeps its raw values, labelled by header; the customer reference only as its pseudonym, in
@@ -184,7 +185,7 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     for i, (index, label) in enumerate(sorted(labels.items())):
         params[f"h{i}"] = label
         cell = ("p_data_subject_ref" if column.get("data_subject_ref") == f"c{index}"
-                else _kept(_trim(f"c{index}"), rules))
+                else _kept(_trim(f"c{index}"), rules, f"c{index}" in personal))
         raw_pairs.append(f"$h{i}, {cell}")
     raw_json = f"json_object({', '.join(raw_pairs)})"
     values = ", ".join(ident("p_" + f.name) if f.name in mapped else f"NULL AS {ident('p_' + f.name)}"
@@ -252,8 +253,11 @@ def _apply_duplicates(con: duckdb.DuckDBPyConnection, table: str, raw: str, key:
     con.execute(sql, bind(sql, params))
 
 
-def _kept(cell: str, rules: Rules) -> str:
-    """A cell as it is kept outside the typed fields: its pseudonym when it looks like a customer reference."""
+def _kept(cell: str, rules: Rules, personal: bool = False) -> str:
+    """A cell as it is kept outside the typed fields: its pseudonym when its column was mapped as personal data or
+    when it looks like a customer reference."""
+    if personal:
+        return f"CASE WHEN {cell} IS NOT NULL THEN {sql_pseudonym(cell)} END"
     if not rules.ref_pattern:
         return cell
     return f"CASE WHEN regexp_full_match({cell}, $ref_pattern) THEN {sql_pseudonym(cell)} ELSE {cell} END"

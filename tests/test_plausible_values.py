@@ -175,3 +175,23 @@ def test_the_profiles_reference_pattern_protects_an_unknown_reference_column(cli
                                            'data_subject_ref_pattern = "KL-("\n', encoding="utf-8")
     code, _, err = run_cli("profile", "show", "broken")
     assert code == 2 and "data_subject_ref_pattern" in err and "not a regular expression" in err
+
+
+def test_a_column_mapped_as_personal_is_kept_only_as_its_pseudonym(con, ingest, write_csv, key_path) -> None:
+    from ingest.mapping import build_mapping
+    from ingest.pseudonym import load_key
+
+    header = HEADER_NL + ";Telefoon klant"
+    rows = [header, nl_row("BC-1") + ";+32 470 12 34 56", nl_row("BC-2", received="31-02-2026") + ";+32 470 65 43 21"]
+    result = ingest(write_csv("belcall_2026-10.csv", rows),
+                    mapping=build_mapping({"Telefoon klant": "personal"}))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    key = load_key(key_path)
+    [(extras,)] = con.execute("SELECT CAST(extras AS VARCHAR) FROM cases").fetchall()
+    [(raw,)] = con.execute("SELECT CAST(raw AS VARCHAR) FROM quarantine").fetchall()
+    assert "+32 470" not in extras + raw
+    assert key.pseudonym("+32 470 12 34 56") in extras and key.pseudonym("+32 470 65 43 21") in raw
+    # Remembered: the processor's next report keeps that column as personal data by itself.
+    ingest(write_csv("belcall_2026-11.csv", [header, nl_row("BC-3", received="05-11-2026") + ";+32 2 555 00 00"]),
+           period="2026-11", submitted_on=date(2026, 12, 5))
+    assert "+32 2 555" not in str(con.execute("SELECT extras FROM cases").fetchall())
