@@ -28,7 +28,8 @@ AUDITOR = User("aude", ("auditor",))
 @pytest.fixture
 def contracts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "contracts"
-    shutil.copytree(REPO_CONTRACTS, folder)
+    # A profiles folder as a deployment has it: the profile files and their README, not the package's Python files
+    shutil.copytree(REPO_CONTRACTS, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     monkeypatch.setenv("OVERSIGHT_CONTRACTS", str(folder))
     return folder
 
