@@ -274,7 +274,7 @@ def test_06_the_monthly_pack_downloads_as_a_workbook(page: Page, tmp_path: Path)
     events = kit.grid_rows(trail)
     assert [event[4] for event in events] == [  # every step of the journey, newest first, the export included
         "export.pack", "finding.notified", "finding.raised", "sample.reviewed", "sample.drawn", "checks.run",
-        "report.ingested", "mapping.saved"]
+        "report.reinstated", "report.resubmitted", "report.refused", "report.ingested", "mapping.saved"]
     with page.expect_download() as info:
         button.click()
     saved = tmp_path / info.value.suggested_filename
