@@ -23,7 +23,7 @@ from checks.catalog import CHECKS
 from checks.runner import run_checks
 from findings.raising import raise_from_checks
 from ingest.demo import load_demo
-from spotchecks.review import record_reviews
+from spotchecks.review import items_for, record_reviews
 from spotchecks.samples import draw_sample
 from store.db import connect
 from store.identity import ROLES, User
@@ -54,11 +54,13 @@ def prepare_month(folder: Path) -> None:
         raise_from_checks(con, officer)
         sample = draw_sample(con, officer, processor=BELCALL, period="2026-10", confidence="0.95",
                              tolerable="0.05", key_items="breaches", seed="12345")
-        record_reviews(con, officer, sample.sample_id, sample.random_part[0].case_id, {
-            "recognised": ("yes", None), "identity": ("yes", None),
-            "timely": ("no", "Answered on day 41 without a notified extension."), "substance": ("yes", None),
-            "escalation": ("na", None), "refusal_notice": ("na", None), "extension_notice": ("na", None),
-            "minimisation": ("yes", None)})
+        case_id = sample.random_part[0].case_id
+        answers = {"recognised": ("yes", None), "identity": ("yes", None),
+                   "timely": ("no", "Answered on day 41 without a notified extension."), "substance": ("yes", None),
+                   "escalation": ("na", "No escalation was called for."), "refusal_notice": ("na", None),
+                   "extension_notice": ("na", None), "minimisation": ("yes", None)}
+        asked = items_for(con, sample.sample_id, case_id)  # only the items that apply to the case are asked
+        record_reviews(con, officer, sample.sample_id, case_id, {k: v for k, v in answers.items() if k in asked})
     finally:
         con.close()
 
