@@ -100,7 +100,7 @@ def test_a_check_that_failed_to_run_does_not_count_as_tested(demo):
                  "WHERE processor = ? AND period = '2026-10' AND clause = 'Annex II'", [BELCALL])
     annex2 = clause_coverage(demo, BELCALL, "2026-10").by_ref("Annex II")
     assert annex2.status is Status.NOT_TESTED
-    assert result_text(annex2) == "not tested this month; 2 check(s) failed to run"
+    assert result_text(annex2) == "not tested this month; 3 check(s) failed to run"  # late, corrected_late, missing
 
 
 def test_review_answers_test_the_rubric_items_clause_and_a_no_is_a_deviation(demo):
