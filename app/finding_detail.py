@@ -61,17 +61,23 @@ def _summary(f: dict[str, object]) -> None:
 DRAFTS = "finding_drafts"  # session key: widget key -> text typed and not yet used
 
 
-def draft_input(label: str, key: str) -> str:
-    """A text input whose unsaved text survives opening another finding (kept in the session under its key)."""
+def draft_input(label: str, key: str, *, area: bool = False, placeholder: str | None = None) -> str:
+    """A text input (or area) whose unsaved text survives opening another finding (kept in the session by key)."""
     drafts: dict[str, str] = st.session_state.setdefault(DRAFTS, {})
     if key not in st.session_state:
         st.session_state[key] = drafts.get(key, "")
-    value = str(st.text_input(label, key=key))
+    widget = st.text_area if area else st.text_input
+    # on_change: the draft is recorded before the rerun draws the page's "not used yet" warning above this form
+    return str(widget(label, key=key, placeholder=placeholder, on_change=_keep_draft, args=(key,)))
+
+
+def _keep_draft(key: str) -> None:
+    value = str(st.session_state.get(key) or "")
+    drafts: dict[str, str] = st.session_state.setdefault(DRAFTS, {})
     if value.strip():
         drafts[key] = value
     else:
         drafts.pop(key, None)
-    return value
 
 
 def forget_draft(key: str) -> None:
@@ -79,8 +85,8 @@ def forget_draft(key: str) -> None:
 
 
 def unsaved_notes() -> list[str]:
-    """The findings with a note typed and not used in this session."""
-    return sorted(k.split(":", 1)[1] for k, v in st.session_state.get(DRAFTS, {}).items() if v.strip())
+    """The findings with a note, reason or response typed and not used in this session."""
+    return sorted({k.split(":", 1)[1] for k, v in st.session_state.get(DRAFTS, {}).items() if v.strip()})
 
 
 def _forms(ctx: state.Context, f: dict[str, object]) -> None:
@@ -111,19 +117,22 @@ def _forms(ctx: state.Context, f: dict[str, object]) -> None:
                         forget_draft(f"move_note:{finding_id}")
                         state.done(PAGE, f"{finding_id} moved to {STATUS_LABELS[target]}.")
             elif name == "Dismiss":
-                with st.form(f"dismiss:{finding_id}"):
-                    reason = st.text_area("Reason (required)", key=f"dismiss_reason:{finding_id}",
-                                          placeholder="False positive because … / accepted risk because …")
-                    if st.form_submit_button("Dismiss"):
+                # Not an st.form: text typed in a form is lost unseen when another finding is opened; a draft stays.
+                with st.container(border=True, key=f"dismiss_form:{finding_id}"):
+                    reason = draft_input("Reason (required)", f"dismiss_reason:{finding_id}", area=True,
+                                         placeholder="False positive because … / accepted risk because …")
+                    if st.button("Dismiss", key=f"dismiss:{finding_id}"):
                         move(cur, ctx.user, finding_id, Status.DISMISSED.value, reason=reason)
+                        forget_draft(f"dismiss_reason:{finding_id}")
                         state.done(PAGE, f"{finding_id} dismissed.")
             elif name == "Processor response":
-                with st.form(f"respond:{finding_id}"):
+                with st.container(border=True, key=f"respond_form:{finding_id}"):
                     answer = st.radio("The processor", [r.value for r in Response], horizontal=True,
                                       format_func=lambda r: r.replace("_", " "), key=f"response:{finding_id}")
-                    text = st.text_area("What the processor wrote", key=f"response_text:{finding_id}")
-                    if st.form_submit_button("Record response"):
+                    text = draft_input("What the processor wrote", f"response_text:{finding_id}", area=True)
+                    if st.button("Record response", key=f"respond:{finding_id}"):
                         respond(cur, ctx.user, finding_id, answer, text)
+                        forget_draft(f"response_text:{finding_id}")
                         state.done(PAGE, f"Response recorded on {finding_id}.")
             else:
                 with st.form(f"assign:{finding_id}"):

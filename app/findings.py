@@ -166,8 +166,8 @@ def _pick(found: list[dict[str, object]]) -> str | None:
         st.session_state[PICK] = None
     drafted = unsaved_notes()
     if drafted:
-        st.warning(f"A note typed and not used yet on {', '.join(drafted)}: open the finding to move it, or clear the "
-                   "note.", icon=":material/edit_note:")
+        st.warning(f"A note typed and not used yet on {', '.join(drafted)}: open the finding to use it (move, "
+                   "dismiss or record the response), or clear the note.", icon=":material/edit_note:")
     picked = st.selectbox("Finding", ids, key=PICK,
                           format_func=lambda i: f"{i} · {titles[i]}" + (" · unsaved note" if i in drafted else ""),
                           placeholder="Choose a finding (or click its row) to see and follow it up")

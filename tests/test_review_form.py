@@ -140,3 +140,28 @@ def test_a_move_note_not_used_stays_with_its_finding_and_is_named(checked_demo_d
     click(at, "Move")
     assert f"{first} moved to notified." in [s.value for s in at.success]
     assert not [w for w in at.warning if "A note typed" in w.value]
+
+
+def test_a_response_or_dismissal_reason_not_used_stays_with_its_finding(checked_demo_db: Path, app_env: AppEnv) -> None:
+    from findings.raising import raise_from_checks
+
+    created = with_db(lambda con: raise_from_checks(con, User("olivia", ("compliance_officer",)), period="2026-10"))
+    first, second = sorted(f.finding_id for f in created)[:2]
+    at = open_dashboard_page("app/findings.py", finding=first)
+    at.text_area(key=f"response_text:{first}").set_value("We retrained the team on 2 December.").run()
+    at.text_area(key=f"dismiss_reason:{first}").set_value("accepted risk because the case was a test").run()
+    at.selectbox(key="finding_pick").set_value(second).run()
+    assert any(f"A note typed and not used yet on {first}" in w.value for w in at.warning)
+    assert at.text_area(key=f"response_text:{second}").value == ""
+    assert at.text_area(key=f"dismiss_reason:{second}").value == ""
+    at.selectbox(key="finding_pick").set_value(first).run()
+    assert at.text_area(key=f"response_text:{first}").value == "We retrained the team on 2 December."
+    click(at, "Record response")
+    assert f"Response recorded on {first}." in [s.value for s in at.success]
+    saved = with_db(lambda con: con.execute("SELECT response_text FROM findings WHERE finding_id = ?",
+                                            [first]).fetchone())
+    assert saved == ("We retrained the team on 2 December.",)
+    # the dismissal reason is still a draft: named until it is used or cleared
+    assert any(f"A note typed and not used yet on {first}" in w.value for w in at.warning)
+    at.text_area(key=f"dismiss_reason:{first}").set_value("").run()
+    assert not [w for w in at.warning if "A note typed" in w.value]
