@@ -16,7 +16,7 @@ FAVICON = str(resources.files("app").joinpath("static", "favicon.png"))
 st.set_page_config(page_title=PRODUCT, page_icon=FAVICON, layout="wide")
 
 # One line per page: (the page, the action of store.identity.PERMISSIONS a user must be allowed to see it, or
-# None when every role reads it: findings.md gives every role read access). Role filtering happens in one place,
+# None when every role reads it: docs/findings.md gives every role read access). Role filtering happens in one place,
 # app.state.visible_pages, rebuilt on every rerun from the signed-in user's roles.
 PAGES = [
     (st.Page("app/overview.py", title="Overview", icon=":material/dashboard:", default=True), None),

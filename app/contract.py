@@ -46,7 +46,7 @@ def upcoming_holidays(spec: CalendarSpec, start: date, count: int = UPCOMING) ->
         if calendar.is_holiday(day):
             found.append(day)
         day += timedelta(days=1)
-    # domain.md §5: the public category only, as checks.calendar counts it.
+    # docs/deadlines.md: the public category only, as checks.calendar counts it.
     names = holidays.country_holidays(spec.country, subdiv=spec.subdivision, years=sorted({d.year for d in found}),
                                       categories=(holidays.PUBLIC,))
     agreed = set(spec.extra_dates)

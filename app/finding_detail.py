@@ -1,5 +1,5 @@
 """One finding on the Findings page: its summary, cases and history, and the forms that follow it up (move,
-dismiss, record the processor's response, assign), each shown only to the roles allowed to use it (findings.md)."""
+dismiss, record the processor's response, assign), each shown only to the roles allowed to use it (docs/findings.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The Spot checks page's Review and Evaluate tabs: one case's facts beside the rubric form, and the evaluation per
-rubric item with the findings it raises (spotchecks.md §4-§5)."""
+rubric item with the findings it raises (docs/sampling.md)."""
 
 from __future__ import annotations
 

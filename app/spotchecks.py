@@ -31,7 +31,7 @@ COMMITTED = "spot_committed"  # the seed just committed, shown in this session u
 
 
 def _months(ctx: state.Context, processor: str, period: str) -> list[str]:
-    """The months the population spans (spotchecks.md §2 "period(s)"): the filter's period unless more are picked."""
+    """The months the population spans (docs/sampling.md "period(s)"): the filter's period unless more are picked."""
     with ctx.cursor() as cur:
         options = sorted(set(periods(cur, processor)) | {period})
     return st.multiselect("Months of the population", options, default=[period], key=f"spot_months:{processor}:"
@@ -115,7 +115,7 @@ def _draw_section(ctx: state.Context, processor: str, months: list[str], plan: P
 
 
 def _commit_section(ctx: state.Context) -> None:
-    """Commit to a seed before the report arrives (spotchecks.md §2): only its SHA-256 is stored; the seed is shown
+    """Commit to a seed before the report arrives (docs/sampling.md): only its SHA-256 is stored; the seed is shown
     once, here, and a later draw with it is marked as matching the commitment."""
     if not state.allowed(ctx, "commit a seed"):
         return

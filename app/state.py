@@ -1,6 +1,6 @@
 """What every page shares: who is working (sign-in), the database connection, the first-start demo, error display.
 
-Who is working is decided afresh on every rerun, in one of four modes (architecture.md, "Identity and roles"):
+Who is working is decided afresh on every rerun, in one of four modes (docs/architecture.md, "Identity and roles"):
 an identity provider (an ``[auth]`` section in ``.streamlit/secrets.toml``: ``st.login``), the users file's password
 hashes (the sign-in form), users without either (``OVERSIGHT_USER`` names the user for the whole server), or no users
 at all (the local user with all roles, and a notice that access control is off).

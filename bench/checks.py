@@ -5,7 +5,7 @@ bench/out/ and rebuilt only when the generator or its arguments change), then ru
 (`run_checks` with no filter: 36 reports, each as of the end of its month) several times, each on a fresh copy of the
 cached file in a fresh process. Prints, per size, the seconds of each stage (the sources the checks read, each check,
 storing the run) as the minimum over the repeats, the total wall and CPU seconds, and the growth from the small size
-to the large one. Target on a 2-core machine (issue 3, architecture.md "Scale"): the full catalog over 1,000,000
+to the large one. Target on a 2-core machine (issue 3, docs/architecture.md "Scale"): the full catalog over 1,000,000
 cases in under 10 s, growing roughly linearly. The machine is shared: read the minimum, and compare wall with CPU.
 
     .venv/bin/python bench/checks.py [--sizes 100000 1000000] [--repeats 3]

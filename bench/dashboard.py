@@ -19,9 +19,9 @@ Each visit is timed from navigation to a finished render (the `script_finished` 
 notRunning and no skeleton in the DOM), split into connect (navigation to the session's start: page load and
 websocket), script (the server running the page, as the browser sees it) and render (the browser drawing what it
 received). Every websocket frame the browser receives is decoded as Streamlit's ForwardMsg: the bytes, and the rows
-of each dataframe and chart (the Arrow tables inside them). Targets (issue 6, architecture.md "Scale"): the first and
-filtered renders under 2 s, and no table or chart shipping more than a few thousand rows. Streamlit's own cost is
-measured the same way first (a page with only a title, and one with a 10-row table and chart). The machine is
+of each dataframe and chart (the Arrow tables inside them). Targets (issue 6, docs/architecture.md "Scale"): the
+first and filtered renders under 2 s, and no table or chart shipping more than a few thousand rows. Streamlit's
+own cost is measured the same way first (a page with only a title, and one with a 10-row table and chart). The machine is
 shared with other work: `--repeats` keeps the fastest of several runs and prints the slowest too, every visit
 records the load average, and `--quiet LOAD` waits before each page until the load is below LOAD.
 

@@ -51,7 +51,7 @@ PROCESSORS = [  # (name, case-id prefix, languages, summaries from this demo pro
 ]
 ESCALATE_TO = {"erasure": {"legal": 6, "dpo": 4}, "objection": {"dpo": 7, "legal": 3},
                "complaint": {"dpo": 8, "controller": 2}}
-# The default contract profile (checks.md): what the processor may handle itself, and what it must escalate.
+# The default contract profile (docs/checks.md): what the processor may handle itself, and what it must escalate.
 HANDLED_BY_PROCESSOR = ["marketing_opt_out", "consent_withdrawal", "rectification"]
 ESCALATE_TYPES = ["erasure", "objection", "complaint"]
 ESCALATE_OUTCOMES = ["refused", "partially_fulfilled"]
@@ -453,7 +453,7 @@ def _submissions(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> N
             FROM parts GROUP BY ALL),
         facts AS (
             SELECT *, training > 0 AS xlsx,
-                   -- due on the 10th of the next month (checks.md report_due_day); 5 % arrive 2-10 days late
+                   -- due on the 10th of the next month (docs/checks.md report_due_day); 5 % arrive 2-10 days late
                    CAST(last_day(CAST(strptime(period, '%Y-%m') AS DATE))
                         + CASE WHEN u1 < 0.05 THEN 12 + CAST(u2 * 9 AS INT) ELSE 2 + CAST(u2 * 8 AS INT) END AS DATE)
                      AS submitted_on,

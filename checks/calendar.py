@@ -28,7 +28,7 @@ def add_months(day: date, months: int) -> date:
 
 @cache
 def _public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    # domain.md §5: the public category only (Belgium: not `bank`).
+    # docs/deadlines.md: the public category only (Belgium: not `bank`).
     found = holidays.country_holidays(country, subdiv=subdivision, years=year, categories=(holidays.PUBLIC,))
     return frozenset(found)
 
@@ -97,7 +97,7 @@ class WorkingCalendar:
 def due_date(received_on: date, months: int, cal: WorkingCalendar, paused_days: int = 0) -> date:
     """The deadline `months` after receipt: same date or month end, plus any identity pause, then rolled forward.
 
-    Art. 3(1): the day of receipt does not count; Art. 3(2)(c): same date next month or month end; domain.md §1:
+    Art. 3(1): the day of receipt does not count; Art. 3(2)(c): same date next month or month end; docs/deadlines.md:
     paused calendar days are added to the raw date before rolling; Art. 3(4): roll to the next working day.
     The extended (3-month) date is receipt + 3 months, not the rolled 1-month date + 2 months.
     """

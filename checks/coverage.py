@@ -5,7 +5,7 @@ logged against). A clause is *tested* in a month when one of its checks tested a
 report-level checks) in the latest check results for that month, or one of its rubric items was answered "yes" or
 "no" on an active case of a sample of that month ("na" says the item did not apply, so it evidences nothing). The
 result is the offending cases and the "no" answers; open findings are the month's findings against the clause that
-are neither closed nor dismissed (findings.md, "Lifecycle"). Read-only: nothing here writes.
+are neither closed nor dismissed (docs/findings.md, "Lifecycle"). Read-only: nothing here writes.
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def _rubric_evidence(item_id: str, answers: tuple[int, int] | None) -> Evidence:
     item = ITEMS.get(item_id)
     question = item.question if item else item_id
     tested, noes = answers or (0, 0)
-    # spotchecks.md: a "no" is a deviation only on items that say so.
+    # docs/sampling.md: a "no" is a deviation only on items that say so.
     deviations = noes if item is None or item.deviation_on_no else 0
     return Evidence(Kind.RUBRIC, item_id, question, item.basis if item else "spot-check review", tested, deviations)
 

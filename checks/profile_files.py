@@ -4,7 +4,7 @@ A profile is reviewed data (contracts/README.md). A proposed text is loaded exac
 temporary copy of the contracts directory (so `extends` finds its parent), and is refused with the InvalidProfile
 of checks.contract. Saving a parent must not break a profile that extends it, so the profiles that loaded before are
 loaded again against the proposed text. Saving writes the file only when all of that passes, by a temporary file
-and os.replace, and appends a "profile.changed" audit event (findings.md: "contract profile changed" is audited).
+and os.replace, and appends a "profile.changed" audit event (docs/findings.md: "contract profile changed" is audited).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The TOML shape of a contract profile file: its keys and allowed values, and how the files are read and merged.
 
-A profile is data (contracts/*.toml; architecture.md "Contract profiles"): each file is read and validated on its own
-(keys, types, ranges, vocabularies), then merged onto the profile it `extends` (tables merge key by key, arrays
+A profile is data (contracts/*.toml; docs/architecture.md "Contract profiles"): each file is read and validated on its
+own (keys, types, ranges, vocabularies), then merged onto the profile it `extends` (tables merge key by key, arrays
 replace). checks/profile_model.py checks the merged result as a whole and freezes it into a `Profile`;
 checks/contract.py is the service. An invalid file is refused with `InvalidProfile`, naming the file, the key and
 the reason.

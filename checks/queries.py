@@ -18,7 +18,7 @@ from checks.contract import Clause
 from store.db import rows
 from vocab.severity import NON_CONFORMITIES
 
-# The two checks whose exceptions make up the operational list of open cases (checks.md, statutory deadlines).
+# The two checks whose exceptions make up the operational list of open cases (docs/checks.md, statutory deadlines).
 DUE_CHECKS = ("deadline.overdue_open", "deadline.due_soon")
 EXCEPTION_LIMIT = 1000  # a page never needs more rows than a reviewer reads; counts come from check_results
 

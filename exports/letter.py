@@ -1,4 +1,4 @@
-"""The findings letter to a processor (findings.md, "Exports"): its open findings with clause, case ids and due
+"""The findings letter to a processor (docs/findings.md, "Exports"): its open findings with clause, case ids and due
 dates, as .xlsx or .csv; cases by the processor's own case id, never a data-subject reference."""
 
 from __future__ import annotations

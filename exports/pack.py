@@ -1,4 +1,4 @@
-"""The monthly oversight pack (findings.md, "Exports"): one workbook per processor and month, the accountability
+"""The monthly oversight pack (docs/findings.md, "Exports"): one workbook per processor and month, the accountability
 document. Re-running it on the same data gives the same cells, except the one line saying when it was generated."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The audit trail as a file (findings.md: "the trail can be filtered and exported"): CSV or .xlsx, with hashes."""
+"""The audit trail as a file (docs/findings.md: "the trail can be filtered and exported"): CSV or .xlsx, with hashes."""
 
 from __future__ import annotations
 

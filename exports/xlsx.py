@@ -1,4 +1,4 @@
-"""Writing sheets of sections to .xlsx (openpyxl, write-only) and CSV, every data cell formula-safe (findings.md)."""
+"""Writing sheets of sections to .xlsx (openpyxl, write-only) and CSV, every cell formula-safe (docs/findings.md)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ class UnknownFinding(FindingError):
 
 
 class InvalidTransition(FindingError):
-    """The lifecycle does not allow the move (findings.md, "Lifecycle")."""
+    """The lifecycle does not allow the move (docs/findings.md, "Lifecycle")."""
 
     def __init__(self, finding_id: str, current: str, target: str, allowed: list[str]) -> None:
         self.allowed = allowed
@@ -28,7 +28,7 @@ class InvalidTransition(FindingError):
 
 
 class ReasonRequired(FindingError):
-    """Dismissing a finding needs a reason (findings.md: false positive, accepted risk)."""
+    """Dismissing a finding needs a reason (docs/findings.md: false positive, accepted risk)."""
 
     def __init__(self, finding_id: str) -> None:
         super().__init__(f"Dismissing finding {finding_id} needs a reason, e.g. --reason \"false positive: the case "

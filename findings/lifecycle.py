@@ -1,4 +1,4 @@
-"""The findings lifecycle as data (findings.md, "Lifecycle"), severities, responses and overdue: pure functions."""
+"""The findings lifecycle as data (docs/findings.md, "Lifecycle"), severities, responses and overdue: pure functions."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from vocab.severity import FindingSeverity as Severity
 
 
 class Response(StrEnum):
-    """The processor's answer to a finding (findings.md)."""
+    """The processor's answer to a finding (docs/findings.md)."""
 
     ACCEPTED = "accepted"
     PARTIALLY_ACCEPTED = "partially_accepted"
     DISPUTED = "disputed"
 
 
-# Every allowed move: (from, to) -> the history action. Anything not listed is refused (findings.md).
+# Every allowed move: (from, to) -> the history action. Anything not listed is refused (docs/findings.md).
 TRANSITIONS: dict[tuple[Status, Status], str] = {
     (Status.OPEN, Status.NOTIFIED): "notified",
     (Status.NOTIFIED, Status.REMEDIATION_PLANNED): "remediation_planned",
@@ -31,7 +31,7 @@ TRANSITIONS: dict[tuple[Status, Status], str] = {
     (Status.CLOSED, Status.OPEN): "reopened",
 }
 
-# Moves that are refused without a reason: dismissal ("mandatory reason", findings.md).
+# Moves that are refused without a reason: dismissal ("mandatory reason", docs/findings.md).
 REASON_REQUIRED = frozenset({Status.DISMISSED})
 
 # How a check's severity becomes a finding's severity when raised from a run: vocab.severity.FINDING_FROM_CHECK.
@@ -58,7 +58,7 @@ def transition_action(current: Status, target: Status) -> str | None:
 
 
 def is_overdue(status: str, due_on: date | None, as_of: date) -> bool:
-    """A finding past its due date and not closed or dismissed is overdue (findings.md)."""
+    """A finding past its due date and not closed or dismissed is overdue (docs/findings.md)."""
     return due_on is not None and due_on < as_of and Status(status) not in DONE_STATES
 
 

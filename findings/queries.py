@@ -11,7 +11,7 @@ from findings.errors import UnknownFinding
 from findings.lifecycle import DONE_STATES
 from store.db import rows
 
-# The JSON interface of `findings list|show|raise` (architecture.md), in this order; more fields follow.
+# The JSON interface of `findings list|show|raise` (docs/architecture.md), in this order; more fields follow.
 FINDING_FIELDS = ["finding_id", "processor", "period", "clause", "title", "severity", "status", "source", "case_ids",
                   "due_on"]
 MORE_FIELDS = ["overdue", "owner", "description", "response", "response_text", "status_reason", "evidence",
@@ -23,7 +23,7 @@ _DONE = [s.value for s in DONE_STATES]
 AGE_BUCKETS: list[tuple[str, int | None]] = [("0-30 days", 30), ("31-60 days", 60), ("61-90 days", 90),
                                              ("over 90 days", None)]
 
-# findings.md: past its due date and not closed (or dismissed) = overdue; the same rule as lifecycle.is_overdue.
+# docs/findings.md: past its due date and not closed (or dismissed) = overdue; the same rule as lifecycle.is_overdue.
 _OVERDUE_SQL = "(f.due_on IS NOT NULL AND f.due_on < $as_of AND NOT list_contains($done, f.status))"
 
 _SELECT = f"""

@@ -32,7 +32,7 @@ def _details(value: object) -> object:
 
 
 def group_exceptions(exceptions: Iterable[dict[str, object]], titles: dict[str, tuple[str, str]]) -> list[Candidate]:
-    """One candidate per (processor, period, check) with its cases (findings.md: group, not one per case).
+    """One candidate per (processor, period, check) with its cases (docs/findings.md: group, not one per case).
 
     Exceptions whose severity has no finding severity (info) are left out; a group takes the highest severity of its
     exceptions. `titles` maps a check id to its (title, description).
@@ -71,7 +71,7 @@ def group_reviews(reviews: Iterable[dict[str, object]], sample: dict[str, object
     """One candidate per rubric item answered "no" at least once, with its cases and the review comments.
 
     `items` maps each rubric item whose "no" is a deviation to its (question, clause); answers to other items are
-    not findings (spotchecks.md: the rubric says whether a "no" is a deviation).
+    not findings (docs/sampling.md: the rubric says whether a "no" is a deviation).
     """
     by_item: dict[str, list[dict[str, object]]] = {}
     for r in reviews:

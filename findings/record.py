@@ -64,7 +64,7 @@ def load(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict[str, object]:
 
 def log(con: duckdb.DuckDBPyConnection, *, user: str, role: str, finding_id: str, action: str,
         from_status: str | None, to_status: str | None, details: dict[str, object]) -> None:
-    """Append one history entry to the finding and one event to the audit trail (findings.md, "Audit trail")."""
+    """Append one history entry to the finding and one event to the audit trail (docs/findings.md, "Audit trail")."""
     [(seq,)] = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM finding_events WHERE finding_id = ?",
                            [finding_id]).fetchall()
     con.execute("INSERT INTO finding_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

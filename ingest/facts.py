@@ -1,4 +1,4 @@
-"""Report-level facts: processor, period, submitted_on, declared total (report-format.md, in that order
+"""Report-level facts: processor, period, submitted_on, declared total (docs/report-format.md, in that order
 of sources: argument, summary sheet, trailing total row, file name)."""
 
 from __future__ import annotations

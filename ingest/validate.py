@@ -1,7 +1,7 @@
 """Row rules, in SQL over the raw text table: parse, classify (skipped / quarantined / loaded), give reasons.
 
 Every data row ends in exactly one status, so rows read = loaded + quarantined + skipped. Reason codes
-(report-format.md): missing_required, bad_date, unknown_value, date_order, future_date, implausible_date,
+(docs/report-format.md): missing_required, bad_date, unknown_value, date_order, future_date, implausible_date,
 out_of_period, duplicate_conflict. Skip reasons: blank, total, duplicate_row (identical to an earlier row).
 """
 

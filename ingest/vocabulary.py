@@ -115,7 +115,7 @@ TRAINING_FIELDS: tuple[Field, ...] = (
         "confidentialité signée")),
 )
 
-# Value vocabularies (report-format.md, "Value vocabularies"): canonical value → aliases.
+# Value vocabularies (docs/report-format.md, "Value vocabularies"): canonical value → aliases.
 VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
     "request_type": {
         "access": ("inzage", "inzageverzoek", "accès", "droit d'accès", "subject access"),
@@ -166,7 +166,7 @@ VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
 ENUM_VOCABULARY = {"request_type": "request_type", "channel": "channel", "outcome": "outcome",
                    "escalated_to": "escalated_to"}
 
-# Report-level facts on a summary sheet (report-format.md, "Report-level facts").
+# Report-level facts on a summary sheet (docs/report-format.md, "Report-level facts").
 SUMMARY_LABELS: dict[str, tuple[str, ...]] = {
     "processor": ("processor", "verwerker", "sous-traitant", "leverancier", "prestataire", "supplier"),
     "period": ("period", "periode", "période", "maand", "mois", "month", "reporting period"),

@@ -1,7 +1,7 @@
 """What needs attention this month: the Overview's numbers told as a few sentences, most serious first.
 
 A pure function of the Overview's aggregated frames (metrics.overview.Overview): no query of its own. Each point
-names the processors concerned, the check id that found it (checks.md) and the page that explains it, so a
+names the processors concerned, the check id that found it (docs/checks.md) and the page that explains it, so a
 compliance officer opening the dashboard on the 12th reads in seconds who is slipping and where to look next.
 
 Order (most serious first): reports missing or late (the contract's reporting duty, report.missing / report.late),

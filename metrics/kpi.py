@@ -12,7 +12,7 @@ MISSING = "—"  # what a tile shows when there is nothing to divide by, or no c
 
 
 class ReportStatus(StrEnum):
-    """Whether a processor's monthly report came in on time (checks.md: report.late, report.missing)."""
+    """Whether a processor's monthly report came in on time (docs/checks.md: report.late, report.missing)."""
 
     ON_TIME = "on time"
     LATE = "late"

@@ -7,7 +7,7 @@ processor, period and check), and the findings log. A month's numbers come from 
 - answered / median days: cases whose responded_on falls in the month; days are calendar days received → answered;
 - open: cases without an answer at the end of the month (the report's own snapshot);
 - answered on time, due soon, overdue, report late: deadline.late_response, deadline.due_soon,
-  deadline.overdue_open and report.late of the latest check run (checks.md);
+  deadline.overdue_open and report.late of the latest check run (docs/checks.md);
 - non_conformities: the latest run's critical and major exceptions, by the period they were logged against;
 - missing: months that a run's report.missing named (that check logs them against the next report's period).
 """

@@ -71,7 +71,7 @@ MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "au
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
              "octobre", "novembre", "décembre")
 
-# (header, canonical field): the headers are aliases from report-format.md.
+# (header, canonical field): the headers are aliases from docs/report-format.md.
 NL_COLUMNS = (
     ("Dossiernummer", "case_id"), ("Datum ontvangst", "received_on"), ("Soort verzoek", "request_type"),
     ("Kanaal", "channel"), ("Klantnummer", "subject"), ("Identiteit geverifieerd", "identity_verified"),

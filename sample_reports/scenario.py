@@ -1,6 +1,6 @@
 """Who the two demo processors are, and the clean background cases they handle.
 
-Background cases follow the default contract profile of checks.md on purpose (forwarded within one
+Background cases follow the default contract profile of docs/checks.md on purpose (forwarded within one
 working day, escalated where required, opt-outs suppressed within two working days, answered well
 within the month), so that what the checks find is what planted.py plants, not random noise.
 """

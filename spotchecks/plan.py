@@ -49,7 +49,7 @@ class Plan:
     notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON interface of `oversight sample plan` (architecture.md: {"n", "model", ...})."""
+        """The JSON interface of `oversight sample plan` (docs/architecture.md: {"n", "model", ...})."""
         doc = asdict(self)
         doc["model"] = str(self.model)
         doc["notes"] = list(self.notes)

@@ -68,7 +68,7 @@ class DrawResult:
     seed_check: seeds.SeedCheck | None = None
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON interface of `oversight sample draw` (architecture.md)."""
+        """The JSON interface of `oversight sample draw` (docs/architecture.md)."""
         return {
             "sample_id": self.sample_id, "seed": self.seed, "population_size": self.population.size,
             "fingerprint": self.population.fingerprint,

@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit trail (findings.md): every state change appends one event.
+"""The append-only, hash-chained audit trail (docs/findings.md): every state change appends one event.
 
 Each event's hash is an HMAC-SHA256 keyed with the audit key, a file kept outside the database (`audit.key` beside
 the pseudonymisation key, or ``[paths] audit_key_file``), so someone who can write the database but not read the key

@@ -18,7 +18,7 @@ from store.passwords import AttemptLimit, dummy_verify, verify_password
 
 ROLES = ("compliance_officer", "auditor", "vendor_manager", "viewer")
 
-# Which roles may perform each state-changing action (findings.md, "Roles").
+# Which roles may perform each state-changing action (docs/findings.md, "Roles").
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     "ingest a report": ("compliance_officer",),
     "save a mapping": ("compliance_officer",),
@@ -32,13 +32,13 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "replace a sampled case": ("compliance_officer", "auditor"),
     "record a review": ("compliance_officer", "auditor"),
     "evaluate a sample": ("compliance_officer", "auditor"),
-    # Findings (findings.md, "Roles"): the vendor manager raises and updates them; the auditor only from reviews.
+    # Findings (docs/findings.md, "Roles"): the vendor manager raises and updates them; the auditor only from reviews.
     "raise a finding": ("compliance_officer", "vendor_manager"),
     "raise a finding from reviews": ("compliance_officer", "auditor", "vendor_manager"),
     "move a finding": ("compliance_officer", "vendor_manager"),
     "assign a finding": ("compliance_officer", "vendor_manager"),
     "record a processor response": ("compliance_officer", "vendor_manager"),
-    # Exports (findings.md): the pack is read-only evidence for those who "read everything" and work with it; the
+    # Exports (docs/findings.md): the pack is read-only evidence for those who "read everything" and work with it; the
     # letter goes to the processor, which is the vendor manager's business ("export letters"). Viewers only read.
     "export the oversight pack": ("compliance_officer", "auditor", "vendor_manager"),
     "export a findings letter": ("compliance_officer", "vendor_manager"),

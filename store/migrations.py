@@ -117,7 +117,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 JOIN submissions s USING (submission_id)
                 JOIN processors p USING (processor_id)
                 WHERE s.status = 'current' AND s.kind = 'cases'""",
-            # The current state of each case: the newest current report that lists it (architecture.md).
+            # The current state of each case: the newest current report that lists it (docs/architecture.md).
             """CREATE VIEW current_cases AS
                 SELECT * FROM report_cases
                 QUALIFY row_number() OVER (PARTITION BY processor, case_id ORDER BY period DESC) = 1""",
@@ -178,7 +178,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         3,
         "spot checks: samples, items, reviews, seed commitments",
         [
-            # A seed's SHA-256 committed before the report arrives (spotchecks.md §2); the seed itself is not stored.
+            # A seed's SHA-256 committed before the report arrives (docs/sampling.md); the seed itself is not stored.
             """CREATE TABLE seed_commitments (
                 commitment VARCHAR PRIMARY KEY,
                 committed_at TIMESTAMP NOT NULL,
@@ -260,7 +260,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         4,
         "findings and their history",
         [
-            # One row per finding (findings.md); status follows findings/lifecycle.py, evidence holds the run ids,
+            # One row per finding (docs/findings.md); status follows findings/lifecycle.py, evidence holds the run ids,
             # report-level exception details or sample ids; status_reason is the reason of the last move.
             """CREATE TABLE findings (
                 finding_id VARCHAR PRIMARY KEY,
@@ -306,7 +306,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         5,
         "spot checks over several periods",
         [
-            # spotchecks.md §2 "period(s)": a sample's population may be the union of several periods' current
+            # docs/sampling.md "period(s)": a sample's population may be the union of several periods' current
             # reports; `period` and `submission_id` keep the last one of each, for readers of one period.
             "ALTER TABLE samples ADD COLUMN periods VARCHAR[]",
             "ALTER TABLE samples ADD COLUMN submission_ids INTEGER[]",

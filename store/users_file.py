@@ -6,7 +6,7 @@ inbox`` names the inbox folder; ``[access] mode = "local"`` chooses working with
 the dashboard listens (store.access decides what they allow). Any other table or key is refused, naming it. Who may do
 what with those users is store.identity's concern.
 
-The file is not the database, but a change made by `add_user` is a state change like any other (findings.md, "Audit
+The file is not the database, but a change made by `add_user` is a state change like any other (docs/findings.md, "Audit
 trail"): it appends a "user.added" or "user.changed" event, never with the password or its hash.
 """
 

@@ -2,7 +2,7 @@
 through Playwright (never `playwright install`: nothing can be downloaded here), waiting for a render, what the browser
 reported (page errors, console errors), Streamlit widgets driven as a user drives them, screenshots.
 
-The recipe is engineering-notes.md, "Real-browser tests".
+The recipe is docs/architecture.md, "Real-browser tests".
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every action that changes state appends one audit event (findings.md, "Audit trail"), and nothing else does.
+"""Every action that changes state appends one audit event (docs/findings.md, "Audit trail"), and nothing else does.
 
 The permission table is the list of state-changing actions: a meta-test holds it to the events below, and two walks
 perform each action on real DuckDB files and check the events each step appended, in order."""
@@ -36,7 +36,7 @@ from tests.spot_demo import answer_all
 
 BELCALL = "Belcall Antwerpen BV"
 
-# The events each permission's service functions append (findings.md lists the actions that change state).
+# The events each permission's service functions append (docs/findings.md lists the actions that change state).
 AUDITED: dict[str, set[str]] = {
     "ingest a report": {"report.ingested", "report.resubmitted"},
     "save a mapping": {"mapping.saved"},

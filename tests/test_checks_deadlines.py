@@ -1,4 +1,4 @@
-"""Deadline, extension and refusal checks on tiny inline reports (checks.md "Statutory deadlines")."""
+"""Deadline, extension and refusal checks on tiny inline reports (docs/checks.md "Statutory deadlines")."""
 
 from __future__ import annotations
 

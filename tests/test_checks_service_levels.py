@@ -1,4 +1,4 @@
-"""Identity, contract service-level, repeat and training checks on tiny inline reports (checks.md)."""
+"""Identity, contract service-level, repeat and training checks on tiny inline reports (docs/checks.md)."""
 
 from __future__ import annotations
 

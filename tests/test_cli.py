@@ -1,4 +1,4 @@
-"""The `oversight` command: JSON contract (architecture.md), exit codes, messages, help with examples."""
+"""The `oversight` command: JSON contract (docs/architecture.md), exit codes, messages, help with examples."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`oversight deadline` and `oversight check`: the JSON contract of architecture.md and the refusals."""
+"""`oversight deadline` and `oversight check`: the JSON contract of docs/architecture.md and the refusals."""
 
 from __future__ import annotations
 

@@ -212,7 +212,7 @@ def test_submission_and_quarantine_sheets_hold_the_files_hashes_and_counts(demo,
 
 
 def test_a_month_whose_report_is_missing_can_be_exported_and_says_so(demo, tmp_path):
-    # Appelia sent no September report: the October check run flags report.missing (checks.md), naming the month.
+    # Appelia sent no September report: the October check run flags report.missing (docs/checks.md), naming the month.
     wb = export(demo, tmp_path, processor=APPELIA, period="2026-09")
     assert figures(wb)["Report"] == "missing"
     assert figures(wb)["Non-conformities"] == "no report for this month"

@@ -1,4 +1,4 @@
-"""`oversight findings ...`: the JSON interface (architecture.md), refusals as messages with exit code 2."""
+"""`oversight findings ...`: the JSON interface (docs/architecture.md), refusals as messages with exit code 2."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The findings lifecycle (findings.md): every allowed move, refusals naming the allowed ones, reasons, overdue."""
+"""The findings lifecycle (docs/findings.md): every allowed move, refusals naming the allowed ones, reasons, overdue."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from findings.lifecycle import (
 from findings.service import move
 from tests.test_findings_raise import PROCESSOR, raise_one
 
-# findings.md, "Lifecycle", written out: from -> the statuses it may move to.
+# docs/findings.md, "Lifecycle", written out: from -> the statuses it may move to.
 EXPECTED = {
     "open": ["notified", "dismissed"],
     "notified": ["remediation_planned", "dismissed"],

@@ -1,4 +1,4 @@
-"""Roles (findings.md): the service refuses users without the role, whatever the caller; the message is pinned."""
+"""Roles (docs/findings.md): the service refuses users without the role, whatever the caller; the message is pinned."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The Overview's numbers on the checked demo, each recomputed here from raw rows; and its pure KPI formulas.
 
 Reference values come from the raw cases (report_cases read row by row and counted in Python), the stored
-exceptions, and sample_reports/manifest.toml (submission dates; report due day 10 of the next month, checks.md).
+exceptions, and sample_reports/manifest.toml (submission dates; report due day 10 of the next month, docs/checks.md).
 """
 
 from __future__ import annotations

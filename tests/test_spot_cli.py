@@ -1,4 +1,4 @@
-"""`oversight sample ...`: every sub-command, its JSON contract (architecture.md) and its refusals."""
+"""`oversight sample ...`: every sub-command, its JSON contract (docs/architecture.md) and its refusals."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ def rubric_digest(items) -> str:
 def test_rubric_items_are_complete_and_unique() -> None:
     ids = [item.id for item in RUBRIC]
     assert ids == ["recognised", "identity", "timely", "substance", "escalation", "refusal_notice",
-                   "extension_notice", "minimisation"]  # spotchecks.md §3, in order
+                   "extension_notice", "minimisation"]  # docs/sampling.md, in order
     assert len(set(ids)) == len(ids)
     assert all(item.question.endswith("?") and item.clause for item in RUBRIC)
     assert RUBRICS[RUBRIC_VERSION] is RUBRIC

@@ -1,4 +1,4 @@
-"""Row rules: every reason code, skipped rows, and counts that add up (report-format.md guarantees)."""
+"""Row rules: every reason code, skipped rows, and counts that add up (docs/report-format.md guarantees)."""
 
 from __future__ import annotations
 
