@@ -21,8 +21,8 @@ websocket), script (the server running the page, as the browser sees it) and ren
 received). Every websocket frame the browser receives is decoded as Streamlit's ForwardMsg: the bytes, and the rows
 of each dataframe and chart (the Arrow tables inside them). Targets (issue 6, docs/architecture.md "Scale"): the
 first and filtered renders under 2 s, and no table or chart shipping more than a few thousand rows. Streamlit's
-own cost is measured the same way first (a page with only a title, and one with a 10-row table and chart). The machine is
-shared with other work: `--repeats` keeps the fastest of several runs and prints the slowest too, every visit
+own cost is measured the same way first (a page with only a title, and one with a 10-row table and chart). The
+machine is shared with other work: `--repeats` keeps the fastest of several runs and prints the slowest too, every visit
 records the load average, and `--quiet LOAD` waits before each page until the load is below LOAD.
 
     .venv/bin/python bench/dashboard.py [--cases 1000000] [--months 24] [--repeats 3] [--pages checks findings]
