@@ -74,28 +74,74 @@ def scope_of(con: duckdb.DuckDBPyConnection, processor: str | None, period: str 
 
 
 def plan(cur: duckdb.DuckDBPyConnection, processor: str | None, period: str | None,
-         as_of: date | None) -> tuple[dict[str, Profile], list[ScopeRow]]:
-    """Return the contract profile of each processor in scope and the reports to check, with profile and calendar."""
+         as_of: date | None, controller_country: str | None = None) -> tuple[dict[str, Profile], list[ScopeRow]]:
+    """Return the contract profile of each processor in scope and the reports to check, with profile and calendars
+    (the contract's for service levels; the controller's for statutory deadlines, docs/deadlines.md)."""
     targets = scope_of(cur, processor, period, as_of)
     profiles = {name: profile_for_processor(cur, name) for name in sorted({t[0] for t in targets})}
     scope = [ScopeRow(name, month, day, profiles[name].name, profiles[name].sha256,
-                      WorkingCalendar.from_spec(profiles[name].calendar)) for name, month, day in targets]
+                      WorkingCalendar.from_spec(profiles[name].calendar),
+                      WorkingCalendar.from_spec(profiles[name].statutory_spec(controller_country)[0]))
+             for name, month, day in targets]
     return profiles, scope
 
 
+# What building one report's sources can raise on values the database holds: DuckDB's own errors, and Python's date
+# arithmetic on a date near the calendar's ends (0001-01-01 - 31 days is an OverflowError; pandas' bounds are
+# ValueErrors).
+_REPORT_ERRORS = (duckdb.Error, ArithmeticError, ValueError)
+
+
 def load_sources(cur: duckdb.DuckDBPyConnection, profiles: dict[str, Profile], scope: list[ScopeRow],
-                 checks: Sequence[Check]) -> None:
-    """Create the run's temp tables on `cur`: scope, parameters, clauses, calendars and the cases source."""
-    load_scope(cur, scope, {n: p.parameters for n, p in profiles.items()},
-               {n: {c.id: p.clause_for_check(c.id) for c in checks} for n, p in profiles.items()})
+                 checks: Sequence[Check]) -> dict[tuple[str, str], str]:
+    """Create the run's temp tables on `cur`: scope, parameters, clauses, calendars and the cases source.
+
+    One bad report never stops the others (issue 18, item 3): if the sources cannot be built for the whole scope,
+    each report is tried alone, and those that fail alone are left out of _scope and returned, by (processor,
+    period), with the error. _clauses always covers every report, so their failed checks are stored too.
+    """
+    parameters = {n: p.parameters for n, p in profiles.items()}
+    clauses = {n: {c.id: p.clause_for_check(c.id) for c in checks} for n, p in profiles.items()}
+    try:
+        _build_sources(cur, scope, parameters, clauses)
+        return {}
+    except _REPORT_ERRORS:
+        pass
+    failed: dict[tuple[str, str], str] = {}
+    for report in scope:
+        try:
+            _build_sources(cur, [report], parameters, clauses)
+        except _REPORT_ERRORS as exc:
+            failed[(report.processor, report.period)] = _report_message(exc)
+    healthy = [s for s in scope if (s.processor, s.period) not in failed]
+    if healthy:
+        _build_sources(cur, healthy, parameters, clauses)
+    else:  # nothing to count: the clauses alone, for storing every report's errors
+        load_scope(cur, scope, parameters, clauses)
+    return failed
+
+
+def _build_sources(cur: duckdb.DuckDBPyConnection, scope: list[ScopeRow], parameters: dict[str, object],
+                   clauses: dict[str, dict[str, str]]) -> None:
+    load_scope(cur, scope, parameters, clauses)
     load_calendars(cur, scope)
     build_cases(cur)
 
 
+def _report_message(exc: Exception) -> str:
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (f"This report could not be checked ({detail}): a value in it is out of range or unreadable, often a "
+            "placeholder date such as 0001-01-01. Ask the processor for a corrected report and ingest it; the other "
+            "reports of the run were checked.")
+
+
 def run_checks(con: duckdb.DuckDBPyConnection, user: User, *, processor: str | None = None,
                period: str | None = None, as_of: date | None = None,
-               checks: Sequence[Check] = CHECKS) -> RunResult:
+               checks: Sequence[Check] = CHECKS, controller_country: str | None = None) -> RunResult:
     """Run every check on each current report in scope; one failing check never hides another.
+
+    Statutory deadlines count the holidays of `controller_country` (the configuration's ``[controller] country``)
+    unless a profile overrides it; None: each profile's calendar (docs/deadlines.md, "Whose holidays").
 
     Each report is checked on the state it gives of its cases, as of `as_of` (default: the last day of its period).
     The checks that read one source are counted together in one pass over it; then each keeps its offending rows.
@@ -105,14 +151,15 @@ def run_checks(con: duckdb.DuckDBPyConnection, user: User, *, processor: str | N
     started = datetime.now(UTC).replace(tzinfo=None)
     cur = con.cursor()  # temp tables live on this cursor only
     try:
-        profiles, scope = plan(cur, processor, period, as_of)
+        profiles, scope = plan(cur, processor, period, as_of, controller_country)
         seconds: dict[str, float] = {}
         tick = time.perf_counter()
-        load_sources(cur, profiles, scope, checks)
+        unbuilt = load_sources(cur, profiles, scope, checks)
         seconds["sources"] = time.perf_counter() - tick
+        healthy = [s for s in scope if (s.processor, s.period) not in unbuilt]
         counts: dict[str, Counts] = {}
         errors: dict[str, str] = {}
-        for source in dict.fromkeys(c.source for c in checks):
+        for source in dict.fromkeys(c.source for c in checks) if healthy else ():
             tick = time.perf_counter()
             found, failed = count_source(cur, source, [c for c in checks if c.source == source])
             counts |= found
@@ -124,7 +171,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, user: User, *, processor: str | N
         results: list[CheckResult] = []
         for check in checks:  # exceptions are appended check by check, in the order of `checks`
             tick = time.perf_counter()
-            results += _keep_offending(cur, check, scope, counts.get(check.id, {}), errors.get(check.id))
+            results += _keep_offending(cur, check, scope, counts.get(check.id, {}), errors.get(check.id),
+                                       unbuilt)
             seconds[check.id] = time.perf_counter() - tick
         return _store(cur, user, role, started, processor, period, as_of, profiles, scope, results, seconds)
     finally:
@@ -172,11 +220,15 @@ def _count(cur: duckdb.DuckDBPyConnection, source: str, checks: Sequence[Check])
 
 
 def _keep_offending(cur: duckdb.DuckDBPyConnection, check: Check, scope: list[ScopeRow], counts: Counts,
-                    error: str | None) -> list[CheckResult]:
+                    error: str | None, failed: dict[tuple[str, str], str] | None = None) -> list[CheckResult]:
     """Append the offending rows of a counted check to _exceptions and return its results per report.
 
-    A check that could not be counted (`error`) or whose rows cannot be kept is recorded with its error, not raised.
+    A check that could not be counted (`error`) or whose rows cannot be kept is recorded with its error, not raised;
+    a report whose sources could not be built (`failed`, left out of _scope) is recorded with its own error.
     """
+    failed = failed or {}
+    if len(failed) == len(scope):
+        return [CheckResult(check.id, s.processor, s.period, 0, 0, failed[(s.processor, s.period)]) for s in scope]
     if error is None:
         severity = check.severity_sql or "$severity"
         case_id = "NULL" if check.report_level else "case_id"
@@ -187,9 +239,10 @@ def _keep_offending(cur: duckdb.DuckDBPyConnection, check: Check, scope: list[Sc
         except duckdb.Error as exc:
             cur.execute("DELETE FROM _exceptions WHERE check_id = ?", [check.id])
             error = _message(exc)
-    if error is not None:
-        return [CheckResult(check.id, s.processor, s.period, 0, 0, error) for s in scope]
-    return [CheckResult(check.id, s.processor, s.period, *counts.get((s.processor, s.period), (0, 0)))
+    return [CheckResult(check.id, s.processor, s.period, 0, 0, failed[(s.processor, s.period)])
+            if (s.processor, s.period) in failed
+            else CheckResult(check.id, s.processor, s.period, 0, 0, error) if error is not None
+            else CheckResult(check.id, s.processor, s.period, *counts.get((s.processor, s.period), (0, 0)))
             for s in scope]
 
 
@@ -200,8 +253,9 @@ def _message(exc: duckdb.Error) -> str:
 def _store(cur: duckdb.DuckDBPyConnection, user: User, role: str, started: datetime, processor: str | None,
            period: str | None, as_of: date | None, profiles: dict[str, Profile], scope: list[ScopeRow],
            results: list[CheckResult], seconds: dict[str, float]) -> RunResult:
+    statutory = {s.processor: s.statutory_calendar.label for s in scope}
     profile_facts = {name: {"profile": p.name, "sha256": p.sha256, "calendar": WorkingCalendar.from_spec(
-        p.calendar).label} for name, p in profiles.items()}
+        p.calendar).label, "statutory_calendar": statutory.get(name)} for name, p in profiles.items()}
     errors = sum(1 for r in results if r.error)
     by_report = {(s.processor, s.period): s for s in scope}
     with transaction(cur):
