@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from app import state
+from app.text import literal
 from casefile.record import case_record
 from casefile.versions import FIELDS, plain
 from ingest.queries import processors
@@ -55,7 +56,7 @@ def _lookup(ctx: state.Context) -> None:
 
 def _show(record: dict[str, object]) -> None:
     versions: list[dict[str, object]] = record["versions"]  # type: ignore[assignment]
-    st.subheader(f"{record['case_id']} · {record['processor']}")
+    st.subheader(f"{literal(record['case_id'])} · {literal(record['processor'])}")
     st.caption("This page's address opens this case for anyone who may read the dashboard.")
     st.markdown(f"**Values in every submission that listed it** ({len(versions)}); a marked value changed from the "
                 "submission before.")

@@ -11,6 +11,7 @@ import streamlit as st
 
 from app import filters, state
 from app.links import linked
+from app.text import literal
 from checks.catalog import BY_ID, CHECKS
 from checks.contract import Clause, Profile, profile_for_processor
 from checks.queries import (
@@ -57,7 +58,7 @@ def _run_section(ctx: state.Context, processor: str | None, period: str | None) 
         st.caption("A compliance officer or an auditor runs the checks; you see the results of their latest run.")
         return
     with st.container(border=True):
-        scope = f"{processor or 'every processor'}, {period or 'every period'}"
+        scope = f"{literal(processor) if processor else 'every processor'}, {period or 'every period'}"
         left, right = st.columns([1, 2], vertical_alignment="bottom")
         as_of = left.date_input(
             "As of", value=period_bounds(period)[1] if period else None, format="YYYY-MM-DD",
@@ -126,14 +127,15 @@ def _run_state(ctx: state.Context, processor: str, period: str) -> bool:
     with ctx.cursor() as cur:
         status = report_status(cur, processor, period)
     if not status["has_report"]:
-        st.info(f"No report for {processor}, {period} yet — upload it on the Reports page.", icon=":material/inbox:")
+        st.info(f"No report for {literal(processor)}, {period} yet — upload it on the Reports page.",
+                icon=":material/inbox:")
         return False
     if status["run_id"] is None:
         who = ("run the checks above" if state.allowed(ctx, "run the checks")
                else "a compliance officer or an auditor can run them")
         st.info(f"No check run for this period yet — {who}.", icon=":material/rule:")
         return False
-    st.caption(f"Check run {status['run_id']} by {status['checked_by']}, finished "
+    st.caption(f"Check run {status['run_id']} by {literal(status['checked_by'])}, finished "
                f"{status['checked_at']:%Y-%m-%d %H:%M} UTC, as of {status['as_of']}. Select a check to see its "
                "offending cases.")
     if status["stale"]:
@@ -224,7 +226,7 @@ def _runs_section(ctx: state.Context, processor: str) -> None:
         runs = list_runs(cur, processor, limit=20)
     if not runs:
         return
-    with st.expander(f"Check runs that included {processor} ({len(runs)} newest)"):
+    with st.expander(f"Check runs that included {literal(processor)} ({len(runs)} newest)"):
         st.dataframe(pd.DataFrame([{
             "run": r["run_id"], "finished": r["finished_at"], "by": r["user_name"],
             "scope": f"{r['processor'] or 'all processors'}, {r['period'] or 'all periods'}",
@@ -250,16 +252,17 @@ def render() -> None:
         with ctx.cursor() as cur:
             period = latest_period(cur, processor)
         if period:
-            st.caption(f"No period chosen: showing {processor}'s latest report, {period}. Pick another in the sidebar.")
+            st.caption(f"No period chosen: showing {literal(processor)}'s latest report, {period}. Pick another in the "
+                       "sidebar.")
     _run_section(ctx, processor, period)
     if not processor:
         st.info("Pick a processor in the sidebar to see its checks.", icon=":material/filter_alt:")
         st.stop()
     if not period:
-        st.info(f"No report for {processor} yet — upload it on the Reports page.", icon=":material/inbox:")
+        st.info(f"No report for {literal(processor)} yet — upload it on the Reports page.", icon=":material/inbox:")
         st.stop()
     profile = _profile(ctx, processor)
-    st.subheader(f"Every check: {processor}, {period}")
+    st.subheader(f"Every check: {literal(processor)}, {period}")
     if _run_state(ctx, processor, period):
         selected = _table_section(ctx, processor, period, profile)
         if selected:

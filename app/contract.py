@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app import filters, state
+from app.text import literal
 from checks.calendar import WorkingCalendar
 from checks.contract import (
     DEFAULT_PROFILE,
@@ -103,8 +104,12 @@ def _profile_section(profile: Profile) -> None:
         st.markdown(profile.description)
 
 
-def _calendar_section(profile: Profile) -> None:
+def _calendar_section(profile: Profile, controller_country: str | None) -> None:
     st.subheader("Holiday calendar")
+    statutory, why = profile.statutory_spec(controller_country)
+    st.caption(f"Statutory deadlines (Art. 12: the month, the extension, the identity pause) count the holidays of "
+               f"**{statutory.label()}** ({why}): Reg. 1182/71 counts those of the State where the action is taken, "
+               "the controller's. The service levels' working days count the contract calendar below.")
     spec = profile.calendar
     left, middle, right = st.columns(3)
     left.metric("Country", spec.country)
@@ -143,11 +148,12 @@ def _coverage_section(ctx: state.Context, processor: str, period: str | None, pr
     with ctx.cursor() as cur:
         coverage = clause_coverage(cur, processor, period, profile)
     if period is None:
-        st.info(f"No report for {processor} yet — upload it on the Reports page; until then nothing is tested.",
+        st.info(f"No report for {literal(processor)} yet — upload it on the Reports page; until then nothing is "
+                "tested.",
                 icon=":material/inbox:")
     elif not any(e.run_id for c in coverage.clauses for e in c.evidence):
-        st.info(f"No check run for {processor}, {period} yet — run the checks on the Checks page. Until then only "
-                "spot-check reviews count as tests.", icon=":material/rule:")
+        st.info(f"No check run for {literal(processor)}, {period} yet — run the checks on the Checks page. Until "
+                "then only spot-check reviews count as tests.", icon=":material/rule:")
     if coverage.other_profile_runs:
         versions = ", ".join(f"{name} `{sha[:SHORT_SHA]}`" for name, sha in coverage.other_profile_runs)
         st.warning(f"The latest checks of {period} ran under another version of the contract profile ({versions}); "
@@ -192,11 +198,12 @@ def _coverage_section(ctx: state.Context, processor: str, period: str | None, pr
 
 def _link_section(ctx: state.Context, processor: str, linked: str) -> None:
     if not state.allowed(ctx, LINK):
-        st.caption(f"{processor} is held to profile **{linked}**. A compliance officer links processors to profiles.")
+        st.caption(f"{literal(processor)} is held to profile **{literal(linked)}**. A compliance officer links "
+                   "processors to profiles.")
         return
     names = list_profiles()
     with st.form("contract_link"):
-        chosen = st.selectbox(f"Contract profile of {processor}", names,
+        chosen = st.selectbox(f"Contract profile of {literal(processor)}", names,
                               index=names.index(linked) if linked in names else None,
                               help="Its next check runs use this profile; the link is audited.")
         if st.form_submit_button("Link", icon=":material/link:") and chosen:
@@ -275,10 +282,10 @@ def render() -> None:
         with ctx.cursor() as cur:
             period = latest_period(cur, processor)
         if period:
-            st.caption(f"No period chosen: showing {processor}'s latest report, {period}. Pick another in the "
+            st.caption(f"No period chosen: showing {literal(processor)}'s latest report, {period}. Pick another in the "
                        "sidebar.")
     profile = None
-    with state.user_errors(f"The contract profile of {processor} cannot be used: "), ctx.cursor() as cur:
+    with state.user_errors(f"The contract profile of {literal(processor)} cannot be used: "), ctx.cursor() as cur:
         profile = profile_for_processor(cur, processor)
     if profile is None:  # still offer the link form and the file, to mend it
         with ctx.cursor() as cur:
@@ -287,7 +294,7 @@ def render() -> None:
     else:
         linked = profile.name
         _profile_section(profile)
-        _calendar_section(profile)
+        _calendar_section(profile, ctx.config.controller_country)
         _parameters_section(profile)
         _coverage_section(ctx, processor, period, profile)
     st.subheader("Link and edit")

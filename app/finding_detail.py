@@ -10,6 +10,7 @@ import streamlit as st
 
 from app import state
 from app.links import linked
+from app.text import literal
 from findings import queries
 from findings.lifecycle import Response, Status, allowed_moves
 from findings.service import assign, move, respond
@@ -44,11 +45,11 @@ def _history_table(history: list[dict[str, object]]) -> pd.DataFrame:
 
 
 def _summary(f: dict[str, object]) -> None:
-    st.subheader(f"{f['finding_id']} · {f['title']}")
+    st.subheader(f"{f['finding_id']} · {literal(f['title'])}")
     flag = " · **overdue**" if f["overdue"] else ""
-    st.markdown(f"**{STATUS_LABELS[str(f['status'])]}**{flag} · severity **{f['severity']}** · {f['processor']}, "
-                f"{f['period']} · clause **{f['clause']}** · due {f['due_on'] or '—'} · owner "
-                f"{f['owner'] or 'unassigned'} · source `{f['source']}`")
+    st.markdown(f"**{STATUS_LABELS[str(f['status'])]}**{flag} · severity **{f['severity']}** · "
+                f"{literal(f['processor'])}, {f['period']} · clause **{f['clause']}** · due {f['due_on'] or '—'} · "
+                f"owner {literal(f['owner']) if f['owner'] else 'unassigned'} · source `{f['source']}`")
     if f["description"]:
         st.markdown(str(f["description"]))
     if f["status_reason"]:

@@ -12,6 +12,7 @@ import streamlit as st
 
 from app import filters, state
 from app.finding_detail import PAGE, STATUS_LABELS, detail, unsaved_notes
+from app.text import literal
 from exports.letter import PERMISSION as LETTER_PERMISSION
 from exports.letter import letter_bytes, letter_file_name
 from exports.pack import PERMISSION as PACK_PERMISSION
@@ -70,7 +71,7 @@ def _summarise(results: list[Raised]) -> str:
 
 
 def _raise_from_checks(ctx: state.Context, processor: str | None, period: str | None) -> None:
-    scope = " · ".join(v for v in (processor, period) if v) or "all processors and periods"
+    scope = " · ".join(literal(v) for v in (processor, period) if v) or "all processors and periods"
     st.caption(f"One finding per processor, period and check from the newest check results ({scope}): critical "
                "exceptions become critical, major high, minor medium; info is not raised. Raising again adds new cases "
                "to the open finding.")

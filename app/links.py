@@ -7,6 +7,8 @@ from urllib.parse import quote, urlencode
 import pandas as pd
 import streamlit as st
 
+from app.text import literal
+
 CASE_PAGE = "case"  # the Case page's url_path (dashboard.py)
 LINK = "_case_page"  # the hidden column that holds a table's case URLs
 
@@ -18,7 +20,7 @@ def case_url(processor: str, case_id: str) -> str:
 
 def case_link(processor: str, case_id: str) -> str:
     """A Markdown link to the case, labelled with its id."""
-    return f"[{case_id}]({case_url(processor, case_id)})"
+    return f"[{literal(case_id)}]({case_url(processor, case_id)})"
 
 
 def linked(frame: pd.DataFrame, id_column: str, processor: str | pd.Series) -> tuple[pd.DataFrame, dict, list[str]]:

@@ -19,6 +19,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from app import filters, state
+from app.text import literal
 from checks.runner import run_checks
 from metrics import kpi
 from metrics.attention import Page, all_clear, attention
@@ -268,7 +269,7 @@ def render() -> None:
         st.warning(problem, icon=":material/gavel:")
     params = {"processor": processor, "period": period}
     month = data.month()
-    st.subheader(f"{processor or 'All processors'}, {kpi.month_label(period)}")
+    st.subheader(f"{literal(processor) if processor else 'All processors'}, {kpi.month_label(period)}")
     if not month["checked"].any():
         st.info(f"No check run for {kpi.month_label(period)} yet — run the checks on the Checks page to see answers "
                 "on time, due and overdue cases, non-conformities and report timeliness.", icon=":material/rule:")

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app import state
+from app.text import literal
 from checks.profiles import list_profiles
 from registry.processors import Processor, list_processors, register_processor, update_processor
 
@@ -74,7 +75,7 @@ def _edit_form(ctx: state.Context, processors: list[Processor]) -> None:
             with state.user_errors(), ctx.cursor() as cur:
                 update_processor(cur, ctx.user, chosen, profile=profile, country=country, language=language,
                                  contacts=_contacts(contacts))
-                state.done(PAGE, f"{chosen} saved.")
+                state.done(PAGE, f"{literal(chosen)} saved.")
 
 
 def render() -> None:
@@ -93,8 +94,8 @@ def render() -> None:
         st.info("No processor yet — add one below, or upload its first report on the Reports page (you are asked "
                 "which contract profile applies).", icon=":material/domain_add:")
     if not state.allowed(ctx, "link a processor to a contract profile"):
-        st.caption(f"Adding and editing processors needs the compliance officer role; {ctx.user.name} can read the "
-                   "register.")
+        st.caption(f"Adding and editing processors needs the compliance officer role; {literal(ctx.user.name)} can "
+                   "read the register.")
         return
     if processors:
         _edit_form(ctx, processors)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app import filters, spot_review, state
 from app.links import linked
+from app.text import literal
 from ingest.queries import periods
 from ingest.vocabulary import VOCABULARIES
 from spotchecks.commitments import commit_seed
@@ -72,7 +73,7 @@ def _draw_section(ctx: state.Context, processor: str, months: list[str], plan: P
     if not months:
         st.info("Pick at least one month of the population above to draw a sample.", icon=":material/event:")
         return
-    with st.expander(f"Draw a sample from {processor}, {', '.join(months)}", expanded=True):
+    with st.expander(f"Draw a sample from {literal(processor)}, {', '.join(months)}", expanded=True):
         cols = st.columns(4)
         method = cols[0].selectbox("Method", list(Method), key="spot_method")
         by = cols[1].selectbox("Stratify by", STRATA_COLUMNS, key="spot_by", disabled=method is not Method.stratified)
@@ -175,7 +176,8 @@ def _progress(items: list[dict[str, object]]) -> list[dict[str, object]]:
 def _sample_section(ctx: state.Context, sample_id: str, sample: dict[str, object],
                     items: list[dict[str, object]], active: list[dict[str, object]]) -> None:
     st.markdown(f"#### Seed `{sample['seed']}`")
-    st.caption(f"Drawn {sample['drawn_at']:%Y-%m-%d %H:%M} UTC by {sample['drawn_by']} from {sample['processor']} "
+    st.caption(f"Drawn {sample['drawn_at']:%Y-%m-%d %H:%M} UTC by {literal(sample['drawn_by'])} from "
+               f"{literal(sample['processor'])} "
                f"{', '.join(sample['periods'])} (submission {', '.join(map(str, sample['submission_ids']))}): "  # type: ignore[arg-type, call-overload]
                f"population {sample['population_size']} "
                f"cases, fingerprint `{sample['fingerprint']}`, method {sample['method']}. Anyone can re-draw it "

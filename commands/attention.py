@@ -21,7 +21,7 @@ PAGE_TITLES = {"reports": "Reports", "checks": "Checks", "findings": "Findings"}
 
 def plain(markdown: str) -> str:
     """The sentence without its Markdown emphasis (the dashboard bolds the who and how many)."""
-    return re.sub(r"\*\*(.+?)\*\*", r"\1", markdown)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", re.sub(r"(?<!\\)\*\*(.+?)(?<!\\)\*\*", r"\1", markdown))
 
 
 def attention(

@@ -20,6 +20,7 @@ from enum import StrEnum
 import duckdb
 import pandas as pd
 
+from app.text import literal
 from ingest.queries import processors
 from metrics.kpi import default_window, month_label, on_time_rate, percent
 from metrics.overview import Overview, load, months_with_data
@@ -51,7 +52,7 @@ class Point:
 def _names(rows: Iterable[tuple[str, int]]) -> str:
     """ "A (2), B (1)", most first, then by name."""
     ranked = sorted(rows, key=lambda r: (-r[1], r[0]))
-    return ", ".join(f"{name} ({n})" for name, n in ranked)
+    return ", ".join(f"{literal(name)} ({n})" for name, n in ranked)
 
 
 def _count(value: object) -> int:
@@ -75,7 +76,7 @@ def _reports(data: Overview) -> list[Point]:
         parts = ([f"no report for **{', '.join(missing)}** (report.missing)"] if missing else []) + \
                 ([f"the report for **{', '.join(late)}** came in after the contract's due day (report.late)"]
                  if late else [])
-        points.append(Point(f"**{processor}**: {'; '.join(parts)}.", Page.REPORTS, "Submission history",
+        points.append(Point(f"**{literal(processor)}**: {'; '.join(parts)}.", Page.REPORTS, "Submission history",
                             _filter([str(processor)])))
     return points
 
@@ -95,7 +96,7 @@ def _deadlines(data: Overview) -> list[Point]:
             if _count(r.late_offending)]
     if late:
         total = sum(n for _, n, _ in late)
-        rates = ", ".join(f"{p} {percent(on_time_rate(tested, n))} on time ({n} late)"
+        rates = ", ".join(f"{literal(p)} {percent(on_time_rate(tested, n))} on time ({n} late)"
                           for p, n, tested in sorted(late, key=lambda r: (-r[1], r[0])))
         points.append(Point(
             f"**{total} answer{'s' if total != 1 else ''} sent late** in {label} (deadline.late_response): "
