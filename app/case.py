@@ -115,7 +115,7 @@ def render() -> None:
         _lookup(ctx)
         return
     with state.user_errors(), ctx.cursor() as cur:
-        record = case_record(cur, processor, case_id)
+        record = case_record(cur, processor, case_id, ctx.config.controller_country)
         _show(record)
     if st.button("Look up another case", key="case_other"):
         st.query_params.clear()

@@ -70,7 +70,8 @@ def _run_section(ctx: state.Context, processor: str | None, period: str | None) 
                     ctx.cursor() as cur:
                 try:
                     result = run_checks(cur, ctx.user, processor=processor, period=period,
-                                        as_of=as_of if isinstance(as_of, date) else None)
+                                        as_of=as_of if isinstance(as_of, date) else None,
+                                        controller_country=ctx.config.controller_country)
                 except OversightError:
                     status.update(label="The checks were not run", state="error")
                     raise

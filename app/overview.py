@@ -60,7 +60,7 @@ def _first_look(ctx: state.Context) -> None:
             return
     with st.spinner("First start: running the checks on the demo reports…"), state.user_errors(), \
             ctx.cursor() as cur:
-        run_checks(cur, ctx.user)
+        run_checks(cur, ctx.user, controller_country=ctx.config.controller_country)
 
 
 def _months_filter(months: list[str]) -> tuple[str, str]:

@@ -58,7 +58,7 @@ def review_section(ctx: state.Context, sample_id: str, processor: str, active: l
         shown = {k: facts.get(k) for k in FACTS if facts.get(k) not in (None, "")}
         if facts.get("received_on"):
             with state.user_errors("Deadlines not shown: "), ctx.cursor() as cur:
-                shown.update(case_deadlines(cur, processor, facts))
+                shown.update(case_deadlines(cur, processor, facts, ctx.config.controller_country))
         st.dataframe(pd.DataFrame({"fact": list(shown), "value": [str(v) for v in shown.values()]}),
                      hide_index=True, width="stretch", key="spot_facts")
         for e in facts.get("exceptions") or []:  # type: ignore[union-attr]

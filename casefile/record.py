@@ -20,15 +20,19 @@ from checks.contract import profile_for_processor
 from store.db import rows
 
 
-def case_record(con: duckdb.DuckDBPyConnection, processor: str, case_id: str) -> dict[str, object]:
-    """Everything known about one case of one processor; CaseNotFound when no report lists it."""
+def case_record(con: duckdb.DuckDBPyConnection, processor: str, case_id: str,
+                controller_country: str | None = None) -> dict[str, object]:
+    """Everything known about one case of one processor; CaseNotFound when no report lists it.
+
+    Its deadlines count the holidays the check runs count: `controller_country`'s (the configuration's
+    ``[controller] country``) unless the profile overrides it (docs/deadlines.md, "Whose holidays")."""
     listed = versions(con, processor, case_id)
     if not listed:
         raise CaseNotFound(f"No report of {processor} lists case {case_id}. Check the case id and the processor "
                            "(`oversight cases --processor NAME` lists the current cases).")
     current = next((v for v in reversed(listed) if v["status"] == "current"), listed[-1])
     profile = profile_for_processor(con, processor)
-    deadlines = explain(current, WorkingCalendar.from_spec(profile.calendar),
+    deadlines = explain(current, WorkingCalendar.from_spec(profile.statutory_spec(controller_country)[0]),
                         id_request_within_days=profile.parameters.id_request_within_days,
                         extension_requires_reason=bool(getattr(profile.parameters, "extension_requires_reason",
                                                                False)))

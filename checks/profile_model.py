@@ -81,6 +81,20 @@ class Profile:
     # The processor's customer references (a regular expression); ingest stores any cell matching it as its
     # pseudonym, wherever it lands (docs/report-format.md, "Pseudonymous").
     data_subject_ref_pattern: str | None = None
+    # `[statutory_calendar]`: whose holidays the statutory (Art. 12) deadlines count when this contract says so;
+    # None: the controller's country (`[controller] country`), else `calendar` (docs/deadlines.md, "Whose holidays").
+    statutory_calendar: CalendarSpec | None = None
+
+    def statutory_spec(self, controller_country: str | None) -> tuple[CalendarSpec, str]:
+        """The calendar of the statutory deadlines and why: the profile's override, else the controller's country
+        (with this profile's subdivision and extra dates when it is the same country), else the contract calendar."""
+        if self.statutory_calendar is not None:
+            return self.statutory_calendar, f"profile {self.name}, [statutory_calendar]"
+        if controller_country is None:
+            return self.calendar, f"profile {self.name}, [calendar]: no [controller] country is configured"
+        if controller_country == self.calendar.country:
+            return self.calendar, "the controller's country, [controller] country"
+        return CalendarSpec(controller_country, None, ()), "the controller's country, [controller] country"
 
     def clause_for_check(self, check_id: str) -> str:
         """Return the clause a check's exceptions are logged against under this contract."""
@@ -97,6 +111,10 @@ class Profile:
             "calendar": {"country": self.calendar.country, "subdivision": self.calendar.subdivision,
                          "extra_dates": [d.isoformat() for d in self.calendar.extra_dates],
                          "label": self.calendar.label()},
+            "statutory_calendar": None if self.statutory_calendar is None else {
+                "country": self.statutory_calendar.country, "subdivision": self.statutory_calendar.subdivision,
+                "extra_dates": [d.isoformat() for d in self.statutory_calendar.extra_dates],
+                "label": self.statutory_calendar.label()},
             "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.parameters).items()},
             "finding_due_days": dict(self.finding_due_days),
             "data_subject_ref_pattern": self.data_subject_ref_pattern,
@@ -114,19 +132,19 @@ def _missing(file: str, key: str) -> InvalidProfile:
                           f"Add it, or start the file with extends = \"{DEFAULT_PROFILE}\" to inherit it.")
 
 
-def _calendar(cal: dict[str, Any], file: str) -> CalendarSpec:
+def _calendar(cal: dict[str, Any], file: str, table: str = "calendar") -> CalendarSpec:
     if "country" not in cal:
-        raise _missing(file, "calendar.country")
+        raise _missing(file, f"{table}.country")
     country, subdivision = cal["country"], cal.get("subdivision")
     supported = holidays.list_supported_countries()
     if country not in supported:
-        raise InvalidProfile(file, "calendar.country", f"'{country}' is not a country the holidays package knows",
+        raise InvalidProfile(file, f"{table}.country", f"'{country}' is not a country the holidays package knows",
                              f"{suggest(country, sorted(supported))}Use an ISO 3166 code such as BE, NL or FR.")
     if subdivision is not None:
         aliases = getattr(holidays.country_holidays(country), "subdivisions_aliases", {}) or {}
         known = [*supported[country], *aliases]
         if subdivision not in known:
-            raise InvalidProfile(file, "calendar.subdivision", f"'{subdivision}' is not a subdivision of {country}",
+            raise InvalidProfile(file, f"{table}.subdivision", f"'{subdivision}' is not a subdivision of {country}",
                                  f"{suggest(subdivision, known)}The subdivisions of {country} are: "
                                  f"{', '.join(supported[country]) or 'none'}.")
     return CalendarSpec(country, subdivision, tuple(cal.get("extra_dates", ())))
@@ -142,6 +160,8 @@ def build_profile(merged: dict[str, Any], path: Path) -> Profile:
         raise InvalidProfile(file, "name", f"is '{merged['name']}' but the file is {path.name}",
                              f"Processors are linked by name: set name = \"{path.stem}\" (the file name).")
     calendar = _calendar(merged.get("calendar", {}), file)
+    statutory = _calendar(merged["statutory_calendar"], file, "statutory_calendar") \
+        if "statutory_calendar" in merged else None
     params = merged.get("parameters", {})
     # A contract term must be stated; a parameter with a default from the law takes it when left out.
     for parameter in PARAMETERS:
@@ -176,7 +196,7 @@ def build_profile(merged: dict[str, Any], path: Path) -> Profile:
                            default=lambda d: d.isoformat())
     return Profile(
         name=merged["name"], title=merged["title"], description=merged.get("description", ""), path=path,
-        sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(), calendar=calendar,
+        sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(), calendar=calendar, statutory_calendar=statutory,
         parameters=Parameters(**{p.name: tuple(params[p.name]) if p.kind is Kind.LIST else params[p.name]
                                  for p in PARAMETERS}),
         clauses=register, check_clauses={c: mapped.get(c, ref) for c, ref in defaults.items()},

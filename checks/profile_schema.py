@@ -31,8 +31,8 @@ PARTS = ("SCC", "Annex", "Service levels")
 # parameters are the shared vocabularies of vocab/.
 FINDING_SEVERITIES = tuple(s.value for s in FindingSeverity)
 RUBRIC_ITEMS = tuple(ITEMS)
-TOP_KEYS = ("name", "title", "description", "extends", "calendar", "parameters", "finding_due_days", "checks",
-            "rubric", "tolerable_rates", "clauses", "data_subject_ref_pattern")
+TOP_KEYS = ("name", "title", "description", "extends", "calendar", "statutory_calendar", "parameters",
+            "finding_due_days", "checks", "rubric", "tolerable_rates", "clauses", "data_subject_ref_pattern")
 CALENDAR_KEYS = ("country", "subdivision", "extra_dates")
 CLAUSE_KEYS = ("ref", "title", "summary", "part")
 PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -225,12 +225,15 @@ def _normalised(data: dict[str, Any], file: str) -> dict[str, Any]:
         out["description"] = _text(data["description"], file, "description", empty=True)
     if "data_subject_ref_pattern" in data:
         out["data_subject_ref_pattern"] = _pattern(data["data_subject_ref_pattern"], file, "data_subject_ref_pattern")
-    if "calendar" in data:
-        cal = _table(data["calendar"], file, "calendar")
-        _known_keys(cal, CALENDAR_KEYS, file, "calendar.")
-        out["calendar"] = {k: _text(cal[k], file, f"calendar.{k}") for k in ("country", "subdivision") if k in cal}
-        if "extra_dates" in cal:
-            out["calendar"]["extra_dates"] = _extra_dates(cal["extra_dates"], file, "calendar.extra_dates")
+    # [calendar]: the contract's working days (service levels); [statutory_calendar]: overrides the controller's
+    # country for the statutory deadlines (docs/deadlines.md, "Whose holidays").
+    for table in ("calendar", "statutory_calendar"):
+        if table in data:
+            cal = _table(data[table], file, table)
+            _known_keys(cal, CALENDAR_KEYS, file, f"{table}.")
+            out[table] = {k: _text(cal[k], file, f"{table}.{k}") for k in ("country", "subdivision") if k in cal}
+            if "extra_dates" in cal:
+                out[table]["extra_dates"] = _extra_dates(cal["extra_dates"], file, f"{table}.extra_dates")
     if "parameters" in data:
         params = _table(data["parameters"], file, "parameters")
         _known_keys(params, tuple(PARAMETER_BY_NAME), file, "parameters.")

@@ -74,12 +74,15 @@ def scope_of(con: duckdb.DuckDBPyConnection, processor: str | None, period: str 
 
 
 def plan(cur: duckdb.DuckDBPyConnection, processor: str | None, period: str | None,
-         as_of: date | None) -> tuple[dict[str, Profile], list[ScopeRow]]:
-    """Return the contract profile of each processor in scope and the reports to check, with profile and calendar."""
+         as_of: date | None, controller_country: str | None = None) -> tuple[dict[str, Profile], list[ScopeRow]]:
+    """Return the contract profile of each processor in scope and the reports to check, with profile and calendars
+    (the contract's for service levels; the controller's for statutory deadlines, docs/deadlines.md)."""
     targets = scope_of(cur, processor, period, as_of)
     profiles = {name: profile_for_processor(cur, name) for name in sorted({t[0] for t in targets})}
     scope = [ScopeRow(name, month, day, profiles[name].name, profiles[name].sha256,
-                      WorkingCalendar.from_spec(profiles[name].calendar)) for name, month, day in targets]
+                      WorkingCalendar.from_spec(profiles[name].calendar),
+                      WorkingCalendar.from_spec(profiles[name].statutory_spec(controller_country)[0]))
+             for name, month, day in targets]
     return profiles, scope
 
 
@@ -134,8 +137,11 @@ def _report_message(exc: Exception) -> str:
 
 def run_checks(con: duckdb.DuckDBPyConnection, user: User, *, processor: str | None = None,
                period: str | None = None, as_of: date | None = None,
-               checks: Sequence[Check] = CHECKS) -> RunResult:
+               checks: Sequence[Check] = CHECKS, controller_country: str | None = None) -> RunResult:
     """Run every check on each current report in scope; one failing check never hides another.
+
+    Statutory deadlines count the holidays of `controller_country` (the configuration's ``[controller] country``)
+    unless a profile overrides it; None: each profile's calendar (docs/deadlines.md, "Whose holidays").
 
     Each report is checked on the state it gives of its cases, as of `as_of` (default: the last day of its period).
     The checks that read one source are counted together in one pass over it; then each keeps its offending rows.
@@ -145,7 +151,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, user: User, *, processor: str | N
     started = datetime.now(UTC).replace(tzinfo=None)
     cur = con.cursor()  # temp tables live on this cursor only
     try:
-        profiles, scope = plan(cur, processor, period, as_of)
+        profiles, scope = plan(cur, processor, period, as_of, controller_country)
         seconds: dict[str, float] = {}
         tick = time.perf_counter()
         unbuilt = load_sources(cur, profiles, scope, checks)
@@ -247,8 +253,9 @@ def _message(exc: duckdb.Error) -> str:
 def _store(cur: duckdb.DuckDBPyConnection, user: User, role: str, started: datetime, processor: str | None,
            period: str | None, as_of: date | None, profiles: dict[str, Profile], scope: list[ScopeRow],
            results: list[CheckResult], seconds: dict[str, float]) -> RunResult:
+    statutory = {s.processor: s.statutory_calendar.label for s in scope}
     profile_facts = {name: {"profile": p.name, "sha256": p.sha256, "calendar": WorkingCalendar.from_spec(
-        p.calendar).label} for name, p in profiles.items()}
+        p.calendar).label, "statutory_calendar": statutory.get(name)} for name, p in profiles.items()}
     errors = sum(1 for r in results if r.error)
     by_report = {(s.processor, s.period): s for s in scope}
     with transaction(cur):

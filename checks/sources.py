@@ -1,8 +1,9 @@
 """The temporary tables a check run reads (its *sources*), built in SQL for the run's scope.
 
 Temporary tables belong to one DuckDB connection: the runner builds them on a cursor of its own, so two runs (two
-dashboard sessions) never see each other's. Deadlines are computed here over a working-day calendar table built from
-each processor's contract profile; checks/calendar.py is the reference the tests hold this SQL to.
+dashboard sessions) never see each other's. Deadlines are computed here over working-day calendar tables: the
+statutory ones over the controller's calendar, the service levels over the contract profile's; checks/calendar.py is
+the reference the tests hold this SQL to.
 """
 
 from __future__ import annotations
@@ -30,15 +31,23 @@ class ScopeRow:
     profile: str
     profile_sha256: str
     calendar: WorkingCalendar
+    # The statutory (Art. 12) deadlines' calendar: the controller's (docs/deadlines.md, "Whose holidays"); None:
+    # the contract calendar above, which the service levels' working days always use.
+    statutory: WorkingCalendar | None = None
+
+    @property
+    def statutory_calendar(self) -> WorkingCalendar:
+        return self.statutory or self.calendar
 
 
 def load_scope(cur: duckdb.DuckDBPyConnection, scope: list[ScopeRow], parameters: dict[str, object],
                clauses: dict[str, dict[str, str]]) -> None:
     """Create _scope, _params (one row per processor) and _clauses (processor, check_id, clause)."""
     _from_frame(cur, "_scope", "SELECT processor, period, CAST(as_of AS DATE) AS as_of, profile, profile_sha256, "
-                "calendar FROM frame", pd.DataFrame([{
+                "calendar, statutory_calendar FROM frame", pd.DataFrame([{
                     "processor": s.processor, "period": s.period, "as_of": s.as_of, "profile": s.profile,
-                    "profile_sha256": s.profile_sha256, "calendar": s.calendar.key} for s in scope]))
+                    "profile_sha256": s.profile_sha256, "calendar": s.calendar.key,
+                    "statutory_calendar": s.statutory_calendar.key} for s in scope]))
     # One column per contract parameter, typed by its kind: DataFrame integers arrive as BIGINT, and DuckDB has no
     # DATE + BIGINT, so the day counts become INTEGER.
     _from_frame(cur, "_params", "SELECT processor, " + ", ".join(
@@ -80,7 +89,7 @@ def load_calendars(cur: duckdb.DuckDBPyConnection, scope: list[ScopeRow]) -> Non
     end = max([*highs, *(s.as_of for s in scope)])
     end = end + (end - start) + _CALENDAR_MARGIN
     frames = []
-    for cal in {s.calendar for s in scope}:
+    for cal in {c for s in scope for c in (s.calendar, s.statutory_calendar)}:
         days = working_days(cal, start, end)
         frames.append(pd.DataFrame({"calendar": cal.key, "day": [d for d, _ in days],
                                     "working": [w for _, w in days]}))
@@ -112,7 +121,7 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
                    -- (report.history_changed) cannot move them
                    coalesce(f.first_received_on, c.received_on) AS received_on,
                    c.received_on AS reported_received_on,
-                   s.as_of, s.calendar, p.* EXCLUDE (processor),
+                   s.as_of, s.calendar, s.statutory_calendar, p.* EXCLUDE (processor),
                    -- EDPB 01/2022 §159: the clock pauses only when ID was asked without undue delay
                    (c.id_requested_on >= coalesce(f.first_received_on, c.received_on)
                     AND c.id_requested_on - coalesce(f.first_received_on, c.received_on) <= p.id_request_within_days)
@@ -179,9 +188,11 @@ def build_cases(cur: duckdb.DuckDBPyConnection) -> None:
                lt.trained_on AS last_trained_on
         FROM paused b
         -- Reg. 1182/71 Art. 3(2)(c): DuckDB's month arithmetic clamps to the month end; then the pause; then roll
-        JOIN _workdays w1 ON w1.calendar = b.calendar
+        -- (Art. 3(4)) over the controller's holidays, the State where the action is taken; the service levels'
+        -- working days below count the contract calendar's
+        JOIN _workdays w1 ON w1.calendar = b.statutory_calendar
                          AND w1.day = CAST(b.received_on + INTERVAL 1 MONTH AS DATE) + b.paused_days
-        JOIN _workdays w3 ON w3.calendar = b.calendar
+        JOIN _workdays w3 ON w3.calendar = b.statutory_calendar
                          AND w3.day = CAST(b.received_on + INTERVAL 3 MONTH AS DATE) + b.paused_days
         JOIN _workdays r ON r.calendar = b.calendar AND r.day = b.received_on
         LEFT JOIN _nth fw ON fw.calendar = b.calendar AND fw.idx = r.idx + b.forward_working_days

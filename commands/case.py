@@ -33,9 +33,10 @@ def show(
     Example: oversight case show BC-260910-01 --processor "Belcall Antwerpen BV" --format json
     """
     from casefile.record import case_record
+    from store.users_file import load_config
 
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
-        record = case_record(con, processor, case_id)
+        record = case_record(con, processor, case_id, load_config(ctx.obj.config).controller_country)
         typer.echo(dumps(record) if format is DocFormat.json else text(record))
 
     run(ctx, work)

@@ -14,6 +14,7 @@ from checks.runner import run_checks
 from commands.common import Format, emit, parse_date_option, run
 from store.db import rows
 from store.identity import User
+from store.users_file import load_config
 
 EXCEPTION_FIELDS = ["check_id", "severity", "processor", "period", "case_id", "clause", "details"]
 
@@ -35,7 +36,9 @@ def check(
     day = parse_date_option(as_of, "--as-of")
 
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
-        result = run_checks(con, user, processor=processor, period=period, as_of=day)
+        # the configuration was read by ctx.obj.open(); its [controller] country picks the statutory calendar
+        controller = load_config(ctx.obj.config).controller_country
+        result = run_checks(con, user, processor=processor, period=period, as_of=day, controller_country=controller)
         found = rows(con, "SELECT check_id, severity, processor, period, case_id, clause, details FROM exceptions "
                           "WHERE run_id = ? ORDER BY processor, period, check_id, case_id", [result.run_id])
         for record in found:

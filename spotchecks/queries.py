@@ -129,14 +129,16 @@ def population_count(con: duckdb.DuckDBPyConnection, processor: str, period: str
     return int(row["n"])  # type: ignore[call-overload]
 
 
-def case_deadlines(con: duckdb.DuckDBPyConnection, processor: str, facts: dict[str, object]) -> dict[str, object]:
-    """The case's response deadlines under the processor's contract calendar (checks/calendar.py is the reference)."""
+def case_deadlines(con: duckdb.DuckDBPyConnection, processor: str, facts: dict[str, object],
+                   controller_country: str | None = None) -> dict[str, object]:
+    """The case's response deadlines under the statutory calendar: the controller's country unless the processor's
+    profile overrides it, else the profile's (docs/deadlines.md, "Whose holidays"; checks/calendar.py computes)."""
     from checks.calendar import WorkingCalendar, response_deadlines
     from checks.contract import profile_for_processor
 
     profile = profile_for_processor(con, processor)
     deadlines = response_deadlines(
-        facts["received_on"], WorkingCalendar.from_spec(profile.calendar),  # type: ignore[arg-type]
+        facts["received_on"], WorkingCalendar.from_spec(profile.statutory_spec(controller_country)[0]),  # type: ignore[arg-type]
         extension_notified_on=facts.get("extension_notified_on"),  # type: ignore[arg-type]
         id_requested_on=facts.get("id_requested_on"), id_received_on=facts.get("id_received_on"),  # type: ignore[arg-type]
         id_request_within_days=profile.parameters.id_request_within_days)

@@ -72,6 +72,9 @@ class Config:
     audit_key_file: Path | None = None
     # `[limits]`: how large a report file may be (store.limits).
     limits: Limits = field(default_factory=Limits)
+    # `[controller] country`: the controller's Member State (ISO code), whose public holidays the statutory
+    # (Art. 12) deadlines count (Reg. 1182/71; docs/deadlines.md). None: the contract profile's calendar.
+    controller_country: str | None = None
 
 
 class SignInFailed(OversightError):

@@ -3,8 +3,9 @@
 A user is a table ``[users.NAME]`` with ``roles = [...]`` and optionally ``email = "..."`` (how the organisation's
 identity provider names them) and ``password_hash = "scrypt$..."`` (for the dashboard's own sign-in form); ``[paths]
 inbox`` names the inbox folder; ``[access] mode = "local"`` chooses working without users, ``[server] address`` where
-the dashboard listens (store.access decides what they allow). Any other table or key is refused, naming it. Who may do
-what with those users is store.identity's concern.
+the dashboard listens (store.access decides what they allow); ``[controller] country`` the controller's Member State,
+whose holidays the statutory deadlines count (docs/deadlines.md). Any other table or key is refused, naming it. Who
+may do what with those users is store.identity's concern.
 
 The file is not the database, but a change made by `add_user` is a state change like any other (docs/findings.md, "Audit
 trail"): it appends a "user.added" or "user.changed" event, never with the password or its hash.
@@ -41,6 +42,7 @@ TABLES: dict[str, tuple[str, ...] | None] = {
     "paths": ("inbox", "audit_key_file"),
     "access": ("mode",),
     "server": ("address",),
+    "controller": ("country",),
     "limits": None,  # store.limits.parse_limits
 }
 USER_NAME = re.compile(r"[\w.@+-]{1,64}")
@@ -159,11 +161,25 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
                           "configured too. Remove the [access] table to sign users in, or the users to work "
                           "locally.")
     address = (data.get("server") or {}).get("address")
+    country = _controller_country((data.get("controller") or {}).get("country"), path)
     return Config(path=path, users=users, password_hashes=hashes, emails=emails,
                   inbox=Path(inbox) if inbox else None, local_mode=mode == LOCAL_MODE,
                   server_address=address.strip() if address else None,
                   audit_key_file=Path(audit_key) if audit_key else None,
-                  limits=parse_limits(data.get("limits"), path))
+                  limits=parse_limits(data.get("limits"), path), controller_country=country)
+
+
+def _controller_country(value: str | None, path: Path) -> str | None:
+    """The ``[controller] country`` as an ISO code the holidays package knows (None when not configured)."""
+    if value is None:
+        return None
+    import holidays  # here: reading the configuration must not load every country's calendar
+
+    code = value.strip().upper()
+    if code not in holidays.list_supported_countries():
+        raise ConfigError(f'{path}: [controller] country "{value}" is not a country the holidays package knows. '
+                          'Use the ISO 3166 code of the controller\'s Member State, e.g. country = "NL".')
+    return code
 
 
 def add_user(con: duckdb.DuckDBPyConnection, path: Path, name: str, roles: Sequence[str], *, acting: User,

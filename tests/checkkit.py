@@ -74,8 +74,9 @@ class Found:
 
 
 def run(con: duckdb.DuckDBPyConnection, *, period: str | None = None, as_of: str | None = None,
-        processor: str | None = None) -> Found:
-    result = run_checks(con, OFFICER, processor=processor, period=period, as_of=d(as_of) if as_of else None)
+        processor: str | None = None, controller_country: str | None = None) -> Found:
+    result = run_checks(con, OFFICER, processor=processor, period=period, as_of=d(as_of) if as_of else None,
+                        controller_country=controller_country)
     cur = con.cursor()
     columns = ["check_id", "severity", "processor", "period", "case_id", "clause", "details"]
     found = [dict(zip(columns, r, strict=True)) for r in cur.execute(

@@ -82,8 +82,9 @@ def write_workbook(folder: Path, name: str, cases: list[dict[str, object]],
 
 def check_file(con: duckdb.DuckDBPyConnection, key_path: Path, path: Path, period: str, *,
                as_of: str | None = None, submitted_on: date | None = None, processor: str = PROCESSOR,
-               quarantined: int = 0) -> Found:
-    """Ingest the file as the processor's report for `period` and run every check on it.
+               quarantined: int = 0, controller_country: str | None = None) -> Found:
+    """Ingest the file as the processor's report for `period` and run every check on it (statutory deadlines over
+    `controller_country`'s holidays, as the configuration's ``[controller] country`` gives them).
 
     The file must load with exactly `quarantined` rows quarantined, so that a case a test is about is never
     silently left out by a typo in its dates.
@@ -92,7 +93,7 @@ def check_file(con: duckdb.DuckDBPyConnection, key_path: Path, path: Path, perio
     result = ingest_report(con, path, user=OFFICER, key_path=key_path, processor=processor, period=period,
                            submitted_on=submitted_on or date(year + month // 12, month % 12 + 1, 5))
     assert result.rows_quarantined == quarantined, result.parts
-    return run(con, processor=processor, period=period, as_of=as_of)
+    return run(con, processor=processor, period=period, as_of=as_of, controller_country=controller_country)
 
 
 def contracts_with(folder: Path, replacements: dict[str, str]) -> Path:

@@ -127,6 +127,14 @@ def test_parameters_and_holidays_of_the_profile(officer_env):
     assert len(shown) == 10 and all(calendar.is_holiday(d) and d >= date.today() for d in shown["date"])
 
 
+def test_the_calendar_section_says_whose_holidays_the_statutory_deadlines_count(officer_env, tmp_path, monkeypatch):
+    at = open_contract(processor=BELCALL, period="2026-10")
+    assert "holidays of **BE** (profile default, [calendar]: no [controller] country is configured)" in text(at.caption)
+    (tmp_path / "oversight.toml").write_text('[controller]\ncountry = "NL"\n', encoding="utf-8")
+    at = open_contract(processor=BELCALL, period="2026-10")
+    assert "holidays of **NL** (the controller's country, [controller] country)" in text(at.caption)
+
+
 def test_upcoming_holidays_name_public_holidays_and_the_contracts_extra_dates():
     be = upcoming_holidays(load_profile("default").calendar, date(2026, 12, 20), 4)
     # Belgian public holidays: Christmas, New Year, then Easter Sunday and Monday 2027 (Easter on 28 March).

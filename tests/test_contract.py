@@ -73,6 +73,8 @@ def test_default_parameters_are_the_table_of_the_documentation():
 def test_default_calendar_is_belgium_public_holidays_as_documented():
     assert "| calendar | Belgium (`BE`), public holidays, no extra dates |" in _checks_md()
     assert load_profile("default").calendar == CalendarSpec("BE", None, ())
+    # statutory deadlines: the controller's country, not the processor's (issue 13, item 15)
+    assert load_profile("default").statutory_calendar is None
 
 
 def test_every_documented_check_maps_to_its_default_clause_and_the_clause_is_in_the_register():
