@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app import filters, state
+from app.text import literal
 from exports.pack import PERMISSION as PACK_PERMISSION
 from exports.pack import pack_bytes, pack_file_name
 from exports.scope import known_periods
@@ -137,7 +138,8 @@ def _trail_section(ctx: state.Context, wanted: audit.EventFilter, status: audit.
     with ctx.cursor() as cur:
         events = audit.list_events(cur, action=wanted.action, user=wanted.user, obj=wanted.obj, since=wanted.since,
                                    until=wanted.until, limit=PAGE_SIZE, offset=first)
-    st.caption(f"Events {first + 1}–{first + len(events)} of {total} ({selection_text(wanted)}), newest first.")
+    st.caption(f"Events {first + 1}–{first + len(events)} of {total} ({literal(selection_text(wanted))}), "
+               "newest first.")
     st.dataframe(events_table(events), hide_index=True, width="stretch", key="audit_events",
                  column_config={"at (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
     _downloads(ctx, wanted, status)

@@ -140,11 +140,11 @@ def mapping_form(key: str, preview: Preview, processor: str | None, saved_order:
         for part, header in unmapped:
             fields = CASE_FIELDS if part.part == "cases" else TRAINING_FIELDS
             options = [EXTRA, PERSONAL, *(f.name for f in fields if f.name not in part.columns)]
-            choices[header] = st.selectbox(f'"{header}"', options, format_func=_field_label,
+            choices[header] = st.selectbox(f'"{literal(header)}"', options, format_func=_field_label,
                                            key=f"{key}:map:{part.part}:{header}")
         order = st.radio("Dates in this report are written", DATE_ORDERS, index=DATE_ORDERS.index(saved_order),
                          format_func=DATE_ORDER_LABELS.get, horizontal=True, key=f"{key}:date_order")
-        who = f"for {processor}" if processor else "for the processor"
+        who = f"for {literal(processor)}" if processor else "for the processor"
         st.caption(f"These choices are saved {who} when the report is ingested, so its next report maps by itself.")
     return build_mapping(choices, order if order != saved_order else None)
 
@@ -160,7 +160,7 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
             found = first.facts.get("processor")
             processor = processor_input(item.key, existing, str(found.value) if found else None)
             if found:
-                st.caption(f"The {found.source} names the processor '{found.value}'.")
+                st.caption(f"The {found.source} names the processor '{literal(found.value)}'.")
         new_profile, registered = profile_input(ctx, item.key, processor)
         base = _inspect(ctx, item.path, processor) if processor and processor != item.processor else first
         st.caption(_detected_line(base))
@@ -226,9 +226,9 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
                     )
             except (StoreError, IngestError):
                 st.session_state.pop(preview_key, None)
-                status.update(label=f"{item.name}: refused, nothing was written", state="error")
+                status.update(label=f"{literal(item.name)}: refused, nothing was written", state="error")
                 raise
-            status.update(label=f"{item.name}: {result.status}", state="complete")
+            status.update(label=f"{literal(item.name)}: {result.status}", state="complete")
         if result.status == "preview":  # a resubmission: shown first, written only when confirmed
             st.session_state[preview_key] = result
             st.rerun()
@@ -244,14 +244,15 @@ def _reason_text(counts: dict[str, object]) -> str:
 
 def show_result(ctx: Context, result: IngestResult) -> None:
     """Show what happened to one file: status, counts with reasons, notes, changes and its quarantine."""
-    where = f"{result.processor}, {result.period}"
+    where = f"{literal(result.processor)}, {result.period}"
+    file = literal(result.file)
     if result.status == "loaded":
-        st.success(f"{result.file}: loaded as submission {result.submission_id} ({where}).", icon=":material/done:")
+        st.success(f"{file}: loaded as submission {result.submission_id} ({where}).", icon=":material/done:")
     elif result.status == "resubmission":
-        st.success(f"{result.file}: loaded as submission {result.submission_id}, a resubmission that supersedes the "
+        st.success(f"{file}: loaded as submission {result.submission_id}, a resubmission that supersedes the "
                    f"earlier report for {where} (kept in the history).", icon=":material/published_with_changes:")
     else:
-        st.info(f"{result.file}: duplicate. {' '.join(result.notes)}", icon=":material/copy_all:")
+        st.info(f"{file}: duplicate. {' '.join(result.notes)}", icon=":material/copy_all:")
         return
     cols = st.columns(4)
     cols[0].metric("Rows read", result.rows_read)
@@ -266,7 +267,7 @@ def show_result(ctx: Context, result: IngestResult) -> None:
     if result.declared_total is not None:
         st.caption(f"The report declares {result.declared_total} cases.")
     if result.extras:
-        st.caption(f"Kept as extra columns: {', '.join(result.extras)}.")
+        st.caption(f"Kept as extra columns: {', '.join(literal(x) for x in result.extras)}.")
     for note in result.notes:
         st.caption(note)
     if result.changes:
