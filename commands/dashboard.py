@@ -47,7 +47,9 @@ def _flag_value(value: Any) -> str:
 def streamlit_command(port: int, address: str, headless: bool, extra: list[str]) -> list[str]:
     """The full `python -m streamlit run` command line: packaged options, then this run's, then the user's."""
     args = [sys.executable, "-m", "streamlit", "run", str(dashboard_script()), *streamlit_options(),
-            "--server.port", str(port), "--server.headless", _flag_value(headless), "--server.address", address]
+            "--server.port", str(port), "--server.address", address]
+    if headless:  # otherwise Streamlit decides: it opens a browser where there is a display to open one on
+        args += ["--server.headless", "true"]
     return [*args, *extra]
 
 
