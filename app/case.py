@@ -8,6 +8,7 @@ events about it. `oversight case show` gives the same.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -74,36 +75,32 @@ def _show(record: dict[str, object]) -> None:
     st.markdown("\n".join(f"1. {step}" for step in deadlines["steps"]))  # type: ignore[attr-defined]
 
     left, right = st.columns(2)
-    left.markdown("**Exceptions in each check run**")
-    if record["exceptions"]:
-        left.dataframe(pd.DataFrame([{"run": e["run_id"], "at (UTC)": e["run_at"], "period": e["period"],
-                                      "check": e["check_id"], "severity": e["severity"], "clause": e["clause"],
-                                      "details": json.dumps(e["details"], ensure_ascii=False)}
-                                     for e in record["exceptions"]]),  # type: ignore[attr-defined]
-                       hide_index=True, width="stretch", key="case_exceptions")
-    else:
-        left.caption("No exception in any check run.")
-    right.markdown("**Sample reviews**")
-    if record["reviews"]:
-        right.dataframe(pd.DataFrame([{"sample": r["sample_id"], "item": r["item_id"], "answer": r["answer"],
-                                       "comment": r["comment"], "by": r["reviewer"], "at (UTC)": r["reviewed_at"],
-                                       "current": r["current"]} for r in record["reviews"]]),  # type: ignore[attr-defined]
-                        hide_index=True, width="stretch", key="case_reviews")
-    else:
-        right.caption("Not reviewed in any sample.")
-    st.markdown("**Findings**")
-    if record["findings"]:
-        st.dataframe(pd.DataFrame([{"finding": f["finding_id"], "status": f["status"], "severity": f["severity"],
-                                    "clause": f["clause"], "title": f["title"], "period": f["period"],
-                                    "due on": f["due_on"]} for f in record["findings"]]),  # type: ignore[attr-defined]
-                     hide_index=True, width="stretch", key="case_findings")
-    else:
-        st.caption("In no finding.")
+    _section(left, "Exceptions in each check run", [
+        {"run": e["run_id"], "at (UTC)": e["run_at"], "period": e["period"], "check": e["check_id"],
+         "severity": e["severity"], "clause": e["clause"], "details": json.dumps(e["details"], ensure_ascii=False)}
+        for e in record["exceptions"]], "No exception in any check run.", "case_exceptions")  # type: ignore[attr-defined]
+    _section(right, "Sample reviews", [
+        {"sample": r["sample_id"], "item": r["item_id"], "answer": r["answer"], "comment": r["comment"],
+         "by": r["reviewer"], "at (UTC)": r["reviewed_at"], "current": r["current"]}
+        for r in record["reviews"]], "Not reviewed in any sample.", "case_reviews")  # type: ignore[attr-defined]
+    _section(st, "Findings", [
+        {"finding": f["finding_id"], "status": f["status"], "severity": f["severity"], "clause": f["clause"],
+         "title": f["title"], "period": f["period"], "due on": f["due_on"]}
+        for f in record["findings"]], "In no finding.", "case_findings")  # type: ignore[attr-defined]
     with st.expander(f"Audit events about this case ({len(record['events'])})"):  # type: ignore[arg-type]
         st.dataframe(pd.DataFrame([{"#": e["seq"], "at (UTC)": e["occurred_at"], "user": e["user_name"],
                                     "action": e["action"], "object": e["object"]}
                                    for e in record["events"]]),  # type: ignore[attr-defined]
                      hide_index=True, width="stretch", key="case_events")
+
+
+def _section(where: Any, title: str, rows: list[dict[str, object]], empty: str, key: str) -> None:
+    """A titled table of the case's record, or a line saying there is nothing (the page's three record sections)."""
+    where.markdown(f"**{title}**")
+    if rows:
+        where.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=key)
+    else:
+        where.caption(empty)
 
 
 def render() -> None:
