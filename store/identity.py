@@ -16,7 +16,12 @@ from store.errors import ConfigError, OversightError, PermissionDenied
 from store.limits import Limits
 from store.passwords import AttemptLimit, dummy_verify, verify_password
 
+# The controller's own roles: the local user (no access control) has all of them.
 ROLES = ("compliance_officer", "auditor", "vendor_manager", "viewer")
+# Issue 15: a `processor` user is the call centre's own staff, bound to one processor of the register
+# (`[users.NAME] processor = "..."`); it holds no other role and sees only its processor's data (store/scope.py).
+PROCESSOR_ROLE = "processor"
+ALL_ROLES = (*ROLES, PROCESSOR_ROLE)
 
 # Which roles may perform each state-changing action (docs/findings.md, "Roles").
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -42,6 +47,15 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     # letter goes to the processor, which is the vendor manager's business ("export letters"). Viewers only read.
     "export the oversight pack": ("compliance_officer", "auditor", "vendor_manager"),
     "export a findings letter": ("compliance_officer", "vendor_manager"),
+    "send a letter": ("compliance_officer", "vendor_manager"),
+    # Issue 15: the processor at the table. It uploads its own reports (store/scope.py keeps it to its own
+    # processor), answers evidence requests and responds to notified findings; our side asks and decides.
+    "upload a report as the processor": ("processor",),
+    "request evidence": ("compliance_officer", "auditor"),
+    "add evidence": ("processor", "compliance_officer", "auditor"),
+    "read evidence": ("processor", "compliance_officer", "auditor", "vendor_manager"),
+    "respond to a finding as the processor": ("processor",),
+    "decide on a processor response": ("compliance_officer", "vendor_manager"),
 }
 
 
@@ -52,6 +66,13 @@ class User:
     name: str
     roles: tuple[str, ...]
     access_control: bool = True
+    # The processor (register name) a `processor` user is bound to; None for the controller's own users, who see
+    # every processor. Set by store.scope.bind_processor from the register, never from what a page or option says.
+    processor: str | None = None
+
+    @property
+    def is_processor(self) -> bool:
+        return PROCESSOR_ROLE in self.roles
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,10 @@ class Config:
     # `[controller] country`: the controller's Member State (ISO code), whose public holidays the statutory
     # (Art. 12) deadlines count (Reg. 1182/71; docs/deadlines.md). None: the contract profile's calendar.
     controller_country: str | None = None
+    # Issue 15: user → the processor it is bound to, as the users file names it (`processor = "..."`), and the
+    # register id `oversight user add --processor` recorded with it (a rename in the register keeps the binding).
+    user_processors: dict[str, str] = field(default_factory=dict)
+    user_processor_ids: dict[str, int] = field(default_factory=dict)
 
 
 class SignInFailed(OversightError):
