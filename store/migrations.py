@@ -420,6 +420,26 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "ALTER TABLE processors ADD COLUMN updated_at TIMESTAMP",
         ],
     ),
+    (
+        11,
+        "letters: each letter sent to a processor, its bytes and SHA-256 (issue 15 item 5)",
+        [
+            # Issue 15: each sent letter is stored whole, so the copy in a dispute can be matched to its hash in the
+            # `letter.sent` audit event; kind is `findings` or an escalation step (findings/escalation.py).
+            """CREATE TABLE letters (
+                letter_id VARCHAR PRIMARY KEY,
+                processor VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                finding_ids VARCHAR[] NOT NULL,
+                language VARCHAR NOT NULL,
+                format VARCHAR NOT NULL,
+                sha256 VARCHAR NOT NULL,
+                bytes BLOB NOT NULL,
+                created_at TIMESTAMP NOT NULL,
+                created_by VARCHAR NOT NULL
+            )""",
+        ],
+    ),
 ]
 
 # Numbers may land out of order while several are written at once: the highest counts, and they apply in order.
