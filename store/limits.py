@@ -27,6 +27,8 @@ class Limits:
     max_columns: int = 200
     max_line_bytes: int = 1 * MB
     max_sheets: int = 20
+    # Issue 15: one evidence file or attachment (store/blobs.py); scans of a case file are a few MB each.
+    max_evidence_bytes: int = 20 * MB
 
 
 WHAT = {
@@ -36,6 +38,7 @@ WHAT = {
     "max_columns": "columns",
     "max_line_bytes": "bytes in one line",
     "max_sheets": "worksheets",
+    "max_evidence_bytes": "bytes in one evidence file",
 }
 KEYS = tuple(f.name for f in fields(Limits))
 

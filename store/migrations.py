@@ -440,6 +440,76 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        12,
+        "evidence on request: stored files by SHA-256, requests, their cases and the files sent (issue 15 item 3)",
+        [
+            # Issue 15: files live in the database so every dashboard process sees them and they fall under the
+            # same backup, retention and erasure as the rest (store/blobs.py). Stored once per content.
+            """CREATE TABLE blobs (
+                sha256 VARCHAR PRIMARY KEY,
+                bytes BLOB NOT NULL,
+                size BIGINT NOT NULL,
+                media_type VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL
+            )""",
+            # GDPR Art. 28(3)(h), SCC 7.6(b): what the auditor asked the processor for, for which cases, by when.
+            """CREATE TABLE evidence_requests (
+                request_id VARCHAR PRIMARY KEY,
+                sample_id VARCHAR NOT NULL,
+                processor VARCHAR NOT NULL,
+                period VARCHAR NOT NULL,
+                what VARCHAR NOT NULL,
+                due_on DATE NOT NULL,
+                requested_at TIMESTAMP NOT NULL,
+                requested_by VARCHAR NOT NULL,
+                status VARCHAR NOT NULL
+            )""",
+            """CREATE TABLE evidence_request_cases (
+                request_id VARCHAR NOT NULL,
+                case_id VARCHAR NOT NULL,
+                PRIMARY KEY (request_id, case_id)
+            )""",
+            # Appended, never updated: each file sent for a case, pointing at its bytes in `blobs`.
+            """CREATE TABLE evidence_files (
+                request_id VARCHAR NOT NULL,
+                case_id VARCHAR NOT NULL,
+                sha256 VARCHAR NOT NULL,
+                filename VARCHAR NOT NULL,
+                media_type VARCHAR NOT NULL,
+                size BIGINT NOT NULL,
+                added_at TIMESTAMP NOT NULL,
+                added_by VARCHAR NOT NULL
+            )""",
+        ],
+    ),
+    (
+        13,
+        "responses to findings by the processor, with attachments and the controller's decision (issue 15 item 4)",
+        [
+            # GDPR Art. 28(3)(h): the processor answers a notified finding on the record itself; the controller
+            # accepts or rejects each answer (findings/portal.py). Kept whole, never updated but for the decision.
+            "CREATE SEQUENCE finding_response_ids START 1",
+            """CREATE TABLE finding_responses (
+                response_id INTEGER PRIMARY KEY DEFAULT nextval('finding_response_ids'),
+                finding_id VARCHAR NOT NULL,
+                processor VARCHAR NOT NULL,
+                response VARCHAR NOT NULL CHECK (response IN ('accepted', 'partially_accepted', 'disputed')),
+                explanation VARCHAR NOT NULL,
+                plan VARCHAR,
+                planned_on DATE,
+                attachments VARCHAR[] NOT NULL,
+                submitted_at TIMESTAMP NOT NULL,
+                submitted_by VARCHAR NOT NULL,
+                decision VARCHAR CHECK (decision IS NULL OR decision IN ('accepted', 'rejected')),
+                decided_at TIMESTAMP,
+                decided_by VARCHAR,
+                decision_comment VARCHAR,
+                -- the names the files were sent under, in the order of `attachments` (blobs keep bytes, not names)
+                attachment_names VARCHAR[] NOT NULL
+            )""",
+        ],
+    ),
 ]
 
 # Numbers may land out of order while several are written at once: the highest counts, and they apply in order.
