@@ -3,6 +3,7 @@ huge sheet, too many sheets, a very wide CSV, a very long line. tests/test_limit
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from pathlib import Path
 
@@ -44,7 +45,8 @@ SST_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<si><t>Dossiernummer</t></si><si><t>Datum ontvangst</t></si>')
 
 
-def workbook(path: Path, *, sheets: int = 1, dimension: str = "A1:B1", shared_bytes: int = 0) -> Path:
+def workbook(path: Path, *, sheets: int = 1, dimension: str = "A1:B1", shared_bytes: int = 0,
+             zip64: bool = True) -> Path:
     """A minimal .xlsx: `sheets` worksheets declaring `dimension`, and shared strings padded to `shared_bytes` once
     unzipped (one string repeated: deflate shrinks it about a thousand times, as a shared-string bomb does)."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -58,7 +60,7 @@ def workbook(path: Path, *, sheets: int = 1, dimension: str = "A1:B1", shared_by
             rels="".join(SHEET_REL.format(n=n) for n in numbers)))
         for n in numbers:
             archive.writestr(f"xl/worksheets/sheet{n}.xml", SHEET.format(dimension=dimension))
-        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as shared:
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=zip64) as shared:
             shared.write(SST_HEAD.encode())
             block = b"<si><t>" + b"A" * 1_048_000 + b"</t></si>"
             written = 0
@@ -89,4 +91,22 @@ def long_line_csv(path: Path, line_bytes: int = 3 * 1024 * 1024) -> Path:
                     "BC-1;05-10-2026;Inzage;kort\n"
                     f"BC-2;05-10-2026;Inzage;{'x' * line_bytes}\n"
                     "BC-3;06-10-2026;Inzage;kort\n", encoding="utf-8")
+    return path
+
+
+def lying_bomb(path: Path, unzipped: int = 1_200 * 1024 * 1024, declared: int = 4_096) -> Path:
+    """A zip bomb whose directory lies: its shared strings unzip to `unzipped` bytes, but the central directory and
+    the local header both declare `declared` (the sum of the declared sizes passes any limit on them)."""
+    workbook(path, shared_bytes=unzipped, zip64=False)  # 32-bit sizes in both headers: under 4 GB
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        member = archive.getinfo("xl/sharedStrings.xml")
+    local = member.header_offset
+    data[local + 22: local + 26] = struct.pack("<L", declared)  # local header: uncompressed size
+    end = data.rfind(b"PK\x05\x06")
+    directory = struct.unpack_from("<L", data, end + 16)[0]
+    entry = data.index(b"xl/sharedStrings.xml", directory) - 46
+    assert data[entry: entry + 4] == b"PK\x01\x02"
+    data[entry + 24: entry + 28] = struct.pack("<L", declared)  # central directory: uncompressed size
+    path.write_bytes(bytes(data))
     return path
