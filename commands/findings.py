@@ -10,7 +10,7 @@ import duckdb
 import typer
 
 from commands.common import DocFormat, Format, dumps, emit, fail, parse_date_option, run
-from findings import queries
+from findings import portal, queries
 from findings.lifecycle import Response, Severity, Status
 from findings.raising import raise_from_checks, raise_from_reviews
 from findings.record import Raised
@@ -49,9 +49,22 @@ def _show_text(f: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def _print_one(con: duckdb.DuckDBPyConnection, finding_id: str, format: DocFormat) -> None:
+def _print_one(con: duckdb.DuckDBPyConnection, finding_id: str, format: DocFormat, user: User | None = None) -> None:
+    if user is not None and user.is_processor:  # issue 15: its own sent findings, no internal fields
+        mine = portal.finding_for_processor(con, user, finding_id)
+        typer.echo(dumps(mine) if format is DocFormat.json else "\n".join(
+            [f"{mine['finding_id']} [{mine['status']}] {mine['severity']} · {mine['period']} · {mine['clause']} · "
+             f"{mine['title']} · due {mine['due_on'] or '-'}",
+             *(_response_text(r) for r in mine["responses"])]))  # type: ignore[attr-defined]
+        return
     finding = queries.get_finding(con, finding_id)
-    typer.echo(dumps(finding) if format is DocFormat.json else _show_text(finding))
+    if user is not None:
+        finding["responses"] = portal.responses_for(con, user, finding_id)
+    text = _show_text(finding)
+    if finding.get("responses"):
+        text += "\n  processor's responses:\n" + "\n".join(
+            "    " + _response_text(r).replace("\n", "\n    ") for r in finding["responses"])  # type: ignore[attr-defined]
+    typer.echo(dumps(finding) if format is DocFormat.json else text)
 
 
 def _print_raised(con: duckdb.DuckDBPyConnection, results: list[Raised], format: DocFormat, empty: str) -> None:
@@ -167,7 +180,7 @@ def show_command(
 
     Example: oversight findings show F-2026-0007 --format json
     """
-    run(ctx, lambda con, user, path: _print_one(con, finding_id, format))
+    run(ctx, lambda con, user, path: _print_one(con, finding_id, format, user))
 
 
 @findings_app.command("move")
@@ -191,21 +204,110 @@ def move_command(
     run(ctx, work)
 
 
+def _response_text(r: dict[str, object]) -> str:
+    plan = f"; plan: {r['plan']} by {r['planned_on']}" if r.get("plan") else ""
+    decided = (f"; {r['decision']}" + (f" ({r['decision_comment']})" if r.get("decision_comment") else "")
+               if r.get("decision") else "; awaiting the controller's decision")
+    lines = [f"response {r['response_id']} to {r['finding_id']}: {r['response']} — {r['explanation']}{plan}{decided}"]
+    lines += [f"  attachment {a['filename']} ({a['size']} bytes) sha256 {a['sha256']}"
+              for a in r["attachments"]]  # type: ignore[attr-defined]
+    return "\n".join(lines)
+
+
+def _read_attachments(paths: list[Path]) -> list[tuple[str, bytes]]:
+    files = []
+    for path in paths:
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            fail(f"Cannot read the attachment {path}: {exc.strerror or exc}. Check the path and try again.")
+    return files
+
+
 @findings_app.command("respond")
 def respond_command(
     ctx: typer.Context,
     finding_id: Annotated[str, typer.Argument(help="The finding, e.g. F-2026-0007.")],
-    response: Annotated[Response, typer.Argument(help="The processor's answer.")],
-    text: Annotated[str, typer.Option(help="What the processor wrote.")],
+    recorded: Annotated[Response | None, typer.Argument(
+        metavar="[RESPONSE]", help="Our staff recording an answer received outside the tool (with --text).")] = None,
+    text: Annotated[str | None, typer.Option(help="What the processor wrote (with RESPONSE).")] = None,
+    response: Annotated[Response | None, typer.Option(
+        "--response", help="The processor's own answer: accepted, partially_accepted or disputed.")] = None,
+    explanation: Annotated[str | None, typer.Option(help="Why: what happened, in the processor's words.")] = None,
+    plan: Annotated[str | None, typer.Option(help="The remediation plan (required unless disputed).")] = None,
+    planned_on: Annotated[str | None, typer.Option(help="When it will be done, YYYY-MM-DD (required unless "
+                                                   "disputed; not in the past).")] = None,
+    attach: Annotated[list[Path] | None, typer.Option("--attach", help="A file to send with the response "
+                                                      "(repeatable): PDF, image, text, Word, Excel, e-mail.")] = None,
     format: Annotated[DocFormat, typer.Option("--format", help="Output format.")] = DocFormat.text,
 ) -> None:
-    """Record the processor's response to a finding: accepted, partially_accepted or disputed, with its text.
+    """Respond to a notified finding as the processor, or record a response received outside the tool.
 
-    Example: oversight findings respond F-2026-0007 accepted --text "Team retrained on 2 December."
+    The processor's own answer (a `processor` user; GDPR Art. 28(3)(h)): --response, --explanation, and unless
+    disputed --plan and --planned-on; files with --attach, stored by SHA-256. The controller then accepts or rejects
+    it with `oversight findings decide`.
+
+    Example: oversight findings respond F-2026-0007 --response accepted --explanation "Alert missed in migration
+    week." --plan "Deadline alert in the CRM" --planned-on 2026-12-15 --attach plan.pdf
+
+    Example (our staff, an answer received by e-mail): oversight findings respond F-2026-0007 accepted --text
+    "Team retrained on 2 December."
     """
+    own = [response, explanation, plan, planned_on, attach]
+    if recorded is not None and any(v is not None for v in own):
+        fail("Either the processor's own answer (--response, --explanation, --plan, --planned-on, --attach) or our "
+             "record of an answer received outside the tool (RESPONSE --text), not both.")
+    if recorded is not None:
+        if text is None:
+            fail(f"Say what the processor wrote: oversight findings respond {finding_id} {recorded.value} --text "
+                 "\"...\".")
+
+        def record(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+            respond(con, user, finding_id, recorded.value, text or "")
+            _print_one(con, finding_id, format)
+
+        run(ctx, record)
+        return
+    if response is None or explanation is None:
+        fail(f"Give the response and an explanation, e.g. oversight findings respond {finding_id} --response disputed "
+             "--explanation \"The customer withdrew the request by phone.\"")
+    day = parse_date_option(planned_on, "--planned-on")
+    files = _read_attachments(attach or [])
+
+    def answer(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        response_id = portal.respond(con, user, finding_id, response.value, explanation or "", plan, day, files)
+        shown = portal.get_response(con, user, response_id)
+        typer.echo(dumps(shown) if format is DocFormat.json else _response_text(shown))
+
+    run(ctx, answer)
+
+
+@findings_app.command("decide")
+def decide_command(
+    ctx: typer.Context,
+    response_id: Annotated[str, typer.Argument(help="The processor's response, e.g. 3 (`findings show` lists them).")],
+    accept: Annotated[bool | None, typer.Option("--accept/--reject", help="Accept the response (a plan moves the "
+                                                "finding to remediation_planned) or reject it (it stays notified).")]
+    = None,
+    comment: Annotated[str | None, typer.Option(help="The decision's comment (required to reject; the processor "
+                                                "reads it).")] = None,
+    format: Annotated[DocFormat, typer.Option("--format", help="Output format.")] = DocFormat.text,
+) -> None:
+    """Accept or reject a processor's response to a finding; a rejection needs a comment.
+
+    Example: oversight findings decide 3 --reject --comment "The plan does not cover the cases answered late."
+    """
+    if accept is None:
+        fail(f"Say --accept or --reject, e.g. oversight findings decide {response_id} --accept --comment \"Plan "
+             "agreed.\"")
+
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
-        respond(con, user, finding_id, response.value, text)
-        _print_one(con, finding_id, format)
+        status = portal.decide_response(con, user, response_id, bool(accept), comment)
+        shown = portal.get_response(con, user, response_id)
+        if format is DocFormat.json:
+            typer.echo(dumps({**shown, "finding_status": status}))
+        else:
+            typer.echo(f"{_response_text(shown)}\n{shown['finding_id']} is now {status}.")
 
     run(ctx, work)
 

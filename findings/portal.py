@@ -134,6 +134,19 @@ def responses_for(con: duckdb.DuckDBPyConnection, user: User, finding_id: str) -
     return _responses(con, user, [finding_id])
 
 
+def get_response(con: duckdb.DuckDBPyConnection, user: User, response_id: int | str) -> dict[str, object]:
+    """One response with its attachments and decision; UnknownResponse for one the user may not see."""
+    rid = _response_id(response_id)
+    found = rows(con, "SELECT * FROM finding_responses WHERE response_id = ?", [rid])
+    if not found:
+        raise UnknownResponse(rid)
+    try:
+        _visible_finding(con, user, str(found[0]["finding_id"]))
+    except OutOfScope:
+        raise UnknownResponse(rid) from None
+    return _shape(con, user, found[0])
+
+
 def findings_for_processor(con: duckdb.DuckDBPyConnection, user: User) -> list[dict[str, object]]:
     """The processor's view: its findings that were sent to it, newest first, with its responses and decisions.
 
@@ -151,6 +164,15 @@ def findings_for_processor(con: duckdb.DuckDBPyConnection, user: User) -> list[d
             f.pop("processor")  # its own name; other processors' names are never in its view anyway
         f["responses"] = [r for r in responses if r["finding_id"] == f["finding_id"]]
     return found
+
+
+def finding_for_processor(con: duckdb.DuckDBPyConnection, user: User, finding_id: str) -> dict[str, object]:
+    """One finding in the processor's view (findings_for_processor's shape); OutOfScope when not visible."""
+    _visible_finding(con, user, finding_id)
+    found = [f for f in findings_for_processor(con, user) if f["finding_id"] == finding_id]
+    if not found:  # visible to the controller's users but never sent: the processor's view has nothing of it
+        raise OutOfScope("finding")
+    return found[0]
 
 
 def respond(con: duckdb.DuckDBPyConnection, user: User, finding_id: str, response: str, explanation: str,
