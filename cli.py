@@ -65,6 +65,8 @@ COMMANDS: dict[str, Lazy] = {
                      "Compute a request's one- and three-month deadlines (GDPR Art. 12(3), counted per Reg. 1182/71)."),
     "sample": Lazy("commands.sample", "sample_app",
                    "Spot checks: plan a sample size, draw cases reproducibly, review and evaluate them."),
+    "evidence": Lazy("commands.evidence", "evidence_app",
+                     "Evidence on request: ask the processor for sampled cases' files, and send or fetch them."),
     "findings": Lazy("commands.findings", "findings_app",
                      "Raise findings against contract clauses and follow them up to closure."),
     "export": Lazy("commands.export", "export_app",
