@@ -11,9 +11,10 @@ import streamlit as st
 from app import state
 from app.links import linked
 from app.text import literal
-from findings import queries
+from findings import portal, queries
 from findings.lifecycle import Response, Status, allowed_moves
 from findings.service import assign, move, respond
+from store.blobs import download_media_type, get_blob, safe_filename
 from store.identity import may
 
 PAGE = "findings"  # its key for state.done / state.said
@@ -144,6 +145,66 @@ def _forms(ctx: state.Context, f: dict[str, object]) -> None:
                         state.done(PAGE, f"{finding_id} assigned to {owner.strip()}.")
 
 
+def _attachment_buttons(ctx: state.Context, r: dict[str, object]) -> None:
+    """Each file as a download, never shown inline: the bytes come from the processor (issue 15 item 3's rule)."""
+    for i, a in enumerate(r["attachments"]):  # type: ignore[arg-type]
+        sha = str(a["sha256"])
+
+        def fetch(sha: str = sha) -> bytes:
+            cur = ctx.con.cursor()  # runs on its own thread when clicked
+            try:
+                return get_blob(cur, sha)
+            finally:
+                cur.close()
+
+        st.download_button(f"{a['filename']} ({a['size'] or 0:,} bytes)", data=fetch,
+                           file_name=safe_filename(str(a["filename"]), "attachment"),
+                           mime=download_media_type(str(a["media_type"] or "")), icon=":material/attach_file:",
+                           key=f"attachment:{r['response_id']}:{i}", help=f"SHA-256 {sha}")
+
+
+def _decision_controls(ctx: state.Context, r: dict[str, object]) -> None:
+    """Accept or reject a response waiting for a decision (docs/findings.md, "Responses from the processor")."""
+    rid = int(r["response_id"])  # type: ignore[call-overload]
+    comment = draft_input("Comment (required to reject; the processor reads it)", f"decision_comment:{r['finding_id']}"
+                          f":{rid}", area=True)
+    left, right = st.columns(2)
+    with state.user_errors(), ctx.cursor() as cur:
+        if left.button("Accept", key=f"accept_response:{rid}", icon=":material/check:"):
+            status = portal.decide_response(cur, ctx.user, rid, True, comment)
+            forget_draft(f"decision_comment:{r['finding_id']}:{rid}")
+            state.done(PAGE, f"Response {rid} accepted; {r['finding_id']} is {STATUS_LABELS[status]}.")
+        if right.button("Reject", key=f"reject_response:{rid}", icon=":material/close:"):
+            portal.decide_response(cur, ctx.user, rid, False, comment)
+            forget_draft(f"decision_comment:{r['finding_id']}:{rid}")
+            state.done(PAGE, f"Response {rid} rejected; {r['finding_id']} stays notified for a new answer.")
+
+
+def _responses(ctx: state.Context, f: dict[str, object]) -> None:
+    """The processor's own answers (issue 15 item 4), oldest first, with their files and the decision on each."""
+    with ctx.cursor() as cur:
+        responses = portal.responses_for(cur, ctx.user, str(f["finding_id"]))
+    if not responses:
+        return
+    st.markdown(f"**Responses from the processor** ({len(responses)})")
+    for r in responses:
+        with st.container(border=True, key=f"response:{r['response_id']}"):
+            st.markdown(f"**{r['response_id']}. {str(r['response']).replace('_', ' ')}** · "
+                        f"{literal(r['submitted_by'])}, {r['submitted_at']:%Y-%m-%d %H:%M} UTC")
+            st.markdown(literal(r["explanation"]))
+            if r["plan"]:
+                st.markdown(f"Plan, by {r['planned_on']}: {literal(r['plan'])}")
+            _attachment_buttons(ctx, r)
+            if r["decision"]:
+                said_text = f" — {literal(r['decision_comment'])}" if r["decision_comment"] else ""
+                st.caption(f"{str(r['decision']).capitalize()} by {literal(r.get('decided_by') or '')} on "
+                           f"{r['decided_at']:%Y-%m-%d %H:%M} UTC{said_text}")
+            elif may(ctx.user, portal.DECIDE):
+                _decision_controls(ctx, r)
+            else:
+                st.caption("Waiting for the compliance officer's or vendor manager's decision.")
+
+
 def detail(ctx: state.Context, finding_id: str) -> None:
     """Draw the finding and the follow-up forms the user's roles allow."""
     with state.user_errors(), ctx.cursor() as cur:
@@ -165,4 +226,5 @@ def detail(ctx: state.Context, finding_id: str) -> None:
         right.markdown("**History**")
         right.dataframe(_history_table(f["history"]), hide_index=True, width="stretch", key="finding_history",
                         column_config={"at (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+        _responses(ctx, f)
         _forms(ctx, f)
