@@ -21,7 +21,9 @@ from store import audit
 from store.db import rows, transaction
 from store.identity import User, require
 
-Counts = dict[tuple[str, str], tuple[int, int]]  # (processor, period) -> (rows tested, rows offending)
+Report = tuple[str, str]  # (processor, period)
+Counts = dict[Report, tuple[int, int]]  # (processor, period) -> (rows tested, rows offending)
+Errors = dict[Report, str]  # (processor, period) -> why a check could not be counted or kept for that report
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,11 @@ def run_checks(con: duckdb.DuckDBPyConnection, user: User, *, processor: str | N
         seconds["sources"] = time.perf_counter() - tick
         healthy = [s for s in scope if (s.processor, s.period) not in unbuilt]
         counts: dict[str, Counts] = {}
-        errors: dict[str, str] = {}
+        errors: dict[str, Errors] = {}
+        reports = [(s.processor, s.period) for s in healthy]
         for source in dict.fromkeys(c.source for c in checks) if healthy else ():
             tick = time.perf_counter()
-            found, failed = count_source(cur, source, [c for c in checks if c.source == source])
+            found, failed = count_source(cur, source, [c for c in checks if c.source == source], reports)
             counts |= found
             errors |= failed
             built_here = "" if source == Source.CASES else "source and "
@@ -171,7 +174,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, user: User, *, processor: str | N
         results: list[CheckResult] = []
         for check in checks:  # exceptions are appended check by check, in the order of `checks`
             tick = time.perf_counter()
-            results += _keep_offending(cur, check, scope, counts.get(check.id, {}), errors.get(check.id),
+            results += _keep_offending(cur, check, scope, counts.get(check.id, {}), errors.get(check.id, {}),
                                        unbuilt)
             seconds[check.id] = time.perf_counter() - tick
         return _store(cur, user, role, started, processor, period, as_of, profiles, scope, results, seconds)
@@ -179,71 +182,121 @@ def run_checks(con: duckdb.DuckDBPyConnection, user: User, *, processor: str | N
         cur.close()
 
 
-def count_source(cur: duckdb.DuckDBPyConnection, source: str,
-                 checks: Sequence[Check]) -> tuple[dict[str, Counts], dict[str, str]]:
+def count_source(cur: duckdb.DuckDBPyConnection, source: str, checks: Sequence[Check],
+                 reports: Sequence[Report]) -> tuple[dict[str, Counts], dict[str, Errors]]:
     """Count the tested and offending rows of every check per report in one pass over `source`.
 
     Builds the source first unless it is the cases (load_sources built those). Returns the counts by check id and,
-    by check id, the error that stopped a check. If the shared pass fails, each check is counted on its own, so
-    that only the failing one is recorded as failed and the others still count.
+    by check id, the error that stopped a check for each report it stopped. If the shared pass fails, each check is
+    counted on its own, so that only the failing one is recorded as failed and the others still count; a check that
+    fails on its own is counted report by report, so that its error is recorded only for the reports whose rows make
+    it fail (issue 18, item 3: a check error is recorded per report, never for the whole run).
     """
     if source != Source.CASES:
         try:
             BUILDERS[source](cur)
-        except duckdb.Error as exc:
-            return {}, {c.id: _message(exc) for c in checks}
+        except duckdb.Error as exc:  # the source is built for the whole scope at once: every report lacks it
+            return {}, {c.id: dict.fromkeys(reports, _message(exc)) for c in checks}
     try:
         return _count(cur, source, checks), {}
-    except duckdb.Error as exc:
-        if len(checks) == 1:
-            return {}, {checks[0].id: _message(exc)}
+    except duckdb.Error:
+        pass
     counts: dict[str, Counts] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, Errors] = {}
     for check in checks:
-        try:
-            counts |= _count(cur, source, [check])
-        except duckdb.Error as exc:
-            errors[check.id] = _message(exc)
+        if len(checks) > 1:  # alone, it was the shared pass
+            try:
+                counts |= _count(cur, source, [check])
+                continue
+            except duckdb.Error:
+                pass
+        counts[check.id], errors[check.id] = _count_per_report(cur, source, check, reports)
     return counts, errors
 
 
-def _count(cur: duckdb.DuckDBPyConnection, source: str, checks: Sequence[Check]) -> dict[str, Counts]:
-    """Tested and offending rows per report of each check, from one aggregate query over the source."""
+def _count_per_report(cur: duckdb.DuckDBPyConnection, source: str, check: Check,
+                      reports: Sequence[Report]) -> tuple[Counts, Errors]:
+    """Count one check report by report (only after it failed over all of them): the counts of the reports it can
+    count, and the error of each report it cannot."""
+    counts: Counts = {}
+    errors: Errors = {}
+    for report in reports:
+        try:
+            counts |= _count(cur, source, [check], report)[check.id]
+        except duckdb.Error as exc:
+            errors[report] = _message(exc)
+    return counts, errors
+
+
+def _count(cur: duckdb.DuckDBPyConnection, source: str, checks: Sequence[Check],
+           report: Report | None = None) -> dict[str, Counts]:
+    """Tested and offending rows per report of each check, from one aggregate query over the source (or over one
+    report's rows of it)."""
     columns = ", ".join(f"count(*) FILTER (WHERE {c.applies}), count(*) FILTER (WHERE ({c.applies}) AND ({c.offends}))"
                         for c in checks)
+    where, params = _only(report)
     counts: dict[str, Counts] = {c.id: {} for c in checks}
     for processor, period, *values in cur.execute(
-            f"SELECT processor, period, {columns} FROM _{source} GROUP BY ALL").fetchall():
+            f"SELECT processor, period, {columns} FROM _{source} {where} GROUP BY ALL", params).fetchall():
         for i, check in enumerate(checks):
             counts[check.id][(processor, period)] = (values[2 * i], values[2 * i + 1])
     return counts
 
 
+def _only(report: Report | None) -> tuple[str, dict[str, str]]:
+    """A WHERE clause keeping one report's rows of a source (none: every row)."""
+    if report is None:
+        return "", {}
+    return "WHERE processor = $only_processor AND period = $only_period", {
+        "only_processor": report[0], "only_period": report[1]}
+
+
 def _keep_offending(cur: duckdb.DuckDBPyConnection, check: Check, scope: list[ScopeRow], counts: Counts,
-                    error: str | None, failed: dict[tuple[str, str], str] | None = None) -> list[CheckResult]:
+                    errors: Errors, failed: dict[Report, str] | None = None) -> list[CheckResult]:
     """Append the offending rows of a counted check to _exceptions and return its results per report.
 
-    A check that could not be counted (`error`) or whose rows cannot be kept is recorded with its error, not raised;
-    a report whose sources could not be built (`failed`, left out of _scope) is recorded with its own error.
+    A check that could not be counted for a report (`errors`) or whose rows of a report cannot be kept is recorded
+    with its error for that report, not raised; a report whose sources could not be built (`failed`, left out of
+    _scope) is recorded with its own error. The other reports keep their rows and counts.
     """
     failed = failed or {}
     if len(failed) == len(scope):
         return [CheckResult(check.id, s.processor, s.period, 0, 0, failed[(s.processor, s.period)]) for s in scope]
-    if error is None:
-        severity = check.severity_sql or "$severity"
-        case_id = "NULL" if check.report_level else "case_id"
-        try:
-            cur.execute(f"INSERT INTO _exceptions SELECT $check_id, {severity}, processor, period, {case_id}, "
-                        f"to_json({check.details}) FROM _{check.source} WHERE ({check.applies}) AND ({check.offends})",
-                        {"check_id": check.id, **({} if check.severity_sql else {"severity": check.severity.value})})
-        except duckdb.Error as exc:
-            cur.execute("DELETE FROM _exceptions WHERE check_id = ?", [check.id])
-            error = _message(exc)
-    return [CheckResult(check.id, s.processor, s.period, 0, 0, failed[(s.processor, s.period)])
-            if (s.processor, s.period) in failed
-            else CheckResult(check.id, s.processor, s.period, 0, 0, error) if error is not None
-            else CheckResult(check.id, s.processor, s.period, *counts.get((s.processor, s.period), (0, 0)))
-            for s in scope]
+    errors = dict(errors)
+    counted = [(s.processor, s.period) for s in scope
+               if (s.processor, s.period) not in failed and (s.processor, s.period) not in errors]
+    try:
+        # One pass over the source when every report counted; else (rare) only the reports that did, one by one.
+        for report in [None] if not errors else counted:
+            _insert_offending(cur, check, report)
+    except duckdb.Error:
+        cur.execute("DELETE FROM _exceptions WHERE check_id = ?", [check.id])
+        for report in counted:
+            try:
+                _insert_offending(cur, check, report)
+            except duckdb.Error as exc:
+                cur.execute("DELETE FROM _exceptions WHERE check_id = ? AND processor = ? AND period = ?",
+                            [check.id, *report])
+                errors[report] = _message(exc)
+    results = []
+    for s in scope:
+        report = (s.processor, s.period)
+        if report in failed or report in errors:
+            results.append(CheckResult(check.id, s.processor, s.period, 0, 0, failed.get(report) or errors[report]))
+        else:
+            results.append(CheckResult(check.id, s.processor, s.period, *counts.get(report, (0, 0))))
+    return results
+
+
+def _insert_offending(cur: duckdb.DuckDBPyConnection, check: Check, report: Report | None) -> None:
+    """Append the check's offending rows (of one report, or of all) to _exceptions."""
+    severity = check.severity_sql or "$severity"
+    case_id = "NULL" if check.report_level else "case_id"
+    where, params = _only(report)
+    where = f"{where} AND" if where else "WHERE"
+    cur.execute(f"INSERT INTO _exceptions SELECT $check_id, {severity}, processor, period, {case_id}, "
+                f"to_json({check.details}) FROM _{check.source} {where} ({check.applies}) AND ({check.offends})",
+                {"check_id": check.id, **params, **({} if check.severity_sql else {"severity": check.severity.value})})
 
 
 def _message(exc: duckdb.Error) -> str:
