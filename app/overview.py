@@ -22,10 +22,11 @@ from app import filters, state
 from app.text import literal
 from checks.runner import run_checks
 from metrics import kpi
-from metrics.attention import Page, all_clear, attention
+from metrics.attention import Page, Point, all_clear, attention, evidence_points
 from metrics.overview import Overview, data_version, has_check_run, load, months_with_data
 
 REPORTS, CHECKS, FINDINGS, CONTRACT = "app/reports.py", "app/checks.py", "app/findings.py", "app/contract.py"
+SPOTCHECKS = "app/spotchecks.py"
 FIRST_LOOK = "overview_first_look"  # session: the demo's first start was offered its check run
 FOCUS = "overview_focus"            # session: a processor picked in the table, applied to the filter next run
 RANGE = "overview_months"           # the charted months (select_slider), in the URL as ?from=YYYY-MM&to=YYYY-MM
@@ -141,12 +142,13 @@ def _tiles(data: Overview, kpis: kpi.PeriodKpis, params: dict[str, str | None]) 
                                                                     "for the month.")
 
 
-def _attention(data: Overview, checked: bool) -> None:
-    """The month told in a few sentences, most serious first, each with the page that explains it."""
-    points = attention(data)
+def _attention(data: Overview, checked: bool, evidence: list[Point]) -> None:
+    """The month told in a few sentences, most serious first, each with the page that explains it; then evidence
+    requests past their due date (any month: an unanswered request does not wait for the month to be chosen)."""
+    points = [*attention(data), *evidence]
     if not points and not checked:
         return  # the "no check run" notice above says what to do; silence here is not "all clear"
-    pages = {Page.REPORTS: REPORTS, Page.CHECKS: CHECKS, Page.FINDINGS: FINDINGS}
+    pages = {Page.REPORTS: REPORTS, Page.CHECKS: CHECKS, Page.FINDINGS: FINDINGS, Page.SPOTCHECKS: SPOTCHECKS}
     with st.container(border=True, key="overview_attention"):
         st.markdown("**What needs attention**")
         if not points:
@@ -275,7 +277,9 @@ def render() -> None:
                 "on time, due and overdue cases, non-conformities and report timeliness.", icon=":material/rule:")
         st.page_link(CHECKS, label="Run the checks", icon=":material/rule:",
                      query_params={k: v for k, v in params.items() if v})
-    _attention(data, bool(month["checked"].any()))
+    with ctx.cursor() as cur:  # a small query on its own (not cached): a request falls due without any new event
+        evidence = evidence_points(cur, date.today(), processor)
+    _attention(data, bool(month["checked"].any()), evidence)
     _tiles(data, kpi.summarise(month.to_dict("records")), params)
     _breakdowns(data, params)
     _table(data, processor)

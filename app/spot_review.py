@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import state
+from app import spot_evidence, state
 from app.links import case_link
 from app.review_form import Item, case_label, next_case, review_form, unsaved_cases
 from findings.raising import raise_from_reviews
@@ -65,6 +65,7 @@ def review_section(ctx: state.Context, sample_id: str, processor: str, active: l
             st.warning(f"{e['severity']}: {e['check_id']} ({e['clause']})", icon=":material/rule:")
         if not facts.get("exceptions"):
             st.caption("No exception on this case in the latest check run.")
+        spot_evidence.case_files(ctx, sample_id, case_id)  # the processor's files, to open beside the form
     done = {str(i["case_id"]) for i in order if labels[str(i["case_id"])].startswith("✔")}
     with right:
         # Only the items that apply to this case, from its facts (issue 14, item 1); the rest are not asked.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import filters, spot_review, state
+from app import filters, spot_evidence, spot_review, state
 from app.links import linked
 from app.text import literal
 from ingest.queries import periods
@@ -202,6 +202,7 @@ def _sample_section(ctx: state.Context, sample_id: str, sample: dict[str, object
                 st.error("The sample does not match:\n\n" + "\n".join(f"- {p}" for p in check.problems))
     if state.allowed(ctx, "replace a sampled case"):
         _change_section(ctx, sample_id, sample, active)
+    spot_evidence.request_section(ctx, sample_id)  # issue 15 item 3: ask the processor for the case files
 
 
 def _change_section(ctx: state.Context, sample_id: str, sample: dict[str, object],

@@ -37,6 +37,7 @@ class Page(StrEnum):
     REPORTS = "reports"
     CHECKS = "checks"
     FINDINGS = "findings"
+    SPOTCHECKS = "spotchecks"
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,26 @@ def attention(data: Overview) -> list[Point]:
     first; empty when nothing does. Months without a check run say nothing about deadlines or non-conformities: the page
     asks for a run instead."""
     return [*_reports(data), *_deadlines(data), *_non_conformities(data), *_findings(data)]
+
+
+def evidence_points(con: duckdb.DuckDBPyConnection, as_of: date, processor: str | None = None) -> list[Point]:
+    """Evidence requests unanswered past their due date (SCC 7.6(b): the processor deals promptly with the
+    controller's inquiries; GDPR Art. 28(3)(h)), whatever month: one point naming each processor and request."""
+    from spotchecks.evidence import overdue_requests  # below findings in the layers; only the Overview asks
+
+    found = overdue_requests(con, as_of, processor)
+    if not found:
+        return []
+    by_processor: dict[str, list[str]] = {}
+    for r in found:
+        by_processor.setdefault(str(r["processor"]), []).append(
+            f"{r['request_id']} (due {r['due_on']:%Y-%m-%d}, {r['cases_answered']}/{r['cases']} cases answered)")
+    total = len(found)
+    told = "; ".join(f"**{literal(p)}**: {', '.join(rs)}" for p, rs in sorted(by_processor.items()))
+    plural = total != 1
+    return [Point(f"**{total} evidence request{'s' if plural else ''} unanswered past {'their' if plural else 'its'} "
+                  f"due date**: {told}.", Page.SPOTCHECKS, "Evidence requests",
+                  _filter(sorted(by_processor)) | {"step": "Sample"})]
 
 
 def all_clear(data: Overview) -> str:
