@@ -10,6 +10,7 @@ import typer
 
 from commands.common import DocFormat, dumps, run
 from exports.letter import export_letter
+from exports.letter_store import SentLetter
 from exports.output import Produced
 from exports.pack import export_pack
 from store.identity import User
@@ -18,7 +19,7 @@ export_app = typer.Typer(help="Write the monthly oversight pack or a findings le
                          no_args_is_help=True)
 
 
-def _report(produced: Produced, what: str, format: DocFormat) -> None:
+def _report(produced: Produced | SentLetter, what: str, format: DocFormat) -> None:
     if format is DocFormat.json:
         typer.echo(dumps(produced.as_dict()))
     else:
@@ -49,14 +50,18 @@ def pack_command(
 def letter_command(
     ctx: typer.Context,
     processor: Annotated[str, typer.Option(help="The processor the letter is for.")],
-    out: Annotated[Path, typer.Option(help="The file to write: .xlsx or .csv; an existing file is replaced.")],
+    out: Annotated[Path, typer.Option(help="The file to write: .docx (editable) or .pdf; an existing file is "
+                                           "replaced.")],
+    language: Annotated[str | None, typer.Option(help="nl, fr or en; default: the processor's language in the "
+                                                      "register, else en.")] = None,
     format: Annotated[DocFormat, typer.Option("--format", help="Output format.")] = DocFormat.text,
 ) -> None:
-    """Write a processor's open findings (clause, case ids, due dates) as a letter to send it.
+    """Write a processor's open findings as a letter in its language (.docx or .pdf), stored with its hash.
 
-    Example: oversight export letter --processor "Belcall Antwerpen BV" --out findings-belcall.xlsx
+    Example: oversight export letter --processor "Belcall Antwerpen BV" --out findings-belcall.docx --language nl
     """
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
-        _report(export_letter(con, user, processor, out), f"the findings letter to {processor}", format)
+        sent = export_letter(con, user, processor, out, language=language)
+        _report(sent, f"the findings letter {sent.letter_id} ({sent.language}) to {processor}", format)
 
     run(ctx, work)

@@ -331,3 +331,32 @@ def assign_command(
         _print_one(con, finding_id, format)
 
     run(ctx, work)
+
+
+@findings_app.command("escalate")
+def escalate_command(
+    ctx: typer.Context,
+    finding_id: Annotated[str, typer.Argument(help="The finding, e.g. F-2026-0007.")],
+    step: Annotated[str, typer.Option(help="reminder, formal_notice, suspension (SCC 10(a)) or termination "
+                                           "(SCC 10(b)); each only after the one before.")],
+    out: Annotated[Path, typer.Option(help="The letter to write: .docx (editable) or .pdf.")],
+    language: Annotated[str | None, typer.Option(help="nl, fr or en; default: the processor's language in the "
+                                                      "register, else en.")] = None,
+    format: Annotated[DocFormat, typer.Option("--format", help="Output format.")] = DocFormat.text,
+) -> None:
+    """Send the next step of a finding's escalation ladder as a dated letter, stored with its hash.
+
+    Example: oversight findings escalate F-2026-0007 --step reminder --out reminder.docx --language nl
+    """
+    from exports.letter import escalate  # the letter renderers load only for this command
+
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        sent = escalate(con, user, finding_id, step, out, language=language)
+        if format is DocFormat.json:
+            typer.echo(dumps(sent.as_dict()))
+        else:
+            typer.echo(f"Wrote the {step.replace('_', ' ')} letter {sent.letter_id} ({sent.language}) for "
+                       f"{finding_id} to {sent.file_name} ({sent.size:,} bytes, SHA-256 {sent.sha256}); recorded "
+                       f"as audit event {sent.event_seq}.")
+
+    run(ctx, work)
