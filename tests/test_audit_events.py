@@ -55,6 +55,10 @@ AUDITED: dict[str, set[str]] = {
                        "finding.dismissed", "finding.reopened"},
     "assign a finding": {"finding.assigned"},
     "record a processor response": {"finding.responded"},
+    # Issue 15 item 4 (findings/portal.py): the processor's own answer, and our decision on it.
+    "respond to a finding as the processor": {"finding.processor_responded"},
+    "decide on a processor response": {"finding.response_accepted", "finding.response_rejected",
+                                       "finding.remediation_planned"},
     "export the oversight pack": {"export.pack"},
     "export a findings letter": {"export.letter"},
     # `oversight user add` rewrites the configuration file and appends the event to the project database.
