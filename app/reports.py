@@ -93,7 +93,7 @@ def _inbox_section(ctx: state.Context, names: list[str]) -> None:
         with st.container(border=True):
             st.markdown(f"##### {literal(relative)}")
             result = report_card(ctx, Pending(key, item.path, item.path.name, item.processor,
-                                              seen.get(item.path)), names)
+                                              seen.get(item.path), inbox=item), names)
         if result is not None:
             _results()[key] = result
             try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +19,7 @@ from checks.contract import reference_pattern
 from checks.profiles import list_profiles
 from ingest.errors import IngestError
 from ingest.facts import valid_period
+from ingest.inbox import InboxFile, opened
 from ingest.mapping import DATE_ORDERS, EXTRA, PERSONAL, Mapping, build_mapping, load_saved
 from ingest.onboarding import registered_profile
 from ingest.queries import list_quarantine
@@ -44,6 +47,18 @@ class Pending:
     name: str
     processor: str | None = None  # fixed by the inbox sub-folder
     received_on: date | None = None  # an inbox file: the day it was first seen there (issue 12 §2)
+    inbox: InboxFile | None = None  # an inbox file as listed: read only through ingest.inbox.opened
+
+
+@contextmanager
+def _reading(item: Pending) -> Iterator[Path]:
+    """The file to read: an upload as saved; an inbox file as a copy made from the very file that was listed, never
+    through a link swapped in since (issue 18, item 7)."""
+    if item.inbox is None:
+        yield item.path
+        return
+    with opened(item.inbox) as path:
+        yield path
 
 
 def _field_label(name: str) -> str:
@@ -54,14 +69,15 @@ def _field_label(name: str) -> str:
     return f"{name} (required)" if name in _REQUIRED else name
 
 
-def _inspect(ctx: Context, path: Path, processor: str | None, mapping: Mapping | None = None) -> Preview:
+def _inspect(ctx: Context, item: Pending, processor: str | None, mapping: Mapping | None = None) -> Preview:
     """Inspect a file, remembered per session until the next ingest (saved mappings may change then)."""
     memo: dict[tuple[object, ...], Preview] = st.session_state.setdefault("_previews", {})
+    path = item.path
     key = (str(path), path.stat().st_mtime_ns, processor, tuple(sorted(mapping.headers.items())) if mapping else (),
            mapping.date_order if mapping else None)
     if key not in memo:
-        with ctx.cursor() as cur:
-            memo[key] = inspect_report(cur, path, processor=processor, mapping=mapping)
+        with ctx.cursor() as cur, _reading(item) as readable:
+            memo[key] = inspect_report(cur, readable, processor=processor, mapping=mapping)
     return memo[key]
 
 
@@ -152,7 +168,7 @@ def mapping_form(key: str, preview: Preview, processor: str | None, saved_order:
 def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResult | None:
     """Show what would be read from a file, the inputs to confirm, and an Ingest button; return its result."""
     with user_errors():  # the service's messages name the file
-        first = _inspect(ctx, item.path, item.processor)
+        first = _inspect(ctx, item, item.processor)
         if item.processor:
             processor: str | None = item.processor
             st.markdown(f"Processor: **{literal(processor)}** (from the inbox sub-folder)")
@@ -162,7 +178,7 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
             if found:
                 st.caption(f"The {found.source} names the processor '{literal(found.value)}'.")
         new_profile, registered = profile_input(ctx, item.key, processor)
-        base = _inspect(ctx, item.path, processor) if processor and processor != item.processor else first
+        base = _inspect(ctx, item, processor) if processor and processor != item.processor else first
         st.caption(_detected_line(base))
 
         left, right = st.columns(2)
@@ -184,7 +200,7 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
         with ctx.cursor() as cur:
             saved_order = (load_saved(cur, processor).date_order if processor else None) or "dmy"
         mapping = mapping_form(item.key, base, processor, saved_order)
-        final = _inspect(ctx, item.path, processor, mapping) if mapping else base
+        final = _inspect(ctx, item, processor, mapping) if mapping else base
         st.dataframe(_columns_table(final), hide_index=True, width="stretch")
         for note in final.notes:
             st.caption(note)
@@ -216,9 +232,9 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
         with st.status(f"Ingesting {item.name}…", expanded=False) as status:
             try:
                 # One cursor for the whole ingest: it stages the file in temporary tables of that connection.
-                with ctx.cursor() as cur:
+                with ctx.cursor() as cur, _reading(item) as readable:
                     result = ingest_report(
-                        cur, item.path, user=ctx.user, key_path=ctx.key_path, processor=processor, period=period,
+                        cur, readable, user=ctx.user, key_path=ctx.key_path, processor=processor, period=period,
                         submitted_on=submitted if isinstance(submitted, date) else None,
                         mapping=mapping, file_name=item.name, replace=shown is not None, ask_before_replacing=True,
                         profile=new_profile, ask_profile=True,

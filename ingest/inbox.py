@@ -7,11 +7,17 @@ Ingested files move to `processed/` so they are not offered twice.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from store.errors import StoreError
 from store.identity import Config
+from store.limits import current as current_limits
 
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
@@ -22,6 +28,9 @@ class InboxFile:
 
     path: Path
     processor: str | None  # from the sub-folder name, if any
+    # (st_dev, st_ino) of the file when it was listed (lstat): the file read later must be that same file
+    identity: tuple[int, int] | None = field(default=None, compare=False)
+    folder: Path | None = field(default=None, compare=False)  # the inbox it was listed in
 
 
 def inbox_dir(config: Config, db_path: Path) -> Path:
@@ -47,7 +56,9 @@ def list_inbox(folder: Path) -> list[InboxFile]:
             if path.suffix.lower() not in SUFFIXES or path.is_symlink() or not path.is_file():
                 continue
             relative = path.relative_to(folder)
-            found.append(InboxFile(path, relative.parts[0] if len(relative.parts) > 1 else None))
+            listed = path.lstat()
+            found.append(InboxFile(path, relative.parts[0] if len(relative.parts) > 1 else None,
+                                   (listed.st_dev, listed.st_ino), folder))
     return sorted(found, key=lambda f: (f.path.lstat().st_mtime, str(f.path)))
 
 
@@ -63,6 +74,53 @@ def check_inside(folder: Path, path: Path) -> Path:
             raise OutsideInbox(f"{path} goes through the symbolic link {step}, which the inbox never follows. Put "
                                "the report file itself in the inbox.")
     return absolute
+
+
+class ChangedSinceListed(OutsideInbox):
+    """The inbox file was replaced between listing and reading (by another file, a link, a pipe or a device)."""
+
+
+READ_CHUNK = 1024 * 1024
+
+
+@contextmanager
+def opened(item: InboxFile) -> Iterator[Path]:
+    """Yield a private copy of an inbox file, read from one descriptor that is the very file the listing saw.
+
+    Between listing and reading, whoever can write to the inbox can swap the file for a link to /etc/passwd or other
+    data (a time-of-check to time-of-use race): checking the path and then opening it again by name would follow the
+    link. So the file is opened once without following a final link (O_NOFOLLOW; a link on the way is refused by
+    check_inside) and without blocking on a pipe (O_NONBLOCK), its descriptor checked (fstat: a regular file, the
+    same device and inode as the listing's lstat), and copied from that descriptor into a folder only this user can
+    read; the readers then read the copy, under the report's own name. At most one byte past [limits]
+    max_file_bytes is copied, so an over-large file is refused by the readers' size limit without filling the disk.
+    """
+    folder = item.folder if item.folder is not None else item.path.parent
+    path = check_inside(folder, item.path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ChangedSinceListed(f"{item.path.name} could not be opened in the inbox ({exc.strerror}): it is a "
+                                 "symbolic link or was moved since the inbox was listed. Nothing was read; put the "
+                                 "report file itself in the inbox.") from None
+    workdir = Path(tempfile.mkdtemp(prefix="oversight-inbox-"))  # mode 0700 (tempfile)
+    try:
+        with os.fdopen(fd, "rb") as source:
+            found = os.fstat(source.fileno())
+            if not stat.S_ISREG(found.st_mode) or (
+                    item.identity is not None and (found.st_dev, found.st_ino) != item.identity):
+                raise ChangedSinceListed(f"{item.path.name} was replaced in the inbox since it was listed (it is no "
+                                         "longer the same regular file). Nothing was read; reload the page to see "
+                                         "the inbox as it is now.")
+            copy = workdir / item.path.name
+            budget = current_limits().max_file_bytes + 1
+            with copy.open("xb") as target:
+                while budget > 0 and (chunk := source.read(min(READ_CHUNK, budget))):
+                    target.write(chunk)
+                    budget -= len(chunk)
+        yield copy
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def mark_processed(folder: Path, item: InboxFile) -> Path:
