@@ -76,13 +76,14 @@ def register_frame(coverage: Coverage, only_evidenced: bool, parameters: object 
 
     return pd.DataFrame([{
         "clause": c.clause.ref, "title": c.clause.title, "part": c.clause.part,
+        "implements": ", ".join(c.clause.implements),
         "summary": fill(c.clause.summary, parameters) if parameters is not None else c.clause.summary,
         "checks": ids(c, Kind.CHECK), "rubric items": ids(c, Kind.RUBRIC),
         "tested by": ", ".join(e.id for e in c.tested_by), "status": c.status.value, "result": result_text(c),
         "open findings": ", ".join(c.open_findings),
     } for c in coverage.clauses if c.evidence or not only_evidenced],
         columns=["clause", "title", "status", "result", "open findings", "checks", "rubric items", "tested by", "part",
-                 "summary"])
+                 "implements", "summary"])
 
 
 def evidence_frame(c: ClauseCoverage) -> pd.DataFrame:
@@ -90,6 +91,8 @@ def evidence_frame(c: ClauseCoverage) -> pd.DataFrame:
     return pd.DataFrame([{
         "kind": e.kind.value, "id": e.id, "what it tests": e.title, "basis": e.basis, "severity": e.severity,
         "tested": e.tested, "offending / 'no'": e.offending,
+        # Logged against the service-level item that implements this clause (issue 13, item 14)
+        "via": e.via or "",
         "note": "; ".join(x for x in (
             f"failed to run: {e.error}" if e.error else "",
             f"the run logged it against {e.logged_against}" if e.logged_against else "",

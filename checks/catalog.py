@@ -261,30 +261,30 @@ CHECKS: tuple[Check, ...] = (
     Check("training.roster_missing", "No training roster",
           "The contract requires the staff roster (roster_required) and the report came without one, so the training "
           "of the agents who handled the month's requests cannot be checked.",
-          MAJOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4", Source.REPORTS,
+          MAJOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4(b)", Source.REPORTS,
           applies="roster_required", offends="NOT roster_sent",
           details="struct_pack(file_name)"),
     Check("training.agent_missing", "Case without an agent",
           "The case names no agent, so whether it was handled by trained staff bound to confidentiality cannot be "
           "checked.",
-          MINOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4", Source.CASES,
+          MINOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4(b)", Source.CASES,
           applies=f"roster_required AND {_given('agent_id')}", offends="agent_id IS NULL",
           details="struct_pack(request_type, received_on)"),
     Check("training.not_current", "Agent's GDPR training not current",
           "An agent on the roster handled cases with no GDPR training within training_valid_months months before "
           "they were received.",
-          MAJOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4", Source.AGENTS,
+          MAJOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4(b)", Source.AGENTS,
           applies="has_roster AND on_roster AND len(case_ids) > 0", offends="len(stale_case_ids) > 0",
           details="struct_pack(agent_id, last_trained_on, valid_months := training_valid_months, "
                   "cases := stale_case_ids)"),
     Check("training.agent_unknown", "Agent not on the training roster",
           "An agent who handled cases is not on the processor's training roster.",
-          MINOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4", Source.AGENTS,
+          MINOR, "GDPR Art. 28(3)(b), 32(4)", "SCC 7.4(b)", Source.AGENTS,
           applies="has_roster AND len(case_ids) > 0", offends="NOT on_roster",
           details="struct_pack(agent_id, cases := case_ids)"),
     Check("confidentiality.not_signed", "No confidentiality undertaking",
           "An agent on the roster has no date on which they signed a confidentiality undertaking.",
-          MAJOR, "GDPR Art. 28(3)(b), 29, 32(4)", "SCC 7.4", Source.AGENTS,
+          MAJOR, "GDPR Art. 28(3)(b), 29, 32(4)", "SCC 7.4(b)", Source.AGENTS,
           applies="on_roster", offends="confidentiality_signed_on IS NULL",
           details="struct_pack(agent_id, cases := case_ids)"),
     # --- Report quality and completeness ---
@@ -292,7 +292,7 @@ CHECKS: tuple[Check, ...] = (
     # received; a correction sent after the due day is reported apart (report.corrected_late), not as lateness.
     Check("report.late", "Report sent late",
           "The month's first report arrived after day report_due_day of the month after its period.",
-          MAJOR, "Contract (reporting annex)", "Annex II", Source.REPORTS,
+          MAJOR, "GDPR Art. 28(3)(h); contract (service-level annex, reporting)", "SCC 7.6(c)", Source.REPORTS,
           applies="TRUE", offends="first_submitted_on > report_due_on",
           details="struct_pack(submitted_on := first_submitted_on, report_due_on, "
                   "submitted_on_source := first_submitted_on_source, submission_id := first_submission_id, "
@@ -301,14 +301,14 @@ CHECKS: tuple[Check, ...] = (
     Check("report.corrected_late", "Report corrected after the due day",
           "The month's report was corrected by a resubmission after day report_due_day of the month after its "
           "period; the first report's timeliness is report.late's.",
-          INFO, "Contract (reporting annex)", "Annex II", Source.REPORTS,
+          INFO, "GDPR Art. 28(3)(h); contract (service-level annex, reporting)", "SCC 7.6(c)", Source.REPORTS,
           applies="submission_id <> first_submission_id", offends="submitted_on > report_due_on",
           details="struct_pack(corrected_on := submitted_on, report_due_on, submission_id, first_submission_id, "
                   "first_submitted_on)"),
     Check("report.rows_quarantined", "Report rows that could not be loaded",
           "The report had rows that could not be loaded (see the quarantine); more than the profile's "
           "quarantine_major_share of its rows makes the report unusable as evidence, a major non-conformity.",
-          MINOR, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.REPORTS,
+          MINOR, "GDPR Art. 28(3)(h)", "SCC 7.6(c)", Source.REPORTS,
           applies="TRUE", offends="rows_quarantined > 0",
           details="struct_pack(rows_quarantined, data_rows, share := round(rows_quarantined / data_rows, 4), "
                   "major_above := quarantine_major_share, reasons := quarantine_reasons, file_name)",
@@ -317,30 +317,30 @@ CHECKS: tuple[Check, ...] = (
     Check("report.field_missing", "Report without a field the contract requires",
           "The report has no column for a field the contract requires (required_fields); one exception for the "
           "report names the fields, instead of every case failing or passing for want of them.",
-          MAJOR, "GDPR Art. 28(3)(h); contract (reporting annex)", "SCC 7.6", Source.REPORTS,
+          MAJOR, "GDPR Art. 28(3)(h); contract (service-level annex, reporting)", "SCC 7.6(c)", Source.REPORTS,
           applies="report_fields IS NOT NULL AND len(required_fields) > 0",
           offends="len(list_filter(required_fields, lambda f: NOT list_contains(report_fields, f))) > 0",
           details="struct_pack(missing_fields := list_filter(required_fields, "
                   "lambda f: NOT list_contains(report_fields, f)), file_name)"),
     Check("report.totals_mismatch", "Declared total differs from the rows",
           "The total the report declares differs from the number of case rows it contains.",
-          MAJOR, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.REPORTS,
+          MAJOR, "GDPR Art. 28(3)(h)", "SCC 7.6(c)", Source.REPORTS,
           applies="declared_total IS NOT NULL", offends="declared_total <> data_rows",
           details="struct_pack(declared_total, data_rows, declared_total_source)"),
     Check("report.case_dropped", "Open case dropped from the report",
           "A case open in the previous month's report is missing from this one.",
-          MAJOR, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.DROPPED,
+          MAJOR, "GDPR Art. 28(3)(h)", "SCC 7.6(c)", Source.DROPPED,
           applies="TRUE", offends="NOT still_listed",
           details="struct_pack(previous_period, received_on, request_type)"),
     Check("report.history_changed", "Case history rewritten",
           "A case's receipt date, request type or answer date differs from what an earlier report said.",
-          MINOR, "GDPR Art. 28(3)(h)", "SCC 7.6", Source.HISTORY,
+          MINOR, "GDPR Art. 28(3)(h)", "SCC 7.6(c)", Source.HISTORY,
           applies="TRUE", offends="len(changed_fields) > 0",
           details="struct_pack(earlier_period, changed_fields, before := earlier_values, after := current_values)"),
     Check("report.missing", "Monthly report missing",
           "No report at all for a month in which the processor was active (between two reports, or past the due "
           "day after its last one), or a report none of whose rows could be loaded.",
-          MAJOR, "Contract (reporting annex)", "Annex II", Source.MISSING,
+          MAJOR, "GDPR Art. 28(3)(h); contract (service-level annex, reporting)", "SCC 7.6(c)", Source.MISSING,
           applies="TRUE", offends="NOT reported",
           details="struct_pack(missing_period, due_on)"),
 )

@@ -6,12 +6,17 @@ report-level checks) in the latest check results for that month, or one of its r
 "no" on an active case of a sample of that month ("na" says the item did not apply, so it evidences nothing). The
 result is the offending cases and the "no" answers; open findings are the month's findings against the clause that
 are neither closed nor dismissed (docs/findings.md, "Lifecycle"). Read-only: nothing here writes.
+
+A service-level item names the standard clauses it implements (`implements`, e.g. SL 1 → SCC 7.6(c)): what is logged
+against the item evidences those clauses too, and is shown under them with `via` naming the item (issue 13,
+item 14). The case records a spot check needs (`[rubric] case_records`) evidence their clause by the month's
+reviewed sampled cases, a case answered "unable" counting against it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import duckdb
@@ -20,7 +25,7 @@ from checks.catalog import BY_ID
 from checks.contract import PARTS, Clause, Profile, profile_for_processor
 from store.db import rows
 from vocab.finding_states import OPEN_STATES
-from vocab.rubric import ITEMS
+from vocab.rubric import CASE_RECORDS, CASE_RECORDS_TITLE, ITEMS
 from vocab.severity import Severity
 
 
@@ -52,6 +57,7 @@ class Evidence:
     run_id: int | None = None
     error: str | None = None  # the check failed to run: it tested nothing
     logged_against: str | None = None  # the clause the run logged it against, when that differs from the profile's
+    via: str | None = None  # logged against this service-level item, which implements the clause shown
 
     @property
     def was_tested(self) -> bool:
@@ -155,6 +161,24 @@ def _review_counts(con: duckdb.DuckDBPyConnection, processor: str, period: str) 
     return {str(r["item_id"]): (int(r["answers"]), int(r["noes"])) for r in found}
 
 
+def _records_counts(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> tuple[int, int]:
+    """(active sampled cases of the month with any answer, those answered "unable": records not made available)."""
+    found = rows(con, """
+        SELECT count(DISTINCT r.sample_id || '/' || r.case_id) AS reviewed,
+               count(DISTINCT r.sample_id || '/' || r.case_id) FILTER (WHERE r.answer = 'unable') AS unable
+        FROM current_reviews r
+        JOIN active_sample_items i USING (sample_id, case_id)
+        JOIN samples s USING (sample_id)
+        WHERE s.processor = $processor AND s.period = $period""", {"processor": processor, "period": period})
+    return (int(found[0]["reviewed"]), int(found[0]["unable"])) if found else (0, 0)
+
+
+def _records_evidence(counts: tuple[int, int]) -> Evidence:
+    return Evidence(Kind.RUBRIC, CASE_RECORDS, CASE_RECORDS_TITLE,
+                    "GDPR Art. 28(3)(h); SCC 7.6(c): information needed to demonstrate compliance, made available",
+                    *counts)
+
+
 def _open_findings(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> dict[str, list[str]]:
     found = rows(con, """
         SELECT clause, finding_id FROM findings
@@ -203,11 +227,22 @@ def clause_coverage(con: duckdb.DuckDBPyConnection, processor: str, period: str 
     items_for: dict[str, list[str]] = {}
     for item_id, ref in profile.rubric_clauses.items():
         items_for.setdefault(ref, []).append(item_id)
+    records = _records_counts(con, processor, period) if period else (0, 0)
+
+    def own(ref: str) -> tuple[Evidence, ...]:
+        return (*(_check_evidence(c, ref, results.get(c)) for c in checks_for.get(ref, [])),
+                *(_rubric_evidence(i, reviews.get(i)) for i in items_for.get(ref, [])),
+                *((_records_evidence(records),) if ref == profile.records_clause else ()))
+
+    implemented_by: dict[str, list[str]] = {}
+    for ref, clause in profile.clauses.items():
+        for target in clause.implements:
+            implemented_by.setdefault(target, []).append(ref)
     clauses = tuple(ClauseCoverage(
         clause,
-        (*(_check_evidence(c, ref, results.get(c)) for c in checks_for.get(ref, [])),
-         *(_rubric_evidence(i, reviews.get(i)) for i in items_for.get(ref, []))),
-        tuple(findings.get(ref, [])),
+        (*own(ref), *(replace(e, via=item) for item in implemented_by.get(ref, []) for e in own(item))),
+        tuple(dict.fromkeys([*findings.get(ref, []),
+                             *(f for item in implemented_by.get(ref, []) for f in findings.get(item, []))])),
     ) for ref, clause in profile.clauses.items())
     other_runs = sorted({(str(r["profile"]), str(r["profile_sha256"])) for r in results.values()
                          if r["profile_sha256"] != profile.sha256})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, make_dataclass
+from dataclasses import asdict, dataclass, field, make_dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from checks.profile_schema import (
     suggest,
 )
 from vocab.parameters import PARAMETERS, Kind
-from vocab.rubric import RUBRIC
+from vocab.rubric import CASE_RECORDS, CASE_RECORDS_CLAUSE, RUBRIC
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,16 @@ class Clause:
     title: str
     summary: str
     part: str
+    # The clauses this one puts into practice (a service-level item implementing a standard clause, e.g. SL 1 →
+    # SCC 7.6(c)): what is logged against it is logged against those too (issue 13, item 14).
+    implements: tuple[str, ...] = ()
+    # The clause's words per language (`[clauses.text] nl = "..."`), which a letter quotes in the processor's
+    # language; without one, a letter quotes the summary (issue 15, docs/letters.md).
+    text: dict[str, str] = field(default_factory=dict, hash=False)
+
+    def cited(self) -> str:
+        """The reference as a letter or a sheet cites it, with what it implements: 'SL 1 (SCC 7.6(c))'."""
+        return f"{self.ref} ({', '.join(self.implements)})" if self.implements else self.ref
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,9 @@ class Profile:
     tolerable_rates: dict[str, float]
     finding_due_days: dict[str, int]
     description: str = ""
+    # `[rubric] case_records`: the clause a spot-checked case whose records were not made available is logged against
+    # (vocab/rubric.py CASE_RECORDS).
+    records_clause: str = CASE_RECORDS_CLAUSE
     # The processor's customer references (a regular expression); ingest stores any cell matching it as its
     # pseudonym, wherever it lands (docs/report-format.md, "Pseudonymous").
     data_subject_ref_pattern: str | None = None
@@ -120,6 +133,7 @@ class Profile:
             "data_subject_ref_pattern": self.data_subject_ref_pattern,
             "checks": dict(self.check_clauses),
             "rubric": dict(self.rubric_clauses),
+            "case_records": self.records_clause,
             "tolerable_rates": dict(self.tolerable_rates),
             "clauses": [asdict(c) for c in self.clauses.values()],
         }
@@ -174,7 +188,10 @@ def build_profile(merged: dict[str, Any], path: Path) -> Profile:
             raise _missing(file, f"finding_due_days.{key}")
     if not merged.get("clauses"):
         raise _missing(file, "clauses")
-    register = {c["ref"]: Clause(**c) for c in merged["clauses"]}
+    register = {c["ref"]: Clause(**{**c, "implements": tuple(c.get("implements", ()))}) for c in merged["clauses"]}
+    for i, clause in enumerate(register.values(), start=1):
+        for ref in clause.implements:
+            _resolves(ref, register, file, f"clauses[{i}].implements")
     defaults = catalog_clauses()
     mapped = merged.get("checks", {})
     for check_id, ref in mapped.items():
@@ -191,6 +208,8 @@ def build_profile(merged: dict[str, Any], path: Path) -> Profile:
         if item not in rubric:
             raise _missing(file, f"rubric.{item}")
         _resolves(rubric[item], register, file, f"rubric.{item}")
+    records_clause = rubric.get(CASE_RECORDS, CASE_RECORDS_CLAUSE)
+    _resolves(records_clause, register, file, f"rubric.{CASE_RECORDS}")
     # The hash covers the parameters as applied, defaults included: a default that changes changes it too.
     canonical = json.dumps({**merged, "parameters": params}, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                            default=lambda d: d.isoformat())
@@ -203,7 +222,7 @@ def build_profile(merged: dict[str, Any], path: Path) -> Profile:
         rubric_clauses={item: rubric[item] for item in RUBRIC_ITEMS},
         tolerable_rates={item.id: float(merged.get("tolerable_rates", {}).get(item.id, item.tolerable))
                          for item in RUBRIC},
-        finding_due_days={k: due[k] for k in FINDING_SEVERITIES},
+        finding_due_days={k: due[k] for k in FINDING_SEVERITIES}, records_clause=records_clause,
         data_subject_ref_pattern=merged.get("data_subject_ref_pattern"),
     )
 

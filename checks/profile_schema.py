@@ -22,7 +22,7 @@ from checks.errors import InvalidProfile
 from ingest.vocabulary import CASE_FIELDS, VOCABULARIES
 from vocab.parameters import BY_NAME as PARAMETER_BY_NAME
 from vocab.parameters import Kind, Parameter
-from vocab.rubric import ITEMS
+from vocab.rubric import CASE_RECORDS, ITEMS
 from vocab.severity import FindingSeverity
 
 DEFAULT_PROFILE = "default"
@@ -35,6 +35,9 @@ TOP_KEYS = ("name", "title", "description", "extends", "calendar", "statutory_ca
             "finding_due_days", "checks", "rubric", "tolerable_rates", "clauses", "data_subject_ref_pattern")
 CALENDAR_KEYS = ("country", "subdivision", "extra_dates")
 CLAUSE_KEYS = ("ref", "title", "summary", "part")
+# Optional per clause: the standard clauses a service-level item implements (issue 13, item 14: the monthly report
+# is logged against the annex's reporting item *and* SCC 7.6(c), which it puts into practice).
+CLAUSE_OPTIONAL_KEYS = ("implements", "text")
 PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -248,7 +251,7 @@ def _normalised(data: dict[str, Any], file: str) -> dict[str, Any]:
         out["checks"] = {k: _text(v, file, f"checks.{k}") for k, v in mapping.items()}
     if "rubric" in data:
         rubric = _table(data["rubric"], file, "rubric")
-        _known_keys(rubric, RUBRIC_ITEMS, file, "rubric.")
+        _known_keys(rubric, (*RUBRIC_ITEMS, CASE_RECORDS), file, "rubric.")
         out["rubric"] = {k: _text(v, file, f"rubric.{k}") for k, v in rubric.items()}
     if "tolerable_rates" in data:
         rates = _table(data["tolerable_rates"], file, "tolerable_rates")
@@ -259,7 +262,19 @@ def _normalised(data: dict[str, Any], file: str) -> dict[str, Any]:
     return out
 
 
-def _clauses(value: Any, file: str) -> list[dict[str, str]]:
+def _clause_text(value: Any, file: str, key: str) -> dict[str, str]:
+    """`[clauses.text]`: language code (two lower-case letters, as nl, fr, en) → the clause's words in it."""
+    table = _table(value, file, key)
+    out = {}
+    for language, words in table.items():
+        if not (isinstance(language, str) and len(language) == 2 and language.isalpha() and language.islower()):
+            raise InvalidProfile(file, f"{key}.{language}", "is not a language code",
+                                 'Key each text by a two-letter language code, e.g. nl = "..." or fr = "...".')
+        out[language] = _text(words, file, f"{key}.{language}").strip()
+    return out
+
+
+def _clauses(value: Any, file: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not value:
         raise InvalidProfile(file, "clauses", "must be a non-empty array of [[clauses]] tables",
                              "Give each clause as [[clauses]] with ref, title, summary and part.")
@@ -268,12 +283,20 @@ def _clauses(value: Any, file: str) -> list[dict[str, str]]:
     for i, entry in enumerate(value, start=1):
         key = f"clauses[{i}]"
         entry = _table(entry, file, key)
-        _known_keys(entry, CLAUSE_KEYS, file, f"{key}.")
+        _known_keys(entry, (*CLAUSE_KEYS, *CLAUSE_OPTIONAL_KEYS), file, f"{key}.")
         for field in CLAUSE_KEYS:
             if field not in entry:
                 raise InvalidProfile(file, f"{key}.{field}", f"is missing (clause {entry.get('ref', f'number {i}')})",
                                      "Give every clause a ref, title, summary and part.")
-        clause = {field: _text(entry[field], file, f"{key}.{field}").strip() for field in CLAUSE_KEYS}
+        clause: dict[str, Any] = {field: _text(entry[field], file, f"{key}.{field}").strip() for field in CLAUSE_KEYS}
+        if "implements" in entry:
+            refs = entry["implements"]
+            if not isinstance(refs, list) or not all(isinstance(r, str) and r.strip() for r in refs):
+                raise InvalidProfile(file, f"{key}.implements", "must be a list of clause refs",
+                                     'Write e.g. implements = ["SCC 7.6(c)"].')
+            clause["implements"] = [r.strip() for r in refs]
+        if "text" in entry:  # issue 15: the clause's words per language, quoted by the letters (docs/letters.md)
+            clause["text"] = _clause_text(entry["text"], file, f"{key}.text")
         if clause["part"] not in PARTS:
             raise InvalidProfile(file, f"{key}.part", f"'{clause['part']}' is not a part of the contract",
                                  f"{suggest(clause['part'], PARTS)}The parts are: {', '.join(PARTS)}.")

@@ -24,6 +24,7 @@ from findings.merging import absorb
 from findings.record import Candidate, Raised, create, find_same, update
 from store.db import rows, transaction
 from store.identity import User, may, require
+from vocab.rubric import CASE_RECORDS_CLAUSE
 from vocab.severity import finding_severity
 
 
@@ -67,7 +68,7 @@ def group_exceptions(exceptions: Iterable[dict[str, object]], titles: dict[str, 
 
 
 def group_reviews(reviews: Iterable[dict[str, object]], sample: dict[str, object],
-                  items: dict[str, tuple[str, str]]) -> list[Candidate]:
+                  items: dict[str, tuple[str, str]], records_clause: str = CASE_RECORDS_CLAUSE) -> list[Candidate]:
     """One candidate per rubric item answered "no" at least once, with its cases and the review comments.
 
     `items` maps each rubric item whose "no" is a deviation to its (question, clause); answers to other items are
@@ -80,7 +81,7 @@ def group_reviews(reviews: Iterable[dict[str, object]], sample: dict[str, object
     candidates = []
     unable = [r for r in reviews if r["answer"] == "unable"]
     if unable:
-        candidates.append(_unable_candidate(unable, sample))
+        candidates.append(_unable_candidate(unable, sample, records_clause))
     for item_id, found in sorted(by_item.items()):
         question, clause = items[item_id]
         cases = {str(r["case_id"]): {"answer": "no", "comment": r.get("comment"), "reviewer": r.get("reviewer"),
@@ -98,11 +99,9 @@ def group_reviews(reviews: Iterable[dict[str, object]], sample: dict[str, object
 
 # SCC 7.6(c): the processor makes available all information needed to demonstrate compliance and allows audits. A
 # case that could not be tested (its file not supplied) is a deviation for each item (ISA 530 ¶11) and, together,
-# one finding against the audit clause (issue 14, item 4).
-AUDIT_CLAUSE = "SCC 7.6"
-
-
-def _unable_candidate(found: list[dict[str, object]], sample: dict[str, object]) -> Candidate:
+# one finding (issue 14, item 4) against the clause the profile names for case records (`[rubric] case_records`:
+# SL 6 in the default profile, which implements SCC 7.6(c); vocab/rubric.py CASE_RECORDS).
+def _unable_candidate(found: list[dict[str, object]], sample: dict[str, object], clause: str) -> Candidate:
     cases: dict[str, dict[str, object]] = {}
     for r in found:
         case = cases.setdefault(str(r["case_id"]), {"answer": "unable", "comment": r.get("comment"), "items": [],
@@ -111,7 +110,7 @@ def _unable_candidate(found: list[dict[str, object]], sample: dict[str, object])
         case["items"].append(str(r["item_id"]))  # type: ignore[union-attr]
     return Candidate(
         processor=str(sample["processor"]), period=str(sample["period"]),
-        source=f"spotcheck:{sample['sample_id']}:unable", clause=AUDIT_CLAUSE,
+        source=f"spotcheck:{sample['sample_id']}:unable", clause=clause,
         title="Spot check: case records not made available for audit",
         description=(f"The spot check of the {sample['period']} report (sample {sample['sample_id']}) could not "
                      f"test {len(cases)} sampled case(s) (e.g. the case file was not supplied); each counts as a "
@@ -171,7 +170,7 @@ def raise_from_checks(con: duckdb.DuckDBPyConnection, user: User, processor: str
 def raise_from_reviews(con: duckdb.DuckDBPyConnection, user: User, sample_id: object, *,
                        today: date | None = None) -> list[Raised]:
     """Raise one finding per rubric item answered "no" in a sample's reviews, against the item's clause, and one
-    against the audit clause for the cases that could not be tested ("unable")."""
+    against the case-records clause for the cases that could not be tested ("unable")."""
     role = require(user, "raise a finding from reviews")
     found = rows(con, "SELECT sample_id, processor, period FROM samples WHERE sample_id = ?", [sample_id])
     if not found:
@@ -182,4 +181,5 @@ def raise_from_reviews(con: duckdb.DuckDBPyConnection, user: User, sample_id: ob
                         "ORDER BY item_id, case_id",
                    [sample["sample_id"]])
     items = terms.rubric_items(con, str(sample["processor"]))
-    return apply(con, user, role, group_reviews(reviews, sample, items), today or date.today())
+    candidates = group_reviews(reviews, sample, items, terms.records_clause(con, str(sample["processor"])))
+    return apply(con, user, role, candidates, today or date.today())

@@ -32,6 +32,10 @@ def rubric_items(con: duckdb.DuckDBPyConnection, processor: str) -> dict[str, tu
     return {item.id: (item.question, clauses[item.id]) for item in ITEMS.values() if item.deviation_on_no}
 
 
+def records_clause(con: duckdb.DuckDBPyConnection, processor: str) -> str:
+    """Return the clause a spot-checked case whose records were not made available is logged against."""
+    return _profile(con, processor).records_clause
+
 
 def check_clause(con: duckdb.DuckDBPyConnection, processor: str, check_id: str) -> str:
     """Return the clause the processor's current profile logs a check's exceptions against (issue 12 §5: after a

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.contract import upcoming_holidays
 from checks.calendar import WorkingCalendar
-from checks.catalog import BY_ID
+from checks.catalog import BY_ID, CHECKS
 from checks.contract import Parameters, load_profile
 from checks.profile_files import validate_profile_text
 from store import audit
@@ -92,14 +92,16 @@ def test_the_register_is_shown_with_this_months_coverage(officer_env):
     assert register.loc["SCC 8(b)", "status"] == "exceptions"
     assert register.loc["SCC 8(b)", "result"] == "3 offending case(s); 2 for information (e.g. due soon)"
     assert "deadline.late_response" in register.loc["SCC 8(b)", "checks"]
-    assert register.loc["SCC 8(b)", "rubric items"] == "timely, substance, refusal_notice, extension_notice"
-    assert register.loc["SL 1", "status"] == "not evidenced"
+    # escalation through SL 4, which implements SCC 8(b)
+    assert register.loc["SCC 8(b)", "rubric items"] == "timely, substance, refusal_notice, extension_notice, escalation"
+    assert register.loc["SL 1", "status"] == "exceptions"  # a quarantined row: report.rows_quarantined
+    assert register.loc["SL 1", "implements"] == "SCC 7.6(c)"
     assert {m.label: m.value for m in at.metric}["Clauses"] == "74"
     [chart] = [e for e in at.main if e.type == "vega_lite_chart"]
     shipped = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pandas()
     assert len(shipped) <= 3 * 4  # clauses counted per part and status, never one row per clause or case
     assert shipped["clauses"].sum() == 74
-    assert shipped.set_index(["part", "status"]).loc[("Service levels", "not evidenced"), "clauses"] == 6
+    assert shipped.set_index(["part", "status"]).loc[("Service levels", "exceptions"), "clauses"] == 3
     assert at.subheader[0].value == load_profile("default").title
     assert not at.error
 
@@ -107,12 +109,16 @@ def test_the_register_is_shown_with_this_months_coverage(officer_env):
 def test_only_evidenced_clauses_on_request_and_a_clauses_evidence_with_its_basis(officer_env):
     at = open_contract(processor=BELCALL, period="2026-10")
     at.toggle(key="contract_only_evidenced").set_value(True).run()
-    assert list(frame(at, "register")["clause"]) == ["SCC 7.4", "SCC 7.6", "SCC 8(a)", "SCC 8(b)",
-                                                              "Annex II", "Annex III"]
-    at.selectbox(key="contract_clause").set_value("Annex II").run()
+    assert list(frame(at, "register")["clause"]) == ["SCC 7.4", "SCC 7.4(b)", "SCC 7.6", "SCC 7.6(c)", "SCC 8(a)",
+                                                     "SCC 8(b)", "SL 1", "SL 2", "SL 3", "SL 4", "SL 5", "SL 6"]
+    at.selectbox(key="contract_clause").set_value("SL 1").run()
     evidence = frame(at, "evidence").set_index("id")
-    assert set(evidence.index) == {"report.late", "report.corrected_late", "report.missing"}
+    assert set(evidence.index) == {c.id for c in CHECKS if c.id.startswith("report.")}
     assert evidence.loc["report.late", "basis"] == BY_ID["report.late"].basis
+    # Under the standard clause SL 1 implements, the same evidence, saying through which item.
+    at.selectbox(key="contract_clause").set_value("SCC 7.6(c)").run()
+    via = frame(at, "evidence").set_index("id")
+    assert set(via.index) == {*evidence.index, "case_records"} and set(via["via"]) == {"SL 1", "SL 6"}
 
 
 def test_parameters_and_holidays_of_the_profile(officer_env):

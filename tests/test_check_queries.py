@@ -88,7 +88,8 @@ def test_check_table_shows_the_latest_run_counts_and_clause_titles(checked: duck
     # and compliance".
     assert (table["deadline.late_response"]["clause"], table["deadline.late_response"]["clause_title"]) == (
         "SCC 8(b)", "Assistance to the controller")
-    assert table["report.totals_mismatch"]["clause_title"] == "Documentation and compliance"
+    # The default profile logs the report checks against its service-level item SL 1 (issue 13, item 14).
+    assert table["report.totals_mismatch"]["clause_title"] == "Monthly reporting"
     assert table["report.late"]["description"] == BY_ID["report.late"].description
 
 

@@ -57,7 +57,7 @@ def test_check_json_contract_and_stored_run(cli_env, write_csv):
                          for e in found)
     late = [e for e in found if e["check_id"] == "report.late"]
     assert late == [{"check_id": "report.late", "severity": "major", "processor": "Belcall", "period": "2026-10",
-                     "case_id": None, "clause": "Annex II", "details": late[0]["details"]}]
+                     "case_id": None, "clause": "SL 1", "details": late[0]["details"]}]
     assert late[0]["details"]["report_due_on"] == "2026-11-10"
     code, out, _ = run_cli("check")
     assert code == 0 and out.startswith("Check run 2:")

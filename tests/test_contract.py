@@ -77,27 +77,82 @@ def test_default_calendar_is_belgium_public_holidays_as_documented():
     assert load_profile("default").statutory_calendar is None
 
 
-def test_every_documented_check_maps_to_its_default_clause_and_the_clause_is_in_the_register():
+def _annex_table() -> dict[str, tuple[str, str, list[str]]]:
+    """docs/checks.md, "Where the default profile logs each check": SL item → (title, implements, what it logs)."""
+    found = {}
+    for cells in _table_rows(_checks_md()):
+        if len(cells) == 4 and re.fullmatch(r"SL \d", cells[0]):
+            found[cells[0]] = (cells[1], cells[2], re.findall(r"`([^`]+)`", cells[3]))
+    return found
+
+
+def _expand(pattern: str) -> list[str]:
+    """A documented check id, or `training.*` for every catalog check of that family."""
+    if pattern.endswith(".*"):
+        return [c.id for c in CHECKS if c.id.startswith(pattern[:-1])]
+    return [c.id for c in CHECKS if c.id == pattern]
+
+
+def test_every_documented_check_has_its_default_clause_in_the_catalog():
     # The catalog table of docs/checks.md: id, severity, source, basis, default clause, rule.
     expected = {cells[0].strip("`"): cells[4] for cells in _table_rows(_checks_md())
                 if len(cells) == 6 and cells[0].startswith("`") and "." in cells[0]}
     assert len(expected) == len(CHECKS)
+    assert {c.id: c.clause for c in CHECKS} == expected
     default = load_profile("default")
-    assert default.check_clauses == expected
-    assert {c.id for c in CHECKS} == set(expected)
     assert all(ref in default.clauses for ref in expected.values())
 
 
+def test_the_default_profile_logs_what_the_service_level_annex_governs_against_its_items():
+    """Issue 13, item 14: report.* against SL 1 (implementing SCC 7.6(c)), training against SL 5 (SCC 7.4(b)),
+    forwarding SL 2, opt-out SL 3, escalation SL 4 (never Annex II, the description of the processing)."""
+    default = load_profile("default")
+    table = _annex_table()
+    assert set(table) == {"SL 1", "SL 2", "SL 3", "SL 4", "SL 5", "SL 6"}
+    expected = {c.id: c.clause for c in CHECKS}
+    rubric_expected = {}
+    for ref, (title, implements, logged) in table.items():
+        clause = default.clauses[ref]
+        assert (clause.title, clause.implements) == (title, (implements,))
+        for entry in logged:
+            checks = _expand(entry)
+            if checks:
+                expected.update(dict.fromkeys(checks, ref))
+            else:
+                rubric_expected[entry] = ref
+    assert default.check_clauses == expected
+    assert {c for c, ref in default.check_clauses.items() if ref == "SL 1"} == {c.id for c in CHECKS
+                                                                               if c.id.startswith("report.")}
+    assert "Annex II" not in default.check_clauses.values()
+    assert rubric_expected == {"escalation": "SL 4", "case_records": "SL 6"}
+    assert default.rubric_clauses["escalation"] == "SL 4" and default.records_clause == "SL 6"
+    assert default.clauses["SL 1"].cited() == "SL 1 (SCC 7.6(c))"
+    escalation = next(c for c in CHECKS if c.id == "sla.escalation_missing")
+    assert "28(3)(e)" in escalation.basis and "38" not in escalation.basis
+
+
+def test_every_service_level_item_of_every_shipped_profile_is_used():
+    for name in list_profiles():
+        profile = load_profile(name)
+        used = {*profile.check_clauses.values(), *profile.rubric_clauses.values(), profile.records_clause}
+        annex = [ref for ref, c in profile.clauses.items() if c.part == "Service levels"]
+        assert annex and not set(annex) - used, (name, set(annex) - used)
+
+
 def test_rubric_items_map_to_the_clauses_of_the_documented_rubric():
-    # The rubric table of docs/sampling.md: item, question, default clause, basis.
+    # The rubric table of docs/sampling.md: item, question, default clause, basis; the default profile logs the
+    # escalation item against its service-level item SL 4 (docs/checks.md).
+    from vocab.rubric import ITEMS
+
     text = (DOCS / "sampling.md").read_text(encoding="utf-8")
     expected = {cells[0].strip("`"): cells[2] for cells in _table_rows(text)
                 if len(cells) == 4 and cells[0].startswith("`")}
     assert len(expected) == 8
-    assert load_profile("default").rubric_clauses == expected
+    assert {item_id: item.clause for item_id, item in ITEMS.items()} == expected
+    assert load_profile("default").rubric_clauses == {**expected, "escalation": "SL 4"}
 
 
-def test_nl_logs_contract_checks_against_the_service_level_annex_and_adds_atw_days():
+def test_nl_inherits_the_service_level_annex_and_adds_atw_days():
     nl = load_profile("nl")
     assert nl.clause_for_check("report.late") == "SL 1" and nl.clause_for_check("report.missing") == "SL 1"
     assert nl.clause_for_check("sla.forwarding_late") == "SL 2"
@@ -178,7 +233,7 @@ def refused(path: Path, key: str | None, *reason: str) -> str:
     return message
 
 
-ALL_CLAUSES = ["SCC 8(a)", "SCC 8(b)", "SCC 7.4", "SCC 7.6", "Annex II", "Annex III"]
+ALL_CLAUSES = ["SCC 8(a)", "SCC 8(b)", "SCC 7.4", "SCC 7.6", "Annex II", "Annex III", "SCC 7.6(c)", "SCC 7.4(b)"]
 
 
 def test_the_standalone_helper_builds_a_valid_profile(folder):
@@ -264,18 +319,21 @@ def test_a_rubric_item_mapped_to_a_clause_not_in_the_register_is_refused(folder)
 
 
 def test_a_catalog_check_that_resolves_to_no_clause_of_the_register_is_refused(folder):
-    # No [checks] table: every check falls back to its catalog default, and Annex II is missing.
-    refused(standalone(folder, [r for r in ALL_CLAUSES if r != "Annex II"]), "checks.report.late",
-            "has no clause", "catalog default 'Annex II' is not in the clause register")
-    # Mapping the three checks elsewhere makes the same register acceptable.
-    path = standalone(folder, [r for r in ALL_CLAUSES if r != "Annex II"],
-                      '[checks]\n"report.late" = "SCC 7.6"\n"report.missing" = "SCC 7.6"\n'
-                      '"report.corrected_late" = "SCC 7.6"')
+    # No [checks] table: every check falls back to its catalog default, and SCC 7.6(c) is missing.
+    refused(standalone(folder, [r for r in ALL_CLAUSES if r != "SCC 7.6(c)"]), "checks.report.late",
+            "has no clause", "catalog default 'SCC 7.6(c)' is not in the clause register")
+    # Mapping the report checks elsewhere makes the same register acceptable.
+    report_checks = [c.id for c in CHECKS if c.id.startswith("report.")]
+    path = standalone(folder, [r for r in ALL_CLAUSES if r != "SCC 7.6(c)"],
+                      "[checks]\n" + "\n".join(f'"{c}" = "SCC 7.6"' for c in report_checks))
+    refused(path, "rubric.case_records", "maps to 'SCC 7.6(c)'")  # the case-records default needs it too
+    text = path.read_text(encoding="utf-8").replace("[rubric]\n", '[rubric]\ncase_records = "SCC 7.6"\n')
+    path.write_text(text, encoding="utf-8")
     assert load_profile(path).clause_for_check("report.missing") == "SCC 7.6"
 
 
 def test_duplicate_clause_refs_are_refused(folder):
-    refused(standalone(folder, [*ALL_CLAUSES, "SCC 7.4"]), "clauses[7].ref", "'SCC 7.4' appears twice")
+    refused(standalone(folder, [*ALL_CLAUSES, "SCC 7.4"]), "clauses[9].ref", "'SCC 7.4' appears twice")
 
 
 def test_a_clause_without_a_summary_or_with_an_unknown_part_is_refused(folder):
@@ -348,16 +406,21 @@ def test_extends_merges_tables_and_replaces_arrays(folder):
     assert profile.calendar == CalendarSpec("BE", None, (date(2026, 12, 24),))
     assert profile.finding_due_days == {"critical": 7, "high": 14, "medium": 30, "low": 90}
     assert profile.clause_for_check("report.late") == "SL 1"
-    assert profile.clause_for_check("report.missing") == "Annex II"
+    assert profile.clause_for_check("report.missing") == "SL 1"
     assert profile.clauses == default.clauses  # the register is inherited when not given
     assert profile.rubric_clauses == default.rubric_clauses
 
 
 def test_a_child_that_gives_clauses_replaces_the_whole_register(folder):
+    refs = [*ALL_CLAUSES, *(f"SL {n}" for n in range(1, 7))]
+    part = {"A": "Annex", "S": "SCC"}
     body = "".join(f'\n[[clauses]]\nref = "{r}"\ntitle = "T"\nsummary = "S"\n'
-                   f'part = "{"Annex" if r.startswith("Annex") else "SCC"}"' for r in ALL_CLAUSES)
+                   f'part = "{"Service levels" if r.startswith("SL") else part[r[0]]}"' for r in refs)
     profile = load_profile(child(folder, body))
-    assert list(profile.clauses) == ALL_CLAUSES
+    assert list(profile.clauses) == refs
+    # The inherited [checks] name SL 2 (and the rest of the annex): a register without them is refused.
+    refused(child(folder, body.split("\n[[clauses]]\nref = \"SL 1\"")[0]), "checks.sla.forwarding_late",
+            "maps to 'SL 2'")
 
 
 # --- the hash -----------------------------------------------------------------------------------------------------
@@ -449,10 +512,11 @@ def test_cli_show_json_gives_parameters_calendar_register_and_mapping(cli_env):
     assert doc["parameters"]["report_due_day"] == 15
     assert doc["parameters"]["escalate_outcomes"] == ["refused", "partially_fulfilled"]
     assert doc["calendar"] == {"country": "FR", "subdivision": "57", "extra_dates": [], "label": "FR-57"}
-    assert doc["checks"]["sla.forwarding_late"] == "SCC 8(a)"
+    assert doc["checks"]["sla.forwarding_late"] == "SL 2" and doc["case_records"] == "SL 6"
     register = {c["ref"]: c for c in doc["clauses"]}
     assert len(register) == len(doc["clauses"]) == 74
-    assert set(register["SCC 7.6"]) == {"ref", "title", "summary", "part"}
+    assert set(register["SCC 7.6"]) == {"ref", "title", "summary", "part", "implements"}
+    assert register["SL 1"]["implements"] == ["SCC 7.6(c)"] and register["SCC 7.6"]["implements"] == []
     assert (register["SCC 7.6"]["title"], register["SCC 7.6"]["part"]) == ("Documentation and compliance", "SCC")
     assert doc["sha256"] == load_profile("fr").sha256
 

@@ -6,6 +6,8 @@ default profile, Belgian calendar) and the check → clause mapping of contracts
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 import pytest
 
@@ -54,18 +56,43 @@ def test_counts_come_from_the_latest_check_results(demo):
     stored = {r[0]: (r[1], r[2]) for r in demo.execute(
         "SELECT check_id, cases_tested, cases_offending FROM latest_check_results "
         "WHERE processor = ? AND period = ?", [APPELIA, "2026-10"]).fetchall()}
-    shown = {e.id: (e.tested, e.offending) for c in coverage.clauses for e in c.evidence if e.kind is Kind.CHECK}
+    shown = {e.id: (e.tested, e.offending) for c in coverage.clauses for e in c.evidence
+             if e.kind is Kind.CHECK and e.via is None}
     assert shown == stored
-    # README: `Nombre de dossiers` 382 against 379 rows, so report.totals_mismatch offends once (SCC 7.6).
-    assert evidence(coverage, "SCC 7.6")["report.totals_mismatch"] == (1, 1)
+    # README: `Nombre de dossiers` 382 against 379 rows, so report.totals_mismatch offends once: logged against SL 1
+    # (Monthly reporting), and shown under SCC 7.6(c), the clause SL 1 implements (issue 13, item 14).
+    assert evidence(coverage, "SL 1")["report.totals_mismatch"] == (1, 1)
+    [via] = [e for e in coverage.by_ref("SCC 7.6(c)").evidence if e.id == "report.totals_mismatch"]
+    assert (via.tested, via.offending, via.via) == (1, 1, "SL 1")
+    assert coverage.by_ref("SCC 7.6(c)").status is Status.EXCEPTIONS
 
 
-def test_service_level_clauses_of_the_default_profile_are_evidenced_by_nothing(demo):
+def test_every_service_level_item_of_the_default_profile_is_evidenced(demo):
     coverage = clause_coverage(demo, BELCALL, "2026-10")
     for ref in SERVICE_LEVELS:
         sl = coverage.by_ref(ref)
-        assert sl.evidence == () and sl.status is Status.NOT_EVIDENCED
-        assert result_text(sl).startswith("not evidenced")
+        assert sl.evidence and sl.status is not Status.NOT_EVIDENCED, ref
+    # Belcall sends no training roster (README): training.roster_missing offends under SL 5 and SCC 7.4(b).
+    assert evidence(coverage, "SL 5")["training.roster_missing"] == (1, 1)
+    assert coverage.by_ref("SCC 7.4(b)").status is Status.EXCEPTIONS
+    # Nothing sampled yet: the case records of SL 6 are evidenced but not tested.
+    assert [e.id for e in coverage.by_ref("SL 6").evidence] == ["case_records"]
+    assert coverage.by_ref("SL 6").status is Status.NOT_TESTED
+
+
+def test_an_unable_case_counts_against_the_case_records_item(demo):
+    drawn = draw_sample(demo, AUDITOR, processor=BELCALL, period="2026-10", size=2, seed="records")
+    first, second = (p.case_id for p in drawn.random_part)
+    record_reviews(demo, AUDITOR, drawn.sample_id, first, {"timely": ("unable", "case file not supplied")})
+    record_reviews(demo, AUDITOR, drawn.sample_id, second, {"timely": ("yes", None)})
+    sl6 = clause_coverage(demo, BELCALL, "2026-10").by_ref("SL 6")
+    assert evidence_of(sl6, "case_records") == (2, 1)
+    assert sl6.status is Status.EXCEPTIONS
+
+
+def evidence_of(clause, evidence_id: str) -> tuple[int, int]:
+    [found] = [(e.tested, e.offending) for e in clause.evidence if e.id == evidence_id and e.via is None]
+    return found
 
 
 def test_every_clause_of_the_register_is_listed_in_register_order(demo):
@@ -73,20 +100,21 @@ def test_every_clause_of_the_register_is_listed_in_register_order(demo):
     coverage = clause_coverage(demo, BELCALL, "2026-10")
     assert [c.clause.ref for c in coverage.clauses] == list(profile.clauses)
     assert (coverage.profile, coverage.profile_sha256) == ("default", profile.sha256)
-    mapped = [e.id for c in coverage.clauses for e in c.evidence]
-    assert sorted(mapped) == sorted([*profile.check_clauses, *profile.rubric_clauses])
+    mapped = [e.id for c in coverage.clauses for e in c.evidence if e.via is None]
+    assert sorted(mapped) == sorted([*profile.check_clauses, *profile.rubric_clauses, "case_records"])
 
 
 def test_the_evidence_follows_the_profile_given_and_says_where_the_run_logged_it(demo):
-    nl = load_profile("nl")
-    coverage = clause_coverage(demo, BELCALL, "2026-10", nl)
-    # nl.toml logs the training checks against SL 5; Belcall sends no roster, so they tested nothing.
-    sl5 = coverage.by_ref("SL 5")
-    assert {e.id for e in sl5.evidence} == {"training.not_current", "training.agent_unknown"}
-    assert sl5.status is Status.NOT_TESTED
-    [forwarding] = [e for e in coverage.by_ref("SL 2").evidence if e.id == "sla.forwarding_late"]
-    assert forwarding.was_tested and forwarding.logged_against == "SCC 8(a)"  # the run used the default profile
-    assert coverage.other_profile_runs == (("default", load_profile("default").sha256),)
+    default = load_profile("default")
+    # A contract that logs forwarding against the standard clause itself, not the annex item.
+    other = dataclasses.replace(default, name="other", sha256="0" * 64, check_clauses={
+        **default.check_clauses, "sla.forwarding_late": "SCC 8(a)"})
+    coverage = clause_coverage(demo, BELCALL, "2026-10", other)
+    [forwarding] = [e for e in coverage.by_ref("SCC 8(a)").evidence if e.id == "sla.forwarding_late"]
+    assert forwarding.was_tested and forwarding.logged_against == "SL 2"  # the run used the default profile
+    assert forwarding.via is None
+    assert "sla.forwarding_late" not in {e.id for e in coverage.by_ref("SL 2").evidence}
+    assert coverage.other_profile_runs == (("default", default.sha256),)
 
 
 def test_a_month_without_a_check_run_has_nothing_tested(demo):
@@ -97,10 +125,11 @@ def test_a_month_without_a_check_run_has_nothing_tested(demo):
 
 def test_a_check_that_failed_to_run_does_not_count_as_tested(demo):
     demo.execute("UPDATE check_results SET cases_tested = 0, cases_offending = 0, error = 'Binder Error: x' "
-                 "WHERE processor = ? AND period = '2026-10' AND clause = 'Annex II'", [BELCALL])
-    annex2 = clause_coverage(demo, BELCALL, "2026-10").by_ref("Annex II")
-    assert annex2.status is Status.NOT_TESTED
-    assert result_text(annex2) == "not tested this month; 3 check(s) failed to run"  # late, corrected_late, missing
+                 "WHERE processor = ? AND period = '2026-10' AND clause = 'SL 1'", [BELCALL])
+    sl1 = clause_coverage(demo, BELCALL, "2026-10").by_ref("SL 1")
+    assert sl1.status is Status.NOT_TESTED
+    failed = len([c for c in load_profile("default").check_clauses.values() if c == "SL 1"])
+    assert result_text(sl1) == f"not tested this month; {failed} check(s) failed to run"  # every report.* check
 
 
 def test_review_answers_test_the_rubric_items_clause_and_a_no_is_a_deviation(demo):
@@ -153,7 +182,13 @@ def test_the_chart_counts_every_clause_once_per_part(demo):
     coverage = clause_coverage(demo, BELCALL, "2026-10")
     counts = coverage.counts()
     assert sum(int(c["clauses"]) for c in counts) == len(coverage.clauses) == 74
+    # README (Belcall, October): a quarantined row (SL 1), the opt-out suppressed late (SL 3), no training roster
+    # (SL 5); forwarding (SL 2) and escalation (SL 4) tested clean; nothing sampled for the case records (SL 6).
     assert [c for c in counts if c["part"] == "Service levels"] == [
-        {"part": "Service levels", "status": "not evidenced", "clauses": 6}]
-    # SCC 7.6, SCC 8(b) and SCC 7.4 (no training roster: training.roster_missing)
+        {"part": "Service levels", "status": "not tested", "clauses": 1},
+        {"part": "Service levels", "status": "tested, no exceptions", "clauses": 2},
+        {"part": "Service levels", "status": "exceptions", "clauses": 3}]
+    # SCC 8(b) (deadlines, and SL 3/SL 4 implementing it), SCC 7.6(c) (via SL 1) and SCC 7.4(b) (via SL 5)
     assert {"part": "SCC", "status": "exceptions", "clauses": 3} in counts
+    assert {c.clause.ref for c in coverage.clauses if c.clause.part == "SCC" and c.status is Status.EXCEPTIONS} == {
+        "SCC 8(b)", "SCC 7.6(c)", "SCC 7.4(b)"}

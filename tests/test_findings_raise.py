@@ -155,7 +155,7 @@ def test_a_report_level_exception_raises_a_finding_without_cases(con, officer):
     run_id = add_run(con, [("report.late", "major", None)])
     raise_from_checks(con, officer, today=TODAY)
     [finding] = queries.list_findings(con)
-    assert finding["case_ids"] == [] and finding["clause"] == "Annex II"
+    assert finding["case_ids"] == [] and finding["clause"] == "SL 1"  # Monthly reporting (SCC 7.6(c))
     assert finding["evidence"] == {"run_ids": [run_id], "report": [{"case": None, "days_late": 3}]}
     assert finding["description"].endswith(f"The {PERIOD} report offends this check.")
 

@@ -4,7 +4,9 @@ open findings that follow a profile change. Real report files, a real DuckDB fil
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,8 @@ from store.audit import list_events
 from store.errors import PermissionDenied
 from store.identity import User
 from tests.conftest import HEADER_NL, nl_row, open_dashboard_page, run_cli, with_db
+
+ROOT = Path(__file__).resolve().parents[1]
 
 NEW = "Contactia BV"
 VIEWER = User("vic", ("viewer",))
@@ -68,8 +72,15 @@ def test_the_register_adds_and_edits_processors_audited(con, officer):
     assert actions == ["processor.registered", "processor.updated", "processor.profile_linked"]
 
 
-def test_a_profile_change_moves_open_findings_to_the_new_clause(con, officer, ingest, write_csv):
-    # Received on 12 November: after the default profile's due day (10th), so report.late, logged against Annex II.
+def test_a_profile_change_moves_open_findings_to_the_new_clause(con, officer, ingest, write_csv, tmp_path,
+                                                                monkeypatch):
+    # A contract without the service-level annex's reporting item: report.late logged against SCC 7.6(c) itself.
+    contracts = tmp_path / "contracts"
+    shutil.copytree(ROOT / "contracts", contracts, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    (contracts / "direct.toml").write_text('name = "direct"\nextends = "default"\ntitle = "Direct"\n'
+                                           '[checks]\n"report.late" = "SCC 7.6(c)"\n', encoding="utf-8")
+    monkeypatch.setenv("OVERSIGHT_CONTRACTS", str(contracts))
+    # Received on 12 November: after the default profile's due day (10th), so report.late, logged against SL 1.
     ingest(write_csv("b_2026-10.csv", [HEADER_NL, nl_row("BC-1")]), processor=NEW, profile="default",
            submitted_on=date(2026, 11, 12))
     run_checks(con, officer)
@@ -77,15 +88,15 @@ def test_a_profile_change_moves_open_findings_to_the_new_clause(con, officer, in
               con.execute("SELECT source FROM findings WHERE finding_id = ?", [r.finding_id]).fetchall()[0][0]
               == "check:report.late"]
     assert con.execute("SELECT clause FROM findings WHERE finding_id = ?", [late.finding_id]).fetchall() == [
-        ("Annex II",)]
-    update_processor(con, officer, NEW, profile="nl")  # nl.toml logs report.late against SL 1
+        ("SL 1",)]
+    update_processor(con, officer, NEW, profile="direct")
     again = {r.finding_id: r.outcome for r in raise_from_checks(con, officer, today=date(2026, 11, 21))}
     assert again[late.finding_id] == "updated"
     assert con.execute("SELECT clause, status FROM findings WHERE finding_id = ?", [late.finding_id]).fetchall() == [
-        ("SL 1", "open")]
+        ("SCC 7.6(c)", "open")]
     moved = con.execute("SELECT details FROM finding_events WHERE finding_id = ? AND action = 'clause_moved'",
                         [late.finding_id]).fetchall()
-    assert [json.loads(d)["clause"] for (d,) in moved] == [{"from": "Annex II", "to": "SL 1"}]
+    assert [json.loads(d)["clause"] for (d,) in moved] == [{"from": "SL 1", "to": "SCC 7.6(c)"}]
 
 
 def test_the_processors_page_adds_a_processor(app_report):

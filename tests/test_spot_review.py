@@ -144,7 +144,7 @@ def test_case_facts_show_the_drawn_report_and_the_check_exceptions(demo, sample)
 
 
 def test_the_clause_comes_from_the_processors_contract_profile(demo, tmp_path, monkeypatch) -> None:
-    assert rubric_clauses(demo, BELCALL)["escalation"] == "Annex III"
+    assert rubric_clauses(demo, BELCALL)["escalation"] == "SL 4"  # the default profile's service-level item
     profiles = tmp_path / "contracts"
     shutil.copytree(ROOT / "contracts", profiles)
     default = profiles / "default.toml"

@@ -50,12 +50,13 @@ def test_unable_needs_a_reason(demo, reviewed) -> None:
         record_review(demo, AUDITOR, reviewed.sample_id, reviewed.random_part[0].case_id, "timely", "unable")
 
 
-def test_unable_cases_raise_one_finding_under_the_audit_clause(demo, reviewed) -> None:
+def test_unable_cases_raise_one_finding_under_the_case_records_clause(demo, reviewed) -> None:
     case = reviewed.random_part[0].case_id
     record_unable(demo, AUDITOR, reviewed.sample_id, case)
     raised = raise_from_reviews(demo, user("compliance_officer"), reviewed.sample_id)
     [(clause, source, title)] = demo.execute("SELECT clause, source, title FROM findings").fetchall()
-    assert (clause, source) == ("SCC 7.6", f"spotcheck:{reviewed.sample_id}:unable")
+    # The default profile's case-records item: SL 6 "Spot checks", which implements SCC 7.6(c) (issue 13, item 14).
+    assert (clause, source) == ("SL 6", f"spotcheck:{reviewed.sample_id}:unable")
     assert "not made available" in title and raised[0].new_cases == (case,)
 
 

@@ -83,5 +83,13 @@ DEVIATION_CAUSES: dict[str, str] = {
     "other": "other",
 }
 
+# Not a question but what a spot check needs first: the case records. A sampled case answered "unable" (its file
+# not supplied) raises one finding against the clause that obliges the processor to make the records available
+# (SCC 7.6(c); the service-level annex's spot-check item where the contract has one). A profile maps it in
+# `[rubric]` like an item (`case_records = "SL 6"`); left out, it takes this default.
+CASE_RECORDS = "case_records"
+CASE_RECORDS_CLAUSE = "SCC 7.6(c)"
+CASE_RECORDS_TITLE = "Case records made available for the spot check"
+
 RUBRICS: dict[str, tuple[RubricItem, ...]] = {RUBRIC_VERSION: RUBRIC}
 ITEMS = {item.id: item for item in RUBRIC}
