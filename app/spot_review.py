@@ -75,7 +75,8 @@ def review_section(ctx: state.Context, sample_id: str, processor: str, active: l
         if asked and state.allowed(ctx, "record a review") and st.button(
                 "Case file not supplied", key=f"spot_unable:{sample_id}:{case_id}", icon=":material/folder_off:",
                 help="Every item that applies is answered \"unable\": each counts as a deviation (ISA 530 ¶11), and "
-                     "together they can raise a finding under the audit clause (SCC 7.6)."):
+                     "together they raise a finding against the contract's case-records clause (SL 6 in "
+                     "the default profile, implementing SCC 7.6(c))."):
             with state.user_errors(), ctx.cursor() as cur:
                 record_unable(cur, ctx.user, sample_id, case_id, CASE_FILE_NOT_SUPPLIED)
                 st.rerun()

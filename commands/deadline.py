@@ -24,6 +24,9 @@ def deadline(
     subdivision: Annotated[str | None, typer.Option(help="With --country: a subdivision, e.g. 57 for Moselle.")]
     = None,
     extension_notified_on: Annotated[str | None, typer.Option(help="When the extension was notified.")] = None,
+    extension_reason: Annotated[str | None, typer.Option(
+        help="The reasons given with the extension (Art. 12(3) \"together with the reasons for the delay\"); "
+             "where the profile has extension_requires_reason, an extension without them does not count.")] = None,
     id_requested_on: Annotated[str | None, typer.Option(help="When identification was requested.")] = None,
     id_received_on: Annotated[str | None, typer.Option(help="When the identification arrived.")] = None,
     format: Annotated[DocFormat, typer.Option("--format", help="Output format.")] = DocFormat.text,
@@ -61,7 +64,9 @@ def deadline(
         fail(f"The holidays package has no calendar for {where}. Use an ISO country code such as BE, NL or FR "
              "(and a subdivision it knows, e.g. FR with 57 for Moselle).")
     result = response_deadlines(received, cal, extension_notified_on=notified, id_requested_on=requested,
-                                id_received_on=arrived, id_request_within_days=within)
+                                id_received_on=arrived, id_request_within_days=within,
+                                extension_reason=extension_reason,
+                                extension_requires_reason=chosen.parameters.extension_requires_reason)
     document = {"received_on": result.received_on, "due_on": result.due_on,
                 "extended_due_on": result.extended_due_on, "paused_days": result.paused_days,
                 "calendar": result.calendar, "calendar_source": why, "pause_valid": result.pause_valid,
@@ -79,7 +84,10 @@ def deadline(
             "" if result.pause_valid else
             f" — none: identification was asked more than {within} days after receipt, so the clock ran on"))
     if notified:
+        late = notified > result.due_on
         typer.echo(f"  extension notified {notified:%d %b %Y}: " + (
-            "valid (within the first month)" if result.extension_valid
-            else "INVALID (after the one-month date), so the one-month date stands"))
+            "valid (within the first month, with its reasons)" if result.extension_valid
+            else "INVALID (after the one-month date), so the one-month date stands" if late
+            else "INVALID (no reasons given: --extension-reason; the profile requires them), so the one-month "
+                 "date stands"))
     typer.echo(f"  the date that applies:   {result.effective_due_on:%a %d %b %Y}")

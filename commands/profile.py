@@ -13,6 +13,7 @@ from checks.wording import fill
 from commands.common import DocFormat, Format, dumps, emit, fail, run
 from store.errors import OversightError
 from store.identity import User
+from store.users_file import load_config
 
 profile_app = typer.Typer(help="Contract profiles: the clause register, service levels and holiday calendar.",
                           no_args_is_help=True)
@@ -38,6 +39,7 @@ def list_profiles(
 
 @profile_app.command("show")
 def show(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Profile name (a file in contracts/) or path to a .toml file.")],
     format: Annotated[DocFormat, typer.Option("--format", help="Output format.")] = DocFormat.text,
 ) -> None:
@@ -47,9 +49,10 @@ def show(
     """
     try:
         profile = load_profile(name)
+        controller = load_config(ctx.obj.config if ctx.obj else None).controller_country
     except OversightError as exc:
         fail(str(exc))
-    typer.echo(dumps(profile.as_dict()) if format is DocFormat.json else _as_text(profile))
+    typer.echo(dumps(profile.as_dict()) if format is DocFormat.json else _as_text(profile, controller))
 
 
 @profile_app.command("link")
@@ -69,13 +72,17 @@ def link(
     run(ctx, work)
 
 
-def _as_text(p: Profile) -> str:
+def _as_text(p: Profile, controller_country: str | None = None) -> str:
     width = max(len(k) for k in (*p.check_clauses, *p.rubric_clauses, *vars(p.parameters)))
     lines = [f"{p.name} — {p.title}", f"file: {p.path}", f"sha256: {p.sha256}"]
     if p.description:
         lines += ["", p.description]
     extra = ", ".join(d.isoformat() for d in p.calendar.extra_dates) or "none"
-    lines += ["", f"calendar: {p.calendar.label()}", f"  extra dates: {extra}", "", "parameters:"]
+    # Whose holidays (docs/deadlines.md): the service levels count this calendar; the statutory (Art. 12) deadlines
+    # the controller's country unless the profile overrides it.
+    statutory, why = p.statutory_spec(controller_country)
+    lines += ["", f"calendar (service levels): {p.calendar.label()}", f"  extra dates: {extra}",
+              f"statutory deadlines (Art. 12) count: {statutory.label()} ({why})", "", "parameters:"]
     for key, value in vars(p.parameters).items():
         shown = ", ".join(value) if isinstance(value, tuple) else value
         lines.append(f"  {key.ljust(width)}  {shown}")

@@ -28,6 +28,20 @@ def test_deadline_applies_a_timely_identity_pause_and_judges_the_extension():
     assert (doc["paused_days"], doc["due_on"], doc["extension_valid"]) == (10, "2026-04-15", False)
 
 
+def test_deadline_judges_the_extension_by_its_reasons_as_the_profile_requires():
+    # Art. 12(3): the person is told of the extension "together with the reasons for the delay"; the default
+    # profile has extension_requires_reason = true. Received 31 Jan 2026, due Mon 2 Mar; notified on 10 Feb.
+    base = ("deadline", "2026-01-31", "--country", "BE", "--extension-notified-on", "2026-02-10")
+    code, out, _ = run_cli(*base, "--format", "json")
+    assert code == 0 and (json.loads(out)["extension_valid"], json.loads(out)["effective_due_on"]) == (
+        False, "2026-03-02")
+    code, out, _ = run_cli(*base, "--extension-reason", "requests from three systems", "--format", "json")
+    assert code == 0 and (json.loads(out)["extension_valid"], json.loads(out)["effective_due_on"]) == (
+        True, "2026-04-30")
+    code, out, _ = run_cli(*base)
+    assert "INVALID (no reasons given" in out and "Mon 02 Mar 2026" in out
+
+
 def test_deadline_with_another_calendar_and_text_output():
     code, out, _ = run_cli("deadline", "2026-03-03", "--country", "FR", "--subdivision", "57")
     assert code == 0

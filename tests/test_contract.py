@@ -515,7 +515,7 @@ def test_cli_show_json_gives_parameters_calendar_register_and_mapping(cli_env):
     assert doc["checks"]["sla.forwarding_late"] == "SL 2" and doc["case_records"] == "SL 6"
     register = {c["ref"]: c for c in doc["clauses"]}
     assert len(register) == len(doc["clauses"]) == 74
-    assert set(register["SCC 7.6"]) == {"ref", "title", "summary", "part", "implements"}
+    assert set(register["SCC 7.6"]) == {"ref", "title", "summary", "part", "implements", "text"}
     assert register["SL 1"]["implements"] == ["SCC 7.6(c)"] and register["SCC 7.6"]["implements"] == []
     assert (register["SCC 7.6"]["title"], register["SCC 7.6"]["part"]) == ("Documentation and compliance", "SCC")
     assert doc["sha256"] == load_profile("fr").sha256
@@ -524,7 +524,10 @@ def test_cli_show_json_gives_parameters_calendar_register_and_mapping(cli_env):
 def test_cli_show_text_lists_the_sections(cli_env):
     code, out, _ = run_cli("profile", "show", "nl")
     assert code == 0
-    assert "calendar: NL + 15 extra dates" in out and "2026-05-15" in out
+    assert "calendar (service levels): NL + 15 extra dates" in out and "2026-05-15" in out
+    # Whose holidays (issue 13, item 15): with no [controller] country configured, the profile's calendar.
+    assert "statutory deadlines (Art. 12) count: NL + 15 extra dates (profile nl, [calendar]: no [controller] " \
+           "country is configured)" in out
     assert re.search(r"report\.late\s+SL 1", out) and re.search(r"SCC 8\(a\)\s+Assistance to the controller", out)
 
 
