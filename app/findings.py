@@ -13,6 +13,7 @@ import streamlit as st
 from app import filters, state
 from app.finding_detail import PAGE, STATUS_LABELS, detail, unsaved_notes
 from app.text import literal
+from exports.letter import MIME as LETTER_MIME
 from exports.letter import PERMISSION as LETTER_PERMISSION
 from exports.letter import letter_bytes, letter_file_name
 from exports.pack import PERMISSION as PACK_PERMISSION
@@ -209,11 +210,12 @@ def _exports(ctx: state.Context, processor: str | None, period: str | None) -> N
         left, right = st.columns(2)
         may_letter, may_pack = state.allowed(ctx, LETTER_PERMISSION), state.allowed(ctx, PACK_PERMISSION)
         if left.button("Build the findings letter", disabled=not may_letter, icon=":material/mail:",
-                       help="Its open findings with clause, case ids and due dates; no data-subject references."
+                       help="Its open findings with clause, counted cases and due dates, in the processor's language "
+                            "(.docx, stored with its hash); no data-subject references."
                        + ("" if may_letter else " Needs the compliance officer or vendor manager role.")):
             with state.user_errors(), st.spinner("Building the findings letter…"), ctx.cursor() as cur:
-                data = letter_bytes(cur, ctx.user, processor)
-                st.session_state[EXPORT] = (letter_file_name(processor, "xlsx", date.today()), data)
+                data = letter_bytes(cur, ctx.user, processor, "docx")
+                st.session_state[EXPORT] = (letter_file_name(processor, "docx", date.today()), data)
         if right.button("Build the monthly pack", disabled=not may_pack or not period, icon=":material/description:",
                         help="The accountability document for the processor and period."
                         + ("" if may_pack else " Needs the compliance officer, auditor or vendor manager role.")):
@@ -222,7 +224,8 @@ def _exports(ctx: state.Context, processor: str | None, period: str | None) -> N
                                                                                           period))
         built = st.session_state.get(EXPORT)
         if built:
-            st.download_button(f"Download {built[0]}", data=built[1], file_name=built[0], mime=XLSX,
+            mime = LETTER_MIME["docx"] if built[0].endswith(".docx") else XLSX
+            st.download_button(f"Download {built[0]}", data=built[1], file_name=built[0], mime=mime,
                                icon=":material/download:", type="primary")
 
 

@@ -86,6 +86,11 @@ def open_findings(con: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> 
     return out
 
 
+def _anchor(con: duckdb.DuckDBPyConnection) -> tuple[int, str] | None:
+    last = con.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchall()
+    return (int(last[0][0]), str(last[0][1])) if last else None
+
+
 def _start(con: duckdb.DuckDBPyConnection, user: User, processor: str, permission: str) -> tuple[str, Scope]:
     require_processor(user, processor, "processor")  # another processor's name reads as unknown to a processor user
     role = require(user, permission)
@@ -101,7 +106,7 @@ def _findings_letter(con: duckdb.DuckDBPyConnection, user: User, processor: str,
     found = open_findings_of(con, scope, today)
     letter = findings_letter(language=lang, reference=letter_id, addressee=_addressee(con, scope.processor),
                              profile=profile_for_processor(con, scope.processor), findings=found, today=today,
-                             signer=Signer(user.name, role))
+                             signer=Signer(user.name, role), anchor=_anchor(con))
     data = _RENDER[fmt](letter)
     name = out_path.name if out_path is not None else letter_file_name(scope.processor, fmt, today)
     sent = store_letter(con, user=user, role=role, action="export.letter", letter_id=letter_id,
@@ -142,7 +147,8 @@ def escalate(con: duckdb.DuckDBPyConnection, user: User, finding_id: str, step: 
     letter: Letter = escalation_letter(
         language=lang, reference=letter_id, addressee=_addressee(con, processor),
         profile=profile_for_processor(con, processor), finding=shown, step=rung,
-        earlier=earlier_letters(con, finding_id), today=today, answer_by=answer_by, signer=Signer(user.name, role))
+        earlier=earlier_letters(con, finding_id), today=today, answer_by=answer_by, signer=Signer(user.name, role),
+        anchor=_anchor(con))
     data = _RENDER[chosen](letter)
     name = out_path.name if out_path is not None else letter_file_name(scope.processor, chosen, today, step)
 

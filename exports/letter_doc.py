@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from checks.profile_model import Clause, Profile
+from checks.wording import fill
 from exports.letter_words import what_was_found
 from findings.escalation import Step
 from i18n import Messages, messages
@@ -97,12 +98,14 @@ def _role(m: Messages, role: str) -> str:
     return words.get(role, role)
 
 
-def clause_wording(clause: Clause | None, language: str) -> str | None:
-    """The clause as the profile's register words it: its text in the letter's language, else its summary."""
+def clause_wording(clause: Clause | None, language: str, profile: Profile) -> str | None:
+    """The clause as the profile's register words it: its text in the letter's language, else its summary, with the
+    contract's values in place of parameter names (issue 15: no raw placeholders in a letter)."""
     if clause is None:
         return None
     texts: dict[str, str] = getattr(clause, "text", None) or {}
-    return texts.get(language) or clause.summary or None
+    wording = texts.get(language) or clause.summary
+    return fill(wording, profile.parameters) if wording else None
 
 
 def _cited(clause: Clause | None, ref: str) -> str:
@@ -134,7 +137,7 @@ def finding_section(m: Messages, finding: dict[str, object], profile: Profile, t
                               response=_response(m, str(finding["response"]))))
     title = clause.title if clause else ""
     return Section(heading=m._("Finding {finding_id}", finding_id=finding["finding_id"]),
-                   paragraphs=tuple(paragraphs), quote=clause_wording(clause, m.language),
+                   paragraphs=tuple(paragraphs), quote=clause_wording(clause, m.language, profile),
                    quote_label=m._("Clause {clause} of the contract: {title}", clause=_cited(clause, ref),
                                    title=title) if title else m._("Clause {clause} of the contract",
                                                                   clause=_cited(clause, ref)))
@@ -169,12 +172,16 @@ def _annex(m: Messages, findings: list[dict[str, object]]) -> Annex | None:
 
 
 def _frame(m: Messages, *, kind: str, reference: str, addressee: Addressee, today: date, subject: str,
-           opening: list[str], sections: list[Section], signer: Signer, findings: list[dict[str, object]]) -> Letter:
+           opening: list[str], sections: list[Section], signer: Signer, findings: list[dict[str, object]],
+           anchor: tuple[int, str] | None) -> Letter:
+    # The head of our audit trail when the letter was made: the processor keeps it outside our systems, so a trail
+    # rewritten later would no longer match it (docs/audit-trail.md).
+    anchored = (m._("Audit trail: event {seq}, hash {hash}", seq=anchor[0], hash=anchor[1]),) if anchor else ()
     return Letter(
         language=m.language, kind=kind, reference=reference,
         addressee=(addressee.name, *addressee.contacts),
         meta=(m._("Our reference: {reference}", reference=reference),
-              m._("Date: {date}", date=long_date(today, m.language))),
+              m._("Date: {date}", date=long_date(today, m.language)), *anchored),
         subject=subject, salutation=m._("Dear Sir or Madam,"), opening=tuple(opening), sections=tuple(sections),
         closing=(m._("We look forward to your answer."), m._("Yours faithfully,")),
         signature=(signer.name, _role(m, signer.role), m._("On behalf of the controller")),
@@ -183,7 +190,8 @@ def _frame(m: Messages, *, kind: str, reference: str, addressee: Addressee, toda
 
 
 def findings_letter(*, language: str, reference: str, addressee: Addressee, profile: Profile,
-                    findings: list[dict[str, object]], today: date, signer: Signer) -> Letter:
+                    findings: list[dict[str, object]], today: date, signer: Signer,
+                    anchor: tuple[int, str] | None = None) -> Letter:
     """The findings letter: the processor's open findings, each against its clause, and what we expect."""
     m = messages(language)
     opening = [m._("As the controller, we oversee the processing you carry out on our behalf under our contract "
@@ -201,7 +209,7 @@ def findings_letter(*, language: str, reference: str, addressee: Addressee, prof
         sections = []
     return _frame(m, kind="findings", reference=reference, addressee=addressee, today=today,
                   subject=m._("Findings of our oversight of the processing on our behalf"), opening=opening,
-                  sections=sections, signer=signer, findings=findings)
+                  sections=sections, signer=signer, findings=findings, anchor=anchor)
 
 
 def _step_text(m: Messages, step: Step, finding_id: str, answer_by: str | None) -> tuple[str, list[str]]:
@@ -235,7 +243,7 @@ def _step_text(m: Messages, step: Step, finding_id: str, answer_by: str | None) 
 
 def escalation_letter(*, language: str, reference: str, addressee: Addressee, profile: Profile,
                       finding: dict[str, object], step: Step, earlier: list[tuple[date, str]], today: date,
-                      answer_by: date | None, signer: Signer) -> Letter:
+                      answer_by: date | None, signer: Signer, anchor: tuple[int, str] | None = None) -> Letter:
     """A step of the ladder for one finding: our earlier letters about it, the step, the finding as sent."""
     m = messages(language)
     finding_id = str(finding["finding_id"])
@@ -247,4 +255,4 @@ def escalation_letter(*, language: str, reference: str, addressee: Addressee, pr
     return _frame(m, kind=step.name, reference=reference, addressee=addressee, today=today, subject=subject,
                   opening=opening, sections=[finding_section(m, finding, profile, today),
                                                     *([_expected(m)] if step.answer_days is not None else [])],
-                  signer=signer, findings=[finding])
+                  signer=signer, findings=[finding], anchor=anchor)

@@ -16,7 +16,7 @@ import pytest
 from checks.contract import contracts_dir, link_processor
 from checks.profile_files import save_profile
 from checks.runner import run_checks
-from exports.letter import export_letter
+from exports.letter import escalate, export_letter
 from exports.pack import export_pack
 from findings.raising import raise_from_checks, raise_from_reviews
 from findings.service import assign, move, raise_finding, respond
@@ -61,6 +61,8 @@ AUDITED: dict[str, set[str]] = {
                                        "finding.remediation_planned"},
     "export the oversight pack": {"export.pack"},
     "export a findings letter": {"export.letter"},
+    # Issue 15 item 5: an escalation step is a letter (stored, hashed) and an entry in the finding's history.
+    "send a letter": {"letter.sent", "finding.escalated"},
     # `oversight user add` rewrites the configuration file and appends the event to the project database.
     "manage users": {"user.added", "user.changed"},
 }
@@ -200,8 +202,10 @@ def test_a_month_of_oversight_appends_one_event_per_step(demo, tmp_path: Path):
 
     export_pack(demo, ann, BELCALL, "2026-10", tmp_path / "pack.xlsx")
     step([("export.pack", f"processor:{BELCALL}")])
-    export_letter(demo, vera, BELCALL, tmp_path / "letter.csv")
+    export_letter(demo, vera, BELCALL, tmp_path / "letter.docx")
     step([("export.letter", f"processor:{BELCALL}")])
+    escalate(demo, vera, manual, "reminder", tmp_path / "reminder.pdf")
+    step([("letter.sent", f"processor:{BELCALL}"), ("finding.escalated", f"finding:{manual}")])
 
     exercised = {permission for permission, actions in AUDITED.items() if actions & seen}
     assert set(AUDITED) - exercised == {"ingest a report", "save a mapping", "load the demo reports"}  # tested above

@@ -22,14 +22,22 @@ def test_export_pack_writes_the_workbook_and_says_where(cli_env, checked_demo_db
 
 
 def test_export_json_gives_file_hash_size_and_event(cli_env, checked_demo_db):
-    code, out, _ = run_cli("export", "letter", "--processor", BELCALL, "--out", "letter.csv", "--format", "json")
+    code, out, _ = run_cli("export", "letter", "--processor", BELCALL, "--out", "letter.docx", "--format", "json")
     doc = json.loads(out)
     assert code == 0
-    letter = cli_env.folder / "letter.csv"
-    assert doc == {"file": "letter.csv", "sha256": hashlib.sha256(letter.read_bytes()).hexdigest(),
-                   "bytes": letter.stat().st_size, "audit_event": 10}  # 8 reports and a check run before
+    letter = cli_env.folder / "letter.docx"
+    assert doc == {"file": "letter.docx", "sha256": hashlib.sha256(letter.read_bytes()).hexdigest(),
+                   "bytes": letter.stat().st_size, "audit_event": 10,  # 8 reports and a check run before
+                   "letter_id": doc["letter_id"], "language": "en", "kind": "findings"}
+    assert doc["letter_id"].startswith("L-")
     code, out, _ = run_cli("audit", "list", "--action", "export", "--format", "json")
-    assert [e["details"]["file"] for e in json.loads(out)] == ["letter.csv"]
+    assert [e["details"]["file"] for e in json.loads(out)] == ["letter.docx"]
+
+
+def test_export_letter_refuses_a_spreadsheet_and_names_the_formats(cli_env, checked_demo_db):
+    code, _, err = run_cli("export", "letter", "--processor", BELCALL, "--out", "letter.xlsx")
+    assert code == 2 and "Give a file name ending in .docx or .pdf." in err
+    assert not list(cli_env.folder.glob("letter.*"))
 
 
 @pytest.mark.parametrize(("args", "text"), [
@@ -39,8 +47,8 @@ def test_export_json_gives_file_hash_size_and_event(cli_env, checked_demo_db):
      "Nothing is known about Belcall Antwerpen BV for 2026-05"),
     (["pack", "--processor", BELCALL, "--period", "2026-10", "--out", "p.ods"],
      "The oversight pack is an Excel workbook: give a file name ending in .xlsx, not 'p.ods'."),
-    (["letter", "--processor", BELCALL, "--out", "missing/letter.xlsx"],
-     "could not be written to missing/letter.xlsx (No such file or directory); nothing was recorded."),
+    (["letter", "--processor", BELCALL, "--out", "missing/letter.docx"],
+     "could not be written to missing/letter.docx (No such file or directory); nothing was recorded."),
 ])
 def test_refusals_exit_2_with_a_message_and_write_nothing(cli_env, checked_demo_db, args, text):
     code, out, err = run_cli("export", *args)

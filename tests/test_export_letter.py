@@ -1,10 +1,9 @@
-"""The findings letter: the processor's open findings with clause, case ids and due dates, as .xlsx or .csv."""
+"""The findings letter service: the processor's open findings with clause and due dates, as .docx or .pdf; the
+.xlsx/.csv letter is refused; stored and audited with its hash (tests/test_letters.py reads the files in detail)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from datetime import date
 from pathlib import Path
 
@@ -12,14 +11,16 @@ import duckdb
 import pytest
 
 from exports.errors import UnknownProcessor, UnsupportedFormat
-from exports.letter import LETTER_COLUMNS, export_letter, letter_bytes
+from exports.letter import LETTER_COLUMNS, export_letter, letter_bytes, list_letters, open_findings
+from exports.scope import Scope
 from findings.raising import raise_from_checks
-from findings.service import move, raise_finding, respond
+from findings.service import move, respond
 from store import audit
 from store.errors import PermissionDenied
 from store.identity import User
 from tests import test_export_pack as pack_tests
-from tests.test_export_pack import BELCALL, OFFICER, grid, section
+from tests.test_export_pack import BELCALL, OFFICER
+from tests.test_letters import docx_text, pdf_text
 
 # The checked demo database of the pack tests, copied per test.
 demo = pack_tests.demo
@@ -42,76 +43,53 @@ def findings(demo: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {"late": late, "overdue": overdue, "closed": optout, "dismissed": quarantined}
 
 
-def test_the_letter_lists_the_open_findings_with_clause_cases_and_due_dates(demo, findings, tmp_path):
-    out = tmp_path / "letter.xlsx"
+def test_the_letter_covers_the_open_findings_with_clause_and_due_date(demo, findings, tmp_path):
+    rows = open_findings(demo, Scope(BELCALL, "default"), AS_OF)
+    assert [r[0] for r in rows] == [findings["late"], findings["overdue"]]
+    late = dict(zip(LETTER_COLUMNS, rows[0], strict=True))
+    assert (late["clause"], late["clause_title"], late["case_ids"]) == \
+        ("SCC 8(b)", "Assistance to the controller", "BC-260818-01")
+    out = tmp_path / "letter.docx"
     export_letter(demo, OFFICER, BELCALL, out, as_of=AS_OF)
-    sheet = grid(out)["Open findings"]
-    assert sheet[:4] == [[f"Open findings — {BELCALL}"], ["To", BELCALL], ["Date", "2026-11-28"], ["Open findings", 2]]
-    letter = section(sheet, "Findings to answer")
-    assert [f["finding_id"] for f in letter] == [findings["late"], findings["overdue"]]
-    late = letter[0]
-    assert (late["clause"], late["clause_title"]) == ("SCC 8(b)", "Assistance to the controller")
-    assert late["case_ids"] == "BC-260818-01"
-    assert (late["status"], late["response"], late["response_text"]) == \
-        ("notified", "disputed", "We answered by phone on time.")
-    assert late["due_on"] == "2026-11-20" and late["overdue"] is True  # high: 14 days after 6 November
+    text = docx_text(out.read_bytes())
+    assert f"Finding {findings['late']}" in text and f"Finding {findings['overdue']}" in text
+    assert findings["closed"] not in text and findings["dismissed"] not in text
+    assert "Clause SCC 8(b) of the contract: Assistance to the controller" in text
+    assert "Please remedy it by 20 November 2026. That date has passed" in text  # high: 14 days after 6 November
+    assert "Your answer so far: disputed." in text
 
 
-def test_the_letter_never_holds_a_data_subject_reference(demo, findings, tmp_path):
-    refs = [r[0] for r in demo.execute("SELECT DISTINCT data_subject_ref FROM cases WHERE data_subject_ref IS NOT "
-                                       "NULL").fetchall()]
-    out = tmp_path / "letter.csv"
-    export_letter(demo, OFFICER, BELCALL, out, as_of=AS_OF)
-    text = out.read_text(encoding="utf-8-sig")
-    assert refs and not [ref for ref in refs if ref in text]
-    assert "data_subject" not in text
-
-
-def test_the_csv_letter_is_a_formula_safe_table_that_excel_reads_as_utf8(demo, findings, tmp_path):
-    hostile = raise_finding(demo, OFFICER, processor=BELCALL, period="2026-10", clause="SCC 7.6",
-                            title='=HYPERLINK("http://evil.example","Réponse")', severity="low",
-                            description="@SUM(1+1)", case_ids=["BC-261001-01"])
-    out = tmp_path / "letter.csv"
-    export_letter(demo, OFFICER, BELCALL, out, as_of=AS_OF)
-    data = out.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbf")
-    table = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert list(table[0]) == LETTER_COLUMNS
-    row = next(r for r in table if r["finding_id"] == hostile)
-    assert row["title"] == '\'=HYPERLINK("http://evil.example","Réponse")'
-    assert row["description"] == "'@SUM(1+1)"
-    assert {r["finding_id"] for r in table} == {findings["late"], findings["overdue"], hostile}
-
-
-def test_a_processor_without_open_findings_gets_an_empty_letter(demo, tmp_path):
-    sheet = grid(letter_bytes(demo, OFFICER, BELCALL, as_of=AS_OF))["Open findings"]
-    assert ["No open findings."] in sheet
-    data = letter_bytes(demo, OFFICER, BELCALL, "csv", as_of=AS_OF)
-    assert data.decode("utf-8-sig").splitlines() == [",".join(LETTER_COLUMNS)]
+def test_a_processor_without_open_findings_gets_a_letter_saying_so(demo, tmp_path):
+    text = pdf_text(letter_bytes(demo, OFFICER, BELCALL, "pdf", as_of=AS_OF))
+    assert "We have no open finding to bring to your attention at this time." in text
 
 
 def test_letter_bytes_records_the_export_with_its_findings_and_hash(demo, findings):
-    data = letter_bytes(demo, OFFICER, BELCALL, "csv", as_of=AS_OF)
+    data = letter_bytes(demo, OFFICER, BELCALL, "docx", as_of=AS_OF)
     [event] = audit.list_events(demo, action="export.letter")
-    assert event["details"] == {"file": "findings-letter_Belcall-Antwerpen-BV_2026-11-28.csv",
+    [stored] = list_letters(demo, OFFICER, BELCALL)
+    assert event["details"] == {"file": "findings-letter_Belcall-Antwerpen-BV_2026-11-28.docx",
                                 "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
-                                "processor": BELCALL, "format": "csv",
+                                "processor": BELCALL, "format": "docx", "language": "en", "kind": "findings",
+                                "letter_id": stored["letter_id"],
                                 "findings": [findings["late"], findings["overdue"]]}
+    assert stored["sha256"] == event["details"]["sha256"] and stored["size"] == len(data)
 
 
 def test_the_format_follows_the_file_name_and_others_are_refused(demo, tmp_path):
-    export_letter(demo, OFFICER, BELCALL, tmp_path / "letter.CSV")
-    assert (tmp_path / "letter.CSV").read_bytes().startswith(b"\xef\xbb\xbffinding_id,")
-    with pytest.raises(UnsupportedFormat, match=r"written as \.xlsx or \.csv, not 'pdf'"):
-        export_letter(demo, OFFICER, BELCALL, tmp_path / "letter.pdf")
+    export_letter(demo, OFFICER, BELCALL, tmp_path / "letter.PDF")
+    assert (tmp_path / "letter.PDF").read_bytes().startswith(b"%PDF")
+    for name in ("letter.xlsx", "letter.csv"):
+        with pytest.raises(UnsupportedFormat, match=r"written as \.docx \(editable\) or \.pdf, not '(xlsx|csv)'"):
+            export_letter(demo, OFFICER, BELCALL, tmp_path / name)
     with pytest.raises(UnknownProcessor, match="There is no processor named 'Nobody'"):
-        export_letter(demo, OFFICER, "Nobody", tmp_path / "letter.xlsx")
-    assert [e["details"]["format"] for e in audit.list_events(demo, action="export.letter")] == ["csv"]
+        export_letter(demo, OFFICER, "Nobody", tmp_path / "letter.docx")
+    assert [e["details"]["format"] for e in audit.list_events(demo, action="export.letter")] == ["pdf"]
 
 
 def test_an_auditor_may_not_export_a_letter_a_vendor_manager_may(demo, tmp_path: Path):
     with pytest.raises(PermissionDenied, match="may not export a findings letter: that needs one of the roles "
                                                "compliance_officer, vendor_manager"):
-        export_letter(demo, User("aud", ("auditor",)), BELCALL, tmp_path / "l.xlsx")
-    export_letter(demo, User("vera", ("vendor_manager",)), BELCALL, tmp_path / "l.xlsx")
+        export_letter(demo, User("aud", ("auditor",)), BELCALL, tmp_path / "l.docx")
+    export_letter(demo, User("vera", ("vendor_manager",)), BELCALL, tmp_path / "l.docx")
     assert audit.list_events(demo, action="export.letter")[0]["user_name"] == "vera"

@@ -223,7 +223,7 @@ def test_letter_and_pack_are_built_downloaded_and_audited_from_the_page(db_path:
     button(at, "Build the findings letter").click().run()
     assert not at.exception
     [download] = at.get("download_button")
-    assert download.proto.label.startswith("Download ") and download.proto.label.endswith(".xlsx")
+    assert download.proto.label.startswith("Download ") and download.proto.label.endswith(".docx")
     button(at, "Build the monthly pack").click().run()
     assert not at.exception
     actions = with_db(lambda con: [r[0] for r in con.execute(

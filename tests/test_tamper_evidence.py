@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
 from exports.letter import letter_bytes
@@ -231,9 +232,9 @@ def test_the_pack_and_the_letter_carry_the_chain_head(checked_demo: duckdb.DuckD
     summary = load_workbook(BytesIO(pack_bytes(checked_demo, OFFICER, BELCALL, "2026-10")))["Summary"]
     generated = next(row[1] for row in summary.iter_rows(values_only=True) if row[0] == "Generated")
     assert generated.endswith(f"audit trail event {seq}, hash {head}")
-    letter = load_workbook(BytesIO(letter_bytes(checked_demo, OFFICER, BELCALL)))["Open findings"]
-    reference = next(row[1] for row in letter.iter_rows(values_only=True) if row[0] == "Our reference")
-    assert reference == f"audit trail event {seq + 1}, hash " + checked_demo.execute(
+    letter = Document(BytesIO(letter_bytes(checked_demo, OFFICER, BELCALL, "docx")))
+    reference = next(p.text for p in letter.paragraphs if p.text.startswith("Audit trail: "))
+    assert reference == f"Audit trail: event {seq + 1}, hash " + checked_demo.execute(
         "SELECT hash FROM audit_events WHERE seq = ?", [seq + 1]).fetchall()[0][0]
 
 
