@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import shutil
 from datetime import date
@@ -32,6 +33,7 @@ from store import audit
 from store.identity import User
 from store.scope import OutOfScope
 from tests import test_export_pack as pack_tests
+from tests.conftest import run_cli
 from tests.test_export_pack import APPELIA, BELCALL, OFFICER
 
 demo = pack_tests.demo  # the checked demo database of the pack tests, copied per test
@@ -230,3 +232,21 @@ def test_a_clause_is_quoted_in_the_letters_language_when_the_profile_gives_it(de
     assert "De verwerker staat de verwerkingsverantwoordelijke onverwijld bij." in docx_text(
         (tmp_path / "nl.docx").read_bytes())
     assert "Help the controller respond to data-subject requests" in docx_text((tmp_path / "en.docx").read_bytes())
+
+
+def test_oversight_findings_escalate_writes_the_letter_or_refuses_with_exit_2(cli_env, checked_demo_db):
+
+    code, out, err = run_cli("findings", "raise", "--from-checks", "--processor", BELCALL, "--period", "2026-10",
+                             "--format", "json")
+    assert code == 0, err
+    first = sorted(f["finding_id"] for f in json.loads(out))[0]
+    assert run_cli("findings", "move", first, "notified")[0] == 0
+    code, _, err = run_cli("findings", "escalate", first, "--step", "suspension", "--out", "s.pdf")
+    assert code == 2 and "the next step is reminder" in err and "Traceback" not in err
+    code, out, err = run_cli("findings", "escalate", first, "--step", "reminder", "--out", "r.pdf", "--language",
+                             "fr", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    data = (cli_env.folder / "r.pdf").read_bytes()
+    assert doc["sha256"] == hashlib.sha256(data).hexdigest() and doc["kind"] == "reminder"
+    assert "Rappel" in pdf_text(data)
