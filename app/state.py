@@ -36,6 +36,7 @@ from store.db import connect, resolve_db_path
 from store.errors import OversightError, StoreError
 from store.identity import Config, User, may, resolve_user, user_for_claims
 from store.limits import configure as configure_limits
+from store.scope import bind_processor
 from store.users_file import load_config
 
 DEMO_MESSAGE = "The demo reports from sample_reports/ were loaded so you can look around."
@@ -46,6 +47,8 @@ NO_SIGN_IN = ("Users are configured in {path}, but none of them can sign in to t
               "with `oversight user add NAME --role ROLE`, configure your identity provider in an [auth] section of "
               ".streamlit/secrets.toml, or start the dashboard with OVERSIGHT_USER=NAME to work as one of them.")
 SIGN_IN_PAGE = "app/signin.py"
+# dashboard.PAGES marks the processor's portal pages with this instead of an action: only processor users see them.
+PORTAL = "portal"
 # session_state: the password sign-in (store.sessions.SignedIn); a changed hash signs the session out.
 SIGNED_IN_KEY = "signed_in"
 COOKIE_PENDING_KEY = "sign_in_cookie"  # the new sign-in's secret, until the next run has given it to the browser
@@ -161,10 +164,10 @@ def session() -> Session:
         claims = st.user.to_dict()
         user = user_for_claims(config, claims)
         identity = None if user else str(claims.get("email") or claims.get("sub") or "this account")
-        return Session(config, Mode.PROVIDER, user, identity)
+        return Session(config, Mode.PROVIDER, _bound(config, user), identity)
     if config.password_hashes:
         user = _password_user(config)
-        return Session(config, Mode.PASSWORD, user)
+        return Session(config, Mode.PASSWORD, _bound(config, user))
     if config.users and not os.environ.get("OVERSIGHT_USER"):
         st.error(NO_SIGN_IN.format(path=config.path))
         st.stop()
@@ -180,7 +183,18 @@ def session() -> Session:
     except StoreError as exc:
         st.error(str(exc))
         st.stop()
-    return Session(config, Mode.NAMED if config.users else Mode.OFF, user)
+    return Session(config, Mode.NAMED if config.users else Mode.OFF, _bound(config, user))
+
+
+def _bound(config: Config, user: User | None) -> User | None:
+    """A processor user bound to its register entry (issue 15); one with none behind it is refused at sign-in."""
+    if user is None or not user.is_processor:
+        return user
+    try:
+        return bind_processor(connection(), config, user)
+    except StoreError as exc:
+        st.error(str(exc))
+        st.stop()
 
 
 def _exposed_address() -> str | None:
@@ -263,7 +277,11 @@ def visible_pages(current: Session, pages: Sequence[tuple[st.Page, str | None] |
         return [st.Page(SIGN_IN_PAGE, title="Sign in", icon=":material/login:", default=True),
                 *(st.Page(SIGN_IN_PAGE, title="Sign in", url_path=page.url_path, visibility="hidden")
                   for page, _ in entries if page.url_path)]
-    return [page for page, needs in entries if needs is None or may(current.user, needs)]
+    if current.user.is_processor:
+        # The processor's staff see their portal and nothing else: the controller's pages are not registered for
+        # them, so their addresses answer "page not found" (issue 15; scoping itself is in the service layer).
+        return [page for page, needs in entries if needs == PORTAL]
+    return [page for page, needs in entries if needs != PORTAL and (needs is None or may(current.user, needs))]
 
 
 def connection() -> duckdb.DuckDBPyConnection:
@@ -276,11 +294,19 @@ def allowed(ctx: Context, action: str) -> bool:
     return may(ctx.user, action)
 
 
-def context() -> Context:
-    """Return the page's context; on a configuration or database problem say what to do and stop the page."""
+def context(*, portal: bool = False) -> Context:
+    """Return the page's context; on a configuration or database problem say what to do and stop the page.
+
+    `portal`: the page is the processor's portal (only processor users); every other page refuses processor users,
+    whatever way the page script was reached.
+    """
     current = session()
     if current.user is None:  # only reachable by running a page script without dashboard.py
         st.warning("Sign in first: open the dashboard's start page.")
+        st.stop()
+    if current.user.is_processor != portal:
+        st.error("This page is not available to you." if current.user.is_processor
+                 else "This page is the processor's portal: it opens for the processor's own users.")
         st.stop()
     try:
         db_path = resolve_db_path().resolve()

@@ -36,6 +36,30 @@ class DocFormat(StrEnum):
     json = "json"
 
 
+# Issue 15: what the processor's own users may run from the command line: their side of the relationship. Every
+# other command serves the controller's staff and refuses them before it reads anything (the service functions
+# scope and refuse as well: store/scope.py).
+PROCESSOR_COMMANDS = frozenset({
+    "evidence list", "evidence add", "evidence get",
+    "findings respond", "findings show",
+    "reports upload", "reports pending",
+})
+
+
+class ProcessorCommandRefused(OversightError):
+    """A processor user ran a command of the controller's side."""
+
+    def __init__(self, command: str) -> None:
+        allowed = ", ".join(f"oversight {c}" for c in sorted(PROCESSOR_COMMANDS))
+        super().__init__(f"'oversight {command}' is for the controller's staff. As the processor's user you may run: "
+                         f"{allowed}; or use the portal in the dashboard.")
+
+
+def command_name(ctx: typer.Context) -> str:
+    """The running subcommand without the program name, e.g. 'evidence add'."""
+    return " ".join(ctx.command_path.split()[1:])
+
+
 @dataclass
 class Context:
     """The global options (--db, --config, --user), kept on typer's context object."""
@@ -44,7 +68,9 @@ class Context:
     config: Path | None
     user: str | None
 
-    def open(self) -> tuple[duckdb.DuckDBPyConnection, User, Path]:
+    def open(self, command: str = "") -> tuple[duckdb.DuckDBPyConnection, User, Path]:
+        """Open the database as the acting user; `command` (e.g. 'evidence add') decides whether a processor user
+        may run it (PROCESSOR_COMMANDS)."""
         # Imported here: `oversight --help` and the commands without a database must start without DuckDB.
         from store.access import acting_user
         from store.audit import use_key_file
@@ -59,6 +85,8 @@ class Context:
         con = connect(path)
         try:
             user = acting_user(con, config, self.user)  # a local user only where store.access allows one
+            if user.is_processor and command not in PROCESSOR_COMMANDS:
+                raise ProcessorCommandRefused(command)
         except BaseException:
             con.close()
             raise
@@ -76,7 +104,7 @@ def run(ctx: typer.Context, work: Callable[[duckdb.DuckDBPyConnection, User, Pat
     import duckdb
 
     try:
-        con, user, path = ctx.obj.open()
+        con, user, path = ctx.obj.open(command_name(ctx))
         try:
             return work(con, user, path)
         finally:

@@ -15,14 +15,14 @@ from store.access import acting_user
 from store.audit import use_key_file
 from store.db import connect, resolve_db_path
 from store.errors import DatabaseLocked, OversightError
-from store.identity import ROLES, Config
+from store.identity import ALL_ROLES, Config
 from store.passwords import check_new_password, hash_password
 from store.users_file import DEFAULT_CONFIG, add_user, load_config, resolve_config_path
 
 user_app = typer.Typer(help="Add users of the dashboard and the CLI, with their roles, to the configuration file.",
                        no_args_is_help=True)
 
-Role = StrEnum("Role", {role: role for role in ROLES})
+Role = StrEnum("Role", {role: role for role in ALL_ROLES})
 
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", help="Configuration file (default: the global --config, $OVERSIGHT_CONFIG or ./oversight.toml).")]
@@ -49,6 +49,9 @@ def add(
                                                  help="Read the password from the first line of stdin.")] = False,
     no_password: Annotated[bool, typer.Option("--no-password", help="Set no password (signs in through the "
                                               "identity provider); an existing one is kept.")] = False,
+    processor: Annotated[str | None, typer.Option(
+        help="With --role processor: the processor (as the register names it) whose staff the user is; the user "
+             "sees that processor's data only.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Add a user, or change their roles and password; the password is stored only as a scrypt hash.
@@ -58,6 +61,7 @@ def add(
     be held open by a running dashboard.
 
     Example: oversight user add vera --role vendor_manager --role viewer
+    Example: oversight user add piet --role processor --processor "Belcall Antwerpen BV"
     """
     path = _config_path(ctx, config)
     db = resolve_db_path(ctx.obj.db)
@@ -73,7 +77,7 @@ def add(
                 check_new_password(password)
                 password_hash = hash_password(password)
             saved = add_user(con, path, name, [str(r) for r in role], acting=acting, password_hash=password_hash,
-                             email=email)
+                             email=email, processor=processor)
         finally:
             con.close()
     except DatabaseLocked as exc:
@@ -112,9 +116,10 @@ def list_users(
         fail(str(exc))
     emails = {name: address for address, name in loaded.emails.items()}
     records = [{"name": name, "roles": list(roles), "email": emails.get(name),
-                "password": name in loaded.password_hashes} for name, roles in sorted(loaded.users.items())]
+                "password": name in loaded.password_hashes, "processor": loaded.user_processors.get(name)}
+               for name, roles in sorted(loaded.users.items())]
     if not records and format is Format.text:
         typer.echo(f"No users are configured in {path}: everyone is the local user with all roles. "
                    "Add one with: oversight user add NAME --role compliance_officer")
         return
-    emit(records, format, ["name", "roles", "email", "password"])
+    emit(records, format, ["name", "roles", "email", "password", "processor"])

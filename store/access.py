@@ -16,6 +16,7 @@ import duckdb
 
 from store.errors import StoreError
 from store.identity import Config, User, resolve_user
+from store.scope import bind_processor
 
 LOCALHOST = "localhost"
 USER_ACTIONS = ("user.added", "user.changed")
@@ -65,11 +66,12 @@ def check_local_mode(config: Config, trail_users: list[str]) -> None:
 
 
 def acting_user(con: duckdb.DuckDBPyConnection, config: Config, name: str | None = None) -> User:
-    """Return who is acting (store.identity.resolve_user), refusing a local user that fail-closed rules forbid."""
+    """Return who is acting (store.identity.resolve_user), refusing a local user that fail-closed rules forbid, and
+    binding a processor user to its register entry (refused when it has none: store.scope.bind_processor)."""
     user = resolve_user(config, name)
     if not user.access_control:
         check_local_mode(config, known_users(con))
-    return user
+    return bind_processor(con, config, user)
 
 
 def is_loopback(address: str | None) -> bool:

@@ -26,7 +26,7 @@ from store import audit
 from store.db import transaction
 from store.errors import ConfigError
 from store.files import replace_atomically
-from store.identity import ROLES, Config, User, require
+from store.identity import ALL_ROLES, PROCESSOR_ROLE, Config, User, require
 from store.limits import parse_limits
 from store.passwords import InvalidPasswordHash, parse_hash
 
@@ -34,7 +34,7 @@ PERMISSION = "manage users"
 DEFAULT_CONFIG = Path("oversight.toml")
 NEW_FILE_MODE = 0o600  # it holds password hashes
 
-USER_KEYS = ("roles", "email", "password_hash")
+USER_KEYS = ("roles", "email", "password_hash", "processor", "processor_id")
 LOCAL_MODE = "local"
 # The top-level tables and, for the plain ones, their keys (text values); None: checked where it is parsed.
 TABLES: dict[str, tuple[str, ...] | None] = {
@@ -117,6 +117,8 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
     users: dict[str, tuple[str, ...]] = {}
     hashes: dict[str, str] = {}
     emails: dict[str, str] = {}
+    processors: dict[str, str] = {}
+    processor_ids: dict[str, int] = {}
     table = data.get("users") or {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: users must be tables [users.NAME] with roles = [...].")
@@ -124,11 +126,12 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
         where = f"{path}: [users.{name}]"
         roles = entry.get("roles") if isinstance(entry, dict) else None
         if not isinstance(roles, list) or not roles:
-            raise ConfigError(f"{where} needs roles = [...] with one or more of {', '.join(ROLES)}.")
-        unknown = [r for r in roles if r not in ROLES]
+            raise ConfigError(f"{where} needs roles = [...] with one or more of {', '.join(ALL_ROLES)}.")
+        unknown = [r for r in roles if r not in ALL_ROLES]
         if unknown:
             raise ConfigError(f"{where} has unknown role(s) {', '.join(map(str, unknown))}; "
-                              f"the roles are {', '.join(ROLES)}.")
+                              f"the roles are {', '.join(ALL_ROLES)}.")
+        _check_processor_binding(entry, roles, where, name, processors, processor_ids)
         extra = sorted(set(entry) - set(USER_KEYS))
         if extra:
             raise ConfigError(f"{where} has unknown key(s) {', '.join(extra)}; a user has {', '.join(USER_KEYS)}.")
@@ -166,7 +169,37 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
                   inbox=Path(inbox) if inbox else None, local_mode=mode == LOCAL_MODE,
                   server_address=address.strip() if address else None,
                   audit_key_file=Path(audit_key) if audit_key else None,
-                  limits=parse_limits(data.get("limits"), path), controller_country=country)
+                  limits=parse_limits(data.get("limits"), path), controller_country=country,
+                  user_processors=processors, user_processor_ids=processor_ids)
+
+
+def _check_processor_binding(entry: Mapping[str, object], roles: Sequence[str], where: str, name: str,
+                             processors: dict[str, str], processor_ids: dict[str, int]) -> None:
+    """A processor user (issue 15) is bound to exactly one processor and holds no other role: the call centre's
+    staff must never get a role of the controller's by a second entry in the list; and only a processor user may be
+    bound, so a binding never narrows (or appears to narrow) a controller's user by mistake."""
+    bound = entry.get("processor")
+    if PROCESSOR_ROLE not in roles:
+        if bound is not None or "processor_id" in entry:
+            raise ConfigError(f'{where} names a processor but has no "{PROCESSOR_ROLE}" role; only the '
+                              "processor's own staff are bound to a processor. Remove processor = ..., or make the "
+                              f'user roles = ["{PROCESSOR_ROLE}"].')
+        return
+    if len(roles) != 1:
+        raise ConfigError(f'{where}: the "{PROCESSOR_ROLE}" role cannot be combined with other roles '
+                          f"({', '.join(r for r in roles if r != PROCESSOR_ROLE)}): the processor's staff never hold "
+                          "a role of the controller's. Give them roles = [\"processor\"] only.")
+    if not isinstance(bound, str) or not bound.strip():
+        raise ConfigError(f'{where} has the "{PROCESSOR_ROLE}" role but no processor: write processor = "NAME" '
+                          f"(as the processor register names it), or use oversight user add {name} --role "
+                          f"{PROCESSOR_ROLE} --processor NAME.")
+    processors[name] = bound.strip()
+    if "processor_id" in entry:
+        pid = entry["processor_id"]
+        if not isinstance(pid, int) or isinstance(pid, bool) or pid < 1:
+            raise ConfigError(f"{where} processor_id must be the register's whole number id (written by oversight "
+                              "user add --processor); remove it to bind by name.")
+        processor_ids[name] = pid
 
 
 def _controller_country(value: str | None, path: Path) -> str | None:
@@ -183,7 +216,8 @@ def _controller_country(value: str | None, path: Path) -> str | None:
 
 
 def add_user(con: duckdb.DuckDBPyConnection, path: Path, name: str, roles: Sequence[str], *, acting: User,
-             password_hash: str | None = None, email: str | None = None) -> SavedUser:
+             password_hash: str | None = None, email: str | None = None,
+             processor: str | None = None) -> SavedUser:
     """Add or update ``[users.NAME]`` in the configuration file, keeping everything else, and audit the change.
 
     The file is read with tomllib and only the user's own table is rewritten (comments inside that table are not
@@ -196,9 +230,10 @@ def add_user(con: duckdb.DuckDBPyConnection, path: Path, name: str, roles: Seque
     if not USER_NAME.fullmatch(name):
         raise ConfigError(f"'{name}' cannot be a user name: use 1 to 64 letters, digits and . _ - @ +.")
     roles = list(dict.fromkeys(roles))
-    unknown = [r for r in roles if r not in ROLES]
+    unknown = [r for r in roles if r not in ALL_ROLES]
     if not roles or unknown:
-        raise ConfigError(f"Give one or more roles with --role: {', '.join(ROLES)}.")
+        raise ConfigError(f"Give one or more roles with --role: {', '.join(ALL_ROLES)}.")
+    binding = _register_entry(con, processor) if processor is not None else None
     if email is not None and not EMAIL.fullmatch(email):
         raise ConfigError(f"'{email}' is not an e-mail address; give it as --email vera@example.org.")
     target = path.resolve()
@@ -212,6 +247,11 @@ def add_user(con: duckdb.DuckDBPyConnection, path: Path, name: str, roles: Seque
     if not isinstance(users, dict) or (old is not None and not isinstance(old, dict)):
         raise ConfigError(f"{path}: users must be tables [users.NAME]; correct the file first.")
     entry = {**(old or {}), "roles": roles}
+    if binding is not None:  # the register's name and id: a rename in the register keeps the binding
+        entry["processor"], entry["processor_id"] = binding
+    elif PROCESSOR_ROLE not in roles:
+        entry.pop("processor", None)
+        entry.pop("processor_id", None)
     if email is not None:
         entry["email"] = email
     if password_hash is not None:
@@ -235,7 +275,8 @@ def add_user(con: duckdb.DuckDBPyConnection, path: Path, name: str, roles: Seque
     # Roles and how the user signs in, never the password or its hash.
     details = {"file": str(target), "roles": roles, "roles_before": None if old is None else old.get("roles"),
                "email": entry.get("email"),
-               "password": "set" if password_hash is not None else "kept" if "password_hash" in entry else "none"}
+               "password": "set" if password_hash is not None else "kept" if "password_hash" in entry else "none",
+               "processor": entry.get("processor")}
     target.parent.mkdir(parents=True, exist_ok=True)
     # The event and the file go together: no file if the event fails, no event if the swap fails.
     with transaction(con), replace_atomically(target, new_text.encode("utf-8"), new_file_mode=NEW_FILE_MODE):
@@ -243,6 +284,23 @@ def add_user(con: duckdb.DuckDBPyConnection, path: Path, name: str, roles: Seque
                                  action="user.added" if old is None else "user.changed", obj=f"user:{name}",
                                  details=details)
     return SavedUser(name, old is None, seq)
+
+
+def _register_entry(con: duckdb.DuckDBPyConnection, processor: str) -> tuple[str, int]:
+    """The register's (name, id) of the processor a user is bound to, compared as ingest compares names; refused
+    with the register's names when there is none (a processor user with nothing behind it could see nothing)."""
+    import unicodedata
+
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+    found = con.execute("SELECT name, processor_id FROM processors ORDER BY name").fetchall()
+    for register_name, pid in found:
+        if norm(str(register_name)) == norm(processor):
+            return str(register_name), int(pid)
+    known = ", ".join(str(n) for n, _ in found) or "none yet"
+    raise ConfigError(f"'{processor}' is not in the processor register (registered: {known}). Register the "
+                      "processor first (oversight processors add, or the Processors page), then bind the user to it.")
 
 
 def _toml_str(value: str) -> str:
@@ -262,7 +320,8 @@ def _render_user(name: str, entry: Mapping[str, object]) -> str:
     roles = entry["roles"]
     assert isinstance(roles, list)
     lines = [f"[users.{_toml_key(name)}]", f"roles = [{', '.join(_toml_str(r) for r in roles)}]"]
-    lines += [f"{key} = {_toml_str(str(entry[key]))}" for key in USER_KEYS[1:] if key in entry]
+    lines += [f"{key} = {entry[key]}" if key == "processor_id" else f"{key} = {_toml_str(str(entry[key]))}"
+              for key in USER_KEYS[1:] if key in entry]
     return "\n".join(lines) + "\n"
 
 

@@ -67,7 +67,7 @@ def test_the_processor_responds_with_a_file_and_the_officer_decides(sent, cli_en
         assert shown["responses"][0]["response_id"] == doc["response_id"]
         assert not {"owner", "source", "evidence", "status_reason", "history"} & set(shown)
         code, _, err = findings("decide", response_id, "--accept")
-        assert code == 2 and "decide on a processor response" in err
+        assert code == 2 and "'oversight findings decide' is for the controller's staff" in err
 
     code, _, err = findings("decide", response_id, "--reject")
     assert code == 2 and "needs a comment" in err

@@ -152,7 +152,7 @@ def test_adding_a_user_appends_one_event_with_roles_and_no_secret(tmp_path: Path
     assert (event["seq"], event["action"], event["object"]) == (saved.event_seq, "user.added", "user:bob")
     assert (event["user_name"], event["role"]) == ("olivia", "compliance_officer")
     assert event["details"] == {"file": str(path.resolve()), "roles": ["auditor", "viewer"], "roles_before": None,
-                                "email": "bob@example.org", "password": "set"}
+                                "email": "bob@example.org", "password": "set", "processor": None}
     trail = json.dumps(con.execute("SELECT * FROM audit_events").fetchall(), default=str)
     for secret in secrets_of(tomllib.loads(path.read_text(encoding="utf-8"))["users"]["bob"]["password_hash"]):
         assert secret not in trail
@@ -278,6 +278,6 @@ def test_user_list_shows_roles_email_and_whether_a_password_is_set(cli_env: CliE
     assert result.code == 0
     assert "scrypt" not in result.out
     assert json.loads(result.out) == [
-        {"name": "olivia", "roles": ["compliance_officer"], "email": None, "password": True},
-        {"name": "vera", "roles": ["viewer"], "email": "vera@example.org", "password": False},
+        {"name": "olivia", "roles": ["compliance_officer"], "email": None, "password": True, "processor": None},
+        {"name": "vera", "roles": ["viewer"], "email": "vera@example.org", "password": False, "processor": None},
     ]
