@@ -53,6 +53,7 @@ from ingest.validate import STAGE_TABLES, STAGE_TYPES, Rules, Staged, stage
 from store import audit
 from store.db import transaction
 from store.identity import User, require
+from store.scope import OutOfScope, scope_of
 
 DAY_OF_INGEST = "day of ingest"
 
@@ -295,12 +296,55 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
     known (the caller reads it from the processor's contract profile, which lives above ingest).
     """
     role = require(user, "ingest a report")
+    return _ingest_as(con, Path(path), user=user, role=role, key_path=key_path, processor=processor, period=period,
+                      submitted_on=submitted_on, mapping=mapping, today=today or date.today(), file_name=file_name,
+                      replace=replace, ask=ask_before_replacing and not replace, profile=profile,
+                      ask_profile=ask_profile, ref_pattern=ref_pattern, ref_pattern_for=ref_pattern_for)
+
+
+class OtherProcessorsReport(IngestError):
+    """A processor user's file names another processor on its summary sheet: refused, nothing written."""
+
+    refusal = "other_processor"
+
+    def __init__(self, source: str, own: str) -> None:
+        # The other name is not repeated: it came from the file, and the answer must not confirm who else exists.
+        super().__init__(f"{source}: refused, nothing was written. The summary sheet of this file names another "
+                         f"processor than {own}; you can upload only your own organisation's reports. Correct the "
+                         "summary sheet (or remove it) and upload the file again.")
+
+
+def ingest_own_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key_path: Path,
+                      submitted_on: date, today: date | None = None, file_name: str | None = None,
+                      ref_pattern_for: Callable[[str], str | None] | None = None) -> IngestResult:
+    """A processor user ingests a report of its own processor (issue 15 item 2), under the same rules as ours.
+
+    The processor is always the user's bound one (store.scope), never what the file or a caller says; a summary
+    sheet naming another processor is refused. The processor must be in the register already (a processor user
+    never registers one). A resubmission that would remove cases is not refused and not loaded: it comes back as
+    status "preview" (nothing written) for the caller to hold for the compliance officer's confirmation.
+    """
+    role = require(user, "upload a report as the processor")
+    own = scope_of(user)
+    if own is None:  # a processor user always has a scope; fail closed all the same
+        raise OutOfScope("processor")
+    return _ingest_as(con, Path(path), user=user, role=role, key_path=key_path, processor=own, period=None,
+                      submitted_on=submitted_on, mapping=None, today=today or date.today(), file_name=file_name,
+                      replace=False, ask=False, profile=None, ask_profile=True, ref_pattern=None,
+                      ref_pattern_for=ref_pattern_for, bound=True)
+
+
+def _ingest_as(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str, key_path: Path,
+               processor: str | None, period: str | None, submitted_on: date | None, mapping: Mapping | None,
+               today: date, file_name: str | None, replace: bool, ask: bool, profile: str | None,
+               ask_profile: bool, ref_pattern: str | None,
+               ref_pattern_for: Callable[[str], str | None] | None, bound: bool = False) -> IngestResult:
+    """Run one ingest under a role already checked; a refused file leaves one `report.refused` event."""
     try:
-        return _ingest(con, Path(path), user=user, role=role, key_path=key_path, processor=processor, period=period,
-                       submitted_on=submitted_on, mapping=mapping, today=today or date.today(),
-                       file_name=file_name, replace=replace, ask=ask_before_replacing and not replace,
-                       profile=profile, ask_profile=ask_profile, ref_pattern=check_pattern(ref_pattern),
-                       ref_pattern_for=ref_pattern_for)
+        return _ingest(con, path, user=user, role=role, key_path=key_path, processor=processor, period=period,
+                       submitted_on=submitted_on, mapping=mapping, today=today, file_name=file_name,
+                       replace=replace, ask=ask, profile=profile, ask_profile=ask_profile,
+                       ref_pattern=check_pattern(ref_pattern), ref_pattern_for=ref_pattern_for, bound=bound)
     except IngestError as exc:
         if exc.refusal:
             details = (exc.details() if isinstance(exc, resubmission.ResubmissionRefused)
@@ -314,7 +358,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
             processor: str | None, period: str | None, submitted_on: date | None, mapping: Mapping | None,
             today: date, file_name: str | None, replace: bool, ask: bool, profile: str | None,
             ask_profile: bool, ref_pattern: str | None = None,
-            ref_pattern_for: Callable[[str], str | None] | None = None) -> IngestResult:
+            ref_pattern_for: Callable[[str], str | None] | None = None, bound: bool = False) -> IngestResult:
     explicit = mapping or Mapping()
     if period and not valid_period(period):
         raise MissingFact(f"The period '{period}' is not a month in the form YYYY-MM (e.g. 2026-10).")
@@ -329,6 +373,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
                               "it on the Reports page); the file has no summary sheet naming it.")
         # One processor however its name is typed; a look-alike of a registered one is a question (ingest/names.py).
         processor_name = names.resolve(con, str(pre_facts["processor"].value))
+        if bound and (named := pre.summary.get("processor")) and names.key(named) != names.key(processor_name):
+            raise OtherProcessorsReport(source, processor_name)
         onboarding.profile_for_report(con, processor_name, profile, required=ask_profile)
         if ref_pattern is None and ref_pattern_for is not None:
             ref_pattern = check_pattern(ref_pattern_for(processor_name))
@@ -402,8 +448,11 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
                     diff = resubmission.compare(con, previous, resubmission.submission_cases(previous),
                                                 resubmission.staged_cases(staged[Part.CASES].table))
                     resubmission.judge(diff, file=source, processor=processor_name, period=period_value,
-                                       rows_quarantined=totals["rows_quarantined"], replace=replace or ask)
-                    if ask:
+                                       rows_quarantined=totals["rows_quarantined"],
+                                       replace=replace or ask or bound)
+                    # A processor's own resubmission that removes cases waits for the compliance officer's
+                    # confirmation (issue 15, "Names and decisions"): shown, never written here.
+                    if ask or (bound and diff.counts["removed"]):
                         raise _Previewed(diff)
                 submission_id = load.insert_submission(con, {
                     "processor_id": processor_id, "period": period_value, "kind": kind,

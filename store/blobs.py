@@ -238,3 +238,40 @@ def get_blob(con: duckdb.DuckDBPyConnection, sha256: str) -> bytes:
     if hashlib.sha256(data).hexdigest() != wanted:  # a row altered in place would be caught here
         raise UnknownBlob(wanted)
     return data
+
+
+# Issue 15 item 2: a processor's report held for the compliance officer's confirmation. Its type was established by
+# the ingest readers, which read the whole file (CSV in UTF-8, UTF-16 or Windows-1252; .xlsx or .xlsm), so the text
+# test of `classify` (UTF-8 only) is not the authority here; programs, markup and other containers still are refused.
+REPORT_MEDIA_TYPES: dict[str, str] = {
+    ".csv": "text/csv",
+    ".xlsx": KINDS["xlsx"].media_type,
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",  # stored as bytes: never opened, never run
+}
+
+
+def put_report_blob(con: duckdb.DuckDBPyConnection, data: bytes, *, filename: str, max_bytes: int) -> str:
+    """Store a report file the ingest readers have read (CSV or Excel workbook); return its SHA-256 (hex)."""
+    name = filename.strip()
+    extension = ("." + name.rsplit(".", 1)[1].lower()) if "." in name else ""
+    if not data:
+        raise EmptyFile(filename)
+    if len(data) > max_bytes:
+        raise FileTooLarge(filename, len(data), max_bytes)
+    if (reason := forbidden_reason(data)) is not None:
+        raise ForbiddenFileType(filename, reason)
+    if extension not in REPORT_MEDIA_TYPES:
+        raise ForbiddenFileType(filename, f"the extension '{extension or '(none)'}' is not a report (CSV or Excel)")
+    if extension == ".csv":
+        wrong = data.startswith(b"PK") or sniff(data) not in (None, "text")  # a zip, PDF, image or markup
+    else:
+        wrong = _office_kind(data) != "xlsx"
+    if wrong:
+        raise ForbiddenFileType(filename, "its content is not the report its name says")
+    sha = hashlib.sha256(data).hexdigest()
+    con.execute(
+        "INSERT INTO blobs (sha256, bytes, size, media_type, created_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (sha256) DO NOTHING",
+        [sha, data, len(data), REPORT_MEDIA_TYPES[extension], datetime.now(UTC).replace(tzinfo=None)],
+    )
+    return sha

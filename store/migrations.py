@@ -510,6 +510,32 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        14,
+        "a processor's uploads that would remove cases, held for the compliance officer (issue 15 item 2)",
+        [
+            # Issue 15, "Names and decisions": a processor's resubmission that would remove cases waits for the
+            # compliance officer. The file itself is kept in `blobs` (by its sha256) until it is confirmed or rejected;
+            # uploaded_at is its arrival (report.late counts from it, also when confirmed later).
+            "CREATE SEQUENCE pending_submission_ids START 1",
+            """CREATE TABLE pending_submissions (
+                pending_id INTEGER PRIMARY KEY DEFAULT nextval('pending_submission_ids'),
+                processor VARCHAR NOT NULL,
+                period VARCHAR NOT NULL,
+                file_name VARCHAR NOT NULL,
+                sha256 VARCHAR NOT NULL,
+                uploaded_at TIMESTAMP NOT NULL,
+                uploaded_by VARCHAR NOT NULL,
+                diff_summary JSON NOT NULL,
+                status VARCHAR NOT NULL CHECK (status IN ('pending', 'confirmed', 'rejected')),
+                decided_at TIMESTAMP,
+                decided_by VARCHAR,
+                reason VARCHAR,
+                -- the submission a confirmed upload became
+                submission_id INTEGER
+            )""",
+        ],
+    ),
 ]
 
 # Numbers may land out of order while several are written at once: the highest counts, and they apply in order.
