@@ -120,10 +120,11 @@ class Grid:
                     raise
                 con.execute(sql, {**params, "parallel": False})
         except duckdb.InvalidInputException as exc:
-            if (too_long := LONG_LINE.search(str(exc))) is None:
-                raise
-            raise LimitExceeded(self._file_name or self._csv_path.name, "max_line_bytes",
-                                f"{int(too_long[1]):,}", self._max_line_bytes) from None
+            name = self._file_name or self._csv_path.name
+            if (too_long := LONG_LINE.search(str(exc))) is not None:
+                raise LimitExceeded(name, "max_line_bytes", f"{int(too_long[1]):,}", self._max_line_bytes) from None
+            # DuckDB's own text names the server's path and its options (issue 18: never shown to the user).
+            raise unparsable(name, self._csv_path) from None
 
     def _load_arrow(self, con: duckdb.DuckDBPyConnection, table: str, header_row: int, names: list[str]) -> None:
         data = self._arrow.slice(header_row)  # rows after the header (row numbers are 1-based)
@@ -137,6 +138,43 @@ class Grid:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_src AS SELECT * FROM {table}_arrow")
         finally:
             con.unregister(f"{table}_arrow")
+
+
+ENDINGS = {b"\r\n": "CR LF", b"\n": "LF", b"\r": "CR"}
+LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def mixed_line_endings(path: Path) -> tuple[int, str, str] | None:
+    """The first line that ends otherwise than the first line does, with both endings; None if they all agree. A line
+    break inside a quoted cell counts as a line here: enough to point at where to look."""
+    first: bytes | None = None
+    line, carry = 0, b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            data = carry + chunk
+            carry = b"\r" if data.endswith(b"\r") else b""  # a CR LF may be cut between two chunks
+            for match in LINE_END.finditer(data, 0, len(data) - len(carry)):
+                line += 1
+                if first is None:
+                    first = match[0]
+                elif match[0] != first:
+                    return line, ENDINGS[first], ENDINGS[match[0]]
+    if carry and first is not None and carry != first:
+        return line + 1, ENDINGS[first], ENDINGS[carry]
+    return None
+
+
+def unparsable(name: str, path: Path) -> UnreadableFile:
+    """The refusal of a CSV file DuckDB's reader cannot parse: why, in the user's words, without the reader's text."""
+    mixed = mixed_line_endings(path)
+    if mixed is not None:
+        line, first, other = mixed
+        why = (f"its lines end in more than one way: line 1 ends with {first}, line {line} with {other} (a file "
+               "edited on several systems, or a line break typed inside a cell)")
+    else:
+        why = "its rows are not consistent CSV (for example a quote that is never closed)"
+    return UnreadableFile(f"{name} could not be read as a CSV file: {why}. Nothing was read. Open it in Excel and "
+                          "save it again as CSV (UTF-8), or ask the processor for the report as exported.")
 
 
 def drop_loaded(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -156,7 +194,9 @@ class Report:
 
 
 def _parse_head(text: str, delimiter: str) -> tuple[list[list[Cell]], list[int]]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="": the csv module sees line endings as they are (\r\n, \n, a bare \r, or one inside quotes) and
+    # decides; without it a bare CR is "new-line character seen in unquoted field", a traceback (issue 18).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[Cell]] = []
     numbers: list[int] = []
     line = 1

@@ -314,8 +314,9 @@ def _field_rules(header: HeaderMap, mapped: dict[str, Field], column: dict[str, 
         else:
             parsed.append(f"{'_key' if name == key else _trim(column[name])} AS {col}, {col} AS {value}")
         if f.kind is Kind.DATE:
+            # A message quotes the cell as it is kept: a reference shifted here by a stray delimiter as its pseudonym.
             checks.append((f"{col} IS NOT NULL AND {value} IS NULL", Reason.BAD_DATE,
-                           f"format('{{}} ''{{}}'' is not a date', ${label_param}, {col})"))
+                           f"format('{{}} ''{{}}'' is not a date', ${label_param}, {_kept(col, rules)})"))
             checks.append((f"{value} > $submitted", Reason.FUTURE_DATE,
                            f"format('{{}} {{}} is after the report was submitted ({{}})', ${label_param}, "
                            f"{value}, $submitted)"))
@@ -328,7 +329,7 @@ def _field_rules(header: HeaderMap, mapped: dict[str, Field], column: dict[str, 
             known = ", ".join(VOCABULARIES[ENUM_VOCABULARY.get(name, "boolean")])
             params[f"known_{name}"] = known if f.kind is Kind.ENUM else "yes/no, ja/nee, oui/non"
             checks.append((f"{col} IS NOT NULL AND {value} IS NULL", Reason.UNKNOWN_VALUE,
-                           f"format('{{}} ''{{}}'' is not a known value ({{}})', ${label_param}, {col}, "
+                           f"format('{{}} ''{{}}'' is not a known value ({{}})', ${label_param}, {_kept(col, rules)}, "
                            f"$known_{name})"))
         if f.required:
             checks.append((f"{col} IS NULL", Reason.MISSING_REQUIRED, f"format('{{}} is empty', ${label_param})"))
