@@ -18,12 +18,15 @@ from checks.profile_files import save_profile
 from checks.runner import run_checks
 from exports.letter import escalate, export_letter
 from exports.pack import export_pack
+from findings.portal import decide_response
+from findings.portal import respond as portal_respond
 from findings.raising import raise_from_checks, raise_from_reviews
 from findings.service import assign, move, raise_finding, respond
 from ingest.demo import load_demo, manifest
 from ingest.errors import MissingRequiredColumns
 from ingest.mapping import build_mapping
 from spotchecks.commitments import commit_seed
+from spotchecks.evidence import add_evidence, request_evidence
 from spotchecks.samples import draw_sample, enlarge_sample, replace_case
 from spotchecks.signoff import sign_off
 from store import audit
@@ -65,10 +68,17 @@ AUDITED: dict[str, set[str]] = {
     "send a letter": {"letter.sent", "finding.escalated"},
     # `oversight user add` rewrites the configuration file and appends the event to the project database.
     "manage users": {"user.added", "user.changed"},
+    # Issue 15 item 3: evidence on request, asked by us, sent by the processor (each file's SHA-256 in the event).
+    "request evidence": {"evidence.requested"},
+    "add evidence": {"evidence.added"},
+    # Issue 15 item 2: the processor's own upload; one that would remove cases waits for our confirmation.
+    "upload a report as the processor": {"report.ingested", "report.resubmitted", "report.pending"},
 }
 # Permissions whose action changes no database state, so there is no chain to append to: known gaps, named here so
-# that a new permission cannot slip in unaudited. None left.
-OUTSIDE_THE_DATABASE: dict[str, str] = {}
+# that a new permission cannot slip in unaudited.
+OUTSIDE_THE_DATABASE: dict[str, str] = {
+    "read evidence": "opening a stored evidence file changes nothing; what was sent is in evidence.added",
+}
 
 
 class Trail:
@@ -200,6 +210,18 @@ def test_a_month_of_oversight_appends_one_event_per_step(demo, tmp_path: Path):
     assign(demo, vera, manual, owner="vera")
     step([("finding.assigned", f"finding:{manual}")])
 
+    piet = User("piet", ("processor",), processor=BELCALL)  # Belcall's own user (bound at sign-in)
+    request = request_evidence(demo, ann, sample.sample_id, "the case file", date(2026, 11, 20),
+                               today=date(2026, 11, 6))
+    step([("evidence.requested", f"evidence_request:{request['request_id']}")])
+    add_evidence(demo, piet, str(request["request_id"]), first, b"Call notes of the case.\n", "notes.txt")
+    step([("evidence.added", f"evidence_request:{request['request_id']}")])
+    answer = portal_respond(demo, piet, manual, "accepted", "We answered in English.", "Language check in the CRM.",
+                            date(2027, 1, 15), today=date(2026, 11, 7))
+    step([("finding.processor_responded", f"finding:{manual}")])
+    decide_response(demo, vera, answer, True, "Plan agreed.")
+    step([("finding.response_accepted", f"finding:{manual}"), ("finding.remediation_planned", f"finding:{manual}")])
+
     export_pack(demo, ann, BELCALL, "2026-10", tmp_path / "pack.xlsx")
     step([("export.pack", f"processor:{BELCALL}")])
     export_letter(demo, vera, BELCALL, tmp_path / "letter.docx")
@@ -208,6 +230,8 @@ def test_a_month_of_oversight_appends_one_event_per_step(demo, tmp_path: Path):
     step([("letter.sent", f"processor:{BELCALL}"), ("finding.escalated", f"finding:{manual}")])
 
     exercised = {permission for permission, actions in AUDITED.items() if actions & seen}
-    assert set(AUDITED) - exercised == {"ingest a report", "save a mapping", "load the demo reports"}  # tested above
+    # Tested above, or with the processor's uploads (tests/test_portal_reports.py)
+    assert set(AUDITED) - exercised == {"ingest a report", "save a mapping", "load the demo reports",
+                                        "upload a report as the processor"}
     status = audit.verify_chain(demo)
     assert status.intact and status.events == trail.seen
