@@ -270,3 +270,109 @@ def reinstate(
                        "checks were run on the other report.")
 
     run(ctx, work)
+
+
+PENDING_COLUMNS = ["pending_id", "processor", "period", "file_name", "uploaded_at", "uploaded_by", "status",
+                   "changes"]
+
+
+@reports_app.command("upload")
+def upload(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The report file (CSV or .xlsx).")],
+    format: Annotated[IngestFormat, typer.Option("--format", help="Output format.")] = IngestFormat.text,
+) -> None:
+    """Upload your own monthly report as the processor's user; it arrives today (UTC).
+
+    Example: oversight reports upload belcall_2026-10.csv
+    (A resubmission that would remove cases waits for the compliance officer's confirmation.)
+    """
+    from portal.reports import upload_report
+
+    if not file.is_file():
+        fail(f"No such file: {file}. Check the path and try again.")
+
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        result = upload_report(con, user, file, key_path=resolve_key_path(path))
+        if format is IngestFormat.json:
+            typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=json_default))
+        elif result.status == "loaded":
+            typer.echo(f"{result.file}: loaded as submission {result.submission_id} for {result.period}, received "
+                       f"{result.submitted_on}: {result.rows_loaded} case(s) loaded, {result.rows_quarantined} "
+                       f"row(s) quarantined, {result.rows_skipped} skipped.")
+            for q in result.quarantine:
+                typer.echo(f"  row {q['source_row']} ({q['case_id'] or 'no case id'}): {'; '.join(q['messages'])}")
+        elif result.status == "pending":
+            typer.echo(f"{result.file}: waiting as upload {result.pending_id}. {result.reason}")
+        elif result.status == "duplicate":
+            typer.echo(f"{result.file}: {result.reason}")
+        if result.status == "refused":
+            fail(result.reason or f"{result.file}: refused.")
+
+    run(ctx, work)
+
+
+def _changes_text(summary: dict[str, object]) -> str:
+    removed = ", ".join(str(c) for c in summary.get("removed_case_ids", [])[:5])  # type: ignore[index]
+    return (f"+{summary.get('added', 0)} added, -{summary.get('removed', 0)} removed"
+            f"{f' ({removed})' if removed else ''}, {summary.get('changed', 0)} changed")
+
+
+@reports_app.command("pending")
+def pending(
+    ctx: typer.Context,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """List the processor's uploads waiting for the compliance officer's confirmation.
+
+    Example: oversight reports pending --format json
+    """
+    from portal.reports import list_pending
+
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        found = list_pending(con, user)
+        for row in found:
+            row["changes"] = (_changes_text(row["diff_summary"]) if format is Format.text  # type: ignore[arg-type]
+                              else row["diff_summary"])
+            if format is not Format.text:
+                del row["diff_summary"]
+        emit(found, format, PENDING_COLUMNS)
+
+    run(ctx, work)
+
+
+@reports_app.command("confirm")
+def confirm(
+    ctx: typer.Context,
+    pending_id: Annotated[int, typer.Argument(help="The pending upload (oversight reports pending).")],
+) -> None:
+    """Load a processor's pending upload, replacing its current report; it counts from the day it was uploaded.
+
+    Example: oversight reports confirm 3
+    """
+    from portal.reports import confirm_pending
+
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        typer.echo(_result_line(confirm_pending(con, user, pending_id, key_path=resolve_key_path(path))))
+
+    run(ctx, work)
+
+
+@reports_app.command("reject")
+def reject(
+    ctx: typer.Context,
+    pending_id: Annotated[int, typer.Argument(help="The pending upload (oversight reports pending).")],
+    reason: Annotated[str, typer.Option(help="Why (the processor reads it; the audit trail keeps it).")],
+) -> None:
+    """Reject a processor's pending upload with the reason; its current report stays.
+
+    Example: oversight reports reject 3 --reason "BC-2 and BC-3 were handled in October"
+    """
+    from portal.reports import reject_pending
+
+    def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
+        done = reject_pending(con, user, pending_id, reason)
+        typer.echo(f"Upload {done['pending_id']} ({done['file_name']}, {done['processor']} {done['period']}) is "
+                   "rejected; the current report stays.")
+
+    run(ctx, work)

@@ -184,3 +184,48 @@ def test_an_empty_or_too_large_file_is_refused_cleanly(con, key_path, write_csv,
         limits.configure(limits.Limits())
     assert result.status == "refused" and "1,000" in result.reason
     assert counts(con) == before
+
+
+# --- the command line: oversight reports upload | pending | confirm | reject ----------------------------------------
+
+def _users(folder: Path) -> None:
+    (folder / "oversight.toml").write_text(
+        f'[users.bel]\nroles = ["processor"]\nprocessor = "{BELCALL}"\n'
+        f'[users.con]\nroles = ["processor"]\nprocessor = "{CONTACTIA}"\n'
+        '[users.olivia]\nroles = ["compliance_officer"]\n', encoding="utf-8")
+
+
+def test_the_cli_uploads_lists_confirms_and_rejects(cli_env, write_csv):
+    import json
+
+    from tests.conftest import run_cli
+
+    for processor, rows in ((BELCALL, ("BC-1", "BC-2", "BC-3")), (CONTACTIA, ("CT-1", "CT-2"))):
+        name = processor.split()[0].lower()
+        path = write_csv(f"{name}_2026-10.csv", [HEADER_NL, *(nl_row(r) for r in rows)])
+        code, _, err = run_cli("ingest", str(path), "--processor", processor, "--profile", "default")
+        assert code == 0, err
+    _users(cli_env.folder)
+    smaller = write_csv("belcall_v2_2026-10.csv", [HEADER_NL, nl_row("BC-1")])
+    code, out, err = run_cli("--user", "bel", "reports", "upload", str(smaller))
+    assert code == 0, err
+    assert "waiting as upload 1" in out and "confirmation" in out
+    code, out, err = run_cli("--user", "bel", "reports", "upload", str(smaller), "--format", "json")
+    assert json.loads(out)["status"] == "pending" and json.loads(out)["pending_id"] == 1
+    code, out, _ = run_cli("--user", "con", "reports", "pending", "--format", "json")
+    assert code == 0 and json.loads(out) == []
+    code, out, _ = run_cli("--user", "olivia", "reports", "pending")
+    assert "belcall_v2_2026-10.csv" in out and "-2 removed" in out
+    code, _, err = run_cli("--user", "bel", "reports", "confirm", "1")
+    assert code == 2 and "for the controller's staff" in err
+    code, _, err = run_cli("--user", "olivia", "reports", "reject", "1", "--reason", "  ")
+    assert code == 2 and "Say why" in err
+    code, out, err = run_cli("--user", "olivia", "reports", "confirm", "1")
+    assert code == 0 and "resubmission" in out, err
+    code, _, err = run_cli("--user", "olivia", "reports", "reject", "1", "--reason", "late")
+    assert code == 2 and "already confirmed" in err
+    other = write_csv("report_2026-09.csv", [HEADER_NL, nl_row("BC-9", received="05-09-2026")])
+    code, out, err = run_cli("--user", "olivia", "reports", "upload", str(other))
+    assert code == 2 and "upload a report as the processor" in err
+    code, out, err = run_cli("--user", "bel", "reports", "upload", str(other))
+    assert code == 0 and "loaded as submission" in out, err
