@@ -18,6 +18,7 @@ from ingest.queries import list_reports
 from ingest.received import first_seen
 from ingest.reinstate import reinstate
 from ingest.service import IngestResult
+from portal.reports import confirm_pending, list_pending, reject_pending
 
 ALL = "All"
 UPLOAD_KEY = "report_upload"
@@ -171,6 +172,39 @@ def _reinstate_form(ctx: state.Context, reports: list[dict[str, object]]) -> Non
                                           f"for {done.processor} {done.period} again. Run the checks again.")
 
 
+def _pending_section(ctx: state.Context) -> None:
+    """A processor's resubmissions that would remove cases, held until the compliance officer decides (issue 15)."""
+    with ctx.cursor() as cur:
+        waiting = list_pending(cur, ctx.user)
+    if not waiting:
+        return
+    st.subheader("Waiting for your confirmation")
+    st.caption("Reports the processor uploaded itself that would remove cases from its current report. Nothing is "
+               "replaced until you confirm; a confirmed report counts from the day it was uploaded.")
+    for row in waiting:
+        pending_id, summary = int(row["pending_id"]), row["diff_summary"]
+        with st.container(border=True):
+            st.markdown(f"##### Upload {pending_id}: {literal(row['file_name'])}")
+            st.caption(f"{literal(row['processor'])}, {row['period']}, uploaded {row['uploaded_at']:%Y-%m-%d %H:%M} "
+                       f"UTC by {literal(row['uploaded_by'])}; it would replace submission {summary.get('replaces')} "
+                       f"with {summary.get('rows_loaded', 0)} case(s), {summary.get('rows_quarantined', 0)} row(s) "
+                       "quarantined.")
+            st.markdown(changes_text(summary, str(row["processor"])))
+            left, right = st.columns(2)
+            if left.button("Confirm", key=f"pending_confirm_{pending_id}", type="primary"):
+                with state.user_errors(), ctx.cursor() as cur:
+                    done = confirm_pending(cur, ctx.user, pending_id, key_path=ctx.key_path)
+                    state.done("reports", f"Upload {pending_id} is submission {done.submission_id}, the current "
+                                          f"report for {done.processor} {done.period}. Run the checks again.")
+            with right.form(f"pending_reject_{pending_id}", clear_on_submit=True):
+                reason = st.text_input("Reason", key=f"pending_reason_{pending_id}",
+                                       placeholder="e.g. BC-2 and BC-3 were handled in October")
+                if st.form_submit_button("Reject"):
+                    with state.user_errors(), ctx.cursor() as cur:
+                        reject_pending(cur, ctx.user, pending_id, reason)
+                        state.done("reports", f"Upload {pending_id} is rejected; the current report stays.")
+
+
 def render() -> None:
     """Draw the page."""
     st.title("Reports")
@@ -180,6 +214,7 @@ def render() -> None:
     state.said("reports")
     names, processor, period = filters.sidebar(ctx)
     if state.allowed(ctx, "ingest a report"):
+        _pending_section(ctx)
         _upload_section(ctx, names)
         _inbox_section(ctx, names)
     else:  # the ingest service refuses anyway; the page doesn't offer what the role can't do

@@ -229,3 +229,44 @@ def test_the_cli_uploads_lists_confirms_and_rejects(cli_env, write_csv):
     assert code == 2 and "upload a report as the processor" in err
     code, out, err = run_cli("--user", "bel", "reports", "upload", str(other))
     assert code == 0 and "loaded as submission" in out, err
+
+
+# --- the compliance officer's Reports page: "Waiting for your confirmation" ---------------------------------------
+
+def _hold_one(app_env, key: Path, tmp_path: Path) -> int:
+    from store.db import connect
+
+    path = tmp_path / "belcall_v2_2026-10.csv"
+    path.write_text("\n".join([HEADER_NL, nl_row("BC-1")]) + "\n", encoding="utf-8")
+    con = connect(app_env.db)
+    try:
+        held = upload_report(con, BEL, path, key_path=key, now=UPLOADED)
+    finally:
+        con.close()
+    assert held.status == "pending"
+    return int(held.pending_id)
+
+
+def test_the_reports_page_confirms_and_rejects_what_waits(app_report, tmp_path):
+    from tests.conftest import open_dashboard_page, with_db
+
+    first = _hold_one(app_report, app_report.key, tmp_path)
+    at = open_dashboard_page("app/reports.py")
+    assert any(h.value == "Waiting for your confirmation" for h in at.subheader)
+    assert any("removed: 1" in m.value and "BC-2" in m.value for m in at.markdown)
+    at.text_input(key=f"pending_reason_{first}").input("BC-2 was answered in October")
+    next(b for b in at.button if b.label == "Reject").click().run()
+    assert not at.exception, at.exception
+    assert with_db(lambda c: c.execute("SELECT status, reason FROM pending_submissions").fetchall()) == [
+        ("rejected", "BC-2 was answered in October")]
+    assert not any(h.value == "Waiting for your confirmation" for h in at.subheader)
+
+    second = _hold_one(app_report, app_report.key, tmp_path)  # after a rejection the same file may wait again
+    at = open_dashboard_page("app/reports.py")
+    at.button(key=f"pending_confirm_{second}").click().run()
+    assert not at.exception, at.exception
+    assert with_db(lambda c: c.execute("SELECT p.status, s.submitted_on FROM pending_submissions p "
+                                       "JOIN submissions s USING (submission_id)").fetchall()) == [
+        ("confirmed", date(2026, 11, 7))]
+    assert any("is submission" in s.value for s in at.success) or any("is submission" in m.value
+                                                                      for m in at.markdown)
