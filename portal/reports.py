@@ -46,6 +46,16 @@ class PendingDecided(PendingError):
                          "`oversight reports pending` lists the uploads still waiting.")
 
 
+class PendingStale(PendingError):
+    """Another report of the month was loaded after the upload was compared: its diff no longer says what it does."""
+
+    def __init__(self, pending_id: int, compared: object, current: object) -> None:
+        super().__init__(f"Pending upload {pending_id} was compared with submission {compared}, but submission "
+                         f"{current} has been loaded for that month since, so what confirming it would remove is no "
+                         "longer what was shown. Nothing was loaded. Reject it (oversight reports reject "
+                         f"{pending_id} --reason ...) and ask the processor to upload the file again.")
+
+
 class ReasonRequired(PendingError):
     """A rejection without a reason: the processor is told why, and the audit trail keeps it."""
 
@@ -192,6 +202,12 @@ def confirm_pending(con: duckdb.DuckDBPyConnection, user: User, pending_id: int,
         raise PendingDecided(pending_id, str(row["status"]))
     uploaded = row["uploaded_at"]
     assert isinstance(uploaded, datetime)
+    # The officer confirmed what the diff showed: against the submission current at the upload. A report of the
+    # month loaded since would be replaced unseen (nothing lost silently): refuse, the processor uploads again.
+    compared = row["diff_summary"].get("replaces") if isinstance(row["diff_summary"], dict) else None
+    current = _current_submission(con, str(row["processor"]), str(row["period"]))
+    if compared is not None and current is not None and int(current) != int(compared):  # type: ignore[call-overload]
+        raise PendingStale(pending_id, compared, current)
     data = get_blob(con, str(row["sha256"]))
     file_name = str(row["file_name"])
     processor = str(row["processor"])
@@ -215,6 +231,14 @@ def confirm_pending(con: duckdb.DuckDBPyConnection, user: User, pending_id: int,
                                         "sha256": row["sha256"], "submission_id": result.submission_id,
                                         "status": result.status, "submitted_on": uploaded.date().isoformat()})
     return result
+
+
+def _current_submission(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> int | None:
+    """The current submission of a processor's month (None: none loaded)."""
+    found = con.execute("SELECT max(s.submission_id) FROM submissions s JOIN processors p USING (processor_id) "
+                        "WHERE p.name = ? AND s.period = ? AND s.status = 'current'",
+                        [processor, period]).fetchall()
+    return found[0][0] if found else None
 
 
 def reject_pending(con: duckdb.DuckDBPyConnection, user: User, pending_id: int, reason: str, *,

@@ -41,7 +41,8 @@ BELCALL = "Belcall Antwerpen BV"
 
 # The events each permission's service functions append (docs/findings.md lists the actions that change state).
 AUDITED: dict[str, set[str]] = {
-    "ingest a report": {"report.ingested", "report.resubmitted"},
+    "ingest a report": {"report.ingested", "report.resubmitted", "report.pending_confirmed",
+                        "report.pending_rejected"},
     "save a mapping": {"mapping.saved"},
     "load the demo reports": {"report.ingested", "report.resubmitted"},
     "link a processor to a contract profile": {"processor.profile_linked"},

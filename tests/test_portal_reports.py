@@ -16,6 +16,7 @@ import pytest
 from ingest.service import IngestResult
 from portal.reports import (
     PendingDecided,
+    PendingStale,
     ReasonRequired,
     confirm_pending,
     list_pending,
@@ -129,6 +130,19 @@ def test_a_resubmission_that_removes_cases_waits_for_the_officer_then_arrives_on
     assert list_events(con, action="report.pending_confirmed", limit=1)[0]["details"]["submitted_on"] == "2026-11-07"
     with pytest.raises(PendingDecided):
         reject_pending(con, OFFICER, result.pending_id, "too late")
+
+
+def test_a_pending_upload_is_not_confirmed_over_a_report_loaded_since(con, key_path, write_csv, registered, ingest):
+    """The officer confirms what the diff showed; a report of the month loaded after the upload would be replaced
+    unseen, so confirming is refused and nothing is loaded."""
+    result = upload(con, key_path, write_csv("belcall_v2_2026-10.csv", [HEADER_NL, nl_row("BC-1")]))
+    newer = ingest(write_csv("belcall_v3_2026-10.csv", [HEADER_NL, nl_row("BC-1"), nl_row("BC-2"), nl_row("BC-3"),
+                                                        nl_row("BC-4")]), submitted_on=date(2026, 11, 9))
+    before = counts(con)
+    with pytest.raises(PendingStale, match=f"submission {newer.submission_id} has been loaded for that month since"):
+        confirm_pending(con, OFFICER, result.pending_id, key_path=key_path)
+    assert counts(con) == before
+    assert list_pending(con, OFFICER)[0]["status"] == "pending"  # still to reject, with a reason
 
 
 def test_a_rejected_upload_keeps_the_current_report_and_the_reason(con, key_path, write_csv, registered):

@@ -29,6 +29,14 @@ from findings.raising import raise_from_checks
 from findings.service import move, raise_finding
 from ingest.service import ingest_report
 from portal.activity import activity_for
+from portal.reports import (
+    confirm_pending,
+    list_pending,
+    quarantine_for,
+    reject_pending,
+    submissions_for,
+    upload_report,
+)
 from portal.results import periods_for, results_for
 from registry.processors import register_processor
 from spotchecks.commitments import commit_seed
@@ -48,7 +56,7 @@ from store.db import connect
 from store.errors import OversightError, PermissionDenied
 from store.identity import ROLES, Config, User
 from store.scope import OutOfScope
-from tests.conftest import DemoFiles, copy_demo
+from tests.conftest import HEADER_NL, DemoFiles, copy_demo, nl_row
 
 BELCALL = "Belcall Antwerpen BV"
 APPELIA = "Appelia Services SRL"
@@ -64,8 +72,9 @@ APPELIA_MARKS = ("Appelia", "APS-", "CL-")
 class World:
     """The database and the ids of each processor's objects."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, tmp: Path, key: Path) -> None:
         self.con = con
+        self.key = key
         self.ids: dict[str, dict[str, Any]] = {}
         raised = raise_from_checks(con, OFFICER, today=date(2026, 11, 6))
         for name, user in ((BELCALL, PIET), (APPELIA, ANNE)):
@@ -83,9 +92,18 @@ class World:
             letter = export_letter(con, OFFICER, name, tmp / f"letter-{name[:3]}.docx")
             [(submission,)] = con.execute("SELECT max(submission_id) FROM submissions JOIN processors "
                                           "USING (processor_id) WHERE name = ?", [name]).fetchall()
+            [(quarantined,)] = con.execute("SELECT max(q.submission_id) FROM quarantine q JOIN submissions s "
+                                           "USING (submission_id) JOIN processors p USING (processor_id) "
+                                           "WHERE p.name = ?", [name]).fetchall()
+            # The processor's own upload of a smaller October report: it would remove cases, so it waits for us.
+            smaller = tmp / f"{name.split()[0].lower()}_2026-10.csv"
+            smaller.write_text(f"{HEADER_NL}\n{nl_row(case)}\n", encoding="utf-8")
+            pending = upload_report(con, user, smaller, key_path=key)
+            assert pending.status == "pending", pending
             self.ids[name] = {"sent": sent, "internal": internal, "sample": sample.sample_id, "case": case,
                               "request": str(request["request_id"]), "response": response,
-                              "letter": letter.letter_id, "submission": submission}
+                              "letter": letter.letter_id, "submission": submission, "quarantined": quarantined,
+                              "pending": pending.pending_id}
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +111,7 @@ def world(checked_demo_files: DemoFiles, tmp_path_factory: pytest.TempPathFactor
     folder = tmp_path_factory.mktemp("matrix")
     db = copy_demo(checked_demo_files, folder / "matrix.duckdb", folder / "matrix.key")
     con = connect(db)
-    yield World(con, folder)
+    yield World(con, folder, folder / "matrix.key")
     con.close()
 
 
@@ -125,6 +143,9 @@ READS: dict[str, Callable[[World], object]] = {
     "periods_for": lambda w: periods_for(w.con, PIET),
     "results_for": lambda w: results_for(w.con, PIET, "2026-10"),
     "activity_for": lambda w: activity_for(w.con, PIET, CONFIG),
+    "submissions_for": lambda w: submissions_for(w.con, PIET),
+    "quarantine_for": lambda w: quarantine_for(w.con, PIET, _belcall(w, "quarantined")),
+    "list_pending": lambda w: list_pending(w.con, PIET),
 }
 
 
@@ -152,10 +173,13 @@ PROBES: dict[str, Callable[[World, str], object]] = {
     "requests_for_sample": lambda w, x: requests_for_sample(w.con, PIET, x),
     "letter_content": lambda w, x: letter_content(w.con, PIET, x),
     "results_for(processor=...)": lambda w, x: results_for(w.con, PIET, "2026-10", x),
+    "submissions_for(processor=...)": lambda w, x: submissions_for(w.con, PIET, x),
+    "quarantine_for": lambda w, x: quarantine_for(w.con, PIET, int(x)),
 }
 PROBED_ID = {"finding_for_processor": "sent", "respond": "sent", "get_response": "response",
              "request_detail": "request", "add_evidence": "request", "get_evidence": "request",
-             "evidence_for_case": "sample", "requests_for_sample": "sample", "letter_content": "letter"}
+             "evidence_for_case": "sample", "requests_for_sample": "sample", "letter_content": "letter",
+             "quarantine_for": "submission"}
 
 
 # Lookups by a sample id (the review form's) find nothing for a processor user: it never sees sample ids, and
@@ -177,7 +201,7 @@ def test_another_processors_ids_are_not_found(world, name):
         return
     with pytest.raises(OversightError) as caught:
         PROBES[name](world, other)
-    message = str(caught.value)
+    message = str(caught.value).replace(other, "<typed>")  # echoing what was typed tells nothing new
     assert not isinstance(caught.value, PermissionDenied)  # "not found", never "not allowed": nothing to probe
     assert not [mark for mark in APPELIA_MARKS if mark in message], message
     assert "not found" in message.lower() or "no " in message.lower()
@@ -207,6 +231,8 @@ ACTIONS: dict[str, Callable[[World, Path], object]] = {
     "link_processor": lambda w, t: link_processor(w.con, PIET, BELCALL, "nl"),
     "register_processor": lambda w, t: register_processor(w.con, PIET, "Contactia BV", profile="default"),
     "save_profile": lambda w, t: save_profile(w.con, PIET, "fr", "name = 'fr'"),
+    "confirm_pending": lambda w, t: confirm_pending(w.con, PIET, _belcall(w, "pending"), key_path=w.key),
+    "reject_pending": lambda w, t: reject_pending(w.con, PIET, _belcall(w, "pending"), "no"),
     "ingest_report (the officer's path)": lambda w, t: ingest_report(
         w.con, t / "none.csv", user=PIET, key_path=t / "k.key", processor=APPELIA),
 }
@@ -218,3 +244,14 @@ def test_the_controllers_actions_are_refused_to_a_processor_user(world, name, tm
     with pytest.raises(PermissionDenied):
         ACTIONS[name](world, tmp_path)
     assert world.con.execute("SELECT count(*) FROM audit_events").fetchall()[0][0] == before  # nothing written
+
+
+def test_an_upload_naming_another_processor_loads_nothing(world, tmp_path):
+    """Belcall's user uploads Appelia's own October workbook: refused, nothing written, Appelia's report intact."""
+    from ingest.demo import manifest  # the demo's files, as shipped
+
+    [appelia_october] = [f for f in manifest() if "appelia_2026-10" in str(f.path)]
+    before = world.con.execute("SELECT count(*) FROM submissions").fetchall()[0][0]
+    result = upload_report(world.con, PIET, appelia_october.path, key_path=world.key)
+    assert result.status == "refused" and "Appelia" not in (result.reason or "")
+    assert world.con.execute("SELECT count(*) FROM submissions").fetchall()[0][0] == before
