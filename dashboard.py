@@ -29,6 +29,8 @@ PAGES = [
     (st.Page("app/audit.py", title="Audit trail", icon=":material/history:"), None),
     # Not in the menu: every case id on the other pages links here (issue 12 §6), and its address is shareable.
     (st.Page("app/case.py", title="Case", icon=":material/description:", url_path="case", visibility="hidden"), None),
+    # The processor's own users see this page and nothing else (issue 15; app.state.visible_pages).
+    (st.Page("app/portal.py", title="Portal", icon=":material/handshake:", url_path="portal"), state.PORTAL),
 ]
 
 page = st.navigation(state.visible_pages(state.session(), PAGES))
