@@ -536,6 +536,27 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        16,
+        "legal holds: what a hold on a processor, a month or a finding keeps from any purge (issue 17 item 2)",
+        [
+            # GDPR Art. 5(1)(e) limits storage, Art. 17(3)(e) keeps what legal claims need: a hold keeps what it covers
+            # from the retention purge and from erasure until it is lifted (store/holds.py). Lifted, never deleted.
+            "CREATE SEQUENCE legal_hold_ids START 1",
+            """CREATE TABLE legal_holds (
+                hold_id INTEGER PRIMARY KEY DEFAULT nextval('legal_hold_ids'),
+                processor VARCHAR NOT NULL,
+                period VARCHAR,
+                finding_id VARCHAR,
+                reason VARCHAR NOT NULL,
+                added_at TIMESTAMP NOT NULL,
+                added_by VARCHAR NOT NULL,
+                lifted_at TIMESTAMP,
+                lifted_by VARCHAR,
+                lift_reason VARCHAR
+            )""",
+        ],
+    ),
 ]
 
 # Numbers may land out of order while several are written at once: the highest counts, and they apply in order.
