@@ -20,11 +20,11 @@ from enum import StrEnum
 import duckdb
 import pandas as pd
 
-from app.text import literal
 from ingest.queries import processors
 from metrics.kpi import default_window, month_label, on_time_rate, percent
 from metrics.overview import Overview, load, months_with_data
 from store.errors import OversightError, UnknownProcessor
+from vocab.markdown import literal
 
 
 class NoMonth(OversightError):
