@@ -21,6 +21,7 @@ from exports.xlsx import Section, Sheet, workbook_bytes
 from findings.queries import counts
 from store import audit
 from store.identity import User, require
+from store.retention import purges_of
 
 PERMISSION = "export the oversight pack"
 GENERATED = "Generated"  # the label of the pack's only volatile line
@@ -72,6 +73,25 @@ def key_figures(k: MonthlyKpis, all_months: dict[str, int], samples: int) -> lis
     ]
 
 
+PURGED = {  # what a retention purge (store.retention) removed of the month, as the Summary says it
+    "cases": "{cases} case rows of this month (with {training} training rows and {exceptions} exceptions naming "
+             "a case)",
+    "quarantine_raw": "the raw values of {rows} quarantined rows of this month",
+    "reviews": "{rows} review rows of this month's samples",
+    "findings": "{rows} rows of closed findings of this month (with their cases, history and responses)",
+    "letters": "{rows} letters sent this month",
+    "evidence_files": "{rows} evidence files of this month's requests",
+}
+
+
+def purged_lines(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> list[list[object]]:
+    """The Summary's "Purged" lines: what retention purges removed of the month, when, and under which event; the
+    pack of a purged month is built from what remains (GDPR Art. 5(1)(e))."""
+    return [["Purged", PURGED[p["kind"]].format(rows=p["rows"], **p["tables"])  # type: ignore[index]
+             + f" were removed on {p['on']} under the retention period (event {p['seq']})"]
+            for p in purges_of(con, processor, period)]
+
+
 def summary_sheet(con: duckdb.DuckDBPyConnection, scope: Scope, generated: str, as_of: date) -> Sheet:
     """The first sheet: whose pack, when generated, the key figures and what the other sheets hold."""
     kpis = monthly_kpis(con, scope.processor, str(scope.period), as_of)
@@ -79,7 +99,8 @@ def summary_sheet(con: duckdb.DuckDBPyConnection, scope: Scope, generated: str, 
     samples = len(month_samples(con, scope))
     return Sheet("Summary", f"Monthly oversight pack — {scope.processor}, {scope.period}",
                  lines=[["Processor", scope.processor], ["Period", scope.period],
-                        ["Contract profile", scope.profile], [GENERATED, generated]],
+                        ["Contract profile", scope.profile], [GENERATED, generated],
+                        *purged_lines(con, scope.processor, str(scope.period))],
                  sections=[Section("Key figures", ["figure", "value", "how it is counted"],
                                    key_figures(kpis, all_months, samples)),
                            Section("Sheets", ["sheet", "what it holds"], [list(s) for s in SHEETS])])

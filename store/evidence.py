@@ -168,15 +168,19 @@ def check_tables(con: duckdb.DuckDBPyConnection) -> list[Problem]:
 
 def check_digests(con: duckdb.DuckDBPyConnection) -> tuple[int, list[Problem]]:
     """Recompute each object's digest and compare it with the newest event that recorded one; return how many were
-    checked and what differs. An object a later event lists in ``details.removed`` (a purge) must have no rows."""
+    checked and what differs. An object a later event lists in ``details.removed`` (a retention purge) must have the
+    rows that event's ``details.remaining`` records for it, or none: purged, not tampered with."""
     cur = con.cursor()
     try:
         recorded = cur.execute(
             "SELECT object, seq, details->>'digest' FROM audit_events WHERE details->>'digest' IS NOT NULL "
             "QUALIFY row_number() OVER (PARTITION BY object ORDER BY seq DESC) = 1 ORDER BY seq").fetchall()
-        removed = dict(cur.execute(
-            "SELECT unnest(json_keys(details->'removed')) AS o, max(seq) FROM audit_events "
-            "WHERE json_type(details->'removed') = 'OBJECT' GROUP BY o").fetchall())
+        # A purge (store.retention) lists each object it removed rows of, with the digest of what is left of it in
+        # ``details.remaining`` (none: nothing is left); the newest purge of an object counts.
+        removed = {o: (seq, left) for o, seq, left in cur.execute(
+            "SELECT o, seq, details->'remaining'->>o FROM (SELECT unnest(json_keys(details->'removed')) AS o, seq, "
+            "details FROM audit_events WHERE json_type(details->'removed') = 'OBJECT') "
+            "QUALIFY row_number() OVER (PARTITION BY o ORDER BY seq DESC) = 1").fetchall()}
     finally:
         cur.close()
     current = {kind: digests.all_digests(con, kind) for kind in digests.COLUMNS}
@@ -187,12 +191,17 @@ def check_digests(con: duckdb.DuckDBPyConnection) -> tuple[int, list[Problem]]:
             continue
         kind, ident = target
         now = current[kind].get(ident, digests.EMPTY)
-        expected = digests.EMPTY if removed.get(obj, 0) > seq else digest
+        purge_seq, left = removed.get(obj, (0, None))
+        purged = purge_seq > seq
+        expected = (left or digests.EMPTY) if purged else digest
         if now != expected:
             gone = now == digests.EMPTY
-            problems.append(Problem(seq, obj, f"{digests.WHAT[kind]} "
+            seq_meant = purge_seq if purged else seq
+            problems.append(Problem(seq_meant, obj, f"{digests.WHAT[kind]} "
                                     + ("were deleted since" if gone else "differ from what")
-                                    + f" event {seq} recorded (changed outside the tool)"))
+                                    + f" event {seq_meant} recorded"
+                                    + (" after its retention purge" if purged else "")
+                                    + " (changed outside the tool)"))
     return len(recorded), problems
 
 

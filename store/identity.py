@@ -15,6 +15,7 @@ from pathlib import Path
 from store.errors import ConfigError, OversightError, PermissionDenied
 from store.limits import Limits
 from store.passwords import AttemptLimit, dummy_verify, verify_password
+from store.retention_periods import Retention
 
 # The controller's own roles: the local user (no access control) has all of them.
 ROLES = ("compliance_officer", "auditor", "vendor_manager", "viewer")
@@ -56,6 +57,10 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "read evidence": ("processor", "compliance_officer", "auditor", "vendor_manager"),
     "respond to a finding as the processor": ("processor",),
     "decide on a processor response": ("compliance_officer", "vendor_manager"),
+    # Issue 17: the tool's own storage limitation (GDPR Art. 5(1)(e)) and record of processing (Art. 30(1)).
+    "apply retention": ("compliance_officer",),
+    "manage legal holds": ("compliance_officer",),
+    "write the record of processing": ("compliance_officer",),
 }
 
 
@@ -100,6 +105,8 @@ class Config:
     # register id `oversight user add --processor` recorded with it (a rename in the register keeps the binding).
     user_processors: dict[str, str] = field(default_factory=dict)
     user_processor_ids: dict[str, int] = field(default_factory=dict)
+    # Issue 17: `[retention]`, how many months after its month each kind of data is kept (GDPR Art. 5(1)(e)).
+    retention: Retention = field(default_factory=Retention)
 
 
 class SignInFailed(OversightError):

@@ -29,6 +29,7 @@ from store.files import replace_atomically
 from store.identity import ALL_ROLES, PROCESSOR_ROLE, Config, User, require
 from store.limits import parse_limits
 from store.passwords import InvalidPasswordHash, parse_hash
+from store.retention_periods import parse_retention
 
 PERMISSION = "manage users"
 DEFAULT_CONFIG = Path("oversight.toml")
@@ -44,6 +45,7 @@ TABLES: dict[str, tuple[str, ...] | None] = {
     "server": ("address",),
     "controller": ("country",),
     "limits": None,  # store.limits.parse_limits
+    "retention": None,  # whole numbers of months, not text: store.retention_periods.parse_retention
 }
 USER_NAME = re.compile(r"[\w.@+-]{1,64}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -170,7 +172,8 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
                   server_address=address.strip() if address else None,
                   audit_key_file=Path(audit_key) if audit_key else None,
                   limits=parse_limits(data.get("limits"), path), controller_country=country,
-                  user_processors=processors, user_processor_ids=processor_ids)
+                  user_processors=processors, user_processor_ids=processor_ids,
+                  retention=parse_retention(data.get("retention"), path))
 
 
 def _check_processor_binding(entry: Mapping[str, object], roles: Sequence[str], where: str, name: str,

@@ -74,6 +74,14 @@ AUDITED: dict[str, set[str]] = {
     "add evidence": {"evidence.added"},
     # Issue 15 item 2: the processor's own upload; one that would remove cases waits for our confirmation.
     "upload a report as the processor": {"report.ingested", "report.resubmitted", "report.pending"},
+    # Issue 17: the retention purge (counts and digests only) and legal holds; the record of processing is an export.
+    "apply retention": {"retention.applied"},
+    "manage legal holds": {"hold.added", "hold.lifted"},
+    "write the record of processing": {"export.processing_record"},
+    # Issue 17 items 3-4: a data subject's request answered (counts only, never the reference) and the key ring.
+    "find a data subject": {"subject.searched"},
+    "erase a data subject": {"subject.erased"},
+    "manage keys": {"key.rotated", "key.retired"},
 }
 # Permissions whose action changes no database state, so there is no chain to append to: known gaps, named here so
 # that a new permission cannot slip in unaudited.
@@ -232,7 +240,11 @@ def test_a_month_of_oversight_appends_one_event_per_step(demo, tmp_path: Path):
 
     exercised = {permission for permission, actions in AUDITED.items() if actions & seen}
     # Tested above, or with the processor's uploads (tests/test_portal_reports.py)
+    # Issue 17's permissions: tests/test_retention.py, test_holds.py and test_processing_record.py check their events.
+    # Issue 17's subject and key permissions: tests/test_subject_rights.py and test_key_rotation.py.
     assert set(AUDITED) - exercised == {"ingest a report", "save a mapping", "load the demo reports",
-                                        "upload a report as the processor"}
+                                        "upload a report as the processor", "apply retention", "manage legal holds",
+                                        "write the record of processing", "find a data subject",
+                                        "erase a data subject", "manage keys"}
     status = audit.verify_chain(demo)
     assert status.intact and status.events == trail.seen
