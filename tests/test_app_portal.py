@@ -188,3 +188,21 @@ def test_every_sentence_of_the_page_is_in_the_dutch_and_french_catalogs() -> Non
         catalog = read_catalog(language)
         lacking = [m for c, m in used if not (found := catalog.get(m, context=c)) or not found.string]
         assert lacking == [], language
+
+
+def test_a_response_is_sent_from_the_findings_tab_and_a_refusal_shown_as_an_error(month: Month) -> None:
+    finding = month.findings[BELCALL]
+    at = dashboard()
+    at.text_area(key=f"portal_explanation:{finding}").input("")
+    at.button(key=f"FormSubmitter:portal_respond:{finding}-Send the response").click().run()
+    assert any("Explain the response" in e.value for e in at.error)  # the service's refusal, not a traceback
+    assert not at.exception
+    at.text_area(key=f"portal_explanation:{finding}").input("Two agents missed the alert.")
+    at.text_area(key=f"portal_plan:{finding}").input("Retrain the team.")
+    at.date_input(key=f"portal_planned:{finding}").set_value(date.today() + timedelta(days=30))
+    at.button(key=f"FormSubmitter:portal_respond:{finding}-Send the response").click().run()
+    assert f"Your response to {finding} was sent." in [s.value for s in at.success]
+    assert "Your response waits for our decision." in [i.value for i in at.info]
+    [(by, plan)] = with_db(lambda con: con.execute("SELECT submitted_by, plan FROM finding_responses "
+                                                    "WHERE finding_id = ?", [finding]).fetchall())
+    assert (by, plan) == ("piet", "Retrain the team.")
