@@ -44,6 +44,15 @@ def reference_pattern(con: duckdb.DuckDBPyConnection, processor: str, profile: s
     return load_profile(str(name), directory).data_subject_ref_pattern
 
 
+def agent_ids(con: duckdb.DuckDBPyConnection, processor: str, profile: str | None = None,
+              directory: Path | None = None) -> str:
+    """What a processor's agent column holds under its profile (`parameters.agent_ids`): "codes" or "names", which
+    ingest stores only as pseudonyms (GDPR Art. 25); ingest_report's agent_ids_for calls it."""
+    found = rows(con, "SELECT profile FROM processors WHERE name = ?", [processor])
+    name = found[0]["profile"] if found else profile or DEFAULT_PROFILE
+    return str(load_profile(str(name), directory).parameters.agent_ids)
+
+
 def link_processor(con: duckdb.DuckDBPyConnection, user: User, processor: str, profile: str,
                    directory: Path | None = None) -> None:
     """Link a processor to a contract profile (audited); the profile must load without error."""

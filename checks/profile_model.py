@@ -65,7 +65,8 @@ class CalendarSpec:
 
 
 # The contract parameters (vocab/parameters.py), one frozen field each: `profile.parameters.report_due_day`.
-_FIELD_TYPES: dict[Kind, type] = {Kind.WHOLE: int, Kind.LIST: tuple, Kind.SHARE: float, Kind.SWITCH: bool}
+_FIELD_TYPES: dict[Kind, type] = {Kind.WHOLE: int, Kind.LIST: tuple, Kind.SHARE: float, Kind.SWITCH: bool,
+                                  Kind.CHOICE: str}
 Parameters = make_dataclass("Parameters", [(p.name, _FIELD_TYPES[p.kind]) for p in PARAMETERS], frozen=True)
 Parameters.__doc__ = "The contract parameters of a profile, one field per entry of vocab/parameters.py."
 

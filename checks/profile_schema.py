@@ -192,6 +192,11 @@ def _parameter(parameter: Parameter, value: Any, file: str) -> Any:
         if not isinstance(value, bool):
             raise InvalidProfile(file, key, f"must be true or false, not {_shown(value)}")
         return value
+    if parameter.kind is Kind.CHOICE:
+        if not isinstance(value, str) or value not in parameter.choices:
+            raise InvalidProfile(file, key, f"must be one of {', '.join(repr(c) for c in parameter.choices)}, not "
+                                 f"{_shown(value)}")
+        return value
     if parameter.kind is Kind.SHARE:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise InvalidProfile(file, key, f"must be a share between 0 and 1 (0.05 for 5 %), not {_shown(value)}")

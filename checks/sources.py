@@ -369,8 +369,29 @@ def build_missing(cur: duckdb.DuckDBPyConnection) -> None:
 
 def build_repeats(cur: duckdb.DuckDBPyConnection) -> None:
     """Create _repeats: each case with a data subject, with the same subject's earlier requests of the same type
-    received within repeat_window_days before it (from every report up to the case's own)."""
+    received within repeat_window_days before it (from every report up to the case's own).
+
+    Across a key rotation (store/keyring.py) the same person has two pseudonyms; during the overlap window ingest
+    links the old one to the new one (pseudonym_links), and a linked pseudonym is matched as the newest it links
+    to. Once the old key is retired its links are gone and its pseudonyms match nothing new (GDPR Art. 25)."""
+    cur.execute(_REPEATS_SQL.replace("report_cases", _linked_cases(cur)))
+
+
+def _linked_cases(cur: duckdb.DuckDBPyConnection) -> str:
+    """report_cases with each pseudonym linked across a rotation replaced by the newest it links to (two rotations
+    deep); report_cases itself when nothing is linked (the usual case: no join)."""
+    if not cur.execute("SELECT count(*) FROM pseudonym_links").fetchall()[0][0]:
+        return "report_cases"
     cur.execute("""
+        CREATE OR REPLACE TEMP TABLE _subject_links AS
+        SELECT l1.old_pseudonym AS old, any_value(coalesce(l2.new_pseudonym, l1.new_pseudonym)) AS subject
+        FROM pseudonym_links l1 LEFT JOIN pseudonym_links l2 ON l2.old_pseudonym = l1.new_pseudonym
+        GROUP BY l1.old_pseudonym""")
+    return ("(SELECT rc_.* REPLACE (coalesce(sl_.subject, rc_.data_subject_ref) AS data_subject_ref) "
+            "FROM report_cases rc_ LEFT JOIN _subject_links sl_ ON sl_.old = rc_.data_subject_ref)")
+
+
+_REPEATS_SQL = """
         CREATE OR REPLACE TEMP TABLE _repeats AS
         WITH scope_cases AS (
             SELECT c.processor, c.period, c.case_id, c.data_subject_ref, c.request_type, c.received_on,
@@ -417,7 +438,7 @@ def build_repeats(cur: duckdb.DuckDBPyConnection) -> None:
                coalesce(m.earlier_count, 0) AS earlier_count, m.earlier_case_ids,
                coalesce(m.earlier_fulfilled_ids, []) AS earlier_fulfilled_ids
         FROM scope_cases c
-        LEFT JOIN matches m USING (processor, period, case_id)""")
+        LEFT JOIN matches m USING (processor, period, case_id)"""
 
 
 BUILDERS = {

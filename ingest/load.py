@@ -74,6 +74,27 @@ def insert_quarantine(con: duckdb.DuckDBPyConnection, submission_id: int, staged
     )
 
 
+def record_pseudonyms(con: duckdb.DuckDBPyConnection, staged: Staged, key_id: str, *, agents: bool,
+                      previous_id: str | None = None) -> int:
+    """Record which key made each pseudonym the part's loaded rows hold, and, during a rotation's overlap window, link
+    each reference's pseudonym under the previous key to its new one (store/keyring.py). Returns the links made."""
+    names = {f.name for f in staged.fields}
+    columns = [("p_data_subject_ref", "subject")] if "data_subject_ref" in names else []
+    if agents and "agent_id" in names:
+        columns.append(("p_agent_id", "agent"))
+    for column, kind in columns:
+        con.execute(f"INSERT INTO pseudonyms SELECT DISTINCT {column}, $key, $kind FROM {staged.table} "
+                    f"WHERE status = 'loaded' AND {column} IS NOT NULL ON CONFLICT DO NOTHING",
+                    {"key": key_id, "kind": kind})
+    if previous_id is None or "data_subject_ref" not in names:
+        return 0
+    before = con.execute("SELECT count(*) FROM pseudonym_links").fetchall()[0][0]
+    con.execute(f"INSERT INTO pseudonym_links SELECT DISTINCT _ref_prev, $old, p_data_subject_ref, $new "
+                f"FROM {staged.table} WHERE status = 'loaded' AND _ref_prev IS NOT NULL ON CONFLICT DO NOTHING",
+                {"old": previous_id, "new": key_id})
+    return con.execute("SELECT count(*) FROM pseudonym_links").fetchall()[0][0] - before
+
+
 def _file_order(con: duckdb.DuckDBPyConnection, staged: Staged) -> str:
     """The ORDER BY a staged table needs to be read in file order: none when it was written in that order.
 
@@ -101,7 +122,8 @@ def part_counts(con: duckdb.DuckDBPyConnection, staged: Staged) -> dict[str, obj
     skipped_n = totals.get("skipped", 0)
     return {"rows_read": loaded + quarantined + skipped_n, "rows_loaded": loaded, "rows_quarantined": quarantined,
             "rows_skipped": skipped_n, "skipped": skipped, "quarantine_reasons": reasons,
-            "fields": list(staged.given)}
+            "fields": list(staged.given),
+            **({"notes_dropped": staged.notes_dropped} if "summary" in {f.name for f in staged.fields} else {})}
 
 
 def to_json(value: object) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import KeyMismatch
+from store.keyring import key_id, register_current
 from store.keys import create_key, read_key
 
 KEY_BYTES = 32
@@ -37,12 +38,14 @@ class Pseudonymiser:
 
     @property
     def fingerprint(self) -> str:
-        return hmac.new(self.key, b"processor-oversight key check", hashlib.sha256).hexdigest()[:16]
+        """The key's id (store.keyring.key_id): recorded in the database and with each pseudonym it made."""
+        return key_id(self.key)
 
 
-def sql_pseudonym(column: str) -> str:
-    """Return the DuckDB expression of HMAC-SHA256 (RFC 2104) of `column`, with the pads bound as $ipad, $opad."""
-    return f"sha256($opad || unhex(sha256($ipad || encode({column}))))"
+def sql_pseudonym(column: str, suffix: str = "") -> str:
+    """Return the DuckDB expression of HMAC-SHA256 (RFC 2104) of `column`, with the pads bound as $ipad, $opad
+    ($ipad_prev, $opad_prev with suffix "_prev": the previous key during a rotation's overlap window)."""
+    return f"sha256($opad{suffix} || unhex(sha256($ipad{suffix} || encode({column}))))"
 
 
 def resolve_key_path(db_path: Path) -> Path:
@@ -64,8 +67,11 @@ def check_key(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser, key_
     row = con.execute("SELECT value FROM meta WHERE key = 'pseudonym_key'").fetchall()
     if not row:
         con.execute("INSERT INTO meta VALUES ('pseudonym_key', ?)", [pseudonymiser.fingerprint])
+        register_current(con, pseudonymiser.fingerprint)
     elif row[0][0] != pseudonymiser.fingerprint:
         raise KeyMismatch(
             f"The pseudonymisation key {key_path} is not the one this database was built with, so customer "
             "references would no longer match earlier reports. Set OVERSIGHT_KEY_FILE to the original key file."
         )
+    else:
+        register_current(con, pseudonymiser.fingerprint)

@@ -46,13 +46,14 @@ from ingest.mapping import (
     missing_message,
     save_mapping,
 )
-from ingest.pseudonym import check_key, load_key
+from ingest.pseudonym import Pseudonymiser, check_key, load_key
 from ingest.readers import SPARE_COLUMNS, Detected, Grid, Report, drop_loaded, open_report
 from ingest.refusals import record_refusal
 from ingest.validate import STAGE_TABLES, STAGE_TYPES, Rules, Staged, stage
 from store import audit
 from store.db import transaction
 from store.identity import User, require
+from store.keyring import linking_key
 from store.scope import OutOfScope, scope_of
 
 DAY_OF_INGEST = "day of ingest"
@@ -113,6 +114,7 @@ class IngestResult:
     field_changes: list[dict[str, object]] | None = None
     truncated: bool = False
     replaces: int | None = None  # the submission a resubmission (or its preview) replaces
+    notes_dropped: int = 0  # free-text case notes not stored ([ingest] keep_notes = false, GDPR Art. 5(1)(c))
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -281,7 +283,8 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
                   file_name: str | None = None, replace: bool = False,
                   ask_before_replacing: bool = False, profile: str | None = None,
                   ask_profile: bool = False, ref_pattern: str | None = None,
-                  ref_pattern_for: Callable[[str], str | None] | None = None) -> IngestResult:
+                  ref_pattern_for: Callable[[str], str | None] | None = None, keep_notes: bool | None = None,
+                  agent_ids_for: Callable[[str], str] | None = None) -> IngestResult:
     """Ingest one report file in one transaction: loaded, duplicate (nothing written) or resubmission.
 
     A resubmission that removes cases needs `replace`; one that loads no case is refused always. With
@@ -294,12 +297,17 @@ def ingest_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key
     data_subject_ref_pattern) marks customer references wherever they land: extras and quarantined raw values that
     match it are stored as their pseudonyms. `ref_pattern_for(processor)` gives it once the report's processor is
     known (the caller reads it from the processor's contract profile, which lives above ingest).
+
+    Minimisation (GDPR Art. 5(1)(c), 25): case notes are stored only with `keep_notes` (None: the configuration's
+    `[ingest] keep_notes`, false by default); `agent_ids_for(processor)` gives the profile's agent_ids, and "names"
+    stores agent names as their pseudonyms (None: "codes", kept as they are).
     """
     role = require(user, "ingest a report")
     return _ingest_as(con, Path(path), user=user, role=role, key_path=key_path, processor=processor, period=period,
                       submitted_on=submitted_on, mapping=mapping, today=today or date.today(), file_name=file_name,
                       replace=replace, ask=ask_before_replacing and not replace, profile=profile,
-                      ask_profile=ask_profile, ref_pattern=ref_pattern, ref_pattern_for=ref_pattern_for)
+                      ask_profile=ask_profile, ref_pattern=ref_pattern, ref_pattern_for=ref_pattern_for,
+                      keep_notes=keep_notes, agent_ids_for=agent_ids_for)
 
 
 class OtherProcessorsReport(IngestError):
@@ -316,7 +324,8 @@ class OtherProcessorsReport(IngestError):
 
 def ingest_own_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key_path: Path,
                       submitted_on: date, today: date | None = None, file_name: str | None = None,
-                      ref_pattern_for: Callable[[str], str | None] | None = None) -> IngestResult:
+                      ref_pattern_for: Callable[[str], str | None] | None = None,
+                      agent_ids_for: Callable[[str], str] | None = None) -> IngestResult:
     """A processor user ingests a report of its own processor (issue 15 item 2), under the same rules as ours.
 
     The processor is always the user's bound one (store.scope), never what the file or a caller says; a summary
@@ -331,20 +340,23 @@ def ingest_own_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User,
     return _ingest_as(con, Path(path), user=user, role=role, key_path=key_path, processor=own, period=None,
                       submitted_on=submitted_on, mapping=None, today=today or date.today(), file_name=file_name,
                       replace=False, ask=False, profile=None, ask_profile=True, ref_pattern=None,
-                      ref_pattern_for=ref_pattern_for, bound=True)
+                      ref_pattern_for=ref_pattern_for, bound=True, agent_ids_for=agent_ids_for)
 
 
 def _ingest_as(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str, key_path: Path,
                processor: str | None, period: str | None, submitted_on: date | None, mapping: Mapping | None,
                today: date, file_name: str | None, replace: bool, ask: bool, profile: str | None,
                ask_profile: bool, ref_pattern: str | None,
-               ref_pattern_for: Callable[[str], str | None] | None, bound: bool = False) -> IngestResult:
+               ref_pattern_for: Callable[[str], str | None] | None, bound: bool = False,
+               keep_notes: bool | None = None, agent_ids_for: Callable[[str], str] | None = None) -> IngestResult:
     """Run one ingest under a role already checked; a refused file leaves one `report.refused` event."""
     try:
         return _ingest(con, path, user=user, role=role, key_path=key_path, processor=processor, period=period,
                        submitted_on=submitted_on, mapping=mapping, today=today, file_name=file_name,
                        replace=replace, ask=ask, profile=profile, ask_profile=ask_profile,
-                       ref_pattern=check_pattern(ref_pattern), ref_pattern_for=ref_pattern_for, bound=bound)
+                       ref_pattern=check_pattern(ref_pattern), ref_pattern_for=ref_pattern_for, bound=bound,
+                       keep_notes=configured_keep_notes() if keep_notes is None else keep_notes,
+                       agent_ids_for=agent_ids_for)
     except IngestError as exc:
         if exc.refusal:
             details = (exc.details() if isinstance(exc, resubmission.ResubmissionRefused)
@@ -358,7 +370,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
             processor: str | None, period: str | None, submitted_on: date | None, mapping: Mapping | None,
             today: date, file_name: str | None, replace: bool, ask: bool, profile: str | None,
             ask_profile: bool, ref_pattern: str | None = None,
-            ref_pattern_for: Callable[[str], str | None] | None = None, bound: bool = False) -> IngestResult:
+            ref_pattern_for: Callable[[str], str | None] | None = None, bound: bool = False,
+            keep_notes: bool = False, agent_ids_for: Callable[[str], str] | None = None) -> IngestResult:
     explicit = mapping or Mapping()
     if period and not valid_period(period):
         raise MissingFact(f"The period '{period}' is not a month in the form YYYY-MM (e.g. 2026-10).")
@@ -412,9 +425,13 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
                 detected=asdict(report.detected),
             )
         pseudonymiser = load_key(key_path)
+        agents = agent_ids_for is not None and agent_ids_for(processor_name) == "names"
+        linking = linking_key(con, key_path, today)  # a rotation's overlap window (store/keyring.py)
+        previous = Pseudonymiser(linking[1]) if linking else None
         rules = Rules(period_bounds(period_value)[1], submitted, effective.date_order or "dmy",
                       pseudonymiser.ipad, pseudonymiser.opad, serial_dates=report.detected.format == "xlsx",
-                      ref_pattern=ref_pattern)
+                      ref_pattern=ref_pattern, keep_notes=keep_notes, pseudonymise_agents=agents,
+                      previous=(previous.ipad, previous.opad) if previous else None)
         staged: dict[Part, Staged] = {}
         headers: dict[Part, HeaderMap] = {}
         try:
@@ -426,6 +443,10 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
                 headers[part] = header
                 notes += staged[part].notes
             counts = {part.value: load.part_counts(con, s) for part, s in staged.items()}
+            notes_dropped = sum(s.notes_dropped for s in staged.values())
+            if notes_dropped:
+                notes.append(f"{notes_dropped} case note(s) were not stored: free-text notes are kept only when the "
+                             "configuration says [ingest] keep_notes = true (GDPR Art. 5(1)(c)).")
             declared = facts["declared_total"]
             if declared is None and Part.CASES in staged:
                 total = _total_row_value(con, staged[Part.CASES])
@@ -471,6 +492,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
                     target = "cases" if part is Part.CASES else "training"
                     load.insert_rows(con, submission_id, s, target)
                     load.insert_quarantine(con, submission_id, s, part.value)
+                    load.record_pseudonyms(con, s, pseudonymiser.fingerprint, agents=agents,
+                                           previous_id=linking[0] if linking else None)
                 changes = diff.summary() if diff else None
                 if previous is not None:
                     con.execute("UPDATE submissions SET status = 'superseded', superseded_by = ? "
@@ -518,8 +541,16 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
             submitted_on=submitted.isoformat(), declared_total=declared.value if declared else None,
             declared_submitted_on=declared_on.isoformat() if declared_on else None,
             extras=extras, notes=notes, changes=changes, detected=asdict(report.detected),
-            **(_diff_fields(diff) if diff else {}),
+            **(_diff_fields(diff) if diff else {}), notes_dropped=notes_dropped,
         )
+
+
+def configured_keep_notes() -> bool:
+    """`[ingest] keep_notes` of the configuration in force ($OVERSIGHT_CONFIG, else ./oversight.toml); false without
+    one. A caller that has loaded the configuration itself passes keep_notes instead."""
+    from store.users_file import load_config
+
+    return load_config().keep_notes
 
 
 def _diff_fields(diff: resubmission.Diff) -> dict[str, object]:

@@ -79,6 +79,13 @@ class Rules:
     # A regular expression for the processor's customer references (a profile's data_subject_ref_pattern): a cell
     # kept as an extra or as a quarantined row's raw value that matches it is stored as its pseudonym.
     ref_pattern: str | None = None
+    # GDPR Art. 5(1)(c), 25: free-text case notes are stored only when the configuration opts in ([ingest]
+    # keep_notes); agent names (a profile's agent_ids = "names") are stored as their pseudonyms, like references.
+    keep_notes: bool = False
+    pseudonymise_agents: bool = False
+    # During a key rotation's overlap window: the previous key's pads, to link each reference's old pseudonym to its
+    # new one (store/keyring.py), so repeat requests match across the rotation.
+    previous: tuple[bytes, bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,7 @@ class Staged:
     cells: list[str]  # the raw text columns c0..cN
     notes: list[str]
     given: tuple[str, ...] = ()  # the fields the header gave a column for (the others are NULL in every row)
+    notes_dropped: int = 0  # free-text case notes not stored ([ingest] keep_notes = false)
 
 
 # The temp tables and types `stage(con, raw, ...)` creates, as suffixes of `raw`.
@@ -163,6 +171,8 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
         "submitted": rules.submitted_on, "period_end": rules.period_end, "ipad": rules.ipad, "opad": rules.opad,
         **lookup.params,
     }
+    if rules.previous is not None:
+        params["ipad_prev"], params["opad_prev"] = rules.previous
     key = "case_id" if header.part is Part.CASES else next(iter(mapped))
 
     positions, parsed, checks = _field_rules(header, mapped, column, key, lookup, rules, params)
@@ -174,6 +184,9 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     if rules.ref_pattern:
         params["ref_pattern"] = rules.ref_pattern
     personal = {f"c{i}" for i in header.personal}
+    if rules.pseudonymise_agents and "agent_id" in column:
+        personal.add(column["agent_id"])
+    dropped_note = column.get("summary") if not rules.keep_notes else None
     extras_sql = (
         "json_object(" + ", ".join(f"$x{i}, {_kept(_trim(col), rules, col in personal)}"
                                    for i, col in enumerate(extras.values())) + ")" if extras else "NULL"
@@ -185,11 +198,15 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
     for i, (index, label) in enumerate(sorted(labels.items())):
         params[f"h{i}"] = label
         cell = ("p_data_subject_ref" if column.get("data_subject_ref") == f"c{index}"
+                else "NULL" if dropped_note == f"c{index}"  # a note not kept is not kept as a raw value either
                 else _kept(_trim(f"c{index}"), rules, f"c{index}" in personal))
         raw_pairs.append(f"$h{i}, {cell}")
     raw_json = f"json_object({', '.join(raw_pairs)})"
     values = ", ".join(ident("p_" + f.name) if f.name in mapped else f"NULL AS {ident('p_' + f.name)}"
                        for f in fields)
+    previous = ("NULL::VARCHAR" if rules.previous is None or "data_subject_ref" not in mapped else
+                f"CASE WHEN {ident('f_data_subject_ref')} IS NOT NULL THEN "
+                f"{sql_pseudonym(ident('f_data_subject_ref'), '_prev')} END")
     table = f"{raw}_stage"
     sql = f"""CREATE OR REPLACE TEMP TABLE {table} AS
         WITH cells AS (
@@ -212,12 +229,17 @@ def stage(con: duckdb.DuckDBPyConnection, raw: str, header: HeaderMap, rules: Ru
             CASE WHEN _quarantined THEN list_sort(list_distinct([{reason_sql}])) END AS reasons,  -- drops the NULLs
             CASE WHEN _quarantined THEN list_filter([{message_sql}], lambda x: x IS NOT NULL) END AS messages,
             CASE WHEN _quarantined THEN {raw_json} END AS _raw,
-            CASE WHEN skip IS NOT NULL THEN 'skipped' WHEN _quarantined THEN 'quarantined' ELSE 'loaded' END AS status
+            CASE WHEN skip IS NOT NULL THEN 'skipped' WHEN _quarantined THEN 'quarantined' ELSE 'loaded' END AS status,
+            {previous} AS _ref_prev
         FROM checked"""
     con.execute(sql, bind(sql, params))
     _apply_duplicates(con, table, raw, (ident('p_' + key), _trim(column[key])), cells, raw_json, params,
                       conflicts=header.part is Part.CASES)
-    return Staged(table, raw, fields, extras, cells, notes, tuple(mapped))
+    dropped = 0
+    if dropped_note:
+        dropped = con.execute(f"SELECT count(NULLIF(trim({dropped_note}), '')) FROM {table} t JOIN {raw} r "
+                              "USING (_r) WHERE t.status <> 'skipped'").fetchall()[0][0]
+    return Staged(table, raw, fields, extras, cells, notes, tuple(mapped), dropped)
 
 
 def _apply_duplicates(con: duckdb.DuckDBPyConnection, table: str, raw: str, key: tuple[str, str], cells: list[str],
@@ -311,6 +333,14 @@ def _field_rules(header: HeaderMap, mapped: dict[str, Field], column: dict[str, 
             # Pseudonymised here, before anything is written.
             parsed.append(f"{_trim(column[name])} AS {col}, CASE WHEN {col} IS NOT NULL THEN "
                           f"{sql_pseudonym(col)} END AS {value}")
+        elif name == "agent_id" and rules.pseudonymise_agents:
+            # agent_ids = "names": a name is personal data of the processor's staff (GDPR Art. 5(1)(c), 25); the same
+            # keyed hash as references keeps the roster matching the cases.
+            parsed.append(f"{'_key' if name == key else _trim(column[name])} AS {col}, CASE WHEN {col} IS NOT NULL "
+                          f"THEN {sql_pseudonym(col)} END AS {value}")
+        elif name == "summary" and not rules.keep_notes:
+            # [ingest] keep_notes = false (the default): the note is read to be counted, never stored.
+            parsed.append(f"{_trim(column[name])} AS {col}, NULL::VARCHAR AS {value}")
         else:
             parsed.append(f"{'_key' if name == key else _trim(column[name])} AS {col}, {col} AS {value}")
         if f.kind is Kind.DATE:

@@ -61,6 +61,10 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "apply retention": ("compliance_officer",),
     "manage legal holds": ("compliance_officer",),
     "write the record of processing": ("compliance_officer",),
+    # Issue 17: a data subject's rights in the tool itself (GDPR Arts 15, 17) and the pseudonymisation key ring.
+    "find a data subject": ("compliance_officer",),
+    "erase a data subject": ("compliance_officer",),
+    "manage keys": ("compliance_officer",),
 }
 
 
@@ -107,6 +111,8 @@ class Config:
     user_processor_ids: dict[str, int] = field(default_factory=dict)
     # Issue 17: `[retention]`, how many months after its month each kind of data is kept (GDPR Art. 5(1)(e)).
     retention: Retention = field(default_factory=Retention)
+    # Issue 17: `[ingest] keep_notes`, store free-text case notes (GDPR Art. 5(1)(c): not unless opted in).
+    keep_notes: bool = False
 
 
 class SignInFailed(OversightError):

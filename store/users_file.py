@@ -46,7 +46,9 @@ TABLES: dict[str, tuple[str, ...] | None] = {
     "controller": ("country",),
     "limits": None,  # store.limits.parse_limits
     "retention": None,  # whole numbers of months, not text: store.retention_periods.parse_retention
+    "ingest": None,  # keep_notes, true or false (a switch, not text): _parse_ingest
 }
+INGEST_KEYS = ("keep_notes",)
 USER_NAME = re.compile(r"[\w.@+-]{1,64}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
@@ -173,7 +175,24 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
                   audit_key_file=Path(audit_key) if audit_key else None,
                   limits=parse_limits(data.get("limits"), path), controller_country=country,
                   user_processors=processors, user_processor_ids=processor_ids,
-                  retention=parse_retention(data.get("retention"), path))
+                  retention=parse_retention(data.get("retention"), path),
+                  keep_notes=_parse_ingest(data.get("ingest"), path))
+
+
+def _parse_ingest(section: object, path: Path) -> bool:
+    """`[ingest] keep_notes = true|false` (default false: GDPR Art. 5(1)(c), case notes are not stored)."""
+    if section is None:
+        return False
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [ingest] must be a table with {', '.join(INGEST_KEYS)}.")
+    extra = sorted(set(section) - set(INGEST_KEYS))
+    if extra:
+        raise ConfigError(f"{path}: [ingest] has unknown key(s) {', '.join(extra)}; it knows "
+                          f"{', '.join(INGEST_KEYS)}. Correct the spelling; nothing was done.")
+    value = section.get("keep_notes", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: [ingest] keep_notes must be true or false (without quotes), not {value!r}.")
+    return value
 
 
 def _check_processor_binding(entry: Mapping[str, object], roles: Sequence[str], where: str, name: str,

@@ -65,6 +65,7 @@ def test_default_parameters_are_the_table_of_the_documentation():
         kind, value = PARAMETER_BY_NAME[name].kind, cells[1].split(" (")[0].strip()
         expected[name] = (int(value) if kind is Kind.WHOLE else float(value) if kind is Kind.SHARE
                           else value == "true" if kind is Kind.SWITCH
+                          else value if kind is Kind.CHOICE
                           else () if value == "none" else tuple(v.strip() for v in value.split(",")))
     assert len(expected) == len(PARAMETER_BY_NAME)
     assert vars(load_profile("default").parameters) == expected

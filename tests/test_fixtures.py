@@ -42,6 +42,7 @@ def test_fixture(expect_file: Path, con, officer, key_path):
             processor=args.get("processor"),
             period=args.get("period"),
             submitted_on=date.fromisoformat(args["submitted_on"]) if args.get("submitted_on") else None,
+            keep_notes=True,  # the expectations read the notes as written ([ingest] keep_notes = true)
         )
 
     if expect.get("refused"):

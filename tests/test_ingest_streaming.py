@@ -77,14 +77,14 @@ def test_empty_lines_inside_the_data_keep_the_line_numbers_of_the_file(con, inge
 def test_windows_1252_punctuation_is_read_as_written(con, ingest, write_csv):
     # € and ’ are bytes 0x80 and 0x92: Windows-1252, not Latin-1 (where they are control characters).
     result = ingest(write_csv("r_2026-10.csv", [HEADER_NL + ";Notities", nl_row("BC-1") + ";Kost 5 € ‘gratis’"],
-                              encoding="cp1252"))
+                              encoding="cp1252"), keep_notes=True)  # notes are stored only when opted in
     assert result.detected["encoding"] == "cp1252"
     assert con.execute("SELECT summary FROM cases").fetchall() == [("Kost 5 € ‘gratis’",)]
 
 
 def test_windows_1252_without_its_own_punctuation_is_read_straight_as_latin_1(con, ingest, write_csv):
     result = ingest(write_csv("r_2026-10.csv", [HEADER_NL + ";Notities", nl_row("BC-1") + ";café geëscaleerd"],
-                              encoding="cp1252"))
+                              encoding="cp1252"), keep_notes=True)
     assert result.detected["encoding"] == "cp1252"
     assert con.execute("SELECT summary FROM cases").fetchall() == [("café geëscaleerd",)]
 
@@ -92,7 +92,7 @@ def test_windows_1252_without_its_own_punctuation_is_read_straight_as_latin_1(co
 def test_bytes_windows_1252_leaves_undefined_make_the_file_latin_1(con, ingest, tmp_path):
     path = tmp_path / "r_2026-10.csv"
     path.write_bytes((HEADER_NL + ";Notities\n" + nl_row("BC-1") + ";caf\xe9 ").encode("latin-1") + b"\x81\n")
-    result = ingest(path)
+    result = ingest(path, keep_notes=True)
     assert result.detected["encoding"] == "latin-1"
     assert con.execute("SELECT summary FROM cases").fetchall() == [("café \x81",)]
 
@@ -108,7 +108,7 @@ def test_utf16_without_byte_order_mark_is_transcoded(con, ingest, tmp_path):
 
 def test_a_line_break_inside_quotes_is_kept(con, ingest, write_csv):
     result = ingest(write_csv("r_2026-10.csv", [HEADER_NL + ";Notities", nl_row("BC-1") + ';"twee\nregels"',
-                                                nl_row("BC-2") + ";een"]))
+                                                nl_row("BC-2") + ";een"]), keep_notes=True)
     assert (result.rows_read, result.rows_loaded) == (2, 2)
     assert con.execute("SELECT summary FROM cases ORDER BY case_id").fetchall() == [("twee\nregels",), ("een",)]
 

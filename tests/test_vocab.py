@@ -95,6 +95,8 @@ def test_every_parameter_is_declared_whole(parameter):
         assert isinstance(parameter.default, tuple) and parameter.vocabulary
     elif parameter.kind is Kind.SHARE:
         assert isinstance(parameter.default, float) and 0 <= parameter.default <= 1
+    elif parameter.kind is Kind.CHOICE:
+        assert isinstance(parameter.default, str) and parameter.default in parameter.choices
     else:
         assert isinstance(parameter.default, bool)
 

@@ -23,13 +23,14 @@ class Kind(StrEnum):
     LIST = "list"
     SHARE = "share"    # a fraction from 0 to 1, e.g. 0.05 for 5 %
     SWITCH = "switch"  # true or false
+    CHOICE = "choice"  # one word of a fixed list (Parameter.choices)
 
 
 # The column type of each kind in the run's parameter table (checks/sources.py).
 SQL_TYPES: dict[Kind, str] = {Kind.WHOLE: "INTEGER", Kind.LIST: "VARCHAR[]", Kind.SHARE: "DOUBLE",
-                              Kind.SWITCH: "BOOLEAN"}
+                              Kind.SWITCH: "BOOLEAN", Kind.CHOICE: "VARCHAR"}
 
-Value = int | float | bool | tuple[str, ...]
+Value = int | float | bool | str | tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Parameter:
     maximum: int | None = None     # WHOLE: the largest, when there is one
     vocabulary: str | None = None  # LIST: the report-format vocabulary its values come from ("field": case fields)
     required: bool = False         # a profile must state it (a contract term), else it takes `default`
+    choices: tuple[str, ...] = ()  # CHOICE: the words it may be
 
 
 PARAMETERS: tuple[Parameter, ...] = (
@@ -106,6 +108,13 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("roster_required", Kind.SWITCH, True,
               "The report comes with the staff training roster (training.roster_missing without it), and every "
               "case names its agent (training.agent_missing)."),
+    # Issue 17 (GDPR Art. 5(1)(c), 25): a staff code lets the processor act on "agent AG03 is not trained"; a name
+    # is the staff member's personal data and is stored only as its pseudonym (the keyed hash of references).
+    Parameter("agent_ids", Kind.CHOICE, "codes",
+              "What the report's agent column holds: \"codes\" (staff codes, kept as they are) or \"names\" "
+              "(stored only as their pseudonyms, so the roster still matches the cases but no name is in the "
+              "database).",
+              choices=("codes", "names")),
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}

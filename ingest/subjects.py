@@ -1,0 +1,215 @@
+"""A data subject's rights in the tool itself: find what concerns one person, erase their case rows (GDPR Arts 15, 17).
+
+The compliance officer types the person's customer reference; it is hashed with every live key of the ring
+(store/keyring.py) and never stored, logged or put in an audit event. A reference whose pseudonyms were made with a
+retired key cannot be found: that key is destroyed, and the tool says so.
+
+Erasure removes the person's case rows in every submission (current and superseded), the exceptions raised on those
+cases and the quarantined rows that hold their pseudonym, except where a legal hold keeps the processor's month
+(Art. 17(3)(e)). Each submission and check run it changes gets a `subject.erased` event holding counts only, which
+carries the object's new digest (store/digests.py), so `oversight audit verify` accounts for the change. The caller
+then compacts the database file (store/compact.py) so the removed values do not linger in its free blocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from store import audit
+from store.db import transaction
+from store.identity import User, require
+from store.keyring import live_keys, pseudonyms_of
+
+FIND = "find a data subject"
+ERASE = "erase a data subject"
+_SEP = "\x1f"  # joins processor and case id into one key (a unit separator: in neither)
+
+
+@dataclass
+class SubjectRecords:
+    """What concerns one data subject: their cases, the samples and findings naming those cases, their quarantined
+    rows; and the keys the reference was hashed with (never the reference or its pseudonyms)."""
+
+    cases: list[dict[str, object]] = field(default_factory=list)
+    samples: list[dict[str, object]] = field(default_factory=list)
+    findings: list[dict[str, object]] = field(default_factory=list)
+    quarantined_rows: int = 0
+    keys_used: list[str] = field(default_factory=list)
+    retired_keys: list[str] = field(default_factory=list)  # pseudonyms made with these can no longer be found
+
+    def as_dict(self) -> dict[str, object]:
+        return {"cases": self.cases, "samples": self.samples, "findings": self.findings,
+                "quarantined_rows": self.quarantined_rows, "keys_used": self.keys_used,
+                "retired_keys": self.retired_keys}
+
+
+@dataclass
+class Erasure:
+    """What an erasure did, in counts (what an audit event may hold)."""
+
+    cases_removed: int = 0
+    exceptions_removed: int = 0
+    quarantined_removed: int = 0
+    cases_held: int = 0
+    submissions: list[int] = field(default_factory=list)
+    check_runs: list[int] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # "processor period" kept by a legal hold
+
+    def as_dict(self) -> dict[str, object]:
+        return {"cases_removed": self.cases_removed, "exceptions_removed": self.exceptions_removed,
+                "quarantined_removed": self.quarantined_removed, "cases_held": self.cases_held,
+                "submissions": self.submissions, "check_runs": self.check_runs, "held": self.held}
+
+
+# --- legal holds ------------------------------------------------------------------------------------------------------
+def held(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> bool:
+    """Whether an active legal hold keeps the processor's month (a hold on the processor, the month, or a finding of
+    that month: store/holds.py). False when the database has no legal_holds table (before migration 16)."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'legal_holds'"
+                         ).fetchall()[0][0]
+    if not exists:
+        return False
+    return bool(con.execute(
+        "SELECT count(*) FROM legal_holds h LEFT JOIN findings f USING (finding_id) WHERE h.lifted_at IS NULL "
+        "AND h.processor = ? AND (CASE WHEN h.finding_id IS NOT NULL THEN f.period = ? "
+        "ELSE h.period IS NULL OR h.period = ? END)", [processor, period, period]).fetchall()[0][0])
+
+
+# --- find -------------------------------------------------------------------------------------------------------------
+def _pseudonyms(con: duckdb.DuckDBPyConnection, key_path: Path, reference: str) -> tuple[list[str], list[str]]:
+    """The reference's pseudonym under every live key, plus those linked to them across a rotation; the key ids."""
+    if not reference.strip():
+        return [], []
+    made = pseudonyms_of(reference, live_keys(key_path))
+    found = set(made.values())
+    if found:
+        linked = con.execute("SELECT old_pseudonym, new_pseudonym FROM pseudonym_links "
+                             "WHERE list_contains($p, old_pseudonym) OR list_contains($p, new_pseudonym)",
+                             {"p": sorted(found)}).fetchall()
+        found |= {p for pair in linked for p in pair}
+    return sorted(found), sorted(made)
+
+
+def _case_rows(con: duckdb.DuckDBPyConnection, pseudonyms: list[str]) -> list[dict[str, object]]:
+    cur = con.execute(
+        "SELECT p.name AS processor, s.period, s.submission_id, s.status, c.source_row, c.case_id, "
+        "c.received_on, c.request_type, c.outcome "
+        "FROM cases c JOIN submissions s USING (submission_id) JOIN processors p USING (processor_id) "
+        "WHERE list_contains($p, c.data_subject_ref) ORDER BY p.name, s.period, s.submission_id, c.source_row",
+        {"p": pseudonyms})
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _quarantine_filter(pseudonyms: list[str]) -> str:
+    """SQL true for a quarantined row whose raw values hold one of the pseudonyms (64 hex digits: safe in a pattern)."""
+    return f"regexp_matches(CAST(q.raw AS VARCHAR), '{'|'.join(pseudonyms)}')" if pseudonyms else "false"
+
+
+def _keys(cases: list[dict[str, object]]) -> list[str]:
+    return sorted({f"{c['processor']}{_SEP}{c['case_id']}" for c in cases})
+
+
+def find_subject(con: duckdb.DuckDBPyConnection, user: User, key_path: Path, reference: str) -> SubjectRecords:
+    """List the cases, samples and findings concerning the person with this customer reference (GDPR Art. 15).
+
+    The reference is hashed with each live key and forgotten; the search is audited as `subject.searched` with
+    counts only (Art. 5(2): the answer to a request can be shown), never the reference or a pseudonym."""
+    role = require(user, FIND)
+    pseudonyms, keys_used = _pseudonyms(con, key_path, reference)
+    retired = [r[0] for r in con.execute("SELECT key_id FROM pseudonym_keys WHERE status = 'retired' "
+                                         "ORDER BY created_at").fetchall()]
+    records = SubjectRecords(keys_used=keys_used, retired_keys=retired)
+    if pseudonyms:
+        _collect(con, pseudonyms, records)
+    with transaction(con):
+        audit.append_event(con, user=user.name, role=role, action="subject.searched", obj="data_subject",
+                           details={"cases": len(records.cases), "samples": len(records.samples),
+                                    "findings": len(records.findings), "quarantined_rows": records.quarantined_rows,
+                                    "keys_used": len(keys_used)})
+    return records
+
+
+def _collect(con: duckdb.DuckDBPyConnection, pseudonyms: list[str], records: SubjectRecords) -> None:
+    records.cases = _case_rows(con, pseudonyms)
+    keys = _keys(records.cases)
+    cur = con.execute(
+        "SELECT DISTINCT i.sample_id, sa.processor, sa.period, i.case_id FROM sample_items i JOIN samples sa "
+        "USING (sample_id) WHERE list_contains($k, sa.processor || chr(31) || i.case_id) ORDER BY 1, 4", {"k": keys})
+    records.samples = [dict(zip(("sample_id", "processor", "period", "case_id"), r, strict=True))
+                       for r in cur.fetchall()]
+    cur = con.execute(
+        "SELECT DISTINCT f.finding_id, f.processor, f.period, f.status, fc.case_id FROM finding_cases fc "
+        "JOIN findings f USING (finding_id) WHERE list_contains($k, f.processor || chr(31) || fc.case_id) "
+        "ORDER BY 1, 5", {"k": keys})
+    records.findings = [dict(zip(("finding_id", "processor", "period", "status", "case_id"), r, strict=True))
+                        for r in cur.fetchall()]
+    records.quarantined_rows = con.execute(
+        f"SELECT count(*) FROM quarantine q WHERE {_quarantine_filter(pseudonyms)}").fetchall()[0][0]
+
+
+# --- erase ------------------------------------------------------------------------------------------------------------
+def erase_subject(con: duckdb.DuckDBPyConnection, user: User, key_path: Path, reference: str) -> Erasure:
+    """Remove the person's case rows, the exceptions of those cases and the quarantined rows with their pseudonym,
+    where no legal hold keeps the month (GDPR Art. 17, 17(3)(e)); one transaction, audited with counts only.
+
+    The caller compacts the database file afterwards (store/compact.py): deleted rows linger in free blocks.
+    """
+    role = require(user, ERASE)
+    pseudonyms, _ = _pseudonyms(con, key_path, reference)
+    result = Erasure()
+    with transaction(con):
+        cases = _case_rows(con, pseudonyms) if pseudonyms else []
+        months = {(str(c["processor"]), str(c["period"])) for c in cases}
+        kept = {m for m in months if held(con, *m)}
+        result.held = sorted(f"{p} {m}" for p, m in kept)
+        erased = [c for c in cases if (str(c["processor"]), str(c["period"])) not in kept]
+        result.cases_held = len(cases) - len(erased)
+        # A case id stays with its exceptions while a held month still lists it.
+        keys = sorted(set(_keys(erased)) - set(_keys([c for c in cases if c not in erased])))
+        rows = [[int(c["submission_id"]), int(c["source_row"])] for c in erased]
+        per_run = dict(con.execute(
+            "SELECT run_id, count(*) FROM exceptions WHERE list_contains($k, processor || chr(31) || case_id) "
+            "GROUP BY run_id ORDER BY 1", {"k": keys}).fetchall()) if keys else {}
+        runs = sorted(per_run)
+        result.exceptions_removed = sum(per_run.values())
+        if keys:
+            con.execute("DELETE FROM exceptions WHERE list_contains($k, processor || chr(31) || case_id)", {"k": keys})
+        if rows:
+            con.execute("DELETE FROM cases WHERE list_contains($r, [submission_id, source_row])", {"r": rows})
+        held_submissions = [int(c["submission_id"]) for c in cases if c not in erased]
+        quarantine = con.execute(
+            f"SELECT q.submission_id, q.source_row, q.part FROM quarantine q WHERE {_quarantine_filter(pseudonyms)} "
+            "AND NOT list_contains($held, q.submission_id)", {"held": held_submissions}).fetchall() \
+            if pseudonyms else []
+        for submission_id, source_row, part in quarantine:
+            con.execute("DELETE FROM quarantine WHERE submission_id = ? AND source_row = ? AND part = ?",
+                        [submission_id, source_row, part])
+        if pseudonyms and not result.cases_held:
+            # The key ring's records of the person's pseudonyms and links go with them (nothing held needs them).
+            con.execute("DELETE FROM pseudonym_links WHERE list_contains($p, old_pseudonym) "
+                        "OR list_contains($p, new_pseudonym)", {"p": pseudonyms})
+            con.execute("DELETE FROM pseudonyms WHERE list_contains($p, pseudonym)", {"p": pseudonyms})
+        result.cases_removed = len(erased)
+        result.quarantined_removed = len(quarantine)
+        result.submissions = sorted({int(c["submission_id"]) for c in erased} | {int(q[0]) for q in quarantine})
+        result.check_runs = runs
+        # Each changed submission and check run: an event with counts only, carrying the object's new digest.
+        for submission_id in result.submissions:
+            audit.append_event(con, user=user.name, role=role, action="subject.erased",
+                               obj=f"submission:{submission_id}", details={
+                                   "cases_removed": sum(1 for c in erased if c["submission_id"] == submission_id),
+                                   "quarantined_removed": sum(1 for q in quarantine if q[0] == submission_id)})
+        for run_id in runs:
+            audit.append_event(con, user=user.name, role=role, action="subject.erased", obj=f"check_run:{run_id}",
+                               details={"exceptions_removed": per_run[run_id]})
+        audit.append_event(con, user=user.name, role=role, action="subject.erased", obj="data_subject",
+                           details={"cases_removed": result.cases_removed, "cases_held": result.cases_held,
+                                    "exceptions_removed": result.exceptions_removed,
+                                    "quarantined_removed": result.quarantined_removed,
+                                    "submissions": len(result.submissions), "check_runs": len(runs),
+                                    "held_months": len(kept)})
+    return result
