@@ -7,6 +7,7 @@ the report due day, calendars and service levels come from the profile only. Eve
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,9 +45,10 @@ def _now() -> datetime:
 
 def list_processors(con: duckdb.DuckDBPyConnection) -> list[Processor]:
     """Every processor of the register, by name."""
-    return [Processor(r["name"], r["profile"], r["country"], r["language"], tuple(r["contacts"] or ()),
+    return [Processor(r["name"], r["profile"], r["country"], r["language"], _read_contacts(r),
                       r["created_at"], r["registered_by"])
-            for r in rows(con, "SELECT name, profile, country, language, contacts, created_at, registered_by "
+            for r in rows(con, "SELECT name, profile, country, language, contacts, contacts_text, created_at, "
+                               "registered_by "
                                "FROM processors ORDER BY name")]
 
 
@@ -61,6 +63,14 @@ def check_profile(profile: str) -> str:
         return load_profile(profile).name
     except OversightError as exc:
         raise RegisterError(f"{exc} Profiles: {', '.join(list_profiles())}.") from exc
+
+
+def _read_contacts(row: dict[str, object]) -> tuple[str, ...]:
+    """The contacts as last written: `contacts_text` (JSON) once set, else the list the registration wrote."""
+    text = row.get("contacts_text")
+    if text is not None:
+        return tuple(json.loads(str(text)))
+    return tuple(row.get("contacts") or ())  # type: ignore[arg-type]
 
 
 def _contacts(contacts: Sequence[str]) -> list[str]:
@@ -113,8 +123,10 @@ def update_processor(con: duckdb.DuckDBPyConnection, user: User, name: str, *, p
             changes[key] = {"from": old, "to": value}
     if changes:
         with transaction(con):
-            con.execute("UPDATE processors SET country = ?, language = ?, contacts = ?, updated_at = ? WHERE name = ?",
-                        [new["country"], new["language"], new["contacts"], _now(), name])
+            # contacts_text, not the list column: DuckDB rewrites a row whose list column changes as delete and
+            # insert, which the foreign keys of the processor's reports refuse (migration 18).
+            con.execute("UPDATE processors SET country = ?, language = ?, contacts_text = ?, updated_at = ? "
+                        "WHERE name = ?", [new["country"], new["language"], json.dumps(new["contacts"]), _now(), name])
             audit.append_event(con, user=user.name, role=role, action="processor.updated", obj=f"processor:{name}",
                                details=changes)
     if profile is not None and profile != before.profile:

@@ -111,3 +111,16 @@ def test_the_processors_page_adds_a_processor(app_report):
     assert f"{NEW} added to the register with contract profile nl." in [s.value for s in at.success]
     found = with_db(lambda con: get_processor(con, NEW))
     assert found is not None and (found.profile, found.country) == ("nl", "NL") and found.registered_by
+
+
+def test_a_processor_with_reports_gets_a_new_language_and_contacts(demo):
+    """The register is edited after the processor has reported (the letters and the portal speak its language):
+    DuckDB's foreign keys refused a list column's update for a processor with reports (migration 18)."""
+    officer = User("olivia", ("compliance_officer",))
+    changed = update_processor(demo, officer, "Belcall Antwerpen BV", language="nl",
+                               contacts=["DPO: dpo@belcall.example", "Legal: legal@belcall.example"])
+    assert (changed.language, changed.contacts) == ("NL", ("DPO: dpo@belcall.example", "Legal: legal@belcall.example"))
+    again = update_processor(demo, officer, "Belcall Antwerpen BV", contacts=["DPO: dpo@belcall.example"])
+    assert again.contacts == ("DPO: dpo@belcall.example",) and again.language == "NL"
+    [event] = [e for e in list_events(demo, action="processor.updated", limit=1)]
+    assert event["details"]["contacts"]["to"] == ["DPO: dpo@belcall.example"]
