@@ -537,6 +537,39 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
     (
+        15,
+        "versioned pseudonymisation keys, the pseudonyms each made, and links across a rotation (issue 17 item 3)",
+        [
+            # GDPR Art. 25 and 32: the key is rotated and a retired key destroyed (crypto-shredding). The key files
+            # stay outside the database (store/keyring.py); these rows only name them by id (a fingerprint).
+            """CREATE TABLE pseudonym_keys (
+                key_id VARCHAR PRIMARY KEY,
+                created_at TIMESTAMP NOT NULL,
+                status VARCHAR NOT NULL CHECK (status IN ('current', 'previous', 'retired')),
+                -- while a rotation's overlap window runs, ingest links this key's pseudonyms to the new key's
+                link_until DATE,
+                retired_at TIMESTAMP)""",
+            # Which key made each pseudonym (a customer reference, or an agent name under agent_ids = "names").
+            """CREATE TABLE pseudonyms (
+                pseudonym VARCHAR PRIMARY KEY,
+                key_id VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL CHECK (kind IN ('subject', 'agent')))""",
+            # During an overlap window, a reference's pseudonym under the previous key → under the current one, so
+            # repeat requests match across the rotation; `key retire` deletes these rows with the old key.
+            """CREATE TABLE pseudonym_links (
+                old_pseudonym VARCHAR NOT NULL,
+                old_key_id VARCHAR NOT NULL,
+                new_pseudonym VARCHAR NOT NULL,
+                new_key_id VARCHAR NOT NULL,
+                PRIMARY KEY (old_pseudonym, new_pseudonym))""",
+            # The key of an existing database is the one its fingerprint names (ingest/pseudonym.py check_key).
+            """INSERT INTO pseudonym_keys SELECT value, now()::TIMESTAMP, 'current', NULL, NULL
+                FROM meta WHERE key = 'pseudonym_key'""",
+            """INSERT INTO pseudonyms SELECT DISTINCT c.data_subject_ref, m.value, 'subject'
+                FROM cases c, meta m WHERE m.key = 'pseudonym_key' AND c.data_subject_ref IS NOT NULL""",
+        ],
+    ),
+    (
         16,
         "legal holds: what a hold on a processor, a month or a finding keeps from any purge (issue 17 item 2)",
         [
