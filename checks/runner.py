@@ -60,10 +60,11 @@ class RunResult:
 
 def scope_of(con: duckdb.DuckDBPyConnection, processor: str | None, period: str | None,
              as_of: date | None) -> list[tuple[str, str, date]]:
-    """The current case reports to check, each with its as-of date (given, else the last day of its period)."""
+    """The current case reports to check, each with its as-of date (given, else the last day of its period); a report
+    whose case rows the retention period removed (submissions.purged_at) is not tested again."""
     found = rows(con, """
         SELECT DISTINCT p.name AS processor, s.period FROM submissions s JOIN processors p USING (processor_id)
-        WHERE s.status = 'current' AND s.kind = 'cases'
+        WHERE s.status = 'current' AND s.kind = 'cases' AND s.purged_at IS NULL
           AND ($processor IS NULL OR p.name = $processor) AND ($period IS NULL OR s.period = $period)
         ORDER BY 1, 2""", {"processor": processor, "period": period})
     if not found:

@@ -600,6 +600,16 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "ALTER TABLE processors ADD COLUMN contacts_text VARCHAR",
         ],
     ),
+    (
+        19,
+        "a purged month is marked on its submissions",
+        [
+            # Issue 17: retention removes a month's case rows but keeps the submission (what arrived, when, its
+            # hash). The checks must not test an emptied report again (a declared total against no rows, no
+            # roster): the purge sets purged_at and the check scope leaves such reports out.
+            "ALTER TABLE submissions ADD COLUMN purged_at TIMESTAMP",
+        ],
+    ),
 ]
 
 # Numbers may land out of order while several are written at once: the highest counts, and they apply in order.

@@ -262,6 +262,11 @@ def _remove(con: duckdb.DuckDBPyConnection, line: Line) -> dict[str, int]:
         for table, where in SELECTORS[line.kind].items():
             [(n,)] = con.execute(f"DELETE FROM {table} WHERE {where}", p).fetchall()
             done[table] = int(n)
+        if line.kind == "cases":
+            # The submissions stay (what arrived, when); marked purged, the checks no longer test the emptied
+            # report (checks.runner.scope_of).
+            con.execute("UPDATE submissions SET purged_at = now()::TIMESTAMP WHERE processor_id = "
+                        "(SELECT processor_id FROM processors WHERE name = $p) AND period = $m", p)
         return done
     if line.kind == "findings":
         for table in ("finding_cases", "finding_events", "finding_responses", "findings"):

@@ -189,3 +189,24 @@ def test_the_cli_plans_applies_and_compacts(checked_demo_db: Path, cli_env: obje
     bad = run_cli("--config", str(config_file(tmp_path, '[access]\nmode = "local"\n[retention]\ncases_months = '
                                                          '"two"\n')), "retention", "plan")
     assert bad.code == 2 and "whole number of months" in bad.err
+
+
+def test_a_purged_month_is_not_checked_again(checked_demo_db: Path, officer: User) -> None:
+    """An emptied report tested again would raise false alarms (its declared total against no rows, no roster):
+    the purge marks its submissions and the checks leave them out, while the months kept are checked as before."""
+    con = connect(checked_demo_db)
+    applied = apply(con, officer, SHORT, AS_OF)
+    purged = {(line.processor, line.period) for line in applied.plan.removed if line.kind == "cases"}
+    assert (BELCALL, "2026-07") in purged
+    marked = {(p, m) for p, m in con.execute(
+        "SELECT name, period FROM submissions JOIN processors USING (processor_id) WHERE purged_at IS NOT NULL"
+    ).fetchall()}
+    assert marked == purged
+    run = run_checks(con, officer)
+    checked = {(p, m) for p, m in con.execute(
+        "SELECT DISTINCT processor, period FROM check_results WHERE run_id = ?", [run.run_id]).fetchall()}
+    assert checked and not checked & purged
+    assert (BELCALL, "2026-10") in checked
+    new = con.execute("SELECT processor, period, check_id FROM exceptions WHERE run_id = ?", [run.run_id]).fetchall()
+    assert not [e for e in new if (e[0], e[1]) in purged]
+    con.close()
