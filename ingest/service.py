@@ -466,7 +466,10 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
                           for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")}
                 diff = None
                 if previous is not None and kind == Part.CASES.value:
-                    diff = resubmission.compare(con, previous, resubmission.submission_cases(previous),
+                    diff = resubmission.compare(con, previous,
+                                                _as_staged(resubmission.submission_cases(previous),
+                                                           staged[Part.CASES], keep_notes=keep_notes,
+                                                           linked=linking is not None),
                                                 resubmission.staged_cases(staged[Part.CASES].table))
                     resubmission.judge(diff, file=source, processor=processor_name, period=period_value,
                                        rows_quarantined=totals["rows_quarantined"],
@@ -543,6 +546,18 @@ def _ingest(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str
             extras=extras, notes=notes, changes=changes, detected=asdict(report.detected),
             **(_diff_fields(diff) if diff else {}), notes_dropped=notes_dropped,
         )
+
+
+def _as_staged(old_sql: str, staged: Staged, *, keep_notes: bool, linked: bool) -> str:
+    """The earlier submission's cases as this ingest would have stored them, so a resubmission's diff shows what the
+    processor changed: no note when notes are not kept (the diff is stored and audited: GDPR Art. 5(1)(c)), and,
+    during a key rotation's overlap window, each reference under the current key (store/keyring.py)."""
+    sql = old_sql if keep_notes else f"SELECT * REPLACE (NULL::VARCHAR AS summary) FROM ({old_sql})"
+    if not linked:
+        return sql
+    return (f"SELECT o_.* REPLACE (coalesce(m_.new_ref, o_.data_subject_ref) AS data_subject_ref) FROM ({sql}) o_ "
+            f"LEFT JOIN (SELECT DISTINCT _ref_prev AS old_ref, p_data_subject_ref AS new_ref FROM {staged.table} "
+            "WHERE _ref_prev IS NOT NULL) m_ ON m_.old_ref = o_.data_subject_ref")
 
 
 def configured_keep_notes() -> bool:

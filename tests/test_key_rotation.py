@@ -142,3 +142,17 @@ def test_the_key_commands(cli_env, write_csv):
     assert f"Key {old} is retired" in out
     code, _, err = run_cli("key", "retire", "nope")
     assert code == 2 and "oversight key list" in err
+
+
+def test_a_resubmission_during_the_overlap_window_shows_no_reference_as_changed(con, officer, key_path, tmp_path):
+    _october(con, officer, key_path, tmp_path)
+    rotate(con, officer, key_path, overlap_days=90)
+    again = write_report(tmp_path, "testcall_2026-10_v2.csv", [
+        {"case_id": "A-1", "received_on": "2026-10-01", "request_type": "access", "data_subject_ref": "CUST-1",
+         **DONE},
+        {"case_id": "B-1", "received_on": "2026-10-01", "request_type": "access", "data_subject_ref": "CUST-2",
+         **DONE, "responded_on": "2026-10-03"},  # the one real change
+    ])
+    result = ingest_report(con, again, user=officer, key_path=key_path, processor=PROCESSOR, period="2026-10")
+    assert result.status == "resubmission"
+    assert [(c["case_id"], c["field"]) for c in result.field_changes] == [("B-1", "responded_on")]

@@ -147,3 +147,25 @@ def test_the_default_profile_says_codes(tmp_path):
         assert agent_ids(con, "Nobody BV") == "codes"
     finally:
         con.close()
+
+
+def test_a_resubmission_without_notes_does_not_copy_earlier_notes_into_its_diff(con, officer, key_path, tmp_path):
+    ingest_report(con, _report(tmp_path), user=officer, key_path=key_path, processor=PROCESSOR, period="2026-10",
+                  keep_notes=True)
+    again = tmp_path / "testcall_2026-10_v2.csv"
+    again.write_text("\n".join([HEADER, ROWS[0], ROWS[1], ROWS[2].replace("03/10", "04/10")]) + "\n",
+                     encoding="utf-8")
+    result = ingest_report(con, again, user=officer, key_path=key_path, processor=PROCESSOR, period="2026-10")
+    assert [(c["case_id"], c["field"]) for c in result.field_changes] == [("N-3", "received_on")]
+    stored = con.execute("SELECT CAST(changes AS VARCHAR) FROM submissions WHERE status = 'current'").fetchall()
+    assert NOTE not in stored[0][0]
+
+
+def test_a_profile_with_another_agent_ids_is_refused(tmp_path):
+    from checks.errors import InvalidProfile
+    from checks.profiles import load_profile
+
+    (tmp_path / "odd.toml").write_text('extends = "default"\n\n[parameters]\nagent_ids = "initials"\n',
+                                       encoding="utf-8")
+    with pytest.raises(InvalidProfile, match="agent_ids"):
+        load_profile("odd", tmp_path)
