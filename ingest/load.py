@@ -83,8 +83,9 @@ def record_pseudonyms(con: duckdb.DuckDBPyConnection, staged: Staged, key_id: st
     if agents and "agent_id" in names:
         columns.append(("p_agent_id", "agent"))
     for column, kind in columns:
-        con.execute(f"INSERT INTO pseudonyms SELECT DISTINCT {column}, $key, $kind FROM {staged.table} "
-                    f"WHERE status = 'loaded' AND {column} IS NOT NULL ON CONFLICT DO NOTHING",
+        con.execute(f"INSERT INTO pseudonyms SELECT DISTINCT {column}, $key, $kind FROM {staged.table} s "
+                    f"WHERE status = 'loaded' AND {column} IS NOT NULL "
+                    f"AND NOT EXISTS (SELECT 1 FROM pseudonyms x WHERE x.pseudonym = s.{column})",
                     {"key": key_id, "kind": kind})
     if previous_id is None or "data_subject_ref" not in names:
         return 0
