@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from store import audit
+from store import audit, holds
 from store.db import transaction
 from store.identity import User, require
 from store.keyring import live_keys, pseudonyms_of
@@ -67,15 +67,8 @@ class Erasure:
 # --- legal holds ------------------------------------------------------------------------------------------------------
 def held(con: duckdb.DuckDBPyConnection, processor: str, period: str) -> bool:
     """Whether an active legal hold keeps the processor's month (a hold on the processor, the month, or a finding of
-    that month: store/holds.py). False when the database has no legal_holds table (before migration 16)."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'legal_holds'"
-                         ).fetchall()[0][0]
-    if not exists:
-        return False
-    return bool(con.execute(
-        "SELECT count(*) FROM legal_holds h LEFT JOIN findings f USING (finding_id) WHERE h.lifted_at IS NULL "
-        "AND h.processor = ? AND (CASE WHEN h.finding_id IS NOT NULL THEN f.period = ? "
-        "ELSE h.period IS NULL OR h.period = ? END)", [processor, period, period]).fetchall()[0][0])
+    that month): the one rule of store/holds.py, which the retention purge applies too (GDPR Art. 17(3)(e))."""
+    return holds.held(con, processor, period)
 
 
 # --- find -------------------------------------------------------------------------------------------------------------

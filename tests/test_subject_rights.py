@@ -124,3 +124,21 @@ def test_the_reference_can_come_from_stdin(officer_env):
     code, out, err = run_cli("subject", "find", "-", "--format", "json", input=REFERENCE + "\n")
     assert code == 0, err
     assert len(json.loads(out)["cases"]) == 2
+
+
+def test_find_lists_the_samples_and_findings_naming_the_persons_cases(officer_env):
+    from findings.service import raise_finding
+    from spotchecks.samples import draw_sample
+
+    con = connect(officer_env.db)
+    try:
+        officer = User("olivia", ("compliance_officer",))
+        sample = draw_sample(con, officer, processor=PROCESSOR, period="2026-10", size=3, seed="20261106")
+        finding = raise_finding(con, officer, processor=PROCESSOR, period="2026-10", clause="SCC 8(b)",
+                                title="Erasure not forwarded", severity="high", case_ids=["E-1"])
+        found = find_subject(con, officer, officer_env.key, REFERENCE)
+        assert {(s["sample_id"], s["case_id"]) for s in found.samples} == {(sample.sample_id, "E-1"),
+                                                                           (sample.sample_id, "E-2")}
+        assert [(f["finding_id"], f["case_id"]) for f in found.findings] == [(finding, "E-1")]
+    finally:
+        con.close()
