@@ -131,7 +131,8 @@ def reports_tab(ctx: state.Context, m: Messages) -> None:
     if upload is not None and st.button(m._("Send the report"), type="primary", key="portal_send_report"):
         with state.user_errors(), ctx.cursor() as cur:
             st.session_state[UPLOAD_RESULT_KEY] = upload_report(cur, ctx.user, _save(upload), key_path=ctx.key_path,
-                                                                 file_name=upload.name)
+                                                                 file_name=upload.name,
+                                                                 keep_notes=ctx.config.keep_notes)
     if isinstance(result := st.session_state.get(UPLOAD_RESULT_KEY), UploadResult):
         _show_upload(m, result)
 

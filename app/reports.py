@@ -193,7 +193,8 @@ def _pending_section(ctx: state.Context) -> None:
             left, right = st.columns(2)
             if left.button("Confirm", key=f"pending_confirm_{pending_id}", type="primary"):
                 with state.user_errors(), ctx.cursor() as cur:
-                    done = confirm_pending(cur, ctx.user, pending_id, key_path=ctx.key_path)
+                    done = confirm_pending(cur, ctx.user, pending_id, key_path=ctx.key_path,
+                                           keep_notes=ctx.config.keep_notes)
                     state.done("reports", f"Upload {pending_id} is submission {done.submission_id}, the current "
                                           f"report for {done.processor} {done.period}. Run the checks again.")
             with right.form(f"pending_reject_{pending_id}", clear_on_submit=True):

@@ -15,7 +15,7 @@ from app.links import case_link, linked
 from app.resubmit import field_changes_table, preview_panel
 from app.state import Context, user_errors
 from app.text import literal
-from checks.contract import reference_pattern
+from checks.contract import ingest_terms
 from checks.profiles import list_profiles
 from ingest.errors import IngestError
 from ingest.facts import valid_period
@@ -237,8 +237,8 @@ def report_card(ctx: Context, item: Pending, existing: list[str]) -> IngestResul
                         cur, readable, user=ctx.user, key_path=ctx.key_path, processor=processor, period=period,
                         submitted_on=submitted if isinstance(submitted, date) else None,
                         mapping=mapping, file_name=item.name, replace=shown is not None, ask_before_replacing=True,
-                        profile=new_profile, ask_profile=True,
-                        ref_pattern_for=lambda name: reference_pattern(cur, name, new_profile),
+                        profile=new_profile, ask_profile=True, keep_notes=ctx.config.keep_notes,
+                        **ingest_terms(cur, new_profile),
                     )
             except (StoreError, IngestError):
                 st.session_state.pop(preview_key, None)

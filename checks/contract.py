@@ -8,6 +8,7 @@ the file, the key and the reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,15 @@ def agent_ids(con: duckdb.DuckDBPyConnection, processor: str, profile: str | Non
     found = rows(con, "SELECT profile FROM processors WHERE name = ?", [processor])
     name = found[0]["profile"] if found else profile or DEFAULT_PROFILE
     return str(load_profile(str(name), directory).parameters.agent_ids)
+
+
+def ingest_terms(con: duckdb.DuckDBPyConnection, profile: str | None = None,
+                 directory: Path | None = None) -> dict[str, Callable[[str], Any]]:
+    """What ingest takes from a processor's contract profile, as ingest_report's keyword arguments: the customer
+    reference pattern and whether the agent column holds names (stored as pseudonyms). `profile`: the one named for
+    a processor not yet registered. Every caller of ingest passes these, so none can forget one of them."""
+    return {"ref_pattern_for": lambda name: reference_pattern(con, name, profile, directory),
+            "agent_ids_for": lambda name: agent_ids(con, name, profile, directory)}
 
 
 def link_processor(con: duckdb.DuckDBPyConnection, user: User, processor: str, profile: str,

@@ -11,7 +11,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from checks.contract import reference_pattern
+from checks.contract import ingest_terms
 from checks.profiles import list_profiles, load_profile
 from commands.common import Format, emit, fail, json_default, run
 from ingest import queries
@@ -47,6 +47,13 @@ def demo(ctx: typer.Context) -> None:
             typer.echo(_result_line(result))
 
     run(ctx, work)
+
+
+def _keep_notes(ctx: typer.Context) -> bool:
+    """`[ingest] keep_notes` of the configuration this command runs with (--config included)."""
+    from store.users_file import load_config
+
+    return load_config(ctx.obj.config).keep_notes
 
 
 def _result_line(r: IngestResult) -> str:
@@ -111,8 +118,8 @@ def ingest(
             try:
                 result = ingest_report(con, file, user=user, key_path=resolve_key_path(path), processor=processor,
                                        period=period, submitted_on=submitted, mapping=explicit, replace=replace,
-                                       profile=profile, ask_profile=True,
-                                       ref_pattern_for=lambda name: reference_pattern(con, name, profile))
+                                       profile=profile, ask_profile=True, keep_notes=_keep_notes(ctx),
+                                       **ingest_terms(con, profile))
             except IngestError as exc:
                 failures.append(str(exc) + (f" Profiles: {', '.join(list_profiles())}."
                                             if isinstance(exc, UnknownProcessor) else ""))
@@ -293,7 +300,7 @@ def upload(
         fail(f"No such file: {file}. Check the path and try again.")
 
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
-        result = upload_report(con, user, file, key_path=resolve_key_path(path))
+        result = upload_report(con, user, file, key_path=resolve_key_path(path), keep_notes=_keep_notes(ctx))
         if format is IngestFormat.json:
             typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=json_default))
         elif result.status == "loaded":
@@ -353,7 +360,8 @@ def confirm(
     from portal.reports import confirm_pending
 
     def work(con: duckdb.DuckDBPyConnection, user: User, path: Path) -> None:
-        typer.echo(_result_line(confirm_pending(con, user, pending_id, key_path=resolve_key_path(path))))
+        typer.echo(_result_line(confirm_pending(con, user, pending_id, key_path=resolve_key_path(path),
+                                                keep_notes=_keep_notes(ctx))))
 
     run(ctx, work)
 

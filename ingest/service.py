@@ -325,7 +325,8 @@ class OtherProcessorsReport(IngestError):
 def ingest_own_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, key_path: Path,
                       submitted_on: date, today: date | None = None, file_name: str | None = None,
                       ref_pattern_for: Callable[[str], str | None] | None = None,
-                      agent_ids_for: Callable[[str], str] | None = None) -> IngestResult:
+                      agent_ids_for: Callable[[str], str] | None = None,
+                      keep_notes: bool | None = None) -> IngestResult:
     """A processor user ingests a report of its own processor (issue 15 item 2), under the same rules as ours.
 
     The processor is always the user's bound one (store.scope), never what the file or a caller says; a summary
@@ -340,7 +341,7 @@ def ingest_own_report(con: duckdb.DuckDBPyConnection, path: Path, *, user: User,
     return _ingest_as(con, Path(path), user=user, role=role, key_path=key_path, processor=own, period=None,
                       submitted_on=submitted_on, mapping=None, today=today or date.today(), file_name=file_name,
                       replace=False, ask=False, profile=None, ask_profile=True, ref_pattern=None,
-                      ref_pattern_for=ref_pattern_for, bound=True, agent_ids_for=agent_ids_for)
+                      ref_pattern_for=ref_pattern_for, bound=True, agent_ids_for=agent_ids_for, keep_notes=keep_notes)
 
 
 def _ingest_as(con: duckdb.DuckDBPyConnection, path: Path, *, user: User, role: str, key_path: Path,

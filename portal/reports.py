@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from checks.contract import reference_pattern
+from checks.contract import ingest_terms
 from ingest.errors import IngestError
 from ingest.queries import list_quarantine
 from ingest.service import IngestResult, ingest_own_report, ingest_report
@@ -96,8 +96,10 @@ def _utc(now: datetime | None) -> datetime:
 
 
 def upload_report(con: duckdb.DuckDBPyConnection, user: User, path: Path, *, key_path: Path,
-                  file_name: str | None = None, now: datetime | None = None) -> UploadResult:
-    """Ingest a report a processor user uploads for its own processor; a removing resubmission waits (pending)."""
+                  file_name: str | None = None, now: datetime | None = None,
+                  keep_notes: bool | None = None) -> UploadResult:
+    """Ingest a report a processor user uploads for its own processor; a removing resubmission waits (pending).
+    `keep_notes`: the configuration's `[ingest] keep_notes` (None: read it where ingest reads it)."""
     require(user, "upload a report as the processor")
     own = scope_of(user)
     if own is None:  # a processor user always has a scope (store.scope fails closed); never the controller's
@@ -106,8 +108,8 @@ def upload_report(con: duckdb.DuckDBPyConnection, user: User, path: Path, *, key
     name = file_name or Path(path).name
     try:
         result = ingest_own_report(con, Path(path), user=user, key_path=key_path, submitted_on=arrived.date(),
-                                   today=arrived.date(), file_name=name,
-                                   ref_pattern_for=lambda processor: reference_pattern(con, processor))
+                                   today=arrived.date(), file_name=name, keep_notes=keep_notes,
+                                   **ingest_terms(con))
     except IngestError as exc:
         return UploadResult("refused", name, own, submitted_on=arrived.date().isoformat(), reason=str(exc))
     if result.status == "preview":
@@ -194,7 +196,7 @@ def list_pending(con: duckdb.DuckDBPyConnection, user: User, *,
 
 
 def confirm_pending(con: duckdb.DuckDBPyConnection, user: User, pending_id: int, *, key_path: Path,
-                    now: datetime | None = None) -> IngestResult:
+                    now: datetime | None = None, keep_notes: bool | None = None) -> IngestResult:
     """Load a pending upload, replacing the current report; it arrives on the day it was uploaded."""
     role = require(user, "ingest a report")
     row = _pending(con, user, pending_id)
@@ -217,7 +219,7 @@ def confirm_pending(con: duckdb.DuckDBPyConnection, user: User, pending_id: int,
         result = ingest_report(
             con, file, user=user, key_path=key_path, processor=processor, period=str(row["period"]),
             submitted_on=uploaded.date(), today=max(date.today(), uploaded.date()), file_name=file_name,
-            replace=True, ref_pattern_for=lambda name: reference_pattern(con, name))
+            replace=True, keep_notes=keep_notes, **ingest_terms(con))
     decided = _utc(now)
     with transaction(con):
         changed = con.execute(
