@@ -39,6 +39,8 @@ def test_the_contract_pages_evidence_carries_the_items_basis(demo_files: tuple[P
     finally:
         con.close()
     rubric = {e.id: e.basis for c in coverage.clauses for e in c.evidence if e.kind is Kind.RUBRIC}
+    # Besides the questions, the case records a spot check needs (SL 6, SCC 7.6(c); vocab/rubric.py CASE_RECORDS).
+    assert rubric.pop("case_records").startswith("GDPR Art. 28(3)(h); SCC 7.6(c)")
     assert rubric == {item.id: item.basis for item in RUBRIC}
 
 
