@@ -193,11 +193,52 @@ def count_source(cur: duckdb.DuckDBPyConnection, source: str, checks: Sequence[C
     fails on its own is counted report by report, so that its error is recorded only for the reports whose rows make
     it fail (issue 18, item 3: a check error is recorded per report, never for the whole run).
     """
+    unbuilt: Errors = {}
     if source != Source.CASES:
         try:
             BUILDERS[source](cur)
-        except duckdb.Error as exc:  # the source is built for the whole scope at once: every report lacks it
-            return {}, {c.id: dict.fromkeys(reports, _message(exc)) for c in checks}
+        except duckdb.Error:  # built for the whole scope at once: find the reports it cannot be built for
+            unbuilt = _build_per_report(cur, source, reports)
+            reports = [r for r in reports if r not in unbuilt]
+            if not reports:
+                return {}, {c.id: dict(unbuilt) for c in checks}
+    counts, errors = _count_source(cur, source, checks, reports)
+    if unbuilt:
+        errors = {c.id: {**errors.get(c.id, {}), **unbuilt} for c in checks}
+    return counts, errors
+
+
+def _build_per_report(cur: duckdb.DuckDBPyConnection, source: str, reports: Sequence[Report]) -> Errors:
+    """Build a source report by report (only after it failed for all of them at once): its rows for the reports it
+    can be built for, as the source table, and the error of each report it cannot (issue 18, item 3)."""
+    failed: Errors = {}
+    parts: list[str] = []
+    cur.execute("ALTER TABLE _scope RENAME TO _scope_all")
+    try:
+        for i, (processor, period) in enumerate(reports):
+            cur.execute("CREATE OR REPLACE TEMP TABLE _scope AS SELECT * FROM _scope_all "
+                        "WHERE processor = ? AND period = ?", [processor, period])
+            try:
+                BUILDERS[source](cur)
+            except duckdb.Error as exc:
+                failed[(processor, period)] = _message(exc)
+                continue
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE _part_{i} AS SELECT * FROM _{source}")
+            parts.append(f"_part_{i}")
+    finally:
+        cur.execute("DROP TABLE IF EXISTS _scope")
+        cur.execute("ALTER TABLE _scope_all RENAME TO _scope")
+    if parts:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _{source} AS "
+                    + " UNION ALL BY NAME ".join(f"SELECT * FROM {part}" for part in parts))
+        for part in parts:
+            cur.execute(f"DROP TABLE {part}")
+    return failed
+
+
+def _count_source(cur: duckdb.DuckDBPyConnection, source: str, checks: Sequence[Check],
+                  reports: Sequence[Report]) -> tuple[dict[str, Counts], dict[str, Errors]]:
+    """Count every check over a built source: in one pass, else check by check, else report by report."""
     try:
         return _count(cur, source, checks), {}
     except duckdb.Error:

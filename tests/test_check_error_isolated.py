@@ -79,3 +79,29 @@ def test_a_single_check_failing_alone_is_isolated_too(demo: duckdb.DuckDBPyConne
     assert errors == {BAD}
     good = next(r for r in run.results if (r.processor, r.period) == GOOD)
     assert good.error is None and good.cases_tested > 0
+
+
+def test_a_source_that_cannot_be_built_for_one_report_fails_for_that_report_only(demo, monkeypatch) -> None:
+    """The report-level source (`reports`) is built for the whole scope at once; when it cannot be built for one
+    report, each report is built alone and only that one's report checks record the error."""
+    from checks import sources
+
+    real = sources.BUILDERS["reports"]
+
+    def fails_for_appelia(cur: duckdb.DuckDBPyConnection) -> None:
+        real(cur)
+        # what a value of Appelia's report would do to the builder's SQL: an error only when it is in scope
+        cur.execute("SELECT CAST(processor AS INTEGER) FROM _scope WHERE processor = $p", {"p": BAD[0]}).fetchall()
+
+    monkeypatch.setitem(sources.BUILDERS, "reports", fails_for_appelia)
+    run = run_checks(demo, OFFICER, period="2026-10")
+    results = stored(demo, run.run_id)
+    report_checks = [c.id for c in BY_ID.values() if c.source == "reports"]
+    for check_id in report_checks:
+        tested, _, error = results[(check_id, *BAD)]
+        assert error and "Conversion Error" in error and tested == 0, check_id
+        assert results[(check_id, *GOOD)][2] is None, check_id  # Belcall's report is checked as usual
+    assert results[("report.rows_quarantined", *GOOD)][:2] == (1, 1)  # README: one quarantined row
+    # _scope is whole again after the per-report builds: every other source still covers both reports
+    assert all(e is None for (c, p, m), (_, _, e) in results.items() if c not in report_checks)
+    assert {(p, m) for (c, p, m) in results if c == "deadline.late_response"} == {BAD, GOOD}
