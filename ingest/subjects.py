@@ -57,11 +57,14 @@ class Erasure:
     submissions: list[int] = field(default_factory=list)
     check_runs: list[int] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # "processor period" kept by a legal hold
+    files_removed: int = 0  # stored files (evidence, uploads waiting, attachments) holding the person's data
+    pending_rejected: int = 0  # processor uploads waiting for confirmation that held the reference
 
     def as_dict(self) -> dict[str, object]:
         return {"cases_removed": self.cases_removed, "exceptions_removed": self.exceptions_removed,
                 "quarantined_removed": self.quarantined_removed, "cases_held": self.cases_held,
-                "submissions": self.submissions, "check_runs": self.check_runs, "held": self.held}
+                "submissions": self.submissions, "check_runs": self.check_runs, "held": self.held,
+                "files_removed": self.files_removed, "pending_rejected": self.pending_rejected}
 
 
 # --- legal holds ------------------------------------------------------------------------------------------------------
@@ -186,6 +189,7 @@ def erase_subject(con: duckdb.DuckDBPyConnection, user: User, key_path: Path, re
             con.execute("DELETE FROM pseudonym_links WHERE list_contains($p, old_pseudonym) "
                         "OR list_contains($p, new_pseudonym)", {"p": pseudonyms})
             con.execute("DELETE FROM pseudonyms WHERE list_contains($p, pseudonym)", {"p": pseudonyms})
+        _erase_files(con, reference, pseudonyms, erased, result)
         result.cases_removed = len(erased)
         result.quarantined_removed = len(quarantine)
         result.submissions = sorted({int(c["submission_id"]) for c in erased} | {int(q[0]) for q in quarantine})
@@ -204,5 +208,65 @@ def erase_subject(con: duckdb.DuckDBPyConnection, user: User, key_path: Path, re
                                     "exceptions_removed": result.exceptions_removed,
                                     "quarantined_removed": result.quarantined_removed,
                                     "submissions": len(result.submissions), "check_runs": len(runs),
-                                    "held_months": len(kept)})
+                                    "held_months": len(kept), "files_removed": result.files_removed,
+                                    "pending_rejected": result.pending_rejected})
     return result
+
+
+def _spellings(reference: str) -> list[bytes]:
+    """The raw reference as a stored report or case file may hold it (the encodings the readers accept)."""
+    found: list[bytes] = []
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "cp1252"):
+        try:
+            spelled = reference.strip().encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        if spelled not in found:
+            found.append(spelled)
+    return found
+
+
+def _erase_files(con: duckdb.DuckDBPyConnection, reference: str, pseudonyms: list[str],
+                 erased: list[dict[str, object]], result: Erasure) -> None:
+    """Stored files are the person's data too (GDPR Art. 17): the evidence sent for an erased case, and any stored
+    file whose bytes hold the raw reference (an upload waiting for confirmation is a whole report file; an
+    attachment or a case file may quote it). Those files are removed with the rows that point at them; an upload
+    still waiting is rejected with the reason. The pseudonyms in a waiting upload's diff are blanked too.
+    (A compressed file, e.g. a PDF's deflated text, can hold it unseen: the evidence of an erased case goes by its
+    case id whatever its bytes hold.)"""
+    spellings = _spellings(reference)
+    hits = {str(sha) for sha, data in con.execute("SELECT sha256, bytes FROM blobs").fetchall()
+            if any(s in bytes(data) for s in spellings)}
+    erased_cases = sorted({(str(c["processor"]), str(c["case_id"])) for c in erased})
+    if erased_cases:
+        hits |= {str(r[0]) for r in con.execute(
+            "SELECT f.sha256 FROM evidence_files f JOIN evidence_requests r USING (request_id) "
+            "WHERE list_contains($cases, [r.processor, f.case_id])", {"cases": [list(c) for c in erased_cases]}
+        ).fetchall()}
+    if pseudonyms:
+        for (pending_id,) in con.execute(
+                "SELECT pending_id FROM pending_submissions WHERE "
+                + " OR ".join("contains(CAST(diff_summary AS VARCHAR), ?)" for _ in pseudonyms),
+                pseudonyms).fetchall():
+            text = con.execute("SELECT CAST(diff_summary AS VARCHAR) FROM pending_submissions WHERE pending_id = ?",
+                               [pending_id]).fetchall()[0][0]
+            for pseudonym in pseudonyms:
+                text = text.replace(pseudonym, "erased")
+            con.execute("UPDATE pending_submissions SET diff_summary = ? WHERE pending_id = ?", [text, pending_id])
+    if not hits:
+        return
+    chosen = sorted(hits)
+    [(rejected,)] = con.execute(
+        "UPDATE pending_submissions SET status = 'rejected', decided_at = now()::TIMESTAMP, decided_by = 'erasure', "
+        "reason = 'The file held a data subject''s reference that was erased (GDPR Art. 17); send the report "
+        "again without it.' WHERE status = 'pending' AND list_contains($s, sha256)", {"s": chosen}).fetchall()
+    result.pending_rejected = int(rejected)
+    con.execute("DELETE FROM evidence_files WHERE list_contains($s, sha256)", {"s": chosen})
+    for response_id, attachments, names in con.execute(
+            "SELECT response_id, attachments, attachment_names FROM finding_responses "
+            "WHERE len(list_intersect(attachments, $s)) > 0", {"s": chosen}).fetchall():
+        kept = [(a, n) for a, n in zip(attachments, names, strict=True) if a not in hits]
+        con.execute("UPDATE finding_responses SET attachments = ?, attachment_names = ? WHERE response_id = ?",
+                    [[a for a, _ in kept], [n for _, n in kept], response_id])
+    [(removed,)] = con.execute("DELETE FROM blobs WHERE list_contains($s, sha256)", {"s": chosen}).fetchall()
+    result.files_removed = int(removed)

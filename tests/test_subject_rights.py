@@ -142,3 +142,51 @@ def test_find_lists_the_samples_and_findings_naming_the_persons_cases(officer_en
         assert [(f["finding_id"], f["case_id"]) for f in found.findings] == [(finding, "E-1")]
     finally:
         con.close()
+
+
+def test_erasure_takes_the_stored_files_that_hold_the_persons_data(officer_env):
+    """An upload waiting for confirmation is a whole report file with the raw reference in it, and the evidence sent
+    for an erased case is that person's case record: both go with the erasure, and the reference is gone from the
+    database file's bytes (GDPR Art. 17)."""
+    from datetime import date
+
+    from portal.reports import upload_report
+    from spotchecks.evidence import add_evidence, request_evidence
+    from spotchecks.samples import draw_sample
+
+    officer = User("olivia", ("compliance_officer", "auditor"))
+    piet = User("piet", ("processor",), processor=PROCESSOR)
+    con = connect(officer_env.db)
+    try:
+        sample = draw_sample(con, officer, processor=PROCESSOR, period="2026-10", size=3, seed="erase-files")
+        request = request_evidence(con, officer, sample.sample_id, "case file", date(2026, 12, 20),
+                                   today=date(2026, 12, 1))
+        for case in ("E-1", "O-1"):
+            if case in request["case_ids"]:
+                # A compressed PDF would not show the reference: the file goes because its case is erased.
+                add_evidence(con, piet, str(request["request_id"]), case, f"Call notes of {case}.\n".encode(),
+                             f"{case}.txt")
+        smaller = officer_env.folder / "belcall_v2_2026-10.csv"  # removes cases: waits for our confirmation
+        smaller.write_text("\n".join([HEADER, OCTOBER[0]]) + "\n", encoding="utf-8")
+        pending = upload_report(con, piet, smaller, key_path=officer_env.key)
+        assert pending.status == "pending"
+        files_before = {r[0] for r in con.execute("SELECT case_id FROM evidence_files").fetchall()}
+    finally:
+        con.close()
+
+    code, out, err = run_cli("subject", "erase", REFERENCE, "--yes")
+    assert code == 0, err
+    con = connect(officer_env.db)
+    try:
+        assert {r[0] for r in con.execute("SELECT case_id FROM evidence_files").fetchall()} == files_before - {"E-1"}
+        [(status, reason)] = con.execute("SELECT status, reason FROM pending_submissions").fetchall()
+        assert status == "rejected" and "erased" in reason
+        [event] = [e for e in audit.list_events(con, action="subject.erased", limit=None)
+                   if e["object"] == "data_subject"]
+        assert event["details"]["pending_rejected"] == 1
+        assert event["details"]["files_removed"] == 1 + ("E-1" in files_before)
+    finally:
+        con.close()
+    code, out, err = run_cli("audit", "verify")
+    assert code == 0, out + err
+    assert REFERENCE.encode() not in _bytes(officer_env.db)
