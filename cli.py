@@ -48,6 +48,8 @@ class Lazy:
 COMMANDS: dict[str, Lazy] = {
     "demo": Lazy("commands.reports", "demo", "Load the demo reports from sample_reports/ into the database."),
     "ingest": Lazy("commands.reports", "ingest", "Ingest monthly report files: each loads whole or not at all."),
+    "inbox": Lazy("commands.inbox", "inbox_app",
+                  "The inbox folder: list the report files waiting there, or ingest them (from cron)."),
     "reports": Lazy("commands.reports", "reports_app",
                     "List the ingested reports (submissions), current and superseded."),
     "cases": Lazy("commands.reports", "cases",
@@ -86,6 +88,9 @@ COMMANDS: dict[str, Lazy] = {
                 "The pseudonymisation keys: list them, rotate to a new key, retire (destroy) an old one."),
     "subject": Lazy("commands.subject", "subject_app",
                     "A data subject's rights in this tool: find, or erase, what concerns one person."),
+    "backup": Lazy("commands.backup", "backup",
+                   "Back up the database to a new file, consistent as of one moment, while the dashboard and the "
+                   "loader run."),
     "user": Lazy("commands.user", "user_app",
                  "Add users of the dashboard and the CLI, with their roles, to the configuration file."),
     "dashboard": Lazy("commands.dashboard", "dashboard",

@@ -32,8 +32,8 @@ from ingest.queries import is_empty
 from store import sessions
 from store.access import AddressRefused, check_local_mode, is_loopback, known_users
 from store.audit import use_key_file
-from store.db import connect, resolve_db_path
-from store.errors import OversightError, StoreError
+from store.db import connect, open_unit, resolve_db_path, wait_seconds
+from store.errors import DatabaseBusy, DatabaseLocked, OversightError, StoreError
 from store.identity import Config, User, may, resolve_user, user_for_claims
 from store.limits import configure as configure_limits
 from store.scope import bind_processor
@@ -60,6 +60,18 @@ _LOG = get_logger(__name__)
 # Two sessions opening an empty database at once must not both load the demo.
 _DEMO_LOCK = threading.Lock()
 
+# Issue 16: the dashboard holds the database file only while a script run works, so that every `oversight` command
+# (and the scheduled loader) can use it between runs. A run's connection is opened at its first use and closed when
+# the run ends (run_page, or session() stopping the run); it lives in this thread-local because each script run has
+# its own thread (a connection left by an unexpected exit is closed with its thread).
+_RUN = threading.local()
+# While another program writes (a million-row ingest takes a while), a page waits this long, showing that it waits,
+# before it says the database is still being updated (never an error).
+PAGE_WAIT_SECONDS = 300.0
+UPDATING = "Updating: another program{who} is writing to the database. This page loads when it is done…"
+STILL_UPDATING = ("The database is still being updated by another program{who}, for longer than {seconds:g} s. "
+                  "The page loads when it is done: reload it in a moment.")
+
 
 class Mode(StrEnum):
     PROVIDER = "provider"  # st.login against the organisation's identity provider
@@ -81,28 +93,71 @@ class Session:
 
 @dataclass(frozen=True)
 class Context:
-    """The connection, paths and user a page works with."""
+    """The paths and user a page works with, and its database connection (the run's: see `con`)."""
 
-    con: duckdb.DuckDBPyConnection
     db_path: Path
     key_path: Path
     config: Config
     user: User
 
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The connection of the script run on this thread; outside a run (a download's data, fetched on its own
+        thread when clicked) a connection of its own, closed when its last cursor is closed and it is dropped."""
+        current = _run_connection(open_one=False)
+        if current is not None:
+            return current
+        return connect(self.db_path, wait=max(wait_seconds(), PAGE_WAIT_SECONDS))
+
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Yield a cursor of its own: DuckDB 2.0 refuses concurrent use of one connection."""
-        cur = self.con.cursor()
+        """Yield a cursor of its own (DuckDB 2.0 refuses concurrent use of one connection): of the run's connection,
+        or, in a widget's callback (run before the page, with the Context of the run that drew the widget), of a
+        connection held for this block only."""
+        current = _run_connection(open_one=False)
+        if current is None:
+            with open_unit(self.db_path, write=True, wait=max(wait_seconds(), PAGE_WAIT_SECONDS)) as con:
+                yield con
+            return
+        cur = current.cursor()
         try:
             yield cur
         finally:
             cur.close()
 
 
-@st.cache_resource(show_spinner="Opening the database…")
-def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    """Open the database once per process and path (sessions share it, each query on its own cursor)."""
-    return connect(db_path)
+def _run_connection(db_path: Path | None = None, *, open_one: bool = True) -> duckdb.DuckDBPyConnection | None:
+    """The connection of the script run on this thread, opened at the first call that asks (`open_one`).
+
+    Read-write: a page may write on any run (a button, an upload, the first sighting of an inbox file). Sessions of
+    this process share DuckDB's one instance of the file, so concurrent runs hold one lock between them. When another
+    program holds the file, the page says it is updating and waits (PAGE_WAIT_SECONDS), never an error.
+    """
+    current: duckdb.DuckDBPyConnection | None = getattr(_RUN, "con", None)
+    if current is not None or not open_one:
+        return current
+    path = str((db_path or resolve_db_path()).resolve())
+    try:
+        current = connect(path)
+    except DatabaseLocked as exc:
+        who = f" ({exc.holder})" if exc.holder else ""
+        seconds = max(wait_seconds(), PAGE_WAIT_SECONDS)
+        try:
+            with st.spinner(UPDATING.format(who=who), show_time=True):
+                current = connect(path, wait=seconds)
+        except DatabaseBusy:
+            st.info(STILL_UPDATING.format(who=who, seconds=seconds), icon=":material/hourglass_top:")
+            st.stop()
+    _RUN.con = current
+    return current
+
+
+def end_run() -> None:
+    """Let go of the database at the end of a script run, so that other programs can use it until the next one."""
+    current = getattr(_RUN, "con", None)
+    _RUN.con = None
+    if current is not None:
+        current.close()
 
 
 @contextmanager
@@ -127,6 +182,8 @@ def run_page(page: st.Page) -> None:
         st.error(f"Something went wrong on this page (error {error_id}). Try again; if it happens again, give the "
                  "error id to whoever runs the dashboard: the server log holds the details under it.",
                  icon=":material/error:")
+    finally:
+        end_run()  # st.stop and st.rerun included: the file is held only while the run works
 
 
 def done(page: str, message: str) -> None:
@@ -152,6 +209,14 @@ def provider_configured() -> bool:
 
 def session() -> Session:
     """Decide who is working in this browser session; on a configuration problem say what to do and stop."""
+    try:
+        return _session()
+    except BaseException:
+        end_run()  # stopped before run_page: let go of the database here
+        raise
+
+
+def _session() -> Session:
     try:
         config = load_config()
     except StoreError as exc:
@@ -179,7 +244,7 @@ def session() -> Session:
         user = resolve_user(config)
         if not user.access_control:
             use_key_file(resolve_db_path().resolve(), config.audit_key_file)
-            check_local_mode(config, known_users(_connection(str(resolve_db_path().resolve()))))
+            check_local_mode(config, known_users(connection()))
     except StoreError as exc:
         st.error(str(exc))
         st.stop()
@@ -285,8 +350,10 @@ def visible_pages(current: Session, pages: Sequence[tuple[st.Page, str | None] |
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    """The process's database connection (for the sign-in page, before there is a page context)."""
-    return _connection(str(resolve_db_path().resolve()))
+    """The script run's database connection (for the sign-in page, before there is a page context)."""
+    current = _run_connection()
+    assert current is not None
+    return current
 
 
 def allowed(ctx: Context, action: str) -> bool:
@@ -311,11 +378,11 @@ def context(*, portal: bool = False) -> Context:
     try:
         db_path = resolve_db_path().resolve()
         use_key_file(db_path, current.config.audit_key_file)
-        con = _connection(str(db_path))
+        _run_connection(db_path)
     except StoreError as exc:
         st.error(str(exc))
         st.stop()
-    ctx = Context(con, db_path, resolve_key_path(db_path), current.config, current.user)
+    ctx = Context(db_path, resolve_key_path(db_path), current.config, current.user)
     _sidebar_user(current)
     _first_start(ctx)
     return ctx

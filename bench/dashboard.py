@@ -104,7 +104,8 @@ from datetime import date
 from checks.runner import run_checks
 from findings.raising import raise_from_checks
 from spotchecks.queries import sample_items
-from spotchecks.review import RUBRIC, record_reviews
+from spotchecks.applicability import for_sample
+from spotchecks.review import record_reviews
 from spotchecks.samples import draw_sample
 from store.db import connect
 from store.identity import ROLES, User
@@ -120,13 +121,15 @@ took["findings"] = time.perf_counter() - t
 for processor, period in {samples!r}:  # a sample for each month the benchmark opens, its review under way
     t = time.perf_counter()
     sample = draw_sample(con, user, processor=processor, period=period, confidence="0.95", tolerable="0.05",
-                         expected="0.01", seed="bench-dashboard")
+                         expected="0.01", seed=f"bench-dashboard-{{processor}}-{{period}}")
     took["sample"] = time.perf_counter() - t
     items = sample_items(con, sample.sample_id)
+    applies = for_sample(con, sample.sample_id)  # only the items that apply to a case are asked (issue 14)
     for number, item in enumerate(items[:10]):  # ten cases answered, one "no" each third case
-        answers = {{r.id: ("yes", None) for r in RUBRIC}}
-        if number % 3 == 0:
-            answers[RUBRIC[0].id] = ("no", "bench: no identity check on file")
+        asked = applies[str(item["case_id"])]
+        answers = {{i: ("yes", None) for i in asked}}
+        if number % 3 == 0 and asked:
+            answers[asked[0]] = ("no", "bench: not on file")
         record_reviews(con, user, sample.sample_id, str(item["case_id"]), answers)
 (cases,), = con.execute("SELECT count(*) FROM cases").fetchall()
 (finding_cases,), = con.execute("SELECT count(*) FROM finding_cases").fetchall()

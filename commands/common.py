@@ -55,6 +55,15 @@ class ProcessorCommandRefused(OversightError):
                          f"{allowed}; or use the portal in the dashboard.")
 
 
+# Issue 16: the commands that only read open the database read-only, so that they never keep each other out (nor a
+# backup); every other command opens it read-write for the command's duration. tests/test_many_processes.py runs each
+# of these while another program holds the file read-only.
+READ_ONLY_COMMANDS = frozenset({
+    "reports", "cases", "quarantine", "audit list", "audit verify", "findings list", "findings show", "case show",
+    "mapping show",
+})
+
+
 def command_name(ctx: typer.Context) -> str:
     """The running subcommand without the program name, e.g. 'evidence add'."""
     return " ".join(ctx.command_path.split()[1:])
@@ -69,12 +78,13 @@ class Context:
     user: str | None
 
     def open(self, command: str = "") -> tuple[duckdb.DuckDBPyConnection, User, Path]:
-        """Open the database as the acting user; `command` (e.g. 'evidence add') decides whether a processor user
-        may run it (PROCESSOR_COMMANDS)."""
+        """Open the database as the acting user for the command's unit of work (store.db: waiting, within a bound,
+        while another program holds it); `command` (e.g. 'evidence add') decides whether a processor user may run
+        it (PROCESSOR_COMMANDS) and whether it opens read-only (READ_ONLY_COMMANDS)."""
         # Imported here: `oversight --help` and the commands without a database must start without DuckDB.
         from store.access import acting_user
         from store.audit import use_key_file
-        from store.db import connect, resolve_db_path
+        from store.db import connect, resolve_db_path, wait_seconds
         from store.limits import configure as configure_limits
         from store.users_file import load_config
 
@@ -82,7 +92,7 @@ class Context:
         path = resolve_db_path(self.db)
         use_key_file(path, config.audit_key_file)
         configure_limits(config.limits)
-        con = connect(path)
+        con = connect(path, read_only=command in READ_ONLY_COMMANDS, wait=wait_seconds())
         try:
             user = acting_user(con, config, self.user)  # a local user only where store.access allows one
             if user.is_processor and command not in PROCESSOR_COMMANDS:

@@ -13,7 +13,7 @@ import typer
 from commands.common import Format, emit, fail
 from store.access import acting_user
 from store.audit import use_key_file
-from store.db import connect, resolve_db_path
+from store.db import connect, resolve_db_path, wait_seconds
 from store.errors import DatabaseLocked, OversightError
 from store.identity import ALL_ROLES, Config
 from store.passwords import check_new_password, hash_password
@@ -57,8 +57,8 @@ def add(
     """Add a user, or change their roles and password; the password is stored only as a scrypt hash.
 
     Asks for the password twice unless --password-stdin or --no-password is given. The change is recorded in the
-    database's audit trail (user.added or user.changed, without the password or its hash), so the database must not
-    be held open by a running dashboard.
+    database's audit trail (user.added or user.changed, without the password or its hash); it runs while the
+    dashboard does, waiting briefly if another program is writing to the database.
 
     Example: oversight user add vera --role vendor_manager --role viewer
     Example: oversight user add piet --role processor --processor "Belcall Antwerpen BV"
@@ -68,7 +68,7 @@ def add(
     try:
         loaded = load_config(path) if path.exists() else Config(path=None)
         use_key_file(db, loaded.audit_key_file)
-        con = connect(db)  # before the password is asked for: a locked database refuses at once
+        con = connect(db, wait=wait_seconds())  # before the password is asked for: a busy database refuses first
         try:
             acting = acting_user(con, loaded, ctx.obj.user)
             password_hash = None
@@ -83,9 +83,9 @@ def add(
     except DatabaseLocked as exc:
         who = f" ({exc.holder})" if exc.holder else ""
         fail(f"{path} was not changed: a change of users is recorded in the audit trail of the database {exc.path}, "
-             f"which another program{who} holds open (DuckDB lets one program at a time write to it, and the "
-             "dashboard keeps it open while it runs). Stop the dashboard, run the command again, then start the "
-             "dashboard again.")
+             f"which another program{who} held for longer than this command waits (DuckDB lets one program at a "
+             "time write to it; a long ingest or check run holds it until it is done). Run the command again when "
+             "that has finished.")
     except OversightError as exc:
         fail(str(exc))
     except duckdb.Error as exc:

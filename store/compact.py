@@ -33,8 +33,8 @@ class DatabaseInUse(StoreError):
         who = f" ({holder})" if holder else ""
         super().__init__(
             f"The database {path} is open elsewhere{who}, so it cannot be compacted: compaction rewrites the whole "
-            "file and needs it to itself. Stop the dashboard (or the other program) and run the command again; nothing "
-            "was changed by the compaction.")
+            "file and needs it to itself. Run the command again in a moment (the dashboard holds the file only while "
+            "a page loads, an ingest or check run until it is done); nothing was changed by the compaction.")
 
 
 class CompactionFailed(StoreError):

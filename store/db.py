@@ -1,26 +1,49 @@
-"""The DuckDB connection: where the file is, opening it, and write transactions."""
+"""The DuckDB connection: where the file is, opening it for a unit of work, and write transactions.
+
+One module decides how a unit of work gets its connection (`open_unit`, `connect`); nothing else opens the database.
+DuckDB lets one process at a time hold the file for writing, and a process holding it read-write keeps every other
+process out, readers included. So every process (the dashboard's page runs, each command, the scheduled loader)
+holds the file only for one unit of work and closes it, and an open that finds the file held waits, retrying with
+a growing pause, up to a bound (`OVERSIGHT_DB_WAIT` seconds, 10 by default), then refuses with `DatabaseBusy`
+naming the holder. Reads open the file read-only where the caller says so: read-only openers never keep each other
+out.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
-from store.errors import DatabaseLocked, DatabaseUnreadable
-from store.migrations import migrate
+from store.errors import DatabaseBusy, DatabaseLocked, DatabaseUnreadable
+from store.migrations import LATEST, MIGRATIONS, migrate
 
 DEFAULT_DB = Path("data") / "oversight.duckdb"
+WAIT_ENV = "OVERSIGHT_DB_WAIT"
+DEFAULT_WAIT_SECONDS = 10.0
+# The pause between attempts grows from FIRST_PAUSE to LAST_PAUSE: a short hold (a page's queries) is waited out
+# quickly, a long one (a million-row ingest) is not polled a hundred times a second.
+FIRST_PAUSE, LAST_PAUSE = 0.02, 0.5
 
-# DuckDB 2.0 serialises nothing for us across threads: the dashboard's sessions share one connection
-# (each query on its own cursor), so writes from concurrent sessions are serialised here.
+# DuckDB 2.0 serialises nothing for us across threads: the dashboard's sessions share one database instance per
+# process (each query on its own cursor), so writes from concurrent sessions are serialised here.
 WRITE_LOCK = threading.RLock()
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>\S+)(?: \(PID (?P<pid>\d+)\))?")
+# DuckDB shares one database instance per file within a process; a read-only and a read-write one cannot coexist.
+_OTHER_CONFIG = "different configuration"
+THIS_PROCESS = "a connection of this program"
+
+# Migrations run only when a file is behind (once per file, by the first process that opens it after an upgrade):
+# every open costs one small query on schema_migrations, which also catches a file replaced meanwhile (a restore, a
+# newer version's file). Within a process one thread migrates at a time.
+_MIGRATE_LOCK = threading.Lock()
 
 
 def resolve_db_path(db: str | os.PathLike[str] | None = None) -> Path:
@@ -31,23 +54,79 @@ def resolve_db_path(db: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
-def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the database and bring its schema up to date."""
+def wait_seconds() -> float:
+    """How long an open waits for another process to let go of the file: OVERSIGHT_DB_WAIT, else 10 s."""
+    raw = os.environ.get(WAIT_ENV, "").strip()
+    try:
+        return max(0.0, float(raw)) if raw else DEFAULT_WAIT_SECONDS
+    except ValueError:
+        return DEFAULT_WAIT_SECONDS
+
+
+def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False, wait: float = 0.0,
+            on_wait: Callable[[str | None], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database with its schema up to date; the caller closes it.
+
+    While another process holds the file, retry for up to `wait` seconds (`on_wait(holder)` is called once, at the
+    first refusal: the dashboard shows that it is waiting), then raise DatabaseBusy; with `wait` 0 a held file
+    raises DatabaseLocked at once. A read-only open of a file not yet migrated in this process migrates it first
+    (read-write, once).
+    """
     path = resolve_db_path(db)
+    deadline = time.monotonic() + wait
+    pause = FIRST_PAUSE
+    told = False
+    while True:
+        try:
+            return _open(path, read_only=read_only)
+        except DatabaseLocked as exc:
+            now = time.monotonic()
+            if now >= deadline:
+                if wait > 0:
+                    raise DatabaseBusy(str(path), exc.holder, wait) from None
+                raise
+            if on_wait is not None and not told:
+                told = True
+                on_wait(exc.holder)
+            time.sleep(min(pause, deadline - now))
+            pause = min(pause * 2, LAST_PAUSE)
+
+
+@contextmanager
+def open_unit(db: str | os.PathLike[str] | None = None, *, write: bool, wait: float | None = None,
+              on_wait: Callable[[str | None], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Hold the database for one unit of work (a command, a page run, one ingest) and let go of it afterwards.
+
+    `write=False` opens it read-only, so that readers never keep each other out; `wait` defaults to wait_seconds().
+    """
+    con = connect(db, read_only=not write, wait=wait_seconds() if wait is None else wait, on_wait=on_wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """One attempt: open, and migrate once per process; a held file raises DatabaseLocked."""
+    if read_only and not path.exists():
+        _open(path, read_only=False).close()  # creates the file with its schema; then read-only as asked
     new = not read_only and not path.exists()
     if new:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the WAL DuckDB writes beside it, too
     try:
         with _owner_only(new):
             con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.ConnectionException as exc:
+        if _OTHER_CONFIG not in str(exc):
+            raise DatabaseUnreadable(f"The database {path} could not be opened: {str(exc).splitlines()[0]}") from None
+        if read_only:
+            # This process already has the file open read-write: a reader shares that instance (no other lock).
+            return _open(path, read_only=False)
+        raise DatabaseLocked(str(path), THIS_PROCESS) from None  # read-only units of this process: wait for them
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
-            match = _LOCK_HOLDER.search(text)
-            holder = None
-            if match:
-                holder = f"PID {match['pid']}, {Path(match['prog']).name}" if match["pid"] else match["prog"]
-            raise DatabaseLocked(str(path), holder) from None
+            raise DatabaseLocked(str(path), _holder(text)) from None
         raise DatabaseUnreadable(f"The database {path} could not be opened: {text.splitlines()[0]}") from None
     except duckdb.Error as exc:
         raise DatabaseUnreadable(
@@ -56,9 +135,35 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
         ) from None
     if new:
         os.chmod(path, 0o600)
-    if not read_only:
-        migrate(con, str(path))
+    try:
+        if not _up_to_date(con):
+            if read_only:  # a reader never migrates: upgrade it read-write, then open it as asked
+                con.close()
+                _open(path, read_only=False).close()
+                return _open(path, read_only=True)
+            with _MIGRATE_LOCK:
+                migrate(con, str(path))
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def _holder(text: str) -> str | None:
+    """The process named in DuckDB's lock message: 'PID 1234, python3', or the program alone."""
+    match = _LOCK_HOLDER.search(text)
+    if not match:
+        return None
+    return f"PID {match['pid']}, {Path(match['prog']).name}" if match["pid"] else match["prog"]
+
+
+def _up_to_date(con: duckdb.DuckDBPyConnection) -> bool:
+    """Every migration applied and none newer (migrate() then has nothing to do, or refuses a newer file)."""
+    try:
+        newest, applied = con.execute("SELECT coalesce(max(version), 0), count(*) FROM schema_migrations").fetchall()[0]
+    except duckdb.CatalogException:  # a new, empty file
+        return False
+    return (newest, applied) == (LATEST, len(MIGRATIONS))
 
 
 @contextmanager

@@ -12,18 +12,35 @@ class StoreError(OversightError):
 
 
 class DatabaseLocked(StoreError):
-    """Another process holds the DuckDB file read-write."""
+    """Another process holds the DuckDB file (read-write, or read-only when this one needs to write)."""
 
     def __init__(self, path: str, holder: str | None) -> None:
         self.path = path
         self.holder = holder
         who = f" ({holder})" if holder else ""
         super().__init__(
-            f"The database {path} is in use by another program{who}. DuckDB lets one program at a time "
-            "write to it, and the dashboard keeps it open while it runs.\n\n"
-            "Upload the report on the dashboard's Reports page (or drop it in the inbox folder), "
-            "or stop the dashboard and run the command again."
+            f"The database {path} is held by another program{who}. DuckDB lets one program at a time write to "
+            "it, and each program (the dashboard included) holds it only while it works. Run the command again in "
+            "a moment; nothing was written."
         )
+
+
+class DatabaseBusy(DatabaseLocked):
+    """The file stayed held by another process for longer than the bounded wait (store.db.wait_seconds)."""
+
+    def __init__(self, path: str, holder: str | None, waited: float) -> None:
+        super().__init__(path, holder)
+        self.waited = waited
+        who = f" ({holder})" if holder else ""
+        self.args = (
+            f"The database {path} is busy: another program{who} held it for longer than {waited:g} s, the longest "
+            "this waits. DuckDB lets one program at a time write to it; a long ingest or check run holds it until "
+            "it is done. Run the command again when that has finished (OVERSIGHT_DB_WAIT=SECONDS waits longer); "
+            "nothing was written.",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class DatabaseTooNew(StoreError):

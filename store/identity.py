@@ -22,11 +22,14 @@ ROLES = ("compliance_officer", "auditor", "vendor_manager", "viewer")
 # Issue 15: a `processor` user is the call centre's own staff, bound to one processor of the register
 # (`[users.NAME] processor = "..."`); it holds no other role and sees only its processor's data (store/scope.py).
 PROCESSOR_ROLE = "processor"
-ALL_ROLES = (*ROLES, PROCESSOR_ROLE)
+# Issue 16: the scheduled loader (`oversight inbox ingest` from cron) runs as a user of this role: it may ingest
+# reports and nothing else (the local user does not need it: it has compliance_officer).
+LOADER_ROLE = "loader"
+ALL_ROLES = (*ROLES, LOADER_ROLE, PROCESSOR_ROLE)
 
 # Which roles may perform each state-changing action (docs/findings.md, "Roles").
 PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "ingest a report": ("compliance_officer",),
+    "ingest a report": ("compliance_officer", "loader"),
     "save a mapping": ("compliance_officer",),
     "load the demo reports": ("compliance_officer",),
     "manage users": ("compliance_officer",),

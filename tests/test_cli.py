@@ -89,10 +89,11 @@ def test_permission_is_enforced_for_the_cli_user(cli_env, write_csv):
     assert code == 2 and "may not ingest a report" in err
 
 
-def test_locked_database_gives_a_message_not_a_traceback(cli_env):
+def test_locked_database_gives_a_message_not_a_traceback(cli_env, monkeypatch):
+    monkeypatch.setenv("OVERSIGHT_DB_WAIT", "0.5")  # issue 16: a command waits that long, then says the file is busy
     with database_held(cli_env.db):
         code, _, err = run_cli("reports")
-    assert code == 2 and "in use by another program" in err and "Traceback" not in err
+    assert code == 2 and "is busy: another program" in err and "0.5 s" in err and "Traceback" not in err
 
 
 def _commands() -> list[list[str]]:

@@ -259,13 +259,15 @@ def test_user_add_refuses_a_short_password_and_an_unknown_actor(cli_env: CliEnv)
     assert "oversight user add mallory --role ROLE" in unknown.err
 
 
-def test_user_add_on_a_locked_database_changes_nothing_and_says_to_stop_the_dashboard(cli_env: CliEnv) -> None:
+def test_user_add_on_a_busy_database_changes_nothing_and_says_to_run_it_again(cli_env: CliEnv,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     connect(cli_env.db).close()
+    monkeypatch.setenv("OVERSIGHT_DB_WAIT", "0.5")  # issue 16: it waits that long for the other program first
     with database_held(cli_env.db) as holder:
         result = run_cli("user", "add", "olivia", "--role", "compliance_officer")  # no password asked
     assert result.code == 2
     assert "oversight.toml was not changed" in result.err and f"PID {holder.pid}" in result.err
-    assert "Stop the dashboard, run the command again" in result.err
+    assert "Run the command again when that has finished" in result.err and "Stop the dashboard" not in result.err
     assert "Password" not in result.out + result.err
     assert not (cli_env.folder / "oversight.toml").exists()
 
