@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Callable
+from contextlib import redirect_stdout
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -115,10 +117,16 @@ def run(ctx: typer.Context, work: Callable[[duckdb.DuckDBPyConnection, User, Pat
 
     try:
         con, user, path = ctx.obj.open(command_name(ctx))
+        # What the work prints waits until the database is closed: a reader slow to take the output (`| less`, a
+        # full pipe) must not hold the file that the dashboard and the loader wait for (issue 16).
+        held = io.StringIO()
         try:
-            return work(con, user, path)
+            with redirect_stdout(held):
+                return work(con, user, path)
         finally:
             con.close()
+            sys.stdout.write(held.getvalue())
+            sys.stdout.flush()
     except OversightError as exc:
         fail(str(exc))
     except duckdb.Error as exc:

@@ -80,7 +80,8 @@ def erase_command(
     """Erase one person's case rows where no legal hold applies (GDPR Art. 17), then compact the database file.
 
     Removes their cases in every submission, the exceptions of those cases and their quarantined rows; audited as
-    subject.erased with counts only. The dashboard must be stopped: compaction needs the file to itself.
+    subject.erased with counts only. Compaction needs the file to itself: if another program holds it at that
+    moment, the erase is done and the command says to run it again.
 
     Example: oversight subject erase KL-100234 --yes
     """

@@ -13,10 +13,12 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from streamlit.testing.v1 import AppTest
 
@@ -38,13 +40,25 @@ def command_env(env: AppEnv, **extra: str) -> dict[str, str]:
 
 
 def start(args: list[str], env: Mapping[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([*OVERSIGHT, *args], cwd=ROOT, env=dict(env), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    """An `oversight` process; its output goes to files, so that it never blocks on a full pipe (holding the database)
+    while the test is busy serving pages."""
+    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by finish)
+    process = subprocess.Popen([*OVERSIGHT, *args], cwd=ROOT, env=dict(env), stdout=out, stderr=err, text=True)
+    _OUTPUT[process.pid] = (out, err)
+    return process
+
+
+_OUTPUT: dict[int, tuple[IO[str], IO[str]]] = {}
 
 
 def finish(process: subprocess.Popen[str], timeout: float = 180) -> tuple[int, str, str]:
-    out, err = process.communicate(timeout=timeout)
-    return process.returncode, out, err
+    process.wait(timeout=timeout)
+    texts = []
+    for stream in _OUTPUT.pop(process.pid):
+        stream.seek(0)
+        texts.append(stream.read())
+        stream.close()
+    return process.returncode, texts[0], texts[1]
 
 
 @contextmanager
@@ -211,9 +225,10 @@ def test_the_readme_loader_recipe_ingests_while_the_dashboard_serves(checked_dem
     at = dashboard()
     cron = {k: v for k, v in os.environ.items() if not k.startswith("OVERSIGHT_")}  # cron's bare environment
     loader = subprocess.Popen(["/bin/sh", "-c", command], env=cron, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
+                              text=True)  # the line sends everything to its log: nothing fills these pipes
     serve_pages(at, [loader])
-    code, out, err = finish(loader)
+    out, err = loader.communicate(timeout=180)
+    code = loader.returncode
     assert code == 0 and not out and not err, (out, err)  # everything went to the log the line names
     log = (folder / "data" / "loader.log").read_text(encoding="utf-8")
     assert "belcall_2026-11.csv: loaded" in log and "belcall_2026-12.csv: loaded" in log, log
