@@ -107,7 +107,7 @@ def test_bind_processor_leaves_staff_unchanged(demo):
 def processor_cli(demo_db, cli_env):
     """The demo database with a users file: an officer and Belcall's user piet (bound by the officer's command)."""
     _config(cli_env.folder, "")
-    code, out, err = run_cli("--user", "olivia", "user", "add", "piet", "--role", "processor", "--processor", BELCALL,
+    code, _, err = run_cli("--user", "olivia", "user", "add", "piet", "--role", "processor", "--processor", BELCALL,
                              "--no-password")
     assert code == 0, err
     return cli_env
