@@ -32,16 +32,34 @@ class Verification:
     unexpected: tuple[str, ...] = ()  # recomputed but not stored
     key_items_match: bool = True
     problems: tuple[str, ...] = field(default=())
+    # The drawn-from report's case rows were removed under the retention period (issue 17): the draw cannot be
+    # recomputed any more, and that is not a sign that anything was changed. The day of the purge, else None.
+    purged_on: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         doc = {k: getattr(self, k) for k in self.__dataclass_fields__}
         return {k: list(v) if isinstance(v, tuple) else v for k, v in doc.items()}
 
 
+def _purged_on(con: duckdb.DuckDBPyConnection, submission_ids: object) -> str | None:
+    """The day the retention period removed the case rows of any of these submissions (None: none was purged)."""
+    found = con.execute("SELECT min(purged_at) FROM submissions WHERE list_contains(?, submission_id)",
+                        [list(submission_ids)]).fetchall()  # type: ignore[call-overload]
+    return found[0][0].date().isoformat() if found and found[0][0] is not None else None
+
+
 def verify_sample(con: duckdb.DuckDBPyConnection, sample_id: str) -> Verification:
     """Recompute the sample: population fingerprint, key items, and every case of the random part with its rank."""
     stored = load(con, sample_id)
     sample = stored.sample
+    purged = _purged_on(con, stored.population.submission_ids)
+    if purged is not None:
+        return Verification(
+            sample_id, False, False, str(sample["fingerprint"]), "", None, int(sample["population_size"]),  # type: ignore[call-overload]
+            None, problems=(f"The cases of the report it was drawn from were removed on {purged} under the retention "
+                            "period (oversight retention apply; the audit trail's retention.applied event): the draw "
+                            "cannot be recomputed any more. This is the purge, not a change to the evidence.",),
+            purged_on=purged)
     problems: list[str] = []
     cases = pop.cases_with_strata(con, stored.population, stored.design, [])
     recomputed_fp = fingerprint(case_id for case_id, _ in cases)

@@ -210,3 +210,22 @@ def test_a_purged_month_is_not_checked_again(checked_demo_db: Path, officer: Use
     new = con.execute("SELECT processor, period, check_id FROM exceptions WHERE run_id = ?", [run.run_id]).fetchall()
     assert not [e for e in new if (e[0], e[1]) in purged]
     con.close()
+
+
+def test_a_sample_of_a_purged_month_says_it_was_purged_not_changed(checked_demo_db: Path, officer: User) -> None:
+    """Reviews outlive case rows (evidence_months > cases_months): verifying an older sample must say the population
+    was purged, not that the evidence changed."""
+    from spotchecks.samples import draw_sample
+    from spotchecks.verify import verify_sample
+
+    con = connect(checked_demo_db)
+    auditor = User("ann", ("auditor",))
+    old = draw_sample(con, auditor, processor=BELCALL, period="2026-07", size=3, seed="purge-verify")
+    kept = draw_sample(con, auditor, processor=BELCALL, period="2026-10", size=3, seed="purge-verify-kept")
+    assert verify_sample(con, old.sample_id).matches
+    apply(con, officer, Retention(cases_months=3, quarantine_raw_months=1, evidence_months=84), AS_OF)
+    purged = verify_sample(con, old.sample_id)
+    assert not purged.matches and purged.purged_on is not None
+    assert "removed on" in purged.problems[0] and "not a change to the evidence" in purged.problems[0]
+    assert verify_sample(con, kept.sample_id).matches  # a month not purged verifies as before
+    con.close()
