@@ -13,15 +13,13 @@ open, it refuses with `DatabaseInUse` and changes nothing.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from store.db import lock_holder
 from store.errors import StoreError
-
-_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>\S+)(?: \(PID (?P<pid>\d+)\))?")
 
 
 class DatabaseInUse(StoreError):
@@ -63,11 +61,7 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
         if "lock" not in text.lower():
             raise CompactionFailed(f"The database {path} could not be opened for compaction: "
                                    f"{text.splitlines()[0]}") from None
-        match = _LOCK_HOLDER.search(text)
-        holder = None
-        if match:
-            holder = f"PID {match['pid']}, {Path(match['prog']).name}" if match["pid"] else match["prog"]
-        raise DatabaseInUse(path, holder) from None
+        raise DatabaseInUse(path, lock_holder(text)) from None
     except duckdb.Error as exc:
         # "Unique file handle conflict": a connection of this very process has the file open (POSIX locks do not
         # stop the process that holds them, DuckDB's own registry does).

@@ -126,7 +126,7 @@ def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
-            raise DatabaseLocked(str(path), _holder(text)) from None
+            raise DatabaseLocked(str(path), lock_holder(text)) from None
         raise DatabaseUnreadable(f"The database {path} could not be opened: {text.splitlines()[0]}") from None
     except duckdb.Error as exc:
         raise DatabaseUnreadable(
@@ -149,7 +149,7 @@ def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _holder(text: str) -> str | None:
+def lock_holder(text: str) -> str | None:
     """The process named in DuckDB's lock message: 'PID 1234, python3', or the program alone."""
     match = _LOCK_HOLDER.search(text)
     if not match:
