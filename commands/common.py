@@ -22,7 +22,7 @@ from store.spreadsheet import safe_cell
 if TYPE_CHECKING:
     import duckdb
 
-    from store.identity import User
+    from store.identity import Config, User
 
 
 class Format(StrEnum):
@@ -78,6 +78,9 @@ class Context:
     db: Path | None
     config: Path | None
     user: str | None
+    # The configuration as open() read it (None before): what a command needs of it beyond the user, e.g.
+    # [ingest] keep_notes, without reading the file a second time.
+    loaded: Config | None = None
 
     def open(self, command: str = "") -> tuple[duckdb.DuckDBPyConnection, User, Path]:
         """Open the database as the acting user for the command's unit of work (store.db: waiting, within a bound,
@@ -90,7 +93,7 @@ class Context:
         from store.limits import configure as configure_limits
         from store.users_file import load_config
 
-        config = load_config(self.config)
+        config = self.loaded = load_config(self.config)
         path = resolve_db_path(self.db)
         use_key_file(path, config.audit_key_file)
         configure_limits(config.limits)

@@ -95,7 +95,8 @@ def ingest_files(
     items = list_inbox(folder)
     results: list[dict[str, object]] = []
     for item in items:
-        result = run(ctx, lambda con, user, path, item=item: _ingest_one(con, user, path, folder, item))
+        result = run(ctx, lambda con, user, path, item=item: _ingest_one(
+            con, user, path, folder, item, keep_notes=bool(ctx.obj.loaded and ctx.obj.loaded.keep_notes)))
         assert isinstance(result, dict)
         results.append(result)
         if format is IngestFormat.text:
@@ -109,9 +110,9 @@ def ingest_files(
 
 
 def _ingest_one(con: duckdb.DuckDBPyConnection, user: User, path: Path, folder: Path,
-                item: InboxFile) -> dict[str, object]:
+                item: InboxFile, keep_notes: bool = False) -> dict[str, object]:
     """One file as one unit of work: record its first sighting, ingest it, move it to processed/ if it was."""
-    from checks.contract import reference_pattern
+    from checks.contract import ingest_terms
     from ingest.errors import IngestError
     from ingest.inbox import mark_processed, opened
     from ingest.pseudonym import resolve_key_path
@@ -128,7 +129,7 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, user: User, path: Path, folder: 
         with opened(item) as readable:
             result = ingest_report(con, readable, user=user, key_path=resolve_key_path(path),
                                    processor=item.processor, submitted_on=seen, file_name=item.path.name,
-                                   ask_profile=True, ref_pattern_for=lambda name: reference_pattern(con, name, None))
+                                   ask_profile=True, keep_notes=keep_notes, **ingest_terms(con))
     except (IngestError, OSError) as exc:  # OSError: moved away meanwhile (a person ingested it on the dashboard)
         return {"file": relative, "submission_id": None, "status": "refused", "error": str(exc)}
     done = result.as_dict() | {"file": relative}

@@ -50,10 +50,8 @@ def demo(ctx: typer.Context) -> None:
 
 
 def _keep_notes(ctx: typer.Context) -> bool:
-    """`[ingest] keep_notes` of the configuration this command runs with (--config included)."""
-    from store.users_file import load_config
-
-    return load_config(ctx.obj.config).keep_notes
+    """`[ingest] keep_notes` of the configuration this command runs with (--config included), as open() read it."""
+    return bool(ctx.obj.loaded and ctx.obj.loaded.keep_notes)
 
 
 def _result_line(r: IngestResult) -> str:

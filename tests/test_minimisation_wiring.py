@@ -73,3 +73,22 @@ def test_the_processors_own_upload_takes_the_profile_and_the_configuration(con, 
     found = con.execute("SELECT agent_id, summary FROM cases JOIN submissions USING (submission_id) "
                         "WHERE period = '2026-10'").fetchall()
     assert len(found) == 3 and all(a != "Marieke Vandenbroucke" and s is None for a, s in found)
+
+
+def test_the_scheduled_loader_pseudonymises_agent_names_too(cli_env, names_profile):
+    """The cron loader (`oversight inbox ingest`) is a front door like the others: the profile's agent_ids holds."""
+    first = _report(cli_env.folder, "testcall_2026-09.csv")
+    code, _, err = run_cli("ingest", str(first), "--processor", PROCESSOR, "--profile", names_profile)
+    assert code == 0, err
+    inbox = cli_env.folder / "inbox"
+    (inbox / PROCESSOR).mkdir(parents=True)
+    _report(inbox / PROCESSOR, "testcall_2026-10.csv", 3)
+    code, out, err = run_cli("inbox", "ingest", "--inbox", str(inbox))
+    assert code == 0, out + err
+    con = connect(cli_env.db)
+    try:
+        found = con.execute("SELECT agent_id, summary FROM cases JOIN submissions USING (submission_id) "
+                            "WHERE period = '2026-10'").fetchall()
+    finally:
+        con.close()
+    assert len(found) == 3 and all(a != "Marieke Vandenbroucke" and s is None for a, s in found)
