@@ -142,8 +142,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def options(
     ctx: typer.Context,
-    db: Annotated[Path | None, typer.Option("--db", help="DuckDB file (default: $OVERSIGHT_DB or "
-                                            "data/oversight.duckdb).")] = None,
+    # Text, not a path: a PostgreSQL store's URL must keep its '//' (store.db.resolve_db reads either).
+    db: Annotated[str | None, typer.Option("--db", help="The store: a DuckDB file, or a postgresql:// URL (default: "
+                                           "$OVERSIGHT_DB or data/oversight.duckdb).")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Configuration file with users and roles "
                                                 "(default: $OVERSIGHT_CONFIG or ./oversight.toml).")] = None,
     user: Annotated[str | None, typer.Option("--user", help="Who is acting (default: $OVERSIGHT_USER).")] = None,

@@ -28,11 +28,12 @@ from app.text import literal
 from ingest.demo import load_demo
 from ingest.errors import IngestError
 from ingest.pseudonym import resolve_key_path
+from ingest.pseudonym import use_key_file as use_pseudonym_key
 from ingest.queries import is_empty
 from store import sessions
 from store.access import AddressRefused, check_local_mode, is_loopback, known_users
-from store.audit import use_key_file
-from store.db import connect, open_unit, resolve_db_path, wait_seconds
+from store.audit import configured_key, use_key_file
+from store.db import connect, open_unit, resolve_db, wait_seconds
 from store.errors import DatabaseBusy, DatabaseLocked, OversightError, StoreError
 from store.identity import Config, User, may, resolve_user, user_for_claims
 from store.limits import configure as configure_limits
@@ -95,7 +96,7 @@ class Session:
 class Context:
     """The paths and user a page works with, and its database connection (the run's: see `con`)."""
 
-    db_path: Path
+    db_path: Path | str  # the DuckDB file, or a PostgreSQL store's URL (store.db.resolve_db)
     key_path: Path
     config: Config
     user: User
@@ -126,7 +127,13 @@ class Context:
             cur.close()
 
 
-def _run_connection(db_path: Path | None = None, *, open_one: bool = True) -> duckdb.DuckDBPyConnection | None:
+def _store() -> Path | str:
+    """The store this dashboard serves: the DuckDB file (absolute), or the PostgreSQL URL (store.db.resolve_db)."""
+    location = resolve_db()
+    return location if isinstance(location, str) else location.resolve()
+
+
+def _run_connection(db_path: Path | str | None = None, *, open_one: bool = True) -> duckdb.DuckDBPyConnection | None:
     """The connection of the script run on this thread, opened at the first call that asks (`open_one`).
 
     Read-write: a page may write on any run (a button, an upload, the first sighting of an inbox file). Sessions of
@@ -136,7 +143,7 @@ def _run_connection(db_path: Path | None = None, *, open_one: bool = True) -> du
     current: duckdb.DuckDBPyConnection | None = getattr(_RUN, "con", None)
     if current is not None or not open_one:
         return current
-    path = str((db_path or resolve_db_path()).resolve())
+    path = str(db_path or _store())
     try:
         current = connect(path)
     except DatabaseLocked as exc:
@@ -243,7 +250,7 @@ def _session() -> Session:
             raise AddressRefused(exposed, "nobody signs in here" if config.users else "no users are configured")
         user = resolve_user(config)
         if not user.access_control:
-            use_key_file(resolve_db_path().resolve(), config.audit_key_file)
+            use_key_file(_store(), configured_key(config.audit_key_file, config.key_file))
             check_local_mode(config, known_users(connection()))
     except StoreError as exc:
         st.error(str(exc))
@@ -376,13 +383,19 @@ def context(*, portal: bool = False) -> Context:
                  else "This page is the processor's portal: it opens for the processor's own users.")
         st.stop()
     try:
-        db_path = resolve_db_path().resolve()
-        use_key_file(db_path, current.config.audit_key_file)
+        db_path = _store()
+        use_key_file(db_path, configured_key(current.config.audit_key_file, current.config.key_file))
+        use_pseudonym_key(db_path, current.config.key_file)
         _run_connection(db_path)
     except StoreError as exc:
         st.error(str(exc))
         st.stop()
-    ctx = Context(db_path, resolve_key_path(db_path), current.config, current.user)
+    try:
+        key_path = resolve_key_path(db_path)
+    except StoreError as exc:
+        st.error(str(exc))
+        st.stop()
+    ctx = Context(db_path, key_path, current.config, current.user)
     _sidebar_user(current)
     _first_start(ctx)
     return ctx

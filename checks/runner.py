@@ -18,7 +18,7 @@ from checks.errors import NothingToCheck
 from checks.sources import BUILDERS, ScopeRow, build_cases, load_calendars, load_scope
 from ingest.facts import period_bounds
 from store import audit
-from store.db import rows, transaction
+from store.db import next_id, rows, transaction
 from store.identity import User, require
 
 Report = tuple[str, str]  # (processor, period)
@@ -355,11 +355,12 @@ def _store(cur: duckdb.DuckDBPyConnection, user: User, role: str, started: datet
     by_report = {(s.processor, s.period): s for s in scope}
     with transaction(cur):
         exceptions = cur.execute("SELECT count(*) FROM _exceptions").fetchall()[0][0]
-        run_id = cur.execute(
-            "INSERT INTO check_runs (started_at, finished_at, user_name, processor, period, as_of, profiles, "
-            "checks_run, exceptions, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
-            [started, datetime.now(UTC).replace(tzinfo=None), user.name, processor, period, as_of,
-             json.dumps(profile_facts), len({r.check_id for r in results}), exceptions, errors]).fetchall()[0][0]
+        run_id = next_id(cur, "check_run_ids")
+        cur.execute(
+            "INSERT INTO check_runs (run_id, started_at, finished_at, user_name, processor, period, as_of, profiles, "
+            "checks_run, exceptions, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, started, datetime.now(UTC).replace(tzinfo=None), user.name, processor, period, as_of,
+             json.dumps(profile_facts), len({r.check_id for r in results}), exceptions, errors])
         cur.register("results_frame", pd.DataFrame([{
             "check_id": r.check_id, "processor": r.processor, "period": r.period,
             "as_of": by_report[(r.processor, r.period)].as_of, "profile": by_report[(r.processor, r.period)].profile,

@@ -275,18 +275,29 @@ def _changed(field: str) -> str:
 
 
 def build_history(cur: duckdb.DuckDBPyConnection) -> None:
-    """Create _history: each case of a report in scope that an earlier report listed, against the latest such one."""
+    """Create _history: each case of a report in scope that an earlier report listed, against the latest such one.
+
+    The latest earlier report is found first and joined after (not picked with QUALIFY beside the struct_pack): on
+    DuckDB 1.5.5, the version the PostgreSQL extra pins, the QUALIFY form fails to bind (an internal error). A case
+    id is unique within a report (ingest quarantines duplicates), so both forms give the same rows.
+    """
     values = ", ".join(f"{f} := {{t}}.{f}" for f in HISTORY_FIELDS)
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _history AS
-        WITH pairs AS (
-            SELECT c.processor, c.period, c.case_id, e.period AS earlier_period,
-                   struct_pack({values.format(t="e")}) AS earlier_values,
-                   struct_pack({values.format(t="c")}) AS current_values
+        WITH latest AS (
+            SELECT c.processor, c.period, c.case_id, max(e.period) AS earlier_period
             FROM report_cases c
             JOIN _scope s USING (processor, period)
             JOIN report_cases e ON e.processor = c.processor AND e.case_id = c.case_id AND e.period < c.period
-            QUALIFY row_number() OVER (PARTITION BY c.processor, c.period, c.case_id ORDER BY e.period DESC) = 1)
+            GROUP BY ALL),
+        pairs AS (
+            SELECT l.processor, l.period, l.case_id, l.earlier_period,
+                   struct_pack({values.format(t="e")}) AS earlier_values,
+                   struct_pack({values.format(t="c")}) AS current_values
+            FROM latest l
+            JOIN report_cases c ON c.processor = l.processor AND c.period = l.period AND c.case_id = l.case_id
+            JOIN report_cases e ON e.processor = l.processor AND e.period = l.earlier_period
+                 AND e.case_id = l.case_id)
         SELECT *,
                list_filter([{", ".join(_changed(f) for f in HISTORY_FIELDS)}], lambda f: f IS NOT NULL)
                  AS changed_fields

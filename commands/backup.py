@@ -24,16 +24,20 @@ def backup(
     import duckdb
 
     from store.access import acting_user
-    from store.audit import key_path_for, use_key_file
+    from store.audit import configured_key, key_path_for, use_key_file
     from store.backup import backup as make_backup
-    from store.db import open_unit, resolve_db_path, wait_seconds
+    from store.db import is_postgres, open_unit, resolve_db_path, wait_seconds
     from store.errors import OversightError
     from store.users_file import load_config
 
+    if is_postgres(ctx.obj.db):
+        fail("A PostgreSQL store is backed up with the database's own tools, consistent while the dashboards run: "
+             "pg_dump --format=custom --file=FILE DBNAME (restore: pg_restore --dbname=NEWDB FILE). Back up the key "
+             "files too. docs/deployment.md says how, and how the restore was tested.")
     try:
         config = load_config(ctx.obj.config)
         path = resolve_db_path(ctx.obj.db)
-        use_key_file(path, config.audit_key_file)
+        use_key_file(path, configured_key(config.audit_key_file, config.key_file))
         if path.exists():  # a command of the controller's staff: the same acting-user rules as every other one
             with open_unit(path, write=False) as con:
                 if acting_user(con, config, ctx.obj.user).is_processor:

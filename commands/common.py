@@ -75,7 +75,7 @@ def command_name(ctx: typer.Context) -> str:
 class Context:
     """The global options (--db, --config, --user), kept on typer's context object."""
 
-    db: Path | None
+    db: str | None  # a DuckDB file's path or a postgresql:// URL (store.db.resolve_db)
     config: Path | None
     user: str | None
     # The configuration as open() read it (None before): what a command needs of it beyond the user, e.g.
@@ -87,15 +87,17 @@ class Context:
         while another program holds it); `command` (e.g. 'evidence add') decides whether a processor user may run
         it (PROCESSOR_COMMANDS) and whether it opens read-only (READ_ONLY_COMMANDS)."""
         # Imported here: `oversight --help` and the commands without a database must start without DuckDB.
+        from ingest.pseudonym import use_key_file as use_pseudonym_key
         from store.access import acting_user
-        from store.audit import use_key_file
-        from store.db import connect, resolve_db_path, wait_seconds
+        from store.audit import configured_key, use_key_file
+        from store.db import connect, resolve_db, wait_seconds
         from store.limits import configure as configure_limits
         from store.users_file import load_config
 
         config = self.loaded = load_config(self.config)
-        path = resolve_db_path(self.db)
-        use_key_file(path, config.audit_key_file)
+        path = resolve_db(self.db)
+        use_key_file(path, configured_key(config.audit_key_file, config.key_file))
+        use_pseudonym_key(path, config.key_file)
         configure_limits(config.limits)
         con = connect(path, read_only=command in READ_ONLY_COMMANDS, wait=wait_seconds())
         try:

@@ -44,15 +44,14 @@ def _folder(ctx: typer.Context, given: Path | None) -> Path:
     if given is not None:
         return given
     from ingest.inbox import inbox_dir
-    from store.db import resolve_db_path
+    from store.db import resolve_db
     from store.errors import OversightError
     from store.users_file import load_config
 
     try:
-        config = load_config(ctx.obj.config)
+        return inbox_dir(load_config(ctx.obj.config), resolve_db(ctx.obj.db))
     except OversightError as exc:
         fail(str(exc))
-    return inbox_dir(config, resolve_db_path(ctx.obj.db))
 
 
 @inbox_app.command("list")
@@ -149,7 +148,7 @@ def _refused_before(con: duckdb.DuckDBPyConnection, item: InboxFile) -> int | No
 
     sha256, _ = file_digest(item.path)
     found = con.execute("SELECT max(seq) FROM audit_events WHERE action = 'report.refused' "
-                        "AND details->>'sha256' = ?", [sha256]).fetchall()
+                        "AND json_extract_string(details, '$.sha256') = ?", [sha256]).fetchall()
     return found[0][0]
 
 

@@ -12,8 +12,8 @@ import typer
 
 from commands.common import Format, emit, fail
 from store.access import acting_user
-from store.audit import use_key_file
-from store.db import connect, resolve_db_path, wait_seconds
+from store.audit import configured_key, use_key_file
+from store.db import connect, resolve_db, wait_seconds
 from store.errors import DatabaseLocked, OversightError
 from store.identity import ALL_ROLES, Config
 from store.passwords import check_new_password, hash_password
@@ -64,10 +64,10 @@ def add(
     Example: oversight user add piet --role processor --processor "Belcall Antwerpen BV"
     """
     path = _config_path(ctx, config)
-    db = resolve_db_path(ctx.obj.db)
+    db = resolve_db(ctx.obj.db)
     try:
         loaded = load_config(path) if path.exists() else Config(path=None)
-        use_key_file(db, loaded.audit_key_file)
+        use_key_file(db, configured_key(loaded.audit_key_file, loaded.key_file))
         con = connect(db, wait=wait_seconds())  # before the password is asked for: a busy database refuses first
         try:
             acting = acting_user(con, loaded, ctx.obj.user)

@@ -25,7 +25,7 @@ from findings.record import load, log
 from findings.service import parse_choice
 from ingest.load import now_utc
 from store import blobs
-from store.db import rows, transaction
+from store.db import next_id, rows, transaction
 from store.identity import User, require
 from store.scope import OutOfScope, in_scope, require_processor, sql_filter
 
@@ -209,12 +209,13 @@ def respond(con: duckdb.DuckDBPyConnection, user: User, finding_id: str, respons
         if pending:
             raise ResponsePending(finding_id, int(pending[0][0]))
         shas = [blobs.put_blob(con, data, filename=name) for name, data in files]
-        [(response_id,)] = con.execute(
-            "INSERT INTO finding_responses (finding_id, processor, response, explanation, plan, planned_on, "
-            "attachments, attachment_names, submitted_at, submitted_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "RETURNING response_id",
-            [finding_id, finding["processor"], answer.value, explanation, plan, planned_on, shas,
-             [name for name, _ in files], now_utc(), user.name]).fetchall()
+        response_id = next_id(con, "finding_response_ids")
+        con.execute(
+            "INSERT INTO finding_responses (response_id, finding_id, processor, response, explanation, plan, "
+            "planned_on, attachments, attachment_names, submitted_at, submitted_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [response_id, finding_id, finding["processor"], answer.value, explanation, plan, planned_on, shas,
+             [name for name, _ in files], now_utc(), user.name])
         # The finding's "response so far" (the letter and the pack quote it) is the processor's latest answer.
         con.execute("UPDATE findings SET response = ?, response_text = ?, updated_at = ? WHERE finding_id = ?",
                     [answer.value, explanation, now_utc(), finding_id])

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from store import postgres
 from store.errors import StoreError
 from store.identity import Config
 from store.limits import current as current_limits
@@ -33,9 +34,14 @@ class InboxFile:
     folder: Path | None = field(default=None, compare=False)  # the inbox it was listed in
 
 
-def inbox_dir(config: Config, db_path: Path) -> Path:
-    """Return the inbox folder: from the configuration, else `inbox/` beside the database."""
-    return config.inbox or Path(db_path).parent / "inbox"
+def inbox_dir(config: Config, db_path: Path | str) -> Path:
+    """Return the inbox folder: from the configuration, else `inbox/` beside the database (a PostgreSQL store has
+    nothing beside it: its inbox must be configured)."""
+    if config.inbox is not None:
+        return config.inbox
+    if postgres.is_url(db_path):
+        raise postgres.NothingBesideUrl("inbox folder", "set [paths] inbox in the configuration file")
+    return Path(db_path).parent / "inbox"
 
 
 class OutsideInbox(StoreError):

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from ingest.validate import Staged, ident
+from store.db import next_id
 
 
 def now_utc() -> datetime:
@@ -46,11 +47,11 @@ def current_submission(con: duckdb.DuckDBPyConnection, processor_id: int, period
 
 def insert_submission(con: duckdb.DuckDBPyConnection, values: dict[str, object]) -> int:
     """Insert a submission row and return its id."""
+    values = {"submission_id": next_id(con, "submission_ids"), **values}
     names = list(values)
     placeholders = ", ".join(f"${n}" for n in names)
-    return con.execute(
-        f"INSERT INTO submissions ({', '.join(names)}) VALUES ({placeholders}) RETURNING submission_id", values
-    ).fetchall()[0][0]
+    con.execute(f"INSERT INTO submissions ({', '.join(names)}) VALUES ({placeholders})", values)
+    return int(values["submission_id"])  # type: ignore[call-overload]
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, submission_id: int, staged: Staged, target: str) -> None:

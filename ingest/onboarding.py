@@ -16,7 +16,7 @@ import duckdb
 from ingest.errors import IngestError
 from ingest.load import ensure_processor
 from store import audit
-from store.db import rows
+from store.db import next_id, rows
 
 
 class UnknownProcessor(IngestError):
@@ -60,10 +60,11 @@ def register(con: duckdb.DuckDBPyConnection, *, user: str, role: str, name: str,
     """Add a processor to the register inside the caller's transaction and return its id; `audited` appends the
     `processor.registered` event (ingest records a first report's registration in its own event instead)."""
     listed = [c.strip() for c in contacts if c and c.strip()]
-    processor_id = con.execute(
-        "INSERT INTO processors (name, profile, country, language, contacts, created_at, registered_by) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING processor_id",
-        [name, profile, country, language, listed, datetime.now(UTC).replace(tzinfo=None), user]).fetchall()[0][0]
+    processor_id = next_id(con, "processor_ids")
+    con.execute(
+        "INSERT INTO processors (processor_id, name, profile, country, language, contacts, created_at, registered_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [processor_id, name, profile, country, language, listed, datetime.now(UTC).replace(tzinfo=None), user])
     if audited:
         audit.append_event(con, user=user, role=role, action="processor.registered", obj=f"processor:{name}",
                            details={"profile": profile, "country": country, "language": language,

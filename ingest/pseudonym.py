@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import KeyMismatch
+from store import postgres
 from store.keyring import key_id, register_current
 from store.keys import create_key, read_key
 
@@ -48,10 +49,30 @@ def sql_pseudonym(column: str, suffix: str = "") -> str:
     return f"sha256($opad{suffix} || unhex(sha256($ipad{suffix} || encode({column}))))"
 
 
-def resolve_key_path(db_path: Path) -> Path:
-    """Return the key file: OVERSIGHT_KEY_FILE, else oversight.key beside the database (data/oversight.key)."""
+# `[paths] key_file` per store (use_key_file), for a deployment that names the key in its configuration.
+_KEY_FILES: dict[str, Path] = {}
+
+
+def use_key_file(db_path: Path | str, key_path: Path | None) -> None:
+    """Use `key_path` (``[paths] key_file``) as the pseudonymisation key of the store `db_path`; None: the default."""
+    store = str(db_path) if postgres.is_url(db_path) else str(Path(db_path).resolve())
+    if key_path is None:
+        _KEY_FILES.pop(store, None)
+    else:
+        _KEY_FILES[store] = Path(key_path)
+
+
+def resolve_key_path(db_path: Path | str) -> Path:
+    """Return the key file: OVERSIGHT_KEY_FILE, else ``[paths] key_file``, else oversight.key beside the database
+    (data/oversight.key); a PostgreSQL store has nothing beside it, so its key must be named."""
     env = os.environ.get("OVERSIGHT_KEY_FILE")
-    return Path(env) if env else Path(db_path).parent / "oversight.key"
+    if env:
+        return Path(env)
+    if postgres.is_url(db_path):
+        if str(db_path) in _KEY_FILES:
+            return _KEY_FILES[str(db_path)]
+        raise postgres.NothingBesideUrl("pseudonymisation key", "set OVERSIGHT_KEY_FILE or [paths] key_file")
+    return _KEY_FILES.get(str(Path(db_path).resolve()), Path(db_path).parent / "oversight.key")
 
 
 def load_key(path: Path) -> Pseudonymiser:

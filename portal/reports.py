@@ -25,7 +25,7 @@ from ingest.queries import list_quarantine
 from ingest.service import IngestResult, ingest_own_report, ingest_report
 from store import audit, limits
 from store.blobs import get_blob, put_report_blob, safe_filename
-from store.db import rows, transaction
+from store.db import next_id, rows, transaction
 from store.errors import OversightError
 from store.identity import User, require
 from store.scope import OutOfScope, in_scope, require_processor, scope_of, sql_filter
@@ -153,11 +153,12 @@ def _hold(con: duckdb.DuckDBPyConnection, user: User, path: Path, preview: Inges
             pending_id = int(waiting[0][0])
         else:
             put_report_blob(con, data, filename=preview.file, max_bytes=limits.current().max_file_bytes)
-            pending_id = int(con.execute(
-                "INSERT INTO pending_submissions (processor, period, file_name, sha256, uploaded_at, uploaded_by, "
-                "diff_summary, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING pending_id",
-                [preview.processor, preview.period, preview.file, sha, arrived, user.name,
-                 json.dumps(summary, default=str), PENDING]).fetchall()[0][0])
+            pending_id = next_id(con, "pending_submission_ids")
+            con.execute(
+                "INSERT INTO pending_submissions (pending_id, processor, period, file_name, sha256, uploaded_at, "
+                "uploaded_by, diff_summary, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [pending_id, preview.processor, preview.period, preview.file, sha, arrived, user.name,
+                 json.dumps(summary, default=str), PENDING])
             # Counts only, no case ids (as report.refused): the trail says what waits, the table what it changes.
             audit.append_event(con, user=user.name, role=role, action="report.pending", obj=f"pending:{pending_id}",
                                details={"processor": preview.processor, "period": preview.period,
@@ -222,10 +223,13 @@ def confirm_pending(con: duckdb.DuckDBPyConnection, user: User, pending_id: int,
             replace=True, keep_notes=keep_notes, **ingest_terms(con))
     decided = _utc(now)
     with transaction(con):
-        changed = con.execute(
+        # Still waiting? (Read inside the write transaction, so nobody decides it between this and the update.)
+        changed = con.execute("SELECT pending_id FROM pending_submissions WHERE pending_id = ? AND status = ?",
+                              [int(pending_id), PENDING]).fetchall()
+        con.execute(
             "UPDATE pending_submissions SET status = 'confirmed', decided_at = ?, decided_by = ?, submission_id = ? "
-            "WHERE pending_id = ? AND status = ? RETURNING pending_id",
-            [decided, user.name, result.submission_id, int(pending_id), PENDING]).fetchall()
+            "WHERE pending_id = ? AND status = ?",
+            [decided, user.name, result.submission_id, int(pending_id), PENDING])
         if changed:
             audit.append_event(con, user=user.name, role=role, action="report.pending_confirmed",
                                obj=f"pending:{pending_id}",
@@ -253,10 +257,12 @@ def reject_pending(con: duckdb.DuckDBPyConnection, user: User, pending_id: int, 
     if row["status"] != PENDING:
         raise PendingDecided(pending_id, str(row["status"]))
     with transaction(con):
-        changed = con.execute(
+        changed = con.execute("SELECT pending_id FROM pending_submissions WHERE pending_id = ? AND status = ?",
+                              [int(pending_id), PENDING]).fetchall()
+        con.execute(
             "UPDATE pending_submissions SET status = 'rejected', decided_at = ?, decided_by = ?, reason = ? "
-            "WHERE pending_id = ? AND status = ? RETURNING pending_id",
-            [_utc(now), user.name, reason.strip(), int(pending_id), PENDING]).fetchall()
+            "WHERE pending_id = ? AND status = ?",
+            [_utc(now), user.name, reason.strip(), int(pending_id), PENDING])
         if not changed:
             raise PendingDecided(pending_id, "decided")
         audit.append_event(con, user=user.name, role=role, action="report.pending_rejected",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from store import digests
+from store import digests, postgres
 from store.errors import StoreError
 from store.keys import create_key, read_key
 
@@ -93,8 +93,10 @@ def _event_hash(prev_hash: str, seq: int, at: str, user: str, role: str, action:
     return KEYED + hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
-def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """The file of the connection's database (None in memory)."""
+def database_file(con: duckdb.DuckDBPyConnection) -> Path | str | None:
+    """The store of the connection: its file (None in memory), or a PostgreSQL store's URL."""
+    if postgres.postgres(con):
+        return con.url  # type: ignore[attr-defined]
     cur = con.cursor()
     try:
         [(path,)] = cur.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
@@ -104,22 +106,39 @@ def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
     return Path(path).resolve() if path else None
 
 
-def use_key_file(db_path: Path, key_path: Path | None) -> None:
-    """Use `key_path` (``[paths] audit_key_file``) as the audit key of the database `db_path`; None: the default."""
+def _store_key(db: Path | str) -> str:
+    return db if postgres.is_url(db) else str(Path(db).resolve())
+
+
+def use_key_file(db_path: Path | str, key_path: Path | None) -> None:
+    """Use `key_path` (``[paths] audit_key_file``) as the audit key of the store `db_path`; None: the default."""
     if key_path is None:
-        _KEY_FILES.pop(str(Path(db_path).resolve()), None)
+        _KEY_FILES.pop(_store_key(db_path), None)
     else:
-        _KEY_FILES[str(Path(db_path).resolve())] = Path(key_path)
+        _KEY_FILES[_store_key(db_path)] = Path(key_path)
 
 
-def key_path_for(db_path: Path) -> Path:
-    """The audit key of a database: as configured, else `audit.key` beside the pseudonymisation key (whose file is
-    $OVERSIGHT_KEY_FILE, else oversight.key beside the database)."""
-    configured = _KEY_FILES.get(str(Path(db_path).resolve()))
+def configured_key(audit_key_file: Path | None, key_file: Path | None) -> Path | None:
+    """The audit key a configuration names: ``[paths] audit_key_file``, else audit.key beside ``[paths] key_file``
+    (the pseudonymisation key it names), else None (the default)."""
+    if audit_key_file is not None:
+        return audit_key_file
+    return Path(key_file).parent / KEY_FILE if key_file is not None else None
+
+
+def key_path_for(db_path: Path | str) -> Path:
+    """The audit key of a store: as configured, else `audit.key` beside the pseudonymisation key (whose file is
+    $OVERSIGHT_KEY_FILE, else oversight.key beside the database; a PostgreSQL store has nothing beside it)."""
+    configured = _KEY_FILES.get(_store_key(db_path))
     if configured is not None:
         return configured
     pseudonym_key = os.environ.get("OVERSIGHT_KEY_FILE")
-    return (Path(pseudonym_key).parent if pseudonym_key else Path(db_path).parent) / KEY_FILE
+    if pseudonym_key:
+        return Path(pseudonym_key).parent / KEY_FILE
+    if postgres.is_url(db_path):
+        raise postgres.NothingBesideUrl(
+            "audit key", "set OVERSIGHT_KEY_FILE (the audit key is audit.key beside it) or [paths] audit_key_file")
+    return Path(db_path).parent / KEY_FILE
 
 
 def _key(con: duckdb.DuckDBPyConnection, *, create: bool) -> bytes | None:

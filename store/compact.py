@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from store import postgres
 from store.db import lock_holder
 from store.errors import StoreError
 
@@ -43,7 +44,7 @@ class CompactionFailed(StoreError):
 class Compaction:
     """What compaction did: the file, and its size before and after (bytes)."""
 
-    path: Path
+    path: Path | str  # the file, or a PostgreSQL store's URL (compacted by VACUUM FULL)
     bytes_before: int
     bytes_after: int
 
@@ -89,6 +90,10 @@ def compact(db_path: str | os.PathLike[str]) -> Compaction:
     Raises DatabaseInUse when the file is open elsewhere (nothing changed), CompactionFailed when the copy fails (the
     original is left in place). The file keeps owner-only permissions (0600).
     """
+    if postgres.is_url(db_path):
+        # A PostgreSQL store: the server rewrites its tables itself, while others keep working.
+        before, after = postgres.vacuum(str(db_path))
+        return Compaction(postgres.redacted(str(db_path)), before, after)
     path = Path(db_path).resolve()
     if not path.is_file():
         raise CompactionFailed(f"There is no database file {path} to compact.")

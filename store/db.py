@@ -7,6 +7,11 @@ holds the file only for one unit of work and closes it, and an open that finds t
 a growing pause, up to a bound (`OVERSIGHT_DB_WAIT` seconds, 10 by default), then refuses with `DatabaseBusy`
 naming the holder. Reads open the file read-only where the caller says so: read-only openers never keep each other
 out.
+
+`--db` / OVERSIGHT_DB is read as text: a path (the embedded DuckDB file, the default) or a `postgresql://` URL, the
+shared store for teams (store.postgres, docs/deployment.md). This module chooses; every other module gets a
+connection that behaves the same on both, and knows no more than `is_postgres()` where a task differs by nature
+(a backup, compacting a file).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from store import postgres
 from store.errors import DatabaseBusy, DatabaseLocked, DatabaseUnreadable
 from store.migrations import LATEST, MIGRATIONS, migrate
 
@@ -46,12 +52,38 @@ THIS_PROCESS = "a connection of this program"
 _MIGRATE_LOCK = threading.Lock()
 
 
+def resolve_db(db: str | os.PathLike[str] | None = None) -> Path | str:
+    """Return the store: the argument, else OVERSIGHT_DB, else data/oversight.duckdb; a `postgresql://` URL is
+    returned as the text it is, anything else as a path."""
+    raw = os.fspath(db) if db else os.environ.get("OVERSIGHT_DB") or ""
+    if postgres.is_url(raw):
+        return raw
+    return Path(raw) if raw else DEFAULT_DB
+
+
 def resolve_db_path(db: str | os.PathLike[str] | None = None) -> Path:
-    """Return the database path: the argument, else OVERSIGHT_DB, else data/oversight.duckdb."""
-    if db:
-        return Path(db)
-    env = os.environ.get("OVERSIGHT_DB")
-    return Path(env) if env else DEFAULT_DB
+    """Return the database file; for a PostgreSQL store refuse, naming `what` needs a file (NothingBesideUrl)."""
+    location = resolve_db(db)
+    if isinstance(location, str):
+        raise postgres.NothingBesideUrl("database file", "this works on the embedded DuckDB file only")
+    return location
+
+
+def is_postgres(db: str | os.PathLike[str] | None = None) -> bool:
+    """True if the store (argument, else OVERSIGHT_DB) is a PostgreSQL database."""
+    return isinstance(resolve_db(db), str)
+
+
+def store_label(db: str | os.PathLike[str] | None = None) -> str:
+    """The store as messages and the audit trail name it: the file's path, or the URL without its password."""
+    location = resolve_db(db)
+    return postgres.redacted(location) if isinstance(location, str) else str(location)
+
+
+def store_key(db: str | os.PathLike[str] | None = None) -> str:
+    """One text per store, for per-store caches and settings: the file's absolute path, or the URL."""
+    location = resolve_db(db)
+    return location if isinstance(location, str) else str(location.resolve())
 
 
 def wait_seconds() -> float:
@@ -72,7 +104,11 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
     raises DatabaseLocked at once. A read-only open of a file not yet migrated in this process migrates it first
     (read-write, once).
     """
-    path = resolve_db_path(db)
+    location = resolve_db(db)
+    if isinstance(location, str):
+        # The server arbitrates between processes: nothing to wait for at the door; writers queue in transaction().
+        return postgres.connect(location, lambda con: migrate(con, postgres.redacted(location)))  # type: ignore
+    path = location
     deadline = time.monotonic() + wait
     pause = FIRST_PAUSE
     told = False
@@ -183,10 +219,17 @@ def _owner_only(active: bool) -> Iterator[None]:
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run a block as one transaction: all of it is written, or none of it."""
+    """Run a block as one transaction: all of it is written, or none of it.
+
+    On a PostgreSQL store the transaction first takes the writers' advisory lock (store.postgres): writers on every
+    machine queue as they do on the file, and each reads what the one before it committed. The wait is bounded by
+    wait_seconds(), then DatabaseBusy with nothing written.
+    """
     with WRITE_LOCK:
         con.begin()
         try:
+            if postgres.postgres(con) and not postgres.lock(con, postgres.WRITER_LOCK, wait_seconds()):  # type: ignore
+                raise DatabaseBusy(postgres.redacted(con.url), "another writer", wait_seconds())  # type: ignore
             yield con
         except BaseException:
             con.rollback()
@@ -203,3 +246,12 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> lis
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
     finally:
         cur.close()
+
+
+def next_id(con: duckdb.DuckDBPyConnection, sequence: str) -> int:
+    """The next value of a schema sequence, for an insert that needs its new row's id. Used instead of INSERT ...
+    RETURNING, which DuckDB cannot do into a PostgreSQL table; the same on both stores."""
+    if postgres.postgres(con):
+        return postgres.next_value(con, sequence)  # type: ignore[arg-type]
+    [(value,)] = con.execute("SELECT nextval(?)", [sequence]).fetchall()
+    return int(value)

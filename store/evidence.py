@@ -173,7 +173,7 @@ def check_digests(con: duckdb.DuckDBPyConnection) -> tuple[int, list[Problem]]:
     cur = con.cursor()
     try:
         recorded = cur.execute(
-            "SELECT object, seq, details->>'digest' FROM audit_events WHERE details->>'digest' IS NOT NULL "
+            "SELECT object, seq, details->>'digest' FROM audit_events WHERE (details->>'digest') IS NOT NULL "
             "QUALIFY row_number() OVER (PARTITION BY object ORDER BY seq DESC) = 1 ORDER BY seq").fetchall()
         # A purge (store.retention) lists each object it removed rows of, with the digest of what is left of it in
         # ``details.remaining`` (none: nothing is left); the newest purge of an object counts.

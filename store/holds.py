@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from store import audit
-from store.db import rows, transaction
+from store.db import next_id, rows, transaction
 from store.errors import StoreError, UnknownProcessor
 from store.identity import User, require
 
@@ -147,10 +147,10 @@ def add_hold(con: duckdb.DuckDBPyConnection, user: User, *, processor: str, reas
                               f"\"{processor}\"` lists them.")
     now = datetime.now(UTC).replace(tzinfo=None)
     with transaction(con):
-        [(hold_id,)] = con.execute(
-            "INSERT INTO legal_holds (processor, period, finding_id, reason, added_at, added_by) "
-            "VALUES (?, ?, ?, ?, ?, ?) RETURNING hold_id", [processor, period, finding_id, reason, now, user.name]
-        ).fetchall()
+        hold_id = next_id(con, "legal_hold_ids")
+        con.execute(
+            "INSERT INTO legal_holds (hold_id, processor, period, finding_id, reason, added_at, added_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", [hold_id, processor, period, finding_id, reason, now, user.name])
         audit.append_event(con, user=user.name, role=role, action="hold.added", obj=f"hold:{hold_id}",
                            details={"processor": processor, "period": period, "finding_id": finding_id,
                                     "reason": reason})

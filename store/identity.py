@@ -103,6 +103,9 @@ class Config:
     server_address: str | None = None
     # `[paths] audit_key_file`: the audit chain's key (default: audit.key beside the pseudonymisation key).
     audit_key_file: Path | None = None
+    # `[paths] key_file`: the pseudonymisation key (default: $OVERSIGHT_KEY_FILE, else oversight.key beside the
+    # database file); a PostgreSQL store must name it here or in the environment (issue 16).
+    key_file: Path | None = None
     # `[limits]`: how large a report file may be (store.limits).
     limits: Limits = field(default_factory=Limits)
     # `[controller] country`: the controller's Member State (ISO code), whose public holidays the statutory

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import duckdb
 
+from store import postgres
 from store.errors import DatabaseTooNew
 
 # Each entry: (version, name, statements). Never edit a released migration: add the next number.
@@ -620,23 +622,100 @@ LATEST = max(version for version, _, _ in MIGRATIONS)
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Return the highest migration applied, 0 for an empty database."""
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations' "
+        "AND table_catalog = current_database()"
     ).fetchall()[0][0]
     if not exists:
         return 0
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
 
 
+# --- the PostgreSQL form (issue 16) -------------------------------------------------------------------------------
+# The same migrations, with the same numbers, make the schema on a PostgreSQL store. Each statement has one of three
+# forms there, decided by postgres_form():
+# - "server": tables, sequences and added columns are made by PostgreSQL itself (postgres_execute), with DuckDB's
+#   types spelled as PostgreSQL's: JSON is kept as text (DuckDB's JSON functions read text; PostgreSQL's json type
+#   would give DuckDB a type it cannot write), BLOB is bytea. Defaults, keys, checks and sequences are PostgreSQL's.
+# - "view": views are DuckDB SQL (QUALIFY, list literals), so they live in each process's in-memory catalog over the
+#   attached tables (store.postgres), made from view_statements() when the process first connects, never on the
+#   server.
+# - "data": a statement that moves data (UPDATE, INSERT ... SELECT) runs through DuckDB on the attached tables.
+SERVER_TYPES = ((r"\bJSON\b", "TEXT"), (r"\bBLOB\b", "BYTEA"), (r"\bDOUBLE\b(?! PRECISION)", "DOUBLE PRECISION"))
+_VIEW = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(\w+)\s+AS\b", re.IGNORECASE)
+_SERVER = re.compile(r"^\s*(CREATE\s+(TABLE|SEQUENCE|UNIQUE\s+INDEX|INDEX)|ALTER\s+TABLE)\b", re.IGNORECASE)
+_DATA = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+SCHEMA_MIGRATIONS = ("CREATE TABLE IF NOT EXISTS schema_migrations "
+                     "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)")
+
+
+# DuckDB writes into a PostgreSQL table by COPY with every column, so a column the INSERT left out arrives as NULL
+# and PostgreSQL's own default never applies. Each table with defaults gets a trigger that applies them to a NULL
+# (made from the server's catalog after every upgrade, so an added default is covered too). A deliberate NULL in a
+# column with a default becomes the default, which no statement of this tool relies on.
+FILL_DEFAULTS = """
+DO $fill$
+DECLARE t record; body text;
+BEGIN
+  FOR t IN SELECT c.relname AS name,
+                  string_agg(format('IF NEW.%1$I IS NULL THEN NEW.%1$I := %2$s; END IF;', a.attname,
+                                    pg_get_expr(d.adbin, d.adrelid)), ' ' ORDER BY a.attnum) AS fills
+           FROM pg_attrdef d
+           JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+           JOIN pg_class c ON c.oid = d.adrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = current_schema() AND c.relkind = 'r'
+           GROUP BY c.relname LOOP
+    body := format('CREATE OR REPLACE FUNCTION %I() RETURNS trigger LANGUAGE plpgsql '
+                   'AS $f$ BEGIN %s RETURN NEW; END $f$', 'fill_defaults_' || t.name, t.fills);
+    EXECUTE body;
+    EXECUTE format('DROP TRIGGER IF EXISTS fill_defaults ON %I', t.name);
+    EXECUTE format('CREATE TRIGGER fill_defaults BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION %I()',
+                   t.name, 'fill_defaults_' || t.name);
+  END LOOP;
+END
+$fill$"""
+
+
+class NoPostgresForm(ValueError):
+    """A migration statement none of the three PostgreSQL forms covers: give it one before it lands."""
+
+
+def postgres_form(statement: str) -> tuple[str, str]:
+    """The PostgreSQL form of one migration statement: ("server" | "view" | "data", SQL)."""
+    if (view := _VIEW.match(statement)) is not None:
+        body = statement[view.end():]
+        return "view", f"CREATE OR REPLACE VIEW memory.main.{view.group(1)} AS{body}"
+    if _SERVER.match(statement):
+        sql = statement
+        for pattern, replacement in SERVER_TYPES:
+            sql = re.sub(pattern, replacement, sql)
+        return "server", sql
+    if _DATA.match(statement):
+        return "data", statement
+    raise NoPostgresForm(f"no PostgreSQL form for: {' '.join(statement.split())[:120]}")
+
+
+def view_statements() -> list[str]:
+    """Every view of the schema as DuckDB SQL in the in-memory catalog, in migration order (a later CREATE OR
+    REPLACE wins), for a process's instance on a PostgreSQL store."""
+    views = []
+    for _, _, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
+        for statement in statements:
+            kind, sql = postgres_form(statement)
+            if kind == "view":
+                views.append(sql)
+    return views
+
+
 def migrate(con: duckdb.DuckDBPyConnection, label: str = "database") -> int:
     """Apply pending migrations, each in its own transaction; refuse a database newer than this code."""
+    if postgres.postgres(con):
+        return _migrate_postgres(con, label)  # type: ignore[arg-type]
     current = schema_version(con)
     if current > LATEST:
         raise DatabaseTooNew(label, current, LATEST)
     if current == 0:
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-        )
+        con.execute(SCHEMA_MIGRATIONS)
     # By the set applied, not the highest: a number that landed late (3 after 4) still applies to a database at 4.
     applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
     for version, name, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
@@ -654,4 +733,39 @@ def migrate(con: duckdb.DuckDBPyConnection, label: str = "database") -> int:
             con.rollback()
             raise
         con.commit()
+    return LATEST
+
+
+def _migrate_postgres(con: postgres.PostgresConnection, label: str) -> int:
+    """migrate() on a PostgreSQL store: one process at a time (an advisory lock held for the whole upgrade), every
+    pending migration in one transaction (PostgreSQL's DDL is transactional: an upgrade is whole or not at all),
+    then this process's views."""
+    con.begin()
+    try:
+        # Waits as long as another process's upgrade takes: the schema must be whole before anything reads it.
+        postgres.lock(con, postgres.MIGRATION_LOCK, wait=3600)
+        postgres.execute(con, SCHEMA_MIGRATIONS)
+        current = schema_version(con)
+        if current > LATEST:
+            raise DatabaseTooNew(label, current, LATEST)
+        applied = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+        for version, name, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
+            if version in applied:
+                continue
+            for statement in statements:
+                kind, sql = postgres_form(statement)
+                if kind == "server":
+                    postgres.execute(con, sql)
+                elif kind == "data":
+                    con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                        [version, name, datetime.now(UTC).replace(tzinfo=None)])
+        if len(applied) < len(MIGRATIONS):
+            postgres.execute(con, FILL_DEFAULTS)
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+    for sql in view_statements():
+        con.execute(sql)
     return LATEST

@@ -40,7 +40,7 @@ LOCAL_MODE = "local"
 # The top-level tables and, for the plain ones, their keys (text values); None: checked where it is parsed.
 TABLES: dict[str, tuple[str, ...] | None] = {
     "users": None,
-    "paths": ("inbox", "audit_key_file"),
+    "paths": ("inbox", "audit_key_file", "key_file"),
     "access": ("mode",),
     "server": ("address",),
     "controller": ("country",),
@@ -159,6 +159,7 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
                                   f"[users.{name}]; an identity-provider sign-in must name one user.")
     inbox = (data.get("paths") or {}).get("inbox")
     audit_key = (data.get("paths") or {}).get("audit_key_file")
+    key_file = (data.get("paths") or {}).get("key_file")
     mode = (data.get("access") or {}).get("mode")
     if mode is not None and mode != LOCAL_MODE:
         raise ConfigError(f'{path}: [access] mode "{mode}" is not known; the only mode to choose is '
@@ -173,6 +174,7 @@ def parse_config(data: Mapping[str, object], path: Path) -> Config:
                   inbox=Path(inbox) if inbox else None, local_mode=mode == LOCAL_MODE,
                   server_address=address.strip() if address else None,
                   audit_key_file=Path(audit_key) if audit_key else None,
+                  key_file=Path(key_file) if key_file else None,
                   limits=parse_limits(data.get("limits"), path), controller_country=country,
                   user_processors=processors, user_processor_ids=processor_ids,
                   retention=parse_retention(data.get("retention"), path),

@@ -13,6 +13,7 @@ from datetime import date
 import duckdb
 
 from checks.runner import run_checks
+from store.db import next_id
 from store.identity import User
 
 OFFICER = User("olivia", ("compliance_officer",))
@@ -38,15 +39,15 @@ def add_report(con: duckdb.DuckDBPyConnection, period: str, cases: list[dict[str
     counts = {"cases": {"rows_read": read, "rows_loaded": len(cases), "rows_quarantined": quarantined,
                         "rows_skipped": 0, "skipped": {}, "quarantine_reasons": {"bad_date": quarantined}
                         if quarantined else {}}}
-    sid = con.execute(
-        "INSERT INTO submissions (processor_id, period, kind, file_name, sha256, format, submitted_on, "
+    sid = next_id(con, "submission_ids")
+    con.execute(
+        "INSERT INTO submissions (submission_id, processor_id, period, kind, file_name, sha256, format, submitted_on, "
         "submitted_on_source, declared_total, declared_total_source, ingested_at, ingested_by, rows_read, rows_loaded, "
         "rows_quarantined, rows_skipped, counts, extras, notes, status) VALUES "
-        "(?, ?, 'cases', ?, ?, 'csv', ?, 'argument', ?, ?, now(), 'test', ?, ?, ?, 0, ?, [], [], 'current') "
-        "RETURNING submission_id",
-        [processor_id, period, f"{processor}_{period}.csv", f"sha-{processor}-{period}", submitted, declared_total,
+        "(?, ?, ?, 'cases', ?, ?, 'csv', ?, 'argument', ?, ?, now(), 'test', ?, ?, ?, 0, ?, [], [], 'current')",
+        [sid, processor_id, period, f"{processor}_{period}.csv", f"sha-{processor}-{period}", submitted, declared_total,
          "summary" if declared_total is not None else None, read, len(cases), quarantined,
-         json.dumps(counts)]).fetchall()[0][0]
+         json.dumps(counts)])
     for row, case in enumerate(cases, start=2):
         values = {**CASE_DEFAULTS, **case}
         columns = ", ".join(values)

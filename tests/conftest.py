@@ -23,6 +23,7 @@ from ingest.demo import load_demo
 from ingest.service import IngestResult, ingest_report
 from store.db import connect
 from store.identity import ROLES, User
+from tests import pgcluster
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
@@ -79,8 +80,14 @@ def key_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def con(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = connect(db_path)
+def con(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to this test's empty database: a DuckDB file at db_path, or on the PostgreSQL suite (issue 16,
+    OVERSIGHT_TEST_STORE=postgres) a new database on the test cluster."""
+    if ON_POSTGRES:
+        with _postgres_database(request, "empty") as connection:
+            yield connection
+        return
+    connection = connect(request.getfixturevalue("db_path"))
     yield connection
     connection.close()
 
@@ -179,19 +186,135 @@ def checked_demo_db(checked_demo_files: DemoFiles, db_path: Path, key_path: Path
 
 
 @pytest.fixture
-def demo(demo_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def demo(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to this test's copy of the loaded demo (Belcall 2026-10: 332 cases, current report)."""
-    connection = connect(demo_db)
+    if ON_POSTGRES:
+        with _postgres_database(request, "demo") as connection:
+            yield connection
+        return
+    connection = connect(request.getfixturevalue("demo_db"))
     yield connection
     connection.close()
 
 
 @pytest.fixture
-def checked_demo(checked_demo_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def checked_demo(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to this test's copy of the checked demo."""
-    connection = connect(checked_demo_db)
+    if ON_POSTGRES:
+        with _postgres_database(request, "checked") as connection:
+            yield connection
+        return
+    connection = connect(request.getfixturevalue("checked_demo_db"))
     yield connection
     connection.close()
+
+
+# --- the PostgreSQL suite (issue 16) --------------------------------------------------------------------------------
+# `make test-postgres` runs, with the `postgres` extra, every test that works through a connection fixture (con,
+# demo, checked_demo, ingest: ingest, checks, spot checks, findings, audit, exports at the service layer) on a
+# PostgreSQL database of a throw-away cluster, and the tests marked `postgres`. Tests that name a DuckDB file
+# (db_path, the demo files, the CLI's and dashboard's environments) stay in the embedded suite; the selection is
+# printed at the start of the run. The default suite deselects the `postgres` tests: they need the extra's DuckDB.
+ON_POSTGRES = os.environ.get("OVERSIGHT_TEST_STORE", "duckdb") == "postgres"
+CONNECTION_FIXTURES = frozenset({"con", "demo", "checked_demo", "ingest"})
+FILE_FIXTURES = frozenset({"db_path", "demo_db", "checked_demo_db", "cli_env", "app_env", "app_report",
+                           "demo_files", "checked_demo_files"})
+
+
+def on_postgres_suite(item: pytest.Item) -> bool:
+    """Whether the PostgreSQL suite runs this test."""
+    if item.get_closest_marker("postgres") is not None:
+        return True
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & CONNECTION_FIXTURES) and not names & FILE_FIXTURES
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    keep, drop = [], []
+    for item in items:
+        wanted = on_postgres_suite(item) if ON_POSTGRES else item.get_closest_marker("postgres") is None
+        (keep if wanted else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+    if ON_POSTGRES:
+        files = sorted({item.nodeid.split("::")[0] for item in keep})
+        print(f"\nPostgreSQL suite: {len(keep)} tests from {len(files)} files: {', '.join(files)}")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pgcluster.Cluster]:
+    """The test cluster (tests/pgcluster.py): started for the session, removed after it."""
+    cluster = pgcluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_templates(pg_cluster: pgcluster.Cluster, demo_files: DemoFiles,
+                 tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Template databases made once per session: "empty" (migrated), "demo" (loaded) and "checked" (loaded and
+    checked), with their key files in the session folder "keys" (copied per test, as copy_demo does): the embedded
+    demo's keys, so that both stores hold the same pseudonyms."""
+    from store.postgres import release
+
+    folder = tmp_path_factory.mktemp("pg_keys")
+    key = folder / "oversight.key"
+    for name in ("oversight.key", "audit.key"):
+        source = demo_files.key if name == "oversight.key" else demo_files.key.with_name("audit.key")
+        shutil.copyfile(source, folder / name)
+        (folder / name).chmod(0o600)
+    previous = os.environ.get("OVERSIGHT_KEY_FILE")
+    os.environ["OVERSIGHT_KEY_FILE"] = str(key)
+    try:
+        names = {"keys": str(folder)}
+        names["empty"] = pg_cluster.create()
+        connect(pg_cluster.url(names["empty"])).close()
+        release(pg_cluster.url(names["empty"]))
+        names["demo"] = pg_cluster.create(names["empty"])
+        connection = connect(pg_cluster.url(names["demo"]))
+        load_demo(connection, user=User("olivia", ROLES), key_path=key)
+        connection.close()
+        release(pg_cluster.url(names["demo"]))
+        names["checked"] = pg_cluster.create(names["demo"])
+        connection = connect(pg_cluster.url(names["checked"]))
+        run_checks(connection, User("olivia", ROLES))
+        connection.close()
+        release(pg_cluster.url(names["checked"]))
+    finally:
+        if previous is None:
+            os.environ.pop("OVERSIGHT_KEY_FILE", None)
+        else:
+            os.environ["OVERSIGHT_KEY_FILE"] = previous
+    return names
+
+
+@contextmanager
+def _postgres_database(request: pytest.FixtureRequest, template: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A new database copied from a session template, with the keys at key_path (OVERSIGHT_KEY_FILE points there:
+    nothing lies beside a URL); dropped after the test."""
+    from store.postgres import release
+
+    cluster: pgcluster.Cluster = request.getfixturevalue("pg_cluster")
+    templates: dict[str, str] = request.getfixturevalue("pg_templates")
+    key_path: Path = request.getfixturevalue("key_path")
+    monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    if template != "empty":
+        for name in ("oversight.key", "audit.key"):
+            target = key_path if name == "oversight.key" else key_path.parent / name
+            shutil.copyfile(Path(templates["keys"]) / name, target)
+            target.chmod(0o600)
+    monkeypatch.setenv("OVERSIGHT_KEY_FILE", str(key_path))
+    name = cluster.create(templates[template])
+    url = cluster.url(name)
+    connection = connect(url)
+    try:
+        yield connection
+    finally:
+        connection.close()
+        release(url)
+        cluster.drop(name)
 
 
 # --- the `oversight` command under typer's CliRunner ----------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
+from store.db import next_id
 from store.identity import User
 
 BELCALL = "Belcall Antwerpen BV"
@@ -25,10 +26,12 @@ def user(*roles: str, name: str = "ann") -> User:
 def add_check_run(con: duckdb.DuckDBPyConnection, processor: str, period: str,
                   breaches: dict[str, list[str]], warnings: dict[str, list[str]] | None = None) -> int:
     """Record a check run as the checks engine stores it: results per check, exceptions per offending case."""
-    [(run_id,)] = con.execute(
-        "INSERT INTO check_runs (started_at, finished_at, user_name, processor, period, as_of, profiles, checks_run, "
-        "exceptions, errors) VALUES (now(), now(), 'olivia', ?, ?, NULL, '{}', ?, 0, 0) RETURNING run_id",
-        [processor, period, len(breaches) + len(warnings or {})]).fetchall()
+    run_id = next_id(con, "check_run_ids")
+    con.execute(
+        "INSERT INTO check_runs (run_id, started_at, finished_at, user_name, processor, period, as_of, profiles, "
+        "checks_run, "
+        "exceptions, errors) VALUES (?, now(), now(), 'olivia', ?, ?, NULL, '{}', ?, 0, 0)",
+        [run_id, processor, period, len(breaches) + len(warnings or {})])
     for severity, checks in (("breach", breaches), ("warning", warnings or {})):
         for check_id, case_ids in checks.items():
             con.execute("INSERT INTO check_results VALUES (?, ?, ?, ?, DATE '2026-10-31', 'default', '', ?, "

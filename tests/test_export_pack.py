@@ -22,6 +22,7 @@ from findings.service import move, raise_finding, respond
 from spotchecks.review import record_review
 from spotchecks.samples import draw_sample
 from store import audit
+from store.db import next_id
 from store.errors import PermissionDenied
 from store.identity import ROLES, User
 from tests.conftest import HEADER_NL, nl_row
@@ -118,10 +119,12 @@ def add_result(con: duckdb.DuckDBPyConnection, check_id: str, severity: str, cas
                tested: int, details: dict[str, object] | None = None, processor: str = BELCALL,
                period: str = "2026-10") -> None:
     """Record a check result and its exceptions directly in the migration-2 tables, as the runner stores them."""
-    [(run_id,)] = con.execute(
-        "INSERT INTO check_runs (started_at, finished_at, user_name, processor, period, as_of, profiles, checks_run, "
-        "exceptions, errors) VALUES (TIMESTAMP '2026-11-06 09:00', TIMESTAMP '2026-11-06 09:00', 'olivia', ?, ?, "
-        "DATE '2026-10-31', '{}', 1, ?, 0) RETURNING run_id", [processor, period, len(case_ids)]).fetchall()
+    run_id = next_id(con, "check_run_ids")
+    con.execute(
+        "INSERT INTO check_runs (run_id, started_at, finished_at, user_name, processor, period, as_of, profiles, "
+        "checks_run, "
+        "exceptions, errors) VALUES (?, TIMESTAMP '2026-11-06 09:00', TIMESTAMP '2026-11-06 09:00', 'olivia', ?, ?, "
+        "DATE '2026-10-31', '{}', 1, ?, 0)", [run_id, processor, period, len(case_ids)])
     con.execute("INSERT INTO check_results VALUES (?, ?, ?, ?, DATE '2026-10-31', 'default', 'abc', ?, 'SCC 8(b)', "
                 "?, ?, NULL)", [run_id, check_id, processor, period, severity, tested, len(case_ids)])
     for case_id in case_ids:

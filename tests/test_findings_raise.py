@@ -17,7 +17,7 @@ from findings.raising import raise_from_checks
 from findings.service import close_matches, move, raise_finding
 from ingest.load import ensure_processor
 from store.audit import list_events, verify_chain
-from store.db import rows, transaction
+from store.db import next_id, rows, transaction
 from store.identity import User
 from tests.conftest import HEADER_NL, nl_row
 
@@ -44,10 +44,12 @@ def add_run(con: duckdb.DuckDBPyConnection, exceptions: list[tuple[str, str, str
             processor: str = PROCESSOR, period: str = PERIOD) -> int:
     """Store a check run with these (check id, severity, case id) exceptions, as checks.runner stores them."""
     with transaction(con):
-        [(run_id,)] = con.execute(
-            "INSERT INTO check_runs (started_at, finished_at, user_name, processor, period, as_of, profiles, "
-            "checks_run, exceptions, errors) VALUES (now(), now(), 'olivia', ?, ?, DATE '2026-10-31', '{}', ?, ?, 0) "
-            "RETURNING run_id", [processor, period, len({e[0] for e in exceptions}), len(exceptions)]).fetchall()
+        run_id = next_id(con, "check_run_ids")
+        con.execute(
+            "INSERT INTO check_runs (run_id, started_at, finished_at, user_name, processor, period, as_of, profiles, "
+            "checks_run, exceptions, errors) "
+            "VALUES (?, now(), now(), 'olivia', ?, ?, DATE '2026-10-31', '{}', ?, ?, 0)",
+            [run_id, processor, period, len({e[0] for e in exceptions}), len(exceptions)])
         for check_id in sorted({e[0] for e in exceptions}):
             check = BY_ID[check_id]
             con.execute("INSERT INTO check_results VALUES (?, ?, ?, ?, DATE '2026-10-31', 'default', 'x', ?, ?, 10, ?, "

@@ -15,7 +15,7 @@ from findings.raising import raise_from_checks
 from metrics.overview import non_conformities_by_clause
 from spotchecks.draw import KeyItems
 from store import migrations
-from store.db import connect
+from store.db import connect, next_id
 from store.identity import ROLES, User
 
 OFFICER = User("olivia", ROLES)
@@ -31,10 +31,12 @@ def older_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         con = duckdb.connect(str(path))
         migrations.migrate(con)
     con.execute("INSERT INTO processors (name, created_at) VALUES (?, now())", [PROCESSOR])
-    [(run_id,)] = con.execute(
-        "INSERT INTO check_runs (started_at, finished_at, user_name, processor, period, as_of, profiles, checks_run, "
-        "exceptions, errors) VALUES (now(), now(), 'olivia', ?, ?, DATE '2026-10-31', '{}', 3, 3, 0) RETURNING run_id",
-        [PROCESSOR, PERIOD]).fetchall()
+    run_id = next_id(con, "check_run_ids")
+    con.execute(
+        "INSERT INTO check_runs (run_id, started_at, finished_at, user_name, processor, period, as_of, profiles, "
+        "checks_run, "
+        "exceptions, errors) VALUES (?, now(), now(), 'olivia', ?, ?, DATE '2026-10-31', '{}', 3, 3, 0)",
+        [run_id, PROCESSOR, PERIOD])
     for check_id, severity, case_id in (("deadline.late_response", "breach", "OC-1"),
                                         ("extension.no_reason", "warning", "OC-2"),
                                         ("deadline.due_soon", "info", "OC-3")):
