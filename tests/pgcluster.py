@@ -59,6 +59,15 @@ class Cluster:
             raise RuntimeError(f"psql failed: {done.stderr.strip()}")
         return done.stdout
 
+    def tool(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run one of the server's client programs (pg_dump, pg_restore) against this server."""
+        folder = binaries()
+        program = str(folder / name) if folder is not None and (folder / name).exists() else shutil.which(name)
+        if program is None:
+            raise RuntimeError(f"{name} is not installed")
+        return subprocess.run([program, "-h", self.host, "-p", str(self.port), "-U", self.user, *args],
+                              capture_output=True, text=True, check=False, timeout=600)
+
     def create(self, template: str | None = None) -> str:
         """Make a new database (empty, or a copy of `template`) and return its name."""
         name = PREFIX + uuid.uuid4().hex[:12]

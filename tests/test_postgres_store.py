@@ -304,6 +304,43 @@ def test_a_url_has_nothing_beside_it_so_the_key_and_the_inbox_must_be_named(
         assert backup.returncode == 2 and "pg_dump" in backup.stderr
 
 
+def test_a_dump_made_while_a_writer_appends_restores_into_a_database_that_verifies(
+        pg_cluster: pgcluster.Cluster, pg_templates: dict[str, str], tmp_path: Path) -> None:
+    dump = tmp_path / "oversight.dump"
+    with database(pg_cluster, pg_templates, "checked") as url:
+        env = keys(tmp_path / "keys", pg_templates)
+        full = {k: v for k, v in os.environ.items() if not k.startswith("OVERSIGHT_")} | env
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, url, "writer", "40"], cwd=ROOT, env=full,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            dumped = pg_cluster.tool("pg_dump", "--format=custom", f"--file={dump}", url.rsplit("/", 1)[1])
+            assert dumped.returncode == 0, dumped.stderr
+        finally:
+            out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+        original = command(url, env, "reports", "--format", "json")
+        assert original.returncode == 0, original.stderr
+    restored = pg_cluster.create()
+    try:
+        done = pg_cluster.tool("pg_restore", "--no-owner", f"--dbname={restored}", str(dump))
+        assert done.returncode == 0, done.stderr
+        url = pg_cluster.url(restored)
+        verified = command(url, env, "audit", "verify")
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        reports = command(url, env, "reports", "--format", "json")
+        assert reports.returncode == 0 and json.loads(reports.stdout) == json.loads(original.stdout)
+        con = connect(url)
+        try:
+            appended = con.execute("SELECT count(*) FROM audit_events WHERE action = 'test.append'").fetchall()[0][0]
+            runs = con.execute("SELECT count(*) FROM check_runs").fetchall()[0][0]
+        finally:
+            con.close()
+        assert 0 <= appended <= 40 and runs == 1  # the dump is one moment of the writer's run, whole
+    finally:
+        postgres.release(pg_cluster.url(restored))
+        pg_cluster.drop(restored)
+
+
 def test_an_unreachable_server_is_a_message_without_the_password(tmp_path: Path) -> None:
     url = "postgresql://olivia:s3cret-pw@127.0.0.1:1/oversight"
     done = command(url, {"OVERSIGHT_KEY_FILE": str(tmp_path / "k" / "oversight.key")}, "reports")
