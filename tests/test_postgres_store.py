@@ -206,8 +206,8 @@ def test_an_ingest_killed_halfway_leaves_no_partial_submission(pg_cluster: pgclu
         full = {k: v for k, v in os.environ.items() if not k.startswith("OVERSIGHT_")} | env
         name = url.rsplit("/", 1)[1]
         ingest = subprocess.Popen([sys.executable, "-m", "cli", "--db", url, "ingest", str(report),
-                                   "--processor", BELCALL, "--period", "2026-10", "--profile", "default"], cwd=ROOT, env=full,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   "--processor", BELCALL, "--period", "2026-10", "--profile", "default"],
+                                  cwd=ROOT, env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # Halfway: the ingest holds the writers' lock, i.e. it is inside its one write transaction.
         deadline = time.monotonic() + 240
         while ingest.poll() is None and time.monotonic() < deadline:
@@ -316,7 +316,7 @@ def test_a_dump_made_while_a_writer_appends_restores_into_a_database_that_verifi
             dumped = pg_cluster.tool("pg_dump", "--format=custom", f"--file={dump}", url.rsplit("/", 1)[1])
             assert dumped.returncode == 0, dumped.stderr
         finally:
-            out, err = writer.communicate(timeout=120)
+            _, err = writer.communicate(timeout=120)
         assert writer.returncode == 0, err
         original = command(url, env, "reports", "--format", "json")
         assert original.returncode == 0, original.stderr
