@@ -120,18 +120,30 @@ def run(ctx: typer.Context, work: Callable[[duckdb.DuckDBPyConnection, User, Pat
     """Open the database, run the work, and turn refusals into a message and exit code 2."""
     import duckdb
 
-    try:
+    from store.db import retrying
+    from store.errors import WriteConflict
+
+    def attempt() -> object:
         con, user, path = ctx.obj.open(command_name(ctx))
         # What the work prints waits until the database is closed: a reader slow to take the output (`| less`, a
-        # full pipe) must not hold the file that the dashboard and the loader wait for (issue 16).
+        # full pipe) must not hold the file that the dashboard and the loader wait for (issue 16). An attempt that
+        # lost a write race (retried: store.db.retrying) prints nothing.
         held = io.StringIO()
+        lost_race = False
         try:
             with redirect_stdout(held):
                 return work(con, user, path)
+        except WriteConflict:
+            lost_race = True
+            raise
         finally:
             con.close()
-            sys.stdout.write(held.getvalue())
-            sys.stdout.flush()
+            if not lost_race:
+                sys.stdout.write(held.getvalue())
+                sys.stdout.flush()
+
+    try:
+        return retrying(attempt)
     except OversightError as exc:
         fail(str(exc))
     except duckdb.Error as exc:

@@ -21,15 +21,17 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from store import postgres
-from store.errors import DatabaseBusy, DatabaseLocked, DatabaseUnreadable
+from store.errors import DatabaseBusy, DatabaseLocked, DatabaseUnreadable, WriteConflict
 from store.migrations import LATEST, MIGRATIONS, migrate
 
+T = TypeVar("T")
 DEFAULT_DB = Path("data") / "oversight.duckdb"
 WAIT_ENV = "OVERSIGHT_DB_WAIT"
 DEFAULT_WAIT_SECONDS = 10.0
@@ -231,10 +233,38 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
             if postgres.postgres(con) and not postgres.lock(con, postgres.WRITER_LOCK, wait_seconds()):  # type: ignore
                 raise DatabaseBusy(postgres.redacted(con.url), "another writer", wait_seconds())  # type: ignore
             yield con
-        except BaseException:
-            con.rollback()
+            con.commit()
+        except BaseException as exc:
+            _rollback(con)
+            if postgres.postgres(con) and postgres.retryable(exc):
+                raise WriteConflict(postgres.reason(exc)) from None
             raise
-        con.commit()
+        _COMMITS.n = getattr(_COMMITS, "n", 0) + 1
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    with suppress(duckdb.Error):  # the commit itself failed: DuckDB has already ended the transaction
+        con.rollback()
+
+
+# Write transactions committed on this thread: retrying() runs a unit of work again only if none of it was committed.
+_COMMITS = threading.local()
+RETRY_ATTEMPTS = 3
+
+
+def retrying(work: Callable[[], T], attempts: int = RETRY_ATTEMPTS) -> T:
+    """Run a unit of work, and run it again (up to `attempts` in all, after a short growing pause) when a write
+    transaction of it lost a race on a PostgreSQL store (WriteConflict) before any of its transactions committed:
+    a unit that had written something is never run twice; its conflict is reported instead."""
+    for attempt in range(1, attempts + 1):
+        before = getattr(_COMMITS, "n", 0)
+        try:
+            return work()
+        except WriteConflict:
+            if attempt == attempts or getattr(_COMMITS, "n", 0) != before:
+                raise
+            time.sleep(FIRST_PAUSE * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> list[dict[str, object]]:

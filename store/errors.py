@@ -57,6 +57,19 @@ class DatabaseUnreadable(StoreError):
     """The file is not a DuckDB database this version can open."""
 
 
+class WriteConflict(StoreError):
+    """A write transaction on a PostgreSQL store lost a race the server settles by refusing one side (a serialization
+    failure, a deadlock, a unique key taken meanwhile): it was rolled back, so nothing of it was written. Units of
+    work run through store.db.retrying are run again; others say so."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"Another program wrote to the same rows at the same moment ({reason}); nothing of this step was "
+            "written. Run it again."
+        )
+
+
 class PermissionDenied(StoreError):
     """The user lacks every role that may perform the action."""
 

@@ -207,6 +207,12 @@ def retryable(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and any(text in str(exc) for text in RETRYABLE)
 
 
+def reason(exc: BaseException) -> str:
+    """The server's words for a conflict, from a DuckDB error that carries them."""
+    text = str(exc)
+    return next((r for r in RETRYABLE if r in text), "a conflict")
+
+
 def next_value(con: PostgresConnection, sequence: str) -> int:
     """The sequence's next value, from the server (DuckDB cannot call a PostgreSQL sequence)."""
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", sequence):

@@ -298,7 +298,8 @@ def _postgres_database(request: pytest.FixtureRequest, template: str) -> Iterato
     cluster: pgcluster.Cluster = request.getfixturevalue("pg_cluster")
     templates: dict[str, str] = request.getfixturevalue("pg_templates")
     key_path: Path = request.getfixturevalue("key_path")
-    monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+    # Its own MonkeyPatch, not the test's: a test that undoes its own patches keeps the store's key named.
+    monkeypatch = pytest.MonkeyPatch()
     key_path.parent.mkdir(parents=True, exist_ok=True)
     if template != "empty":
         for name in ("oversight.key", "audit.key"):
@@ -315,6 +316,7 @@ def _postgres_database(request: pytest.FixtureRequest, template: str) -> Iterato
         connection.close()
         release(url)
         cluster.drop(name)
+        monkeypatch.undo()
 
 
 # --- the `oversight` command under typer's CliRunner ----------------------------------------------------------------

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from store import postgres
-from store.db import connect
+from store.db import connect, retrying, transaction
+from store.errors import WriteConflict
 from store.migrations import MIGRATIONS, postgres_form, view_statements
 from tests import pgcluster
 from tests.conftest import ROOT, DemoFiles, copy_demo
@@ -339,6 +340,45 @@ def test_a_dump_made_while_a_writer_appends_restores_into_a_database_that_verifi
     finally:
         postgres.release(pg_cluster.url(restored))
         pg_cluster.drop(restored)
+
+
+def test_a_unit_that_loses_a_race_runs_again_only_if_nothing_of_it_was_written(
+        pg_cluster: pgcluster.Cluster, pg_templates: dict[str, str]) -> None:
+    with database(pg_cluster, pg_templates, "empty") as url:
+        name = url.rsplit("/", 1)[1]
+        con = connect(url)
+        attempts: list[int] = []
+
+        def next_number() -> int:
+            """Take the next number of a series, as the audit chain does; another program takes it first once."""
+            attempts.append(1)
+            with transaction(con):
+                [(taken,)] = con.execute("SELECT count(*) FROM meta WHERE key LIKE 'race-%'").fetchall()
+                if len(attempts) == 1:  # outside this tool's lock, as a foreign writer would
+                    pg_cluster.psql(f"INSERT INTO meta VALUES ('race-{taken + 1}', 'theirs')", database=name)
+                con.execute("INSERT INTO meta VALUES (?, 'ours')", [f"race-{taken + 1}"])
+            return int(taken) + 1
+
+        try:
+            assert retrying(next_number) == 2 and len(attempts) == 2
+            attempts.clear()
+
+            def two_steps() -> None:
+                attempts.append(1)
+                with transaction(con):
+                    con.execute("INSERT INTO meta VALUES ('step-1', 'written')")
+                with transaction(con):
+                    pg_cluster.psql("INSERT INTO meta VALUES ('step-2', 'theirs')", database=name)
+                    con.execute("INSERT INTO meta VALUES ('step-2', 'ours')")
+
+            with pytest.raises(WriteConflict, match="nothing of this step was written"):
+                retrying(two_steps)
+            assert len(attempts) == 1  # its first step had been written: never run twice
+            found = dict(con.execute("SELECT key, value FROM meta WHERE key LIKE 'race-%' OR key LIKE 'step-%'"
+                                     ).fetchall())
+        finally:
+            con.close()
+    assert found == {"race-1": "theirs", "race-2": "ours", "step-1": "written", "step-2": "theirs"}
 
 
 def test_an_unreachable_server_is_a_message_without_the_password(tmp_path: Path) -> None:
