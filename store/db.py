@@ -28,7 +28,7 @@ from typing import TypeVar
 import duckdb
 
 from store import postgres
-from store.errors import DatabaseBusy, DatabaseLocked, DatabaseUnreadable, WriteConflict
+from store.errors import DatabaseBusy, DatabaseLocked, DatabaseUnreadable, WriteConflict, WritersBusy
 from store.migrations import LATEST, MIGRATIONS, migrate
 
 T = TypeVar("T")
@@ -231,7 +231,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.begin()
         try:
             if postgres.postgres(con) and not postgres.lock(con, postgres.WRITER_LOCK, wait_seconds()):  # type: ignore
-                raise DatabaseBusy(postgres.redacted(con.url), "another writer", wait_seconds())  # type: ignore
+                raise WritersBusy(postgres.redacted(con.url), wait_seconds())  # type: ignore[attr-defined]
             yield con
             con.commit()
         except BaseException as exc:

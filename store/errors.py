@@ -43,6 +43,19 @@ class DatabaseBusy(DatabaseLocked):
         return str(self.args[0])
 
 
+class WritersBusy(DatabaseBusy):
+    """On a PostgreSQL store, another writer kept its turn for longer than the bounded wait (store.postgres)."""
+
+    def __init__(self, store: str, waited: float) -> None:
+        super().__init__(store, "another writer", waited)
+        self.args = (
+            f"The database {store} is busy: another writer kept its turn for longer than {waited:g} s, the longest "
+            "this waits. Writers on every machine take turns, and a long ingest or check run keeps its turn until "
+            "it is done. Run the command again when that has finished (OVERSIGHT_DB_WAIT=SECONDS waits longer); "
+            "nothing was written.",
+        )
+
+
 class DatabaseTooNew(StoreError):
     """The database was written by a newer version of the tool."""
 
