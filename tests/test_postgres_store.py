@@ -381,6 +381,36 @@ def test_a_unit_that_loses_a_race_runs_again_only_if_nothing_of_it_was_written(
     assert found == {"race-1": "theirs", "race-2": "ours", "step-1": "written", "step-2": "theirs"}
 
 
+DASHBOARD_PAGES = ["app/overview.py", "app/reports.py", "app/checks.py", "app/spotchecks.py", "app/findings.py",
+                   "app/contract.py", "app/processors.py", "app/audit.py"]
+
+
+def test_every_dashboard_page_renders_on_postgresql_without_an_error(
+        pg_cluster: pgcluster.Cluster, pg_templates: dict[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import open_dashboard_page
+
+    with database(pg_cluster, pg_templates, "checked") as url:
+        env = keys(tmp_path / "keys", pg_templates)
+        config = tmp_path / "oversight.toml"
+        config.write_text('[access]\nmode = "local"\n', encoding="utf-8")  # no [paths] inbox: said, not failed
+        for name in ("OVERSIGHT_USER", "OVERSIGHT_CONTRACTS"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("OVERSIGHT_DB", url)
+        monkeypatch.setenv("OVERSIGHT_KEY_FILE", env["OVERSIGHT_KEY_FILE"])
+        monkeypatch.setenv("OVERSIGHT_CONFIG", str(config))
+        monkeypatch.setenv("OVERSIGHT_DEMO", "0")
+        monkeypatch.chdir(ROOT)
+        for page in DASHBOARD_PAGES:
+            at = open_dashboard_page(page, processor=BELCALL, period="2026-10")
+            assert not at.exception, (page, [e.value for e in at.exception])
+            assert not at.error, (page, [e.value for e in at.error])
+            shown = " ".join(str(m.value) for m in (*at.markdown, *at.caption, *at.info))
+            assert len(shown) > 40 or at.dataframe, page  # the page itself rendered, not only the sidebar
+        reports = open_dashboard_page("app/reports.py")
+        assert any("nothing lies beside the database" in str(c.value) for c in reports.caption)
+
+
 def test_an_unreachable_server_is_a_message_without_the_password(tmp_path: Path) -> None:
     url = "postgresql://olivia:s3cret-pw@127.0.0.1:1/oversight"
     done = command(url, {"OVERSIGHT_KEY_FILE": str(tmp_path / "k" / "oversight.key")}, "reports")
