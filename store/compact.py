@@ -3,8 +3,8 @@
 DuckDB marks the blocks of deleted rows free but leaves their bytes in the file until they are reused, so a purge
 (store.retention) or an erasure that only DELETEs would still hold the removed values on disk: storage limitation
 (GDPR Art. 5(1)(e)) and erasure (Art. 17) would be true of the tables but not of the file. `compact` checkpoints the
-database, copies it into a fresh file with ``COPY FROM DATABASE`` (tables with their constraints, sequences at their
-current value, views) and atomically puts the copy in the file's place.
+database, copies it into a fresh file (``COPY FROM DATABASE ... (SCHEMA)``: tables with their constraints, sequences at
+their current value, views; then the rows, table by table) and atomically puts the copy in the file's place.
 
 It needs the file to itself: while another program (the dashboard) or another connection of this process has it
 open, it refuses with `DatabaseInUse` and changes nothing.
@@ -72,6 +72,28 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
                                f"{str(exc).splitlines()[0]}") from None
 
 
+def _copy(con: duckdb.DuckDBPyConnection) -> None:
+    """Copy database `old` into `new`: the schema (tables with their constraints, sequences at their current value,
+    views), then each table's rows, a referenced table before the tables that refer to it. (DuckDB 1.5.5, the
+    postgres extra's pin, copies the rows of `COPY FROM DATABASE` in an order its foreign keys refuse.)"""
+    con.execute("COPY FROM DATABASE old TO new (SCHEMA)")
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'old' "
+                                        "AND schema_name = 'main' ORDER BY table_name").fetchall()]
+    refers = {t: set() for t in tables}
+    for table, referenced in con.execute("SELECT table_name, referenced_table FROM duckdb_constraints() "
+                                         "WHERE database_name = 'old' AND constraint_type = 'FOREIGN KEY'").fetchall():
+        refers[table].add(referenced)
+    done: list[str] = []
+    while refers:
+        ready = sorted(t for t, needs in refers.items() if needs <= {*done, t})
+        if not ready:
+            raise duckdb.Error(f"a cycle of foreign keys between {sorted(refers)}")
+        for table in ready:
+            con.execute(f'INSERT INTO new.main."{table}" SELECT * FROM old.main."{table}"')
+            done.append(table)
+            refers.pop(table)
+
+
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
@@ -108,7 +130,7 @@ def compact(db_path: str | os.PathLike[str]) -> Compaction:
         try:
             con.execute("CHECKPOINT old")
             con.execute(f"ATTACH '{_quoted(temporary)}' AS new")
-            con.execute("COPY FROM DATABASE old TO new")
+            _copy(con)
             con.execute("DETACH new")  # writes the copy out completely (a detached database is checkpointed)
         except duckdb.Error as exc:
             raise CompactionFailed(f"The database {path} could not be compacted ({str(exc).splitlines()[0]}); it "

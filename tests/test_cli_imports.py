@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 HEAVY = ("pandas", "scipy", "openpyxl", "streamlit", "altair")
@@ -50,7 +51,9 @@ def test_profile_list_reads_the_database_without_heavy_libraries(tmp_path):
                                    cwd=tmp_path)
     assert code == 0
     assert [p["name"] for p in json.loads(out)] == ["default", "fr", "nl"]
-    assert heavy == []
+    # DuckDB 1.5.5 (the postgres extra's pin) imports pandas itself at the first query with parameters (measured:
+    # `con.execute('select ?', [1])` puts pandas in sys.modules); 2.0, the default install, does not.
+    assert heavy == (["pandas"] if duckdb.__version__.startswith("1.") else [])
 
 
 def test_the_probe_sees_a_heavy_import_when_there_is_one(tmp_path):
