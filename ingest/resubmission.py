@@ -106,18 +106,22 @@ def compare(con: duckdb.DuckDBPyConnection, replaces: int, old_sql: str, new_sql
         before, after = (con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ("_diff_old", "_diff_new"))
         added = _ids(con, "SELECT case_id FROM _diff_new EXCEPT SELECT case_id FROM _diff_old")
         removed = _ids(con, "SELECT case_id FROM _diff_old EXCEPT SELECT case_id FROM _diff_new")
-        unpivot = " UNION ALL ".join(
-            f"SELECT o.case_id, '{f}' AS field, o.{ident(f)}::VARCHAR AS b, n.{ident(f)}::VARCHAR AS a, "
-            f"{i} AS ord, to_json(o.{ident(f)}) AS bj, to_json(n.{ident(f)}) AS aj "
-            f"FROM _diff_old o JOIN _diff_new n USING (case_id) WHERE o.{ident(f)} IS DISTINCT FROM n.{ident(f)}"
-            for i, f in enumerate(COMPARED))
-        total = con.execute(f"SELECT count(*), count(DISTINCT case_id) FROM ({unpivot})").fetchall()[0]
-        rows = con.execute(f"SELECT case_id, field, bj::VARCHAR, aj::VARCHAR FROM ({unpivot}) "
-                           f"ORDER BY case_id, ord LIMIT {LIST_LIMIT}").fetchall()
-        changed = _ids(con, f"SELECT DISTINCT case_id FROM ({unpivot})")
+        # One field at a time into a table, not one UNION ALL of every field: DuckDB 1.5.5 (the postgres extra's
+        # pin) mis-binds that union's columns; and compared as text, as a staged column may be typed otherwise than
+        # the stored one there (a NULL-only column as an integer: 1.5.5 then cast the stored 'NL' to an integer).
+        con.execute("CREATE OR REPLACE TEMP TABLE _diff_changes (case_id VARCHAR, field VARCHAR, ord INTEGER, "
+                    "bj VARCHAR, aj VARCHAR)")
+        for i, f in enumerate(COMPARED):
+            con.execute(f"INSERT INTO _diff_changes SELECT o.case_id, '{f}', {i}, to_json(o.{ident(f)})::VARCHAR, "
+                        f"to_json(n.{ident(f)})::VARCHAR FROM _diff_old o JOIN _diff_new n USING (case_id) "
+                        f"WHERE o.{ident(f)}::VARCHAR IS DISTINCT FROM n.{ident(f)}::VARCHAR")
+        total = con.execute("SELECT count(*), count(DISTINCT case_id) FROM _diff_changes").fetchall()[0]
+        rows = con.execute(f"SELECT case_id, field, bj, aj FROM _diff_changes ORDER BY case_id, ord "
+                           f"LIMIT {LIST_LIMIT}").fetchall()
+        changed = _ids(con, "SELECT DISTINCT case_id FROM _diff_changes")
     finally:
-        con.execute("DROP TABLE IF EXISTS _diff_old")
-        con.execute("DROP TABLE IF EXISTS _diff_new")
+        for table in ("_diff_old", "_diff_new", "_diff_changes"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     changes = [FieldChange(c, f, _value(b), _value(a)) for c, f, b, a in rows]
     counts = {"added": len(added), "removed": len(removed), "changed": total[1], "field_changes": total[0]}
     return Diff(replaces, before, after, added[:LIST_LIMIT], removed[:LIST_LIMIT], changed[:LIST_LIMIT], changes,
