@@ -114,10 +114,13 @@ def dashboard(
     except (FileNotFoundError, ModuleNotFoundError) as exc:
         fail(f"The dashboard cannot start: {exc}. Reinstall the package (`pip install processor-oversight`).")
     env = dict(os.environ)
-    # Absolute paths: Streamlit runs in this folder too, but a relative --db must mean the same file to both.
+    # Absolute paths: Streamlit runs in this folder too, but a relative --db must mean the same file to both. A
+    # PostgreSQL store's URL is passed as it is.
+    from store.postgres import is_url
+
     for name, value in (("OVERSIGHT_DB", options.db), ("OVERSIGHT_CONFIG", options.config)):
         if value is not None:
-            env[name] = str(Path(value).resolve())
+            env[name] = str(value) if is_url(value) else str(Path(value).resolve())
     if options.user is not None:
         env["OVERSIGHT_USER"] = options.user
     typer.echo(f"Serving the dashboard on http://{serving}:{port} (Ctrl+C stops it).", err=True)

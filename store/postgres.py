@@ -41,7 +41,7 @@ RETRYABLE = ("could not serialize", "deadlock detected", "duplicate key value vi
              "canceling statement due to lock timeout")
 
 _INSTANCES: dict[str, duckdb.DuckDBPyConnection] = {}
-_INSTANCES_LOCK = threading.Lock()
+_INSTANCES_LOCK = threading.RLock()
 
 
 class PostgresUnavailable(DatabaseUnreadable):
