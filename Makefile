@@ -42,7 +42,7 @@ test: $(STAMP)
 # a PostgreSQL database of a throw-away cluster the tests start (tests/pgcluster.py; needs Debian's postgresql, which
 # .ci/run installs), with the tests marked `postgres`; then the embedded suite again on DuckDB 1.5.5, which proves the
 # code on both DuckDB versions. tests/conftest.py prints the PostgreSQL selection.
-test-postgres: $(PGSTAMP)
+test-postgres: $(STAMP) $(PGSTAMP)
 	OVERSIGHT_TEST_STORE=postgres $(PGBIN)/python -m pytest
 	$(PGBIN)/python -m pytest
 

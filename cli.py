@@ -91,6 +91,9 @@ COMMANDS: dict[str, Lazy] = {
     "backup": Lazy("commands.backup", "backup",
                    "Back up the database to a new file, consistent as of one moment, while the dashboard and the "
                    "loader run."),
+    "store": Lazy("commands.store_cmd", "store_app",
+                  "Move the whole record between stores: export it to Parquet files, import it into a new one (a "
+                  "file, or PostgreSQL)."),
     "user": Lazy("commands.user", "user_app",
                  "Add users of the dashboard and the CLI, with their roles, to the configuration file."),
     "dashboard": Lazy("commands.dashboard", "dashboard",

@@ -15,10 +15,29 @@ superseded_by (a resubmission changes them, with an event on the new submission)
 from __future__ import annotations
 
 import hashlib
+import re
 
 import duckdb
 
+from store.migrations import MIGRATIONS
+
 VERSION = 1
+
+# The columns the schema declares JSON. A PostgreSQL store keeps them as text (store.migrations, postgres_form), and
+# json_array() would embed text as a quoted string where the file's JSON is embedded as JSON: read as JSON in the
+# digest, the same rows give the same digest on both stores (on the file the cast changes nothing, so digests
+# recorded before it keep verifying), and a record moved between stores (store.transfer) still verifies.
+def _json_columns() -> frozenset[tuple[str, str]]:
+    found = set()
+    for _, _, statements in MIGRATIONS:
+        for statement in statements:
+            if (table := re.match(r"\s*(?:CREATE TABLE|ALTER TABLE) (\w+)", statement)) is not None:
+                found |= {(table.group(1), column) for column in re.findall(
+                    r"^\s*(?:ALTER TABLE \w+ ADD COLUMN )?(\w+) JSON\b", statement, re.MULTILINE)}
+    return frozenset(found)
+
+
+JSON_COLUMNS = _json_columns()  # (table, column)
 
 # Object kind (the part before ':' of an event's object) → [(table, key column, columns)], one entry per table.
 COLUMNS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
@@ -67,9 +86,14 @@ def _rows(kind: str, with_id: bool) -> str:
     return " UNION ALL ".join(
         f"SELECT {f'CAST({key} AS VARCHAR) AS id, ' if with_id else ''}{i} AS t, "
         f"{'source_row' if table in ORDERED_BY_ROW else 0} AS o, "
-        f"sha256(CAST(json_array('{table}', {', '.join(columns)}) AS VARCHAR)) AS h FROM {table}"
+        f"sha256(CAST(json_array('{table}', {', '.join(_value(table, c) for c in columns)}) AS VARCHAR)) AS h "
+        f"FROM {table}"
         + ("" if with_id else f" WHERE CAST({key} AS VARCHAR) = $id")
         for i, (table, key, columns) in enumerate(COLUMNS[kind]))
+
+
+def _value(table: str, column: str) -> str:
+    return f"CAST({column} AS JSON)" if (table, column) in JSON_COLUMNS else column
 
 
 # list() then array_to_string: measured faster than string_agg with ORDER BY on a million rows (bench: 3.0 s vs 4.2 s

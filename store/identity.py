@@ -68,6 +68,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "find a data subject": ("compliance_officer",),
     "erase a data subject": ("compliance_officer",),
     "manage keys": ("compliance_officer",),
+    # Issue 16: the whole record leaves or enters the store (a move to PostgreSQL, or back).
+    "move the store": ("compliance_officer",),
 }
 
 

@@ -411,6 +411,45 @@ def test_every_dashboard_page_renders_on_postgresql_without_an_error(
         assert any("nothing lies beside the database" in str(c.value) for c in reports.caption)
 
 
+DEFAULT_INSTALL = ROOT / ".venv" / "bin" / "python"  # DuckDB 2.0: `make test-postgres` builds it first
+
+
+def test_a_file_of_the_default_install_moves_into_postgresql_and_verifies(
+        checked_demo_files: DemoFiles, pg_cluster: pgcluster.Cluster, pg_templates: dict[str, str],
+        tmp_path: Path) -> None:
+    """The move a team makes when it outgrows one file: `oversight store export` on the default install (its file
+    cannot be opened by the extra's DuckDB 1.5.5), `oversight --db URL store import` with the extra."""
+    assert DEFAULT_INSTALL.exists(), "make install first: the default install exports the file"
+    db = copy_demo(checked_demo_files, tmp_path / "keys" / "oversight.duckdb", tmp_path / "keys" / "oversight.key")
+    env = {"OVERSIGHT_KEY_FILE": str(tmp_path / "keys" / "oversight.key")}
+    full = {k: v for k, v in os.environ.items() if not k.startswith("OVERSIGHT_")} | env
+    exported = subprocess.run([str(DEFAULT_INSTALL), "-m", "cli", "--db", str(db), "store", "export",
+                               str(tmp_path / "export")], capture_output=True, text=True, cwd=ROOT, env=full,
+                              timeout=300, check=False)
+    assert exported.returncode == 0, exported.stderr
+    version = subprocess.run([str(DEFAULT_INSTALL), "-c", "import duckdb; print(duckdb.__version__)"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert version.startswith("2.")
+    query = ("SELECT check_id, processor, period, coalesce(case_id, ''), details FROM latest_exceptions "
+             "ORDER BY ALL")
+    with database(pg_cluster, pg_templates, "empty") as url:
+        imported = command(url, env, "store", "import", str(tmp_path / "export"))
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+        verified = command(url, env, "audit", "verify")
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert "differ" not in verified.stdout
+        con = connect(url)
+        try:
+            moved = [(*r[:4], json.loads(r[4])) for r in con.execute(query).fetchall()]
+        finally:
+            con.close()
+    original = subprocess.run([str(DEFAULT_INSTALL), "-c", "import duckdb, json, sys; c = duckdb.connect(sys.argv[1], "
+                               "read_only=True); print(json.dumps(c.execute(sys.argv[2]).fetchall(), default=str))",
+                               str(db), query], capture_output=True, text=True, check=True).stdout
+    assert moved == [(*r[:4], json.loads(r[4])) for r in json.loads(original)]
+    assert len(moved) > 60
+
+
 def test_an_unreachable_server_is_a_message_without_the_password(tmp_path: Path) -> None:
     url = "postgresql://olivia:s3cret-pw@127.0.0.1:1/oversight"
     done = command(url, {"OVERSIGHT_KEY_FILE": str(tmp_path / "k" / "oversight.key")}, "reports")
