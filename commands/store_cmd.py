@@ -44,7 +44,8 @@ def import_command(
     """Import an export into this store, which must be new and empty; all of it or nothing, checked against its
     manifest, then audited.
 
-    Example: oversight --db postgresql://oversight@db.internal/oversight store import /srv/moving/oversight-2026-12
+    The store is the global --db (a new DuckDB file, or a postgresql:// URL).
+    Example: oversight store import /srv/moving/oversight-2026-12
     """
     from store.transfer import import_store
 

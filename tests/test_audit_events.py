@@ -82,6 +82,8 @@ AUDITED: dict[str, set[str]] = {
     "find a data subject": {"subject.searched"},
     "erase a data subject": {"subject.erased"},
     "manage keys": {"key.rotated", "key.retired"},
+    # Issue 16: the whole record leaving or entering a store (tests/test_store_transfer.py).
+    "move the store": {"store.exported", "store.imported"},
 }
 # Permissions whose action changes no database state, so there is no chain to append to: known gaps, named here so
 # that a new permission cannot slip in unaudited.
@@ -241,10 +243,11 @@ def test_a_month_of_oversight_appends_one_event_per_step(demo, tmp_path: Path):
     exercised = {permission for permission, actions in AUDITED.items() if actions & seen}
     # Tested above, or with the processor's uploads (tests/test_portal_reports.py)
     # Issue 17's permissions: tests/test_retention.py, test_holds.py and test_processing_record.py check their events.
-    # Issue 17's subject and key permissions: tests/test_subject_rights.py and test_key_rotation.py.
+    # Issue 17's subject and key permissions: tests/test_subject_rights.py and test_key_rotation.py. Issue 16's move
+    # of the store: tests/test_store_transfer.py.
     assert set(AUDITED) - exercised == {"ingest a report", "save a mapping", "load the demo reports",
                                         "upload a report as the processor", "apply retention", "manage legal holds",
                                         "write the record of processing", "find a data subject",
-                                        "erase a data subject", "manage keys"}
+                                        "erase a data subject", "manage keys", "move the store"}
     status = audit.verify_chain(demo)
     assert status.intact and status.events == trail.seen

@@ -55,6 +55,9 @@ def test_an_export_imports_into_a_new_file_whole_and_verifying(checked_demo_db: 
         assert target.execute(LATEST_EXCEPTIONS).fetchall() == expected
         chain = verify_chain(target)
         assert chain.intact and chain.events == exported.events + 1  # and the import's own event
+        [(action, user)] = target.execute("SELECT action, user_name FROM audit_events ORDER BY seq DESC LIMIT 1"
+                                          ).fetchall()
+        assert (action, user) == ("store.imported", officer.name)
         # The sequences continue past the imported ids: the next report gets a new submission id.
         [(next_id,)] = target.execute("SELECT nextval('submission_ids')").fetchall()
         assert next_id == max_submission + 1
