@@ -98,7 +98,7 @@ def apply_command(
     except OversightError as exc:
         done = (f"The purge was applied and recorded as audit event {applied.event_seq}, but"
                 if applied.event_seq else "Nothing was past its retention period, and")
-        fail(f"{done} the database file was not compacted, so removed values may linger in its free blocks: {exc} "
+        fail(f"{done} the database was not compacted, so removed values may linger in its free space: {exc} "
              "Run `oversight retention apply` again when the file is free: it compacts even when nothing is due.")
     if format is DocFormat.json:
         typer.echo(dumps({**applied.as_dict(), "bytes_before": compacted.bytes_before,
@@ -106,8 +106,8 @@ def apply_command(
         return
     _print_plan(applied.plan, "removed")
     if applied.event_seq:
-        typer.echo(f"\nRecorded as audit event {applied.event_seq} (retention.applied); the database file was "
+        typer.echo(f"\nRecorded as audit event {applied.event_seq} (retention.applied); the database was "
                    f"compacted ({compacted.bytes_before:,} → {compacted.bytes_after:,} bytes).")
     else:
-        typer.echo(f"\nNothing removed; the database file was compacted ({compacted.bytes_before:,} → "
+        typer.echo(f"\nNothing removed; the database was compacted ({compacted.bytes_before:,} → "
                    f"{compacted.bytes_after:,} bytes).")

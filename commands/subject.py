@@ -103,8 +103,8 @@ def erase_command(
         try:
             compacted = compact(path)  # deleted values must not linger in free blocks (GDPR Art. 17)
         except OversightError as exc:
-            fail(f"The erasure is done and recorded, but the file is not compacted yet: {exc} Then run the same "
+            fail(f"The erasure is done and recorded, but the database is not compacted yet: {exc} Then run the same "
                  "command again: it finds nothing more to erase and compacts the file.")
-        typer.echo(f"The database file was compacted ({compacted.bytes_before:,} → {compacted.bytes_after:,} bytes).")
+        typer.echo(f"The database was compacted ({compacted.bytes_before:,} → {compacted.bytes_after:,} bytes).")
 
     run(ctx, work)

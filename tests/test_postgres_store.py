@@ -450,6 +450,20 @@ def test_a_file_of_the_default_install_moves_into_postgresql_and_verifies(
     assert len(moved) > 60
 
 
+def test_retention_on_postgresql_compacts_with_vacuum_while_others_work(
+        pg_cluster: pgcluster.Cluster, pg_templates: dict[str, str], tmp_path: Path) -> None:
+    with database(pg_cluster, pg_templates, "demo") as url:
+        env = keys(tmp_path / "keys", pg_templates)
+        reader = connect(url)  # another program's open connection: the file's compaction would need it gone
+        try:
+            done = command(url, env, "retention", "apply")
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert "the database was compacted" in done.stdout
+            assert reader.execute("SELECT count(*) FROM submissions").fetchall()[0][0] > 0
+        finally:
+            reader.close()
+
+
 def test_an_unreachable_server_is_a_message_without_the_password(tmp_path: Path) -> None:
     url = "postgresql://olivia:s3cret-pw@127.0.0.1:1/oversight"
     done = command(url, {"OVERSIGHT_KEY_FILE": str(tmp_path / "k" / "oversight.key")}, "reports")
