@@ -21,6 +21,7 @@ import duckdb
 from store import postgres
 from store.db import lock_holder
 from store.errors import StoreError
+from store.migrations import load_order
 
 
 class DatabaseInUse(StoreError):
@@ -78,20 +79,10 @@ def _copy(con: duckdb.DuckDBPyConnection) -> None:
     postgres extra's pin, copies the rows of `COPY FROM DATABASE` in an order its foreign keys refuse.)"""
     con.execute("COPY FROM DATABASE old TO new (SCHEMA)")
     tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'old' "
-                                        "AND schema_name = 'main' ORDER BY table_name").fetchall()]
-    refers = {t: set() for t in tables}
-    for table, referenced in con.execute("SELECT table_name, referenced_table FROM duckdb_constraints() "
-                                         "WHERE database_name = 'old' AND constraint_type = 'FOREIGN KEY'").fetchall():
-        refers[table].add(referenced)
-    done: list[str] = []
-    while refers:
-        ready = sorted(t for t, needs in refers.items() if needs <= {*done, t})
-        if not ready:
-            raise duckdb.Error(f"a cycle of foreign keys between {sorted(refers)}")
-        for table in ready:
-            con.execute(f'INSERT INTO new.main."{table}" SELECT * FROM old.main."{table}"')
-            done.append(table)
-            refers.pop(table)
+                                        "AND schema_name = 'main'").fetchall()]
+    rank = {table: i for i, table in enumerate(load_order())}  # schema_migrations, in no migration, goes first
+    for table in sorted(tables, key=lambda t: (rank.get(t, -1), t)):
+        con.execute(f'INSERT INTO new.main."{table}" SELECT * FROM old.main."{table}"')
 
 
 def _quoted(path: Path) -> str:

@@ -15,11 +15,10 @@ superseded_by (a resubmission changes them, with an event on the new submission)
 from __future__ import annotations
 
 import hashlib
-import re
 
 import duckdb
 
-from store.migrations import MIGRATIONS
+from store.migrations import json_columns
 
 VERSION = 1
 
@@ -27,17 +26,7 @@ VERSION = 1
 # json_array() would embed text as a quoted string where the file's JSON is embedded as JSON: read as JSON in the
 # digest, the same rows give the same digest on both stores (on the file the cast changes nothing, so digests
 # recorded before it keep verifying), and a record moved between stores (store.transfer) still verifies.
-def _json_columns() -> frozenset[tuple[str, str]]:
-    found = set()
-    for _, _, statements in MIGRATIONS:
-        for statement in statements:
-            if (table := re.match(r"\s*(?:CREATE TABLE|ALTER TABLE) (\w+)", statement)) is not None:
-                found |= {(table.group(1), column) for column in re.findall(
-                    r"^\s*(?:ALTER TABLE \w+ ADD COLUMN )?(\w+) JSON\b", statement, re.MULTILINE)}
-    return frozenset(found)
-
-
-JSON_COLUMNS = _json_columns()  # (table, column)
+JSON_COLUMNS = json_columns()  # (table, column)
 
 # Object kind (the part before ':' of an event's object) → [(table, key column, columns)], one entry per table.
 COLUMNS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {

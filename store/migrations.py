@@ -619,6 +619,46 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
 LATEST = max(version for version, _, _ in MIGRATIONS)
 
 
+# --- what the schema says, read from the migrations (one place, for compaction, moving a store and digests) ---------
+_TABLE = re.compile(r"\s*(?:CREATE TABLE|ALTER TABLE) (\w+)")
+
+
+def _table_statements() -> list[tuple[str, str]]:
+    """(table, statement) for every CREATE TABLE and ALTER TABLE, in migration order."""
+    return [(table.group(1), statement) for _, _, statements in sorted(MIGRATIONS, key=lambda m: m[0])
+            for statement in statements if (table := _TABLE.match(statement)) is not None]
+
+
+def load_order() -> list[str]:
+    """Every table of the schema, a referenced table before the tables that refer to it (FOREIGN KEY order)."""
+    refers: dict[str, set[str]] = {}
+    for table, statement in _table_statements():
+        refers.setdefault(table, set()).update(set(re.findall(r"REFERENCES (\w+)", statement)) - {table})
+    order: list[str] = []
+    while refers:
+        ready = sorted(t for t, needs in refers.items() if needs <= set(order))
+        if not ready:
+            raise ValueError(f"a cycle of foreign keys between {sorted(refers)}")
+        order += ready
+        for table in ready:
+            refers.pop(table)
+    return order
+
+
+def sequences() -> dict[str, tuple[str, str]]:
+    """Each sequence of the schema and the (table, column) whose ids it gives."""
+    return {sequence: (table, column) for table, statement in _table_statements()
+            for column, sequence in re.findall(r"^\s*(\w+) \w+[^,\n]*DEFAULT nextval\('(\w+)'\)", statement,
+                                               re.MULTILINE)}
+
+
+def json_columns() -> frozenset[tuple[str, str]]:
+    """Every (table, column) the schema declares JSON."""
+    return frozenset((table, column) for table, statement in _table_statements()
+                     for column in re.findall(r"^\s*(?:ALTER TABLE \w+ ADD COLUMN )?(\w+) JSON\b", statement,
+                                              re.MULTILINE))
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Return the highest migration applied, 0 for an empty database."""
     exists = con.execute(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,7 @@ from store import audit, postgres
 from store.db import transaction
 from store.errors import StoreError
 from store.identity import User, require
-from store.migrations import LATEST, MIGRATIONS
+from store.migrations import LATEST, load_order, sequences
 
 FORMAT = "processor-oversight store export, version 1"
 MANIFEST = "manifest.json"
@@ -54,36 +53,6 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
         "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
         "AND table_catalog = current_database() AND table_schema = current_schema() ORDER BY table_name").fetchall()
         if r[0] not in SKIPPED]
-
-
-def load_order() -> list[str]:
-    """Every table of the schema, a referenced table before the tables that refer to it (from the migrations)."""
-    refers: dict[str, set[str]] = {}
-    for _, _, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
-        for statement in statements:
-            if (table := re.match(r"\s*CREATE TABLE (\w+)", statement)) is not None:
-                refers[table.group(1)] = set(re.findall(r"REFERENCES (\w+)", statement)) - {table.group(1)}
-    order: list[str] = []
-    while refers:
-        ready = sorted(t for t, needs in refers.items() if needs <= set(order))
-        if not ready:
-            raise ValueError(f"a cycle of foreign keys between {sorted(refers)}")
-        order += ready
-        for table in ready:
-            refers.pop(table)
-    return order
-
-
-def sequences() -> dict[str, tuple[str, str]]:
-    """Each sequence of the schema and the (table, column) whose ids it gives (from the migrations)."""
-    found = {}
-    for _, _, statements in MIGRATIONS:
-        for statement in statements:
-            if (table := re.match(r"\s*CREATE TABLE (\w+)", statement)) is not None:
-                for column, sequence in re.findall(r"^\s*(\w+) \w+[^,\n]*DEFAULT nextval\('(\w+)'\)", statement,
-                                                   re.MULTILINE):
-                    found[sequence] = (table.group(1), column)
-    return found
 
 
 def _head(con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:

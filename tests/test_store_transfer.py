@@ -15,7 +15,8 @@ from store.audit import verify_chain
 from store.db import connect
 from store.errors import PermissionDenied
 from store.identity import User
-from store.transfer import MANIFEST, TransferRefused, export_store, import_store, load_order, sequences
+from store.migrations import load_order, sequences
+from store.transfer import MANIFEST, TransferRefused, export_store, import_store
 from tests.conftest import CliEnv, copy_demo, run_cli
 
 LATEST_EXCEPTIONS = ("SELECT check_id, processor, period, coalesce(case_id, ''), details::VARCHAR "
