@@ -12,6 +12,7 @@ import duckdb
 
 from ingest.errors import KeyMismatch
 from store import postgres
+from store.db import store_key
 from store.keyring import key_id, register_current
 from store.keys import create_key, read_key
 
@@ -55,7 +56,7 @@ _KEY_FILES: dict[str, Path] = {}
 
 def use_key_file(db_path: Path | str, key_path: Path | None) -> None:
     """Use `key_path` (``[paths] key_file``) as the pseudonymisation key of the store `db_path`; None: the default."""
-    store = str(db_path) if postgres.is_url(db_path) else str(Path(db_path).resolve())
+    store = store_key(db_path)
     if key_path is None:
         _KEY_FILES.pop(store, None)
     else:
@@ -69,10 +70,10 @@ def resolve_key_path(db_path: Path | str) -> Path:
     if env:
         return Path(env)
     if postgres.is_url(db_path):
-        if str(db_path) in _KEY_FILES:
-            return _KEY_FILES[str(db_path)]
+        if store_key(db_path) in _KEY_FILES:
+            return _KEY_FILES[store_key(db_path)]
         raise postgres.NothingBesideUrl("pseudonymisation key", "set OVERSIGHT_KEY_FILE or [paths] key_file")
-    return _KEY_FILES.get(str(Path(db_path).resolve()), Path(db_path).parent / "oversight.key")
+    return _KEY_FILES.get(store_key(db_path), Path(db_path).parent / "oversight.key")
 
 
 def load_key(path: Path) -> Pseudonymiser:

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from store import digests, postgres
+from store.db import store_key
 from store.errors import StoreError
 from store.keys import create_key, read_key
 
@@ -106,16 +107,12 @@ def database_file(con: duckdb.DuckDBPyConnection) -> Path | str | None:
     return Path(path).resolve() if path else None
 
 
-def _store_key(db: Path | str) -> str:
-    return db if postgres.is_url(db) else str(Path(db).resolve())
-
-
 def use_key_file(db_path: Path | str, key_path: Path | None) -> None:
     """Use `key_path` (``[paths] audit_key_file``) as the audit key of the store `db_path`; None: the default."""
     if key_path is None:
-        _KEY_FILES.pop(_store_key(db_path), None)
+        _KEY_FILES.pop(store_key(db_path), None)
     else:
-        _KEY_FILES[_store_key(db_path)] = Path(key_path)
+        _KEY_FILES[store_key(db_path)] = Path(key_path)
 
 
 def configured_key(audit_key_file: Path | None, key_file: Path | None) -> Path | None:
@@ -129,7 +126,7 @@ def configured_key(audit_key_file: Path | None, key_file: Path | None) -> Path |
 def key_path_for(db_path: Path | str) -> Path:
     """The audit key of a store: as configured, else `audit.key` beside the pseudonymisation key (whose file is
     $OVERSIGHT_KEY_FILE, else oversight.key beside the database; a PostgreSQL store has nothing beside it)."""
-    configured = _KEY_FILES.get(_store_key(db_path))
+    configured = _KEY_FILES.get(store_key(db_path))
     if configured is not None:
         return configured
     pseudonym_key = os.environ.get("OVERSIGHT_KEY_FILE")

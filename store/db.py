@@ -64,7 +64,7 @@ def resolve_db(db: str | os.PathLike[str] | None = None) -> Path | str:
 
 
 def resolve_db_path(db: str | os.PathLike[str] | None = None) -> Path:
-    """Return the database file; for a PostgreSQL store refuse, naming `what` needs a file (NothingBesideUrl)."""
+    """Return the database file; a PostgreSQL store is refused (NothingBesideUrl): the caller works on a file only."""
     location = resolve_db(db)
     if isinstance(location, str):
         raise postgres.NothingBesideUrl("database file", "this works on the embedded DuckDB file only")
@@ -76,14 +76,9 @@ def is_postgres(db: str | os.PathLike[str] | None = None) -> bool:
     return isinstance(resolve_db(db), str)
 
 
-def store_label(db: str | os.PathLike[str] | None = None) -> str:
-    """The store as messages and the audit trail name it: the file's path, or the URL without its password."""
-    location = resolve_db(db)
-    return postgres.redacted(location) if isinstance(location, str) else str(location)
-
-
 def store_key(db: str | os.PathLike[str] | None = None) -> str:
-    """One text per store, for per-store caches and settings: the file's absolute path, or the URL."""
+    """One text per store, for per-store settings (the key files a configuration names): the file's absolute path,
+    or the URL."""
     location = resolve_db(db)
     return location if isinstance(location, str) else str(location.resolve())
 
