@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from store import postgres
-from store.errors import DatabaseTooNew
+from store.errors import DatabaseTooNew, StoreError
 
 # Each entry: (version, name, statements). Never edit a released migration: add the next number.
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
@@ -716,6 +716,10 @@ END
 $fill$"""
 
 
+# How long a process waits for another one's upgrade of a PostgreSQL store (a large data migration takes a while).
+MIGRATION_WAIT_SECONDS = 3600
+
+
 class NoPostgresForm(ValueError):
     """A migration statement none of the three PostgreSQL forms covers: give it one before it lands."""
 
@@ -783,7 +787,10 @@ def _migrate_postgres(con: postgres.PostgresConnection, label: str) -> int:
     con.begin()
     try:
         # Waits as long as another process's upgrade takes: the schema must be whole before anything reads it.
-        postgres.lock(con, postgres.MIGRATION_LOCK, wait=3600)
+        if not postgres.lock(con, postgres.MIGRATION_LOCK, wait=MIGRATION_WAIT_SECONDS):
+            raise StoreError(
+                f"The database {label} is being upgraded by another program for longer than "
+                f"{MIGRATION_WAIT_SECONDS} s; nothing was changed. Try again when it has finished.")
         postgres.execute(con, SCHEMA_MIGRATIONS)
         current = schema_version(con)
         if current > LATEST:

@@ -1,7 +1,8 @@
 """PostgreSQL as the shared store: DuckDB stays the query engine and reaches the server through its postgres extension.
 
-Only store.db (which chooses the store) and store.migrations (which writes the schema's PostgreSQL form) use this
-module; every other module gets a connection that behaves as the embedded file's does (docs/deployment.md).
+store.db chooses the store and store.migrations writes the schema's PostgreSQL form; every other module gets a
+connection that behaves as the embedded file's does (docs/deployment.md), and asks `is_url` or `postgres(con)` only
+where a task differs by nature: a backup, compaction, the key files and the inbox that lie beside a file.
 
 How the pieces fit, and why:
 - One DuckDB instance per process and URL, kept open (nothing to lock: the server arbitrates), with the database
