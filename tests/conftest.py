@@ -44,12 +44,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @contextmanager
-def database_held(path: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process holding the DuckDB file read-write (as the running dashboard does) until the block ends."""
+def database_held(path: Path, seconds: float = 30, *, read_only: bool = False) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the DuckDB file (read-write, as the running dashboard or a long ingest does; or
+    read-only) for `seconds` or until the block ends, whichever comes first."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                               "print('ready', flush=True); time.sleep(30)", str(path)], stdout=subprocess.PIPE,
-                              text=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], "
+                               f"read_only={read_only}); print('ready', flush=True); time.sleep(float(sys.argv[2]))",
+                               str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         yield holder
@@ -83,13 +84,24 @@ def key_path(tmp_path: Path) -> Path:
 def con(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to this test's empty database: a DuckDB file at db_path, or on the PostgreSQL suite (issue 16,
     OVERSIGHT_TEST_STORE=postgres) a new database on the test cluster."""
+    with _connection(request, "empty", "db_path") as connection:
+        yield connection
+
+
+@contextmanager
+def _connection(request: pytest.FixtureRequest, template: str, file_fixture: str
+                ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """This test's database: on the PostgreSQL suite a copy of the session template `template`, else the DuckDB file
+    the fixture `file_fixture` makes."""
     if ON_POSTGRES:
-        with _postgres_database(request, "empty") as connection:
+        with _postgres_database(request, template) as connection:
             yield connection
         return
-    connection = connect(request.getfixturevalue("db_path"))
-    yield connection
-    connection.close()
+    connection = connect(request.getfixturevalue(file_fixture))
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 @pytest.fixture
@@ -188,25 +200,15 @@ def checked_demo_db(checked_demo_files: DemoFiles, db_path: Path, key_path: Path
 @pytest.fixture
 def demo(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to this test's copy of the loaded demo (Belcall 2026-10: 332 cases, current report)."""
-    if ON_POSTGRES:
-        with _postgres_database(request, "demo") as connection:
-            yield connection
-        return
-    connection = connect(request.getfixturevalue("demo_db"))
-    yield connection
-    connection.close()
+    with _connection(request, "demo", "demo_db") as connection:
+        yield connection
 
 
 @pytest.fixture
 def checked_demo(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to this test's copy of the checked demo."""
-    if ON_POSTGRES:
-        with _postgres_database(request, "checked") as connection:
-            yield connection
-        return
-    connection = connect(request.getfixturevalue("checked_demo_db"))
-    yield connection
-    connection.close()
+    with _connection(request, "checked", "checked_demo_db") as connection:
+        yield connection
 
 
 # --- the PostgreSQL suite (issue 16) --------------------------------------------------------------------------------

@@ -15,8 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
@@ -25,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 from commands.common import READ_ONLY_COMMANDS
 from store.backup import contents
 from store.db import connect
-from tests.conftest import HEADER_NL, ROOT, AppEnv, copy_demo, nl_row, run_cli
+from tests.conftest import HEADER_NL, ROOT, AppEnv, copy_demo, database_held, nl_row, run_cli
 
 OVERSIGHT = [sys.executable, "-m", "cli"]
 PAGES = ["app/overview.py", "app/reports.py", "app/checks.py", "app/findings.py", "app/audit.py"]
@@ -59,20 +58,6 @@ def finish(process: subprocess.Popen[str], timeout: float = 180) -> tuple[int, s
         texts.append(stream.read())
         stream.close()
     return process.returncode, texts[0], texts[1]
-
-
-@contextmanager
-def held(path: Path, seconds: float, *, read_only: bool = False) -> Iterator[subprocess.Popen[str]]:
-    """Another process holding the file (read-write: as a long ingest does) for `seconds`, then letting go."""
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], "
-                               f"read_only={read_only}); print('ready', flush=True); time.sleep(float(sys.argv[2]))",
-                               str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        yield holder
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def serve_pages(at: AppTest, busy: list[subprocess.Popen[str]], least: int = 3, limit: float = 240) -> int:
@@ -130,7 +115,7 @@ def test_the_dashboard_and_commands_run_at_the_same_time(checked_demo_db: Path, 
 
 def test_a_long_write_makes_a_read_wait_then_succeed(checked_demo_db: Path, app_env: AppEnv) -> None:
     env = command_env(app_env, OVERSIGHT_DB_WAIT="30")
-    with held(app_env.db, 2.0) as holder:
+    with database_held(app_env.db, 2.0) as holder:
         began = time.monotonic()
         reader = start(["reports", "--format", "json"], env)
         code, out, err = finish(reader)
@@ -142,7 +127,7 @@ def test_a_long_write_makes_a_read_wait_then_succeed(checked_demo_db: Path, app_
 
 def test_a_hold_beyond_the_bound_gives_the_clear_message(checked_demo_db: Path, app_env: AppEnv) -> None:
     env = command_env(app_env, OVERSIGHT_DB_WAIT="1")
-    with held(app_env.db, 60) as holder:
+    with database_held(app_env.db, 60) as holder:
         began = time.monotonic()
         code, out, err = finish(start(["reports"], env))
         waited = time.monotonic() - began
@@ -155,7 +140,7 @@ def test_a_hold_beyond_the_bound_gives_the_clear_message(checked_demo_db: Path, 
 def test_a_page_waits_while_another_program_writes_and_shows_no_error(checked_demo_db: Path,
                                                                      app_env: AppEnv) -> None:
     at = dashboard()
-    with held(app_env.db, 2.0):
+    with database_held(app_env.db, 2.0):
         began = time.monotonic()
         at.switch_page("app/reports.py").run()
         waited = time.monotonic() - began
@@ -182,7 +167,7 @@ def test_readers_never_keep_each_other_out(checked_demo_db: Path, app_env: AppEn
     if finding is not None:
         calls["findings show"] = ["findings", "show", finding]
     assert set(calls) | {"findings show"} == READ_ONLY_COMMANDS  # a new read-only command is tested here too
-    with held(app_env.db, 60, read_only=True):
+    with database_held(app_env.db, 60, read_only=True):
         for name, args in calls.items():
             result = run_cli(*args)
             assert result.code == 0, (name, result.err)
